@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make               build kmod/ovl.ko and tool/ovlctl (and the servers)
+# make check         userspace unit tests, lint, then the VM selftests on
+#                    every installed kernel that has a build tree
+# make demo          a user's first minutes with ovl, inside the test VM
+# make install       install module (modules_install + depmod), tools, man
+#
+# The module is built against KDIR if given, else /lib/modules/KVER/build
+# if KVER is given, else the running kernel's build tree, else the newest
+# installed one (a build host whose own kernel has no headers).
+
+KVER ?= $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+    KDIR := /lib/modules/$(KVER)/build
+  else
+    KDIR := $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+  endif
+endif
+
+# Debian's header packages ship no vmlinux to take BTF from.
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) \
+	$(if $(wildcard $(KDIR)/vmlinux),,CONFIG_DEBUG_INFO_BTF_MODULES=)
+
+PREFIX ?= /usr/local
+export PREFIX DESTDIR
+
+.PHONY: all module tool install install-module install-tool check demo \
+	clean lint unit dkms-check
+
+all: module tool
+
+module:
+	@test -n "$(KDIR)" || { echo "ovl: no kernel build tree found; install linux-headers-$(KVER) or set KDIR" >&2; exit 1; }
+	@echo "ovl: building the module against $(KDIR)"
+	$(MAKE) $(KBUILD_ARGS) modules
+
+tool:
+	$(MAKE) -C tool
+
+install: install-module install-tool
+
+install-module: module
+	$(MAKE) $(KBUILD_ARGS) modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+install-tool: tool
+	$(MAKE) -C tool install
+
+# The whole suite; its last line is "N passed, N failed[, N skipped]".
+check:
+	@scripts/check.sh
+
+demo: tool
+	@scripts/build-kmods.sh
+	@selftests/vm/vm-run.sh -k "$$(scripts/kernels.sh | tail -n 1)" \
+		-m "build/$$(scripts/kernels.sh | tail -n 1)/ovl.ko" -- scripts/demo.sh
+
+clean:
+	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)
+	$(MAKE) -C tool clean
+	rm -rf build
