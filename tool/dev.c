@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "ovlctl dev": show and configure ovl devices.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <linux/ovl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl.h"
+#include "ovlctl.h"
+
+static const enum mnl_attr_data_type dev_policy[OVL_A_DEV_MAX + 1] = {
+	[OVL_A_DEV_IFINDEX]	= MNL_TYPE_U32,
+	[OVL_A_DEV_IFNAME]	= MNL_TYPE_NUL_STRING,
+	[OVL_A_DEV_NODE_ID]	= MNL_TYPE_U32,
+	[OVL_A_DEV_LISTEN_PORT]	= MNL_TYPE_U16,
+};
+
+/**
+ * struct dev_info - an ovl device as the kernel reports it
+ * @ifname: interface name, pointing into the reply
+ * @ifindex: interface index
+ * @node_id: overlay node id; 0 if unset
+ * @listen_port: UDP listen port; 0 if closed
+ */
+struct dev_info {
+	const char *ifname;
+	uint32_t ifindex;
+	uint32_t node_id;
+	uint16_t listen_port;
+};
+
+/**
+ * struct dev_show - state of one "dev show"
+ * @json: collects the devices for JSON output; NULL for text output
+ * @count: devices printed so far as text
+ */
+struct dev_show {
+	struct json_object *json;
+	unsigned int count;
+};
+
+static int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
+{
+	const struct nlattr *tb[OVL_A_DEV_MAX + 1] = {};
+
+	if (ovl_nl_parse(nlh, dev_policy, OVL_A_DEV_MAX, tb))
+		return -1;
+	if (!tb[OVL_A_DEV_IFINDEX] || !tb[OVL_A_DEV_IFNAME]) {
+		errno = EBADMSG;
+		return -1;
+	}
+	dev->ifindex = mnl_attr_get_u32(tb[OVL_A_DEV_IFINDEX]);
+	dev->ifname = mnl_attr_get_str(tb[OVL_A_DEV_IFNAME]);
+	dev->node_id = tb[OVL_A_DEV_NODE_ID] ?
+		       mnl_attr_get_u32(tb[OVL_A_DEV_NODE_ID]) : 0;
+	dev->listen_port = tb[OVL_A_DEV_LISTEN_PORT] ?
+			   mnl_attr_get_u16(tb[OVL_A_DEV_LISTEN_PORT]) : 0;
+	return 0;
+}
+
+/* A field that is 0 when unset: "(none)" as text, null in JSON. */
+static void print_opt_u32(const char *label, uint32_t v)
+{
+	if (v)
+		printf("  %s: %u\n", label, v);
+	else
+		printf("  %s: (none)\n", label);
+}
+
+static struct json_object *json_opt_u32(uint32_t v)
+{
+	return v ? json_object_new_int64(v) : NULL;
+}
+
+static void dev_print(const struct dev_info *dev)
+{
+	printf("%s:\n", dev->ifname);
+	printf("  ifindex: %u\n", dev->ifindex);
+	print_opt_u32("node id", dev->node_id);
+	print_opt_u32("listen port", dev->listen_port);
+}
+
+static int dev_json_add(struct json_object *arr, const struct dev_info *dev)
+{
+	struct json_object *obj = json_object_new_object();
+
+	if (!obj)
+		goto nomem;
+	json_object_object_add(obj, "ifname",
+			       json_object_new_string(dev->ifname));
+	json_object_object_add(obj, "ifindex",
+			       json_object_new_int64(dev->ifindex));
+	json_object_object_add(obj, "node_id", json_opt_u32(dev->node_id));
+	json_object_object_add(obj, "listen_port",
+			       json_opt_u32(dev->listen_port));
+	if (!json_object_array_add(arr, obj))
+		return 0;
+	json_object_put(obj);
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+static int dev_show_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dev_show *show = arg;
+	struct dev_info dev;
+
+	if (dev_info_parse(nlh, &dev))
+		return MNL_CB_ERROR;
+	if (show->json)
+		return dev_json_add(show->json, &dev) ? MNL_CB_ERROR :
+							MNL_CB_OK;
+	if (show->count++)
+		putchar('\n');
+	dev_print(&dev);
+	return MNL_CB_OK;
+}
+
+/* dev show [DEV]: one device, or a dump of all of them. */
+static int dev_show(struct ovlctl *ctl, int argc, char **argv)
+{
+	const char *ifname = argc ? argv[0] : NULL;
+	struct dev_show show = {};
+	struct nlmsghdr *nlh;
+	struct ovl_nl *nl;
+	int err;
+
+	if (argc > 1)
+		return usage_err(ctl, "unexpected argument '%s'", argv[1]);
+	if (ifname && arg_ifname(ifname))
+		return EXIT_USAGE;
+
+	nl = ovl_nl_open();
+	if (!nl)
+		return EXIT_FAILURE;
+	if (ctl->json && !(show.json = json_object_new_array())) {
+		pr_err("%s", strerror(ENOMEM));
+		ovl_nl_close(nl);
+		return EXIT_FAILURE;
+	}
+	nlh = ovl_nl_request(nl, OVL_CMD_DEV_GET, ifname ? 0 : NLM_F_DUMP);
+	if (ifname)
+		mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
+	err = ovl_nl_call(nl, nlh, dev_show_cb, &show, "dev show%s%s",
+			  ifname ? " " : "", ifname ? ifname : "");
+	ovl_nl_close(nl);
+
+	if (!err && show.json)
+		json_print(ifname ? json_object_array_get_idx(show.json, 0) :
+				    show.json);
+	json_object_put(show.json);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/**
+ * struct dev_set_req - the changes of one "dev set"
+ * @ifname: the device
+ * @node_id: new node id, if @set_node_id
+ * @listen_port: new listen port, if @set_listen_port
+ * @set_node_id: change the node id
+ * @set_listen_port: change the listen port
+ */
+struct dev_set_req {
+	const char *ifname;
+	uint32_t node_id;
+	uint32_t listen_port;
+	bool set_node_id;
+	bool set_listen_port;
+};
+
+static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
+			 struct dev_set_req *req)
+{
+	enum { KW_NODE_ID, KW_LISTEN_PORT };
+	struct ctl_kw kw[] = {
+		[KW_NODE_ID]		= { .name = "node-id" },
+		[KW_LISTEN_PORT]	= { .name = "listen-port" },
+	};
+	const char *node_id, *port;
+
+	if (!argc)
+		return usage_err(ctl, "missing device name");
+	if (arg_ifname(argv[0]) ||
+	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 1, argv + 1))
+		return EXIT_USAGE;
+	node_id = kw[KW_NODE_ID].val;
+	port = kw[KW_LISTEN_PORT].val;
+	if (!node_id && !port)
+		return usage_err(ctl, "nothing to set: need node-id and/or listen-port");
+	if (node_id && arg_u32("node-id", node_id, 1, UINT32_MAX,
+			       &req->node_id))
+		return EXIT_USAGE;
+	if (port && arg_u32("listen-port", port, 0, UINT16_MAX,
+			    &req->listen_port))
+		return EXIT_USAGE;
+	req->ifname = argv[0];
+	req->set_node_id = node_id != NULL;
+	req->set_listen_port = port != NULL;
+	return 0;
+}
+
+/* dev set DEV [node-id ID] [listen-port PORT]: one all-or-nothing change. */
+static int dev_set(struct ovlctl *ctl, int argc, char **argv)
+{
+	struct dev_set_req req = {};
+	struct nlmsghdr *nlh;
+	struct ovl_nl *nl;
+	int err;
+
+	err = dev_set_parse(ctl, argc, argv, &req);
+	if (err)
+		return err;
+	nl = ovl_nl_open();
+	if (!nl)
+		return EXIT_FAILURE;
+	nlh = ovl_nl_request(nl, OVL_CMD_DEV_SET, 0);
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, req.ifname);
+	if (req.set_node_id)
+		mnl_attr_put_u32(nlh, OVL_A_DEV_NODE_ID, req.node_id);
+	if (req.set_listen_port)
+		mnl_attr_put_u16(nlh, OVL_A_DEV_LISTEN_PORT, req.listen_port);
+	err = ovl_nl_call(nl, nlh, NULL, NULL, "dev set %s", req.ifname);
+	ovl_nl_close(nl);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static const struct ctl_cmd dev_cmds[] = {
+	{ "show",	"[DEV]",				dev_show },
+	{ "set",	"DEV [node-id ID] [listen-port PORT]",	dev_set },
+	{}
+};
+
+const struct ctl_object dev_object = {
+	.name	= "dev",
+	.cmds	= dev_cmds,
+};

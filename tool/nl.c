@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink layer of ovlctl (see nl.h).
+ */
+
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/ovl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nl.h"
+#include "ovlctl.h"
+
+#define NL_TX_SIZE	8192
+#define NL_RX_SIZE	32768	/* the most the kernel puts in one datagram */
+#define NL_CTRL_VERSION	1
+
+/**
+ * struct ovl_nl - a generic netlink socket talking to the "ovl" family
+ * @sock: the socket
+ * @portid: its netlink port id
+ * @seq: sequence number of the last request
+ * @family: id of the "ovl" family
+ * @tx: the request being built
+ * @rx: replies being read
+ */
+struct ovl_nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	uint16_t family;
+	char tx[NL_TX_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char rx[NL_RX_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+};
+
+/**
+ * struct nl_reply - how to handle the replies to one request
+ * @cb: called for each reply data message, or NULL
+ * @data: passed to @cb
+ * @ext: the kernel's extended ACK message, if it sent one with an error
+ */
+struct nl_reply {
+	mnl_cb_t cb;
+	void *data;
+	char ext[256];
+};
+
+struct nl_parse {
+	const enum mnl_attr_data_type *policy;
+	uint16_t max;
+	const struct nlattr **tb;
+};
+
+static int nl_attr_cb(const struct nlattr *attr, void *arg)
+{
+	const struct nl_parse *p = arg;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, p->max) < 0)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, p->policy[type]) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	p->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int ovl_nl_parse(const struct nlmsghdr *nlh,
+		 const enum mnl_attr_data_type *policy, uint16_t max,
+		 const struct nlattr **tb)
+{
+	struct nl_parse p = { .policy = policy, .max = max, .tb = tb };
+
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_attr_cb,
+			   &p) == MNL_CB_ERROR)
+		return -1;
+	return 0;
+}
+
+static int nl_data_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_reply *r = arg;
+
+	return r->cb ? r->cb(nlh, r->data) : MNL_CB_OK;
+}
+
+static int nl_extack_cb(const struct nlattr *attr, void *arg)
+{
+	struct nl_reply *r = arg;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    !mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
+		snprintf(r->ext, sizeof(r->ext), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/*
+ * Common end of NLMSG_ERROR and NLMSG_DONE: @error is the kernel's
+ * verdict, and the extended ACK attributes (if any) start @tlv_off bytes
+ * into the payload.
+ */
+static int nl_verdict(const struct nlmsghdr *nlh, int error, size_t tlv_off,
+		      struct nl_reply *r)
+{
+	if (!error)
+		return MNL_CB_STOP;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    tlv_off <= mnl_nlmsg_get_payload_len(nlh))
+		mnl_attr_parse(nlh, tlv_off, nl_extack_cb, r);
+	errno = error < 0 ? -error : error;
+	return MNL_CB_ERROR;
+}
+
+static int nl_error_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*err);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	/* Without NETLINK_CAP_ACK the whole request is echoed back. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off = offsetof(struct nlmsgerr, msg) + err->msg.nlmsg_len;
+	return nl_verdict(nlh, err->error, off, arg);
+}
+
+static int nl_done_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	int error = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	return nl_verdict(nlh, error, sizeof(error), arg);
+}
+
+static mnl_cb_t nl_ctl_cbs[NLMSG_DONE + 1] = {
+	[NLMSG_ERROR]	= nl_error_cb,
+	[NLMSG_DONE]	= nl_done_cb,
+};
+
+/* Process one datagram of replies; returns an MNL_CB_* value. */
+static int nl_run(const void *buf, size_t len, unsigned int seq,
+		  unsigned int portid, struct nl_reply *r)
+{
+	return mnl_cb_run2(buf, len, seq, portid, nl_data_cb, r, nl_ctl_cbs,
+			   MNL_ARRAY_SIZE(nl_ctl_cbs));
+}
+
+/* Send @nlh and process the replies; returns 0, or -1 with errno set. */
+static int nl_exchange(struct ovl_nl *nl, const struct nlmsghdr *nlh,
+		       struct nl_reply *r)
+{
+	ssize_t len;
+	int ret;
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		len = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
+		if (len < 0)
+			return -1;
+		ret = nl_run(nl->rx, len, nlh->nlmsg_seq, nl->portid, r);
+	} while (ret == MNL_CB_OK);
+	return ret == MNL_CB_STOP ? 0 : -1;
+}
+
+static void nl_perror(const char *what, int err, const char *ext)
+{
+	pr_err("%s: %s%s%s%s", what, strerror(err),
+	       err == EPERM ? " (CAP_NET_ADMIN required)" : "",
+	       *ext ? ": " : "", ext);
+}
+
+static struct nlmsghdr *nl_request(struct ovl_nl *nl, uint16_t type,
+				   uint8_t cmd, uint8_t version,
+				   uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->tx);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *ovl_nl_request(struct ovl_nl *nl, uint8_t cmd,
+				uint16_t flags)
+{
+	return nl_request(nl, nl->family, cmd, OVL_FAMILY_VERSION, flags);
+}
+
+int ovl_nl_call(struct ovl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data, const char *fmt, ...)
+{
+	struct nl_reply r = { .cb = cb, .data = data };
+	char what[128];
+	va_list ap;
+	int err;
+
+	if (!nl_exchange(nl, nlh, &r))
+		return 0;
+	err = errno;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	nl_perror(what, err, r.ext);
+	return -1;
+}
+
+static int nl_family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	static const enum mnl_attr_data_type policy[CTRL_ATTR_MAX + 1] = {
+		[CTRL_ATTR_FAMILY_ID]	= MNL_TYPE_U16,
+	};
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
+	uint16_t *family = arg;
+
+	if (ovl_nl_parse(nlh, policy, CTRL_ATTR_MAX, tb))
+		return MNL_CB_ERROR;
+	if (!tb[CTRL_ATTR_FAMILY_ID]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	*family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return MNL_CB_OK;
+}
+
+static int nl_resolve(struct ovl_nl *nl)
+{
+	struct nl_reply r = { .cb = nl_family_cb, .data = &nl->family };
+	struct nlmsghdr *nlh;
+
+	nlh = nl_request(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NL_CTRL_VERSION,
+			 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, OVL_FAMILY_NAME);
+	if (!nl_exchange(nl, nlh, &r))
+		return 0;
+	if (errno == ENOENT)
+		pr_err("the ovl kernel module is not loaded (modprobe ovl)");
+	else
+		nl_perror("resolve generic netlink family " OVL_FAMILY_NAME,
+			  errno, r.ext);
+	return -1;
+}
+
+struct ovl_nl *ovl_nl_open(void)
+{
+	struct ovl_nl *nl = calloc(1, sizeof(*nl));
+	int one = 1;
+
+	if (!nl) {
+		pr_err("%s", strerror(errno));
+		return NULL;
+	}
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID)) {
+		pr_err("generic netlink socket: %s", strerror(errno));
+		goto err;
+	}
+	/* Best effort: an older kernel still reports errors, only tersely. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = time(NULL);
+	if (nl_resolve(nl))
+		goto err;
+	return nl;
+err:
+	ovl_nl_close(nl);
+	return NULL;
+}
+
+void ovl_nl_close(struct ovl_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}

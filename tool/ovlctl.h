@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovlctl command framework: every object (dev, and later peer, key, ...)
+ * provides a table of commands, which ovlctl.c dispatches to on "OBJECT
+ * COMMAND"; cli.c holds the helpers the commands share.
+ */
+#ifndef _OVLCTL_H
+#define _OVLCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROG		"ovlctl"
+#define EXIT_USAGE	2	/* EXIT_SUCCESS and EXIT_FAILURE are 0 and 1 */
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct json_object;
+struct ovlctl;
+
+/**
+ * struct ctl_cmd - one command of an object
+ * @name: the verb, e.g. "show"
+ * @args: synopsis of the arguments after the verb ("" if none), for usage
+ *	messages
+ * @run: runs the command on the arguments after the verb; returns the
+ *	exit status, having printed any error
+ */
+struct ctl_cmd {
+	const char *name;
+	const char *args;
+	int (*run)(struct ovlctl *ctl, int argc, char **argv);
+};
+
+/**
+ * struct ctl_object - an object and its commands
+ * @name: e.g. "dev"
+ * @cmds: the commands, ended by an entry whose @name is NULL; the first
+ *	one runs when no command is given
+ */
+struct ctl_object {
+	const char *name;
+	const struct ctl_cmd *cmds;
+};
+
+/**
+ * struct ovlctl - state of one ovlctl invocation
+ * @json: print JSON instead of text on standard output
+ * @obj: the object being run
+ * @cmd: the command being run
+ */
+struct ovlctl {
+	bool json;
+	const struct ctl_object *obj;
+	const struct ctl_cmd *cmd;
+};
+
+/**
+ * struct ctl_kw - a "KEYWORD VALUE" argument of a command
+ * @name: the keyword
+ * @val: its value, or NULL while the keyword has not been seen
+ */
+struct ctl_kw {
+	const char *name;
+	const char *val;
+};
+
+extern const struct ctl_object dev_object;
+
+/* Print "<lead>OBJECT COMMAND ARGS" on @f, a line of usage. */
+void print_cmd(FILE *f, const char *lead, const struct ctl_object *obj,
+	       const struct ctl_cmd *cmd);
+
+/* Print "ovlctl: <message>" on standard error. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Report a malformed command line: print "ovlctl: OBJECT COMMAND: <msg>"
+ * and the command's synopsis on standard error; returns EXIT_USAGE.
+ */
+int usage_err(const struct ovlctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Fill the @n entries of @kw from @argv, a list of "KEYWORD VALUE" pairs
+ * in any order.  An unknown or repeated keyword or a missing value is a
+ * usage error.  Returns 0 or EXIT_USAGE.
+ */
+int kw_parse(const struct ovlctl *ctl, struct ctl_kw *kw, size_t n,
+	     int argc, char **argv);
+
+/*
+ * Convert @arg, the value of @name, to a number in @min..@max, or print
+ * "ovlctl: invalid NAME 'ARG': expected MIN..MAX".  Returns 0 or
+ * EXIT_USAGE.
+ */
+int arg_u32(const char *name, const char *arg, uint32_t min, uint32_t max,
+	    uint32_t *out);
+
+/* Check that @arg is a valid interface name.  Returns 0 or EXIT_USAGE. */
+int arg_ifname(const char *arg);
+
+/* Print @obj as one line of compact JSON on standard output. */
+void json_print(struct json_object *obj);
+
+#endif /* _OVLCTL_H */
