@@ -98,6 +98,8 @@ static void ovl_setup(struct net_device *dev)
 	dev->hw_features |= OVL_NETDEV_FEATURES;
 	dev->hw_enc_features |= OVL_NETDEV_FEATURES;
 	ovl_compat_set_lltx(dev);
+	/* The route of an unroutable packet is what ICMP errors need. */
+	netif_keep_dst(dev);
 	/*
 	 * The UDP socket lives in the namespace the device was in when its
 	 * port was set; a device that wandered off would leave it behind.

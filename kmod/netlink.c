@@ -58,7 +58,8 @@ static struct net_device *ovl_nl_dev_find(struct net *net,
 	}
 
 	if (!dev) {
-		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname, "no such device");
+		NL_SET_ERR_MSG_ATTR(extack, ifindex ?: ifname,
+				    "no such device in this network namespace");
 		return ERR_PTR(-ENODEV);
 	}
 	if (!ovl_dev_is_ovl(dev)) {

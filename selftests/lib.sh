@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared helpers of the ovl selftests: KTAP output, assertions, network
+# namespaces.  Each test script sources this, calls plan N, runs its
+# cases through "run NAME FUNCTION", and ends with "finish".  Exit codes
+# follow kselftest: 0 pass, 1 fail, 4 skip.
+
+set -u
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OVLCTL=${OVLCTL:-$REPO/tool/ovlctl}
+PYTHON=${PYTHON:-/usr/bin/python3}
+YNL="$PYTHON $REPO/build/ksrc/tools/net/ynl/cli.py --spec $REPO/docs/netlink/specs/ovl.yaml --no-schema"
+KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+
+_n=0 _passed=0 _failed=0 _skipped=0 _netns=()
+
+plan()
+{
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+# skip_all REASON: the whole script cannot run here.
+skip_all()
+{
+	echo "TAP version 13"
+	echo "1..0 # SKIP $1"
+	exit $KSFT_SKIP
+}
+
+diag()
+{
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+# run NAME FUNCTION [ARGS...]: one test case; it passes when FUNCTION
+# returns 0, is skipped when it returns $KSFT_SKIP, and fails otherwise.
+# Its output is shown as KTAP diagnostics.
+run()
+{
+	local name=$1 rc out
+	shift
+	_n=$((_n + 1))
+	out=$(_case "$@" 2>&1)
+	rc=$?
+	[ -z "$out" ] || diag "$out"
+	case $rc in
+	0) echo "ok $_n $name"; _passed=$((_passed + 1)) ;;
+	"$KSFT_SKIP") echo "ok $_n $name # SKIP"; _skipped=$((_skipped + 1)) ;;
+	*) echo "not ok $_n $name"; _failed=$((_failed + 1)) ;;
+	esac
+}
+
+# A case runs in a subshell; what it set up goes away with it.
+_case()
+{
+	local rc
+	"$@"
+	rc=$?
+	cleanup_netns
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	return $rc
+}
+
+finish()
+{
+	echo "# Totals: pass:$_passed fail:$_failed skip:$_skipped"
+	[ $_failed -eq 0 ] || exit $KSFT_FAIL
+	[ $_passed -gt 0 ] || exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+fail()
+{
+	echo "FAIL: $*"
+	return 1
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq()
+{
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# expect_err CODE PATTERN CMD...: CMD exits with CODE and prints PATTERN
+# (a grep -E expression) on stderr.
+expect_err()
+{
+	local code=$1 pattern=$2 rc err
+	shift 2
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	echo "\$ $* -> $rc: $err"
+	[ "$rc" = "$code" ] || fail "exit code $rc, expected $code"  || return 1
+	echo "$err" | grep -qE -- "$pattern" || fail "stderr lacks /$pattern/"
+}
+
+# jget JSON FILTER: one value out of a JSON text.
+jget()
+{
+	jq -r "$2" <<<"$1"
+}
+
+need()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
+	done
+}
+
+# in_ns NETNS CMD...: run CMD in NETNS, or here when NETNS is "".
+in_ns()
+{
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+# udp_port_free NETNS PORT FAMILY: can a new socket of FAMILY (4 or 6)
+# bind PORT in NETNS?
+udp_port_free()
+{
+	in_ns "$1" "$PYTHON" - "$2" "$3" <<'PY'
+import socket, sys
+port, fam = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET, socket.SOCK_DGRAM)
+if fam == "6":
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+try:
+    s.bind(("::" if fam == "6" else "0.0.0.0", port))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# hold_udp_port NETNS PORT FAMILY: bind PORT for FAMILY (4, or 6 as
+# IPv6-only) in the background until killed; returns once bound, with the
+# holder's pid in HOLDER.
+hold_udp_port()
+{
+	local i ns=()
+	[ -z "$1" ] || ns=(ip netns exec "$1")
+	# A simple command, so that $! is the holder itself.
+	"${ns[@]}" "$PYTHON" - "$2" "$3" <<'PY' &
+import socket, sys, time
+port, fam = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET, socket.SOCK_DGRAM)
+if fam == "6":
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::" if fam == "6" else "0.0.0.0", port))
+time.sleep(120)
+PY
+	HOLDER=$!
+	for i in $(seq 100); do
+		udp_port_free "$1" "$2" "$3" || return 0
+		sleep 0.1
+	done
+	fail "could not hold UDP port $2 (IPv$3)"
+}
+
+# udp_listeners NETNS PORT: the UDP sockets bound to PORT, one local
+# address per line, sorted.
+udp_listeners()
+{
+	in_ns "$1" ss -Hnlu "sport = :$2" | awk '{print $4}' | sort
+}
+
+# ovl_devices NETNS: how many ovl devices NETNS has.
+ovl_devices()
+{
+	in_ns "$1" ip -d -j link show | jq '[.[] | select(.linkinfo.info_kind == "ovl")] | length'
+}
+
+# new_netns NAME: a fresh network namespace with lo up, removed at exit.
+new_netns()
+{
+	ip netns del "$1" 2>/dev/null
+	ip netns add "$1" && ip -n "$1" link set lo up && _netns+=("$1")
+}
+
+cleanup_netns()
+{
+	local ns
+	for ns in "${_netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	_netns=()
+}
+trap cleanup_netns EXIT
+
+# load_ovl: make sure the module under test is loaded.
+load_ovl()
+{
+	modprobe ovl || return 1
+	[ -d /sys/module/ovl ]
+}
+
+# unload_ovl: remove the module, waiting for namespaces being torn down.
+unload_ovl()
+{
+	local i
+	for i in $(seq 50); do
+		[ -d /sys/module/ovl ] || return 0
+		rmmod ovl 2>/dev/null && return 0
+		sleep 0.2
+	done
+	rmmod ovl
+}
+
+# bounded_udp_flood NETNS DST PORT SECONDS: send UDP datagrams as fast as
+# possible to DST:PORT from NETNS for SECONDS, in the background.
+bounded_udp_flood()
+{
+	ip netns exec "$1" timeout "$4" "$PYTHON" - "$2" "$3" <<'PY' &
+import socket, sys
+dst, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
+payload = bytes(200)
+while True:
+    try:
+        s.sendto(payload, (dst, port))
+    except OSError:
+        pass
+PY
+}

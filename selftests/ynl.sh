@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Drive the family from its YAML spec alone, with the kernel's ynl cli:
+# the spec is what other tools will be written against, so it must work,
+# and the kernel's strict policies must reject what ovlctl never sends.
+source "$(dirname "$0")/lib.sh"
+
+NS=ovl-ynl
+
+ynl()
+{
+	# shellcheck disable=SC2086
+	ip netns exec $NS $YNL "$@"
+}
+
+setup()
+{
+	new_netns $NS && ip -n $NS link add ovl0 type ovl
+}
+
+t_get()
+{
+	local out ifindex
+	setup || return 1
+	ifindex=$(ip -n $NS -j link show ovl0 | jq '.[0].ifindex')
+	out=$(ynl --do dev-get --json '{"ifname": "ovl0"}' --output-json) || return 1
+	echo "$out"
+	expect_eq ifindex "$(jget "$out" .ifindex)" "$ifindex" &&
+	expect_eq node-id "$(jget "$out" '."node-id"')" 0 &&
+	out=$(ynl --do dev-get --json "{\"ifindex\": $ifindex}" --output-json) &&
+	expect_eq ifname "$(jget "$out" .ifname)" ovl0
+}
+
+t_set_dump()
+{
+	local out
+	setup && ip -n $NS link add ovl1 type ovl || return 1
+	ynl --do dev-set --json '{"ifname": "ovl1", "node-id": 42, "listen-port": 4700}' ||
+		return 1
+	out=$(ynl --dump dev-get --output-json) || return 1
+	echo "$out"
+	expect_eq devices "$(jget "$out" 'length')" 2 &&
+	expect_eq ovl1 "$(jget "$out" '.[] | select(.ifname == "ovl1") | [."node-id", ."listen-port"] | join(" ")')" \
+		"42 4700" &&
+	expect_eq ovlctl "$(ip netns exec $NS "$OVLCTL" -j dev show ovl1 | jq .node_id)" 42
+}
+
+# expect_ynl_err PATTERN ARGS...: the request fails with the kernel's
+# extack message matching PATTERN, and ovl0 is left as it was.
+expect_ynl_err()
+{
+	local pattern=$1 before out
+	shift
+	before=$(ip netns exec $NS "$OVLCTL" -j dev show ovl0)
+	out=$(ynl "$@" 2>&1) && fail "accepted: $*" && return 1
+	echo "\$ ynl $* -> $out" | tail -n 3
+	echo "$out" | grep -qE "$pattern" || fail "no /$pattern/ in the error" || return 1
+	expect_eq unchanged "$(ip netns exec $NS "$OVLCTL" -j dev show ovl0)" "$before"
+}
+
+t_rejects()
+{
+	setup || return 1
+	ynl --do dev-set --json '{"ifname": "ovl0", "node-id": 3}' || return 1
+	expect_ynl_err "nothing to set" --do dev-set --json '{"ifname": "ovl0"}' &&
+	expect_ynl_err "no device given" --do dev-set --json '{"node-id": 4}' &&
+	expect_ynl_err "no device given" --do dev-get --json '{}' &&
+	expect_ynl_err "either ifindex or ifname" --do dev-get \
+		--json '{"ifname": "ovl0", "ifindex": 1}' &&
+	expect_ynl_err "out of range|range" --do dev-set \
+		--json '{"ifname": "ovl0", "node-id": 0}' &&
+	expect_ynl_err "out of range|range" --do dev-get --json '{"ifindex": 0}' &&
+	expect_ynl_err "no such device" --do dev-get --json '{"ifindex": 99999}' &&
+	expect_ynl_err "not an ovl device" --do dev-set \
+		--json '{"ifname": "lo", "node-id": 4}' &&
+	expect_ynl_err "[Uu]nknown attribute|[Uu]nsupported attribute|type" --do dev-get \
+		--json '{"ifname": "ovl0", "node-id": 4}' &&
+	expect_ynl_err "[Ss]tring|length|[Ll]ong" --do dev-get \
+		--json '{"ifname": "ovl0ovl0ovl0ovl0ovl0"}'
+}
+
+[ -f "$REPO/build/ksrc/tools/net/ynl/cli.py" ] || skip_all "no ynl (run scripts/ksrc.sh)"
+"$PYTHON" -c 'import yaml' 2>/dev/null || skip_all "no python3-yaml"
+load_ovl || skip_all "cannot load the ovl module"
+plan 3
+run "ynl dev-get by name and by index" t_get
+run "ynl dev-set and dump" t_set_dump
+run "strict policies: bad requests rejected with extack" t_rejects
+finish
