@@ -8,6 +8,7 @@
 #define _OVL_COMPAT_H
 
 #include <linux/netdevice.h>
+#include <net/genetlink.h>
 
 static inline void ovl_compat_set_lltx(struct net_device *dev)
 {
@@ -26,6 +27,44 @@ static inline void ovl_compat_set_netns_local(struct net_device *dev)
 	dev->netns_local = true;
 #else
 	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+/*
+ * Per-CPU tx/rx counters (struct pcpu_sw_netstats): declared for the core
+ * to allocate where it can, allocated here on older kernels.
+ */
+static inline void ovl_compat_tstats_setup(struct net_device *dev)
+{
+#ifdef OVL_HAVE_CORE_TSTATS
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+#endif
+}
+
+static inline int ovl_compat_tstats_alloc(struct net_device *dev)
+{
+#ifndef OVL_HAVE_CORE_TSTATS
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+#endif
+	return 0;
+}
+
+static inline void ovl_compat_tstats_free(struct net_device *dev)
+{
+#ifndef OVL_HAVE_CORE_TSTATS
+	free_percpu(dev->tstats);
+#endif
+}
+
+/* The attributes of a dump request, parsed against the command's policy. */
+static inline struct nlattr **ovl_compat_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef OVL_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

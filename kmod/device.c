@@ -5,15 +5,15 @@
  */
 
 #include <linux/ethtool.h>
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
 #include <linux/if_arp.h>
 #include <linux/ip.h>
-#include <net/icmp.h>
+#include <net/ip.h>
 #include <linux/ovl.h>
 
 #include "compat.h"
 #include "device.h"
+#include "peer.h"
+#include "send.h"
 #include "socket.h"
 #include "version.h"
 
@@ -23,30 +23,48 @@
 
 static int ovl_dev_init(struct net_device *dev)
 {
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	return dev->tstats ? 0 : -ENOMEM;
-}
+	struct ovl_dev *ovl = netdev_priv(dev);
+	int err;
 
-/* Called with the RTNL held, on unregister and on a failed register. */
-static void ovl_dev_uninit(struct net_device *dev)
-{
-	ovl_socket_close(netdev_priv(dev));
-	free_percpu(dev->tstats);
+	mutex_init(&ovl->lock);
+	err = ovl_compat_tstats_alloc(dev);
+	if (err)
+		goto err;
+	err = -ENOMEM;
+	ovl->drops = alloc_percpu(struct ovl_drops);
+	if (!ovl->drops)
+		goto err_tstats;
+	err = gro_cells_init(&ovl->gro_cells, dev);
+	if (err)
+		goto err_drops;
+	err = ovl_peers_init(ovl);
+	if (err)
+		goto err_gro;
+	return 0;
+
+err_gro:
+	gro_cells_destroy(&ovl->gro_cells);
+err_drops:
+	free_percpu(ovl->drops);
+err_tstats:
+	ovl_compat_tstats_free(dev);
+err:
+	return err;
 }
 
 /*
- * No peer can take the packet yet: answer like a router with no route, so
- * that the sender sees "destination unreachable" rather than silence.
+ * Called with the RTNL held, on unregister and on a failed register.  The
+ * socket goes first: once it is closed no datagram can reach the peers.
  */
-static netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
+static void ovl_dev_uninit(struct net_device *dev)
 {
-	if (skb->protocol == htons(ETH_P_IP))
-		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
+	struct ovl_dev *ovl = netdev_priv(dev);
+
+	ovl_socket_close(ovl);
+	ovl_peers_uninit(ovl);
+	gro_cells_destroy(&ovl->gro_cells);
+	free_percpu(ovl->drops);
+	ovl_compat_tstats_free(dev);
 }
 
 static const struct net_device_ops ovl_netdev_ops = {
@@ -98,6 +116,7 @@ static void ovl_setup(struct net_device *dev)
 	dev->hw_features |= OVL_NETDEV_FEATURES;
 	dev->hw_enc_features |= OVL_NETDEV_FEATURES;
 	ovl_compat_set_lltx(dev);
+	ovl_compat_tstats_setup(dev);
 	/* The route of an unroutable packet is what ICMP errors need. */
 	netif_keep_dst(dev);
 	/*

@@ -2,8 +2,22 @@
 #ifndef _OVL_DEVICE_H
 #define _OVL_DEVICE_H
 
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/ovl.h>
+#include <linux/rbtree.h>
+#include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
+#include <net/gro_cells.h>
+
+#include "allowedips.h"
+
+/**
+ * struct ovl_drops - per-CPU drop counters, indexed by &enum ovl_a_drops
+ */
+struct ovl_drops {
+	u64 n[OVL_A_DROPS_MAX + 1];
+};
 
 /**
  * struct ovl_dev - private state of one ovl network device
@@ -12,10 +26,19 @@
  * @sock6: IPv6-only UDP socket bound to @listen_port, or NULL
  * @node_id: this host's overlay node id; 0 while unset
  * @listen_port: UDP port of @sock4 and @sock6; 0 while closed
+ * @lock: serializes changes to peers, allowed-ips and keys
+ * @dead: set under @lock when the device unregisters; requests that still
+ *	hold the device then change nothing
+ * @peers: peers by node id, for the data path (RCU)
+ * @peer_tree: the same peers ordered by node id, for dumps (under @lock)
+ * @aips: allowed-ips of all peers (RCU readers, writers under @lock)
+ * @gro_cells: hands received packets to the stack through GRO
+ * @drops: per-reason drop counters
  *
- * Locking: every field is written with the RTNL held.  The sockets are
- * published with RCU for the data path; @node_id and @listen_port are read
- * locklessly with READ_ONCE() by netlink replies and the data path.
+ * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
+ * RTNL held.  The sockets are published with RCU for the data path;
+ * @node_id and @listen_port are read locklessly with READ_ONCE().  Lock
+ * order: RTNL, then @lock.
  *
  * Lifetime: the sockets are closed in ndo_uninit, so by the time the
  * device is freed no encap_rcv callback can still see this structure
@@ -27,7 +50,19 @@ struct ovl_dev {
 	struct sock __rcu *sock6;
 	u32 node_id;
 	u16 listen_port;
+	struct mutex lock;	/* see above */
+	bool dead;
+	struct rhashtable peers;
+	struct rb_root peer_tree;
+	struct ovl_aips aips;
+	struct gro_cells gro_cells;
+	struct ovl_drops __percpu *drops;
 };
+
+static inline void ovl_drop(struct ovl_dev *ovl, enum ovl_a_drops reason)
+{
+	this_cpu_inc(ovl->drops->n[reason]);
+}
 
 extern struct rtnl_link_ops ovl_link_ops;
 

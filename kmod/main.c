@@ -39,6 +39,8 @@ static void __exit ovl_exit(void)
 	/* No new request can reach a device once the family is gone. */
 	ovl_genl_uninit();
 	ovl_device_uninit();
+	/* Peers and keys are freed by RCU callbacks that live in this module. */
+	rcu_barrier();
 }
 
 module_init(ovl_init);

@@ -12,22 +12,72 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "device.h"
 #include "netlink.h"
+#include "peer.h"
 #include "socket.h"
 
 static struct genl_family ovl_genl_family;
+
+/* Indexes into ovl_mcgrps, as multicast calls want them. */
+enum {
+	OVL_MCGRP_EVENTS_ID,
+};
+
+static const struct genl_multicast_group ovl_mcgrps[] = {
+	[OVL_MCGRP_EVENTS_ID] = { .name = OVL_MCGRP_EVENTS },
+};
 
 static const struct nla_policy ovl_dev_get_policy[OVL_A_DEV_IFNAME + 1] = {
 	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 };
 
-static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_MAX + 1] = {
+static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_LISTEN_PORT + 1] = {
 	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OVL_A_DEV_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_LISTEN_PORT]	= { .type = NLA_U16 },
+};
+
+static const struct nla_policy ovl_aip_policy[OVL_A_AIP_MAX + 1] = {
+	[OVL_A_AIP_FAMILY]	= { .type = NLA_U16 },
+	[OVL_A_AIP_ADDR]	= NLA_POLICY_MIN_LEN(sizeof(struct in_addr)),
+	[OVL_A_AIP_CIDR]	= NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+static struct netlink_range_validation ovl_keepalive_range = {
+	.max = 86400,
+};
+
+static const struct nla_policy ovl_peer_policy[OVL_A_PEER_KEEPALIVE + 1] = {
+	[OVL_A_PEER_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[OVL_A_PEER_REMOTE_IPV4] = { .type = NLA_BE32 },
+	[OVL_A_PEER_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[OVL_A_PEER_REMOTE_PORT] = { .type = NLA_BE16 },
+	[OVL_A_PEER_ALLOWED_IP]	= NLA_POLICY_NESTED(ovl_aip_policy),
+	[OVL_A_PEER_KEEPALIVE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_keepalive_range),
+};
+
+static const struct nla_policy ovl_key_policy[OVL_A_KEY_RX_KEY + 1] = {
+	[OVL_A_KEY_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[OVL_A_KEY_SLOT]	= NLA_POLICY_MAX(NLA_U32, OVL_KEY_SLOT_SECONDARY),
+	[OVL_A_KEY_ID]		= { .type = NLA_U8 },
+	[OVL_A_KEY_TX_KEY]	= NLA_POLICY_EXACT_LEN(OVL_KEY_LEN),
+	[OVL_A_KEY_RX_KEY]	= NLA_POLICY_EXACT_LEN(OVL_KEY_LEN),
+};
+
+static const struct nla_policy ovl_dev_peer_policy[OVL_A_DEV_PEER + 1] = {
+	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OVL_A_DEV_PEER]	= NLA_POLICY_NESTED(ovl_peer_policy),
+};
+
+static const struct nla_policy ovl_dev_key_policy[OVL_A_DEV_KEY + 1] = {
+	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OVL_A_DEV_KEY]		= NLA_POLICY_NESTED(ovl_key_policy),
 };
 
 /*
@@ -70,6 +120,31 @@ static struct net_device *ovl_nl_dev_find(struct net *net,
 	return dev;
 }
 
+static int ovl_nl_put_drops(struct sk_buff *skb, const struct ovl_dev *ovl)
+{
+	u64 sum[OVL_A_DROPS_MAX + 1] = {};
+	struct nlattr *nest;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct ovl_drops *d = per_cpu_ptr(ovl->drops, cpu);
+
+		for (i = 1; i < OVL_A_DROPS_PAD; i++)
+			sum[i] += READ_ONCE(d->n[i]);
+	}
+	nest = nla_nest_start(skb, OVL_A_DEV_DROPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < OVL_A_DROPS_PAD; i++) {
+		if (nla_put_u64_64bit(skb, i, sum[i], OVL_A_DROPS_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			   u32 portid, u32 seq, int flags)
 {
@@ -85,7 +160,9 @@ static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 	    nla_put_string(skb, OVL_A_DEV_IFNAME, dev->name) ||
 	    nla_put_u32(skb, OVL_A_DEV_NODE_ID, READ_ONCE(ovl->node_id)) ||
 	    nla_put_u16(skb, OVL_A_DEV_LISTEN_PORT,
-			READ_ONCE(ovl->listen_port))) {
+			READ_ONCE(ovl->listen_port)) ||
+	    nla_put_u32(skb, OVL_A_DEV_PEERS, ovl_peer_count(ovl)) ||
+	    ovl_nl_put_drops(skb, ovl)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -182,6 +259,655 @@ out:
 	return err;
 }
 
+/*
+ * Commands that change peers or keys work under the device lock: find the
+ * device, pin it and take the lock.  Returns the device or an ERR_PTR;
+ * release with ovl_nl_unlock().
+ */
+static struct ovl_dev *ovl_nl_lock(struct net *net, struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	struct ovl_dev *ovl;
+
+	rcu_read_lock();
+	dev = ovl_nl_dev_find(net, attrs, extack);
+	if (!IS_ERR(dev))
+		dev_hold(dev);
+	rcu_read_unlock();
+	if (IS_ERR(dev))
+		return ERR_CAST(dev);
+
+	ovl = netdev_priv(dev);
+	mutex_lock(&ovl->lock);
+	if (ovl->dead) {
+		mutex_unlock(&ovl->lock);
+		dev_put(dev);
+		NL_SET_ERR_MSG(extack, "the device is being deleted");
+		return ERR_PTR(-ENODEV);
+	}
+	return ovl;
+}
+
+static void ovl_nl_unlock(struct ovl_dev *ovl)
+{
+	mutex_unlock(&ovl->lock);
+	dev_put(ovl->dev);
+}
+
+/* Parse the nest @attr of a request, which the command requires. */
+static int ovl_nl_parse_nest(struct genl_info *info, int attr, int maxtype,
+			     const struct nla_policy *policy, struct nlattr **tb)
+{
+	if (!info->attrs[attr]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
+		if (attr == OVL_A_DEV_PEER)
+			NL_SET_ERR_MSG(info->extack, "missing peer attributes");
+		else
+			NL_SET_ERR_MSG(info->extack, "missing key attributes");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, maxtype, info->attrs[attr], policy,
+				info->extack);
+}
+
+/**
+ * struct ovl_peer_conf - a validated peer request, applied under the lock
+ * @node_id: the peer
+ * @ep: the endpoint, if @has_ep
+ * @has_ep: the request sets the endpoint
+ * @keepalive: the keepalive interval, if @has_keepalive
+ * @has_keepalive: the request sets the keepalive interval
+ * @aips: the allowed-ips, if @has_aips (a list of nests)
+ * @has_aips: the request replaces the allowed-ips
+ */
+struct ovl_peer_conf {
+	u32 node_id;
+	union ovl_endpoint ep;
+	bool has_ep;
+	u32 keepalive;
+	bool has_keepalive;
+	struct nlattr *aips;
+	bool has_aips;
+};
+
+static int ovl_nl_parse_endpoint(struct nlattr **tb, struct ovl_peer_conf *conf,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *v4 = tb[OVL_A_PEER_REMOTE_IPV4];
+	struct nlattr *v6 = tb[OVL_A_PEER_REMOTE_IPV6];
+	struct nlattr *port = tb[OVL_A_PEER_REMOTE_PORT];
+
+	if (!v4 && !v6 && !port)
+		return 0;
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(extack, v6,
+				    "give an IPv4 or an IPv6 endpoint, not both");
+		return -EINVAL;
+	}
+	if (!port || !nla_get_be16(port)) {
+		NL_SET_ERR_MSG_ATTR(extack, port ?: v4 ?: v6,
+				    "an endpoint needs a non-zero port");
+		return -EINVAL;
+	}
+	if (!v4 && !v6) {
+		NL_SET_ERR_MSG_ATTR(extack, port, "an endpoint needs an address");
+		return -EINVAL;
+	}
+	if (v4) {
+		conf->ep.addr4.sin_family = AF_INET;
+		conf->ep.addr4.sin_addr.s_addr = nla_get_in_addr(v4);
+		conf->ep.addr4.sin_port = nla_get_be16(port);
+	} else {
+		conf->ep.addr6.sin6_family = AF_INET6;
+		conf->ep.addr6.sin6_addr = nla_get_in6_addr(v6);
+		conf->ep.addr6.sin6_port = nla_get_be16(port);
+	}
+	conf->has_ep = true;
+	return 0;
+}
+
+/*
+ * Check one allowed-ip nest.  Returns its family, 0 for the empty nest
+ * that clears the list, or a negative error.
+ */
+static int ovl_nl_parse_aip(struct nlattr *nest, const u8 **addr, u8 *cidr,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[OVL_A_AIP_MAX + 1];
+	int err, family;
+
+	err = nla_parse_nested(tb, OVL_A_AIP_MAX, nest, ovl_aip_policy, extack);
+	if (err)
+		return err;
+	if (!tb[OVL_A_AIP_FAMILY] && !tb[OVL_A_AIP_ADDR] && !tb[OVL_A_AIP_CIDR])
+		return 0;
+	if (!tb[OVL_A_AIP_FAMILY] || !tb[OVL_A_AIP_ADDR] || !tb[OVL_A_AIP_CIDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "an allowed-ip needs a family, an address and a prefix length");
+		return -EINVAL;
+	}
+	family = nla_get_u16(tb[OVL_A_AIP_FAMILY]);
+	*cidr = nla_get_u8(tb[OVL_A_AIP_CIDR]);
+	*addr = nla_data(tb[OVL_A_AIP_ADDR]);
+	if (family == AF_INET && nla_len(tb[OVL_A_AIP_ADDR]) == 4 && *cidr <= 32)
+		return AF_INET;
+	if (family == AF_INET6 && nla_len(tb[OVL_A_AIP_ADDR]) == 16)
+		return AF_INET6;
+	NL_SET_ERR_MSG_ATTR(extack, nest,
+			    "allowed-ip: bad family, address length or prefix length");
+	return -EINVAL;
+}
+
+static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
+{
+	struct nlattr *tb[OVL_A_PEER_KEEPALIVE + 1], *nest;
+	int err, rem, family, n = 0, empty = 0;
+	const u8 *addr;
+	u8 cidr;
+
+	memset(conf, 0, sizeof(*conf));
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_PEER, OVL_A_PEER_KEEPALIVE,
+				ovl_peer_policy, tb);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVL_A_DEV_PEER], tb,
+			      OVL_A_PEER_NODE_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing peer node id");
+		return -EINVAL;
+	}
+	conf->node_id = nla_get_u32(tb[OVL_A_PEER_NODE_ID]);
+
+	err = ovl_nl_parse_endpoint(tb, conf, info->extack);
+	if (err)
+		return err;
+	if (tb[OVL_A_PEER_KEEPALIVE]) {
+		conf->keepalive = nla_get_u32(tb[OVL_A_PEER_KEEPALIVE]);
+		conf->has_keepalive = true;
+	}
+
+	nla_for_each_nested(nest, info->attrs[OVL_A_DEV_PEER], rem) {
+		if (nla_type(nest) != OVL_A_PEER_ALLOWED_IP)
+			continue;
+		family = ovl_nl_parse_aip(nest, &addr, &cidr, info->extack);
+		if (family < 0)
+			return family;
+		n++;
+		empty += !family;
+	}
+	if (empty && n > 1) {
+		NL_SET_ERR_MSG(info->extack,
+			       "an empty allowed-ip clears the list and must come alone");
+		return -EINVAL;
+	}
+	conf->aips = info->attrs[OVL_A_DEV_PEER];
+	conf->has_aips = n > 0;
+	return 0;
+}
+
+/* Replace @peer's allowed-ips with those of @conf.  Context: ovl->lock. */
+static int ovl_peer_set_aips(struct ovl_peer *peer,
+			     const struct ovl_peer_conf *conf,
+			     struct netlink_ext_ack *extack)
+{
+	struct ovl_dev *ovl = peer->ovl;
+	struct nlattr *nest;
+	const u8 *addr;
+	int rem, family, err;
+	u8 cidr;
+
+	ovl_aips_remove_by_peer(&ovl->aips, peer, &peer->aips);
+	nla_for_each_nested(nest, conf->aips, rem) {
+		if (nla_type(nest) != OVL_A_PEER_ALLOWED_IP)
+			continue;
+		family = ovl_nl_parse_aip(nest, &addr, &cidr, extack);
+		if (family <= 0)
+			continue;
+		err = ovl_aips_insert(&ovl->aips, family, addr, cidr, peer,
+				      &peer->aips);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "out of memory for allowed-ips");
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int ovl_peer_apply(struct ovl_peer *peer, const struct ovl_peer_conf *conf,
+			  struct netlink_ext_ack *extack)
+{
+	if (conf->has_ep)
+		ovl_peer_set_endpoint(peer, &conf->ep);
+	if (conf->has_keepalive)
+		WRITE_ONCE(peer->keepalive, conf->keepalive);
+	return conf->has_aips ? ovl_peer_set_aips(peer, conf, extack) : 0;
+}
+
+static int ovl_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ovl_peer_conf conf;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	int err;
+
+	err = ovl_nl_parse_peer(info, &conf);
+	if (err)
+		return err;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+
+	err = -ENOMEM;
+	peer = ovl_peer_create(ovl, conf.node_id);
+	if (!peer)
+		goto out;
+	err = ovl_peer_insert(peer);
+	if (err) {
+		ovl_peer_free_unused(peer);
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OVL_A_DEV_PEER],
+					    "a peer with this node id exists");
+		goto out;
+	}
+	err = ovl_peer_apply(peer, &conf, info->extack);
+	if (err)
+		ovl_peer_remove(peer);
+out:
+	ovl_nl_unlock(ovl);
+	return err;
+}
+
+/* Find the peer a request names.  Context: ovl->lock held. */
+static struct ovl_peer *ovl_nl_peer_find(struct ovl_dev *ovl, u32 node_id,
+					 struct nlattr *attr,
+					 struct netlink_ext_ack *extack)
+{
+	struct ovl_peer *peer = ovl_peer_lookup(ovl, node_id);
+
+	if (!peer)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "no peer with this node id");
+	return peer;
+}
+
+static int ovl_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ovl_peer_conf conf;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	int err;
+
+	err = ovl_nl_parse_peer(info, &conf);
+	if (err)
+		return err;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	peer = ovl_nl_peer_find(ovl, conf.node_id, info->attrs[OVL_A_DEV_PEER],
+				info->extack);
+	err = peer ? ovl_peer_apply(peer, &conf, info->extack) : -ENOENT;
+	ovl_nl_unlock(ovl);
+	return err;
+}
+
+static int ovl_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ovl_peer_conf conf;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	int err;
+
+	err = ovl_nl_parse_peer(info, &conf);
+	if (err)
+		return err;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	peer = ovl_nl_peer_find(ovl, conf.node_id, info->attrs[OVL_A_DEV_PEER],
+				info->extack);
+	if (peer)
+		ovl_peer_remove(peer);
+	ovl_nl_unlock(ovl);
+	return peer ? 0 : -ENOENT;
+}
+
+static int ovl_nl_put_endpoint(struct sk_buff *skb, struct ovl_peer *peer)
+{
+	union ovl_endpoint ep;
+
+	ovl_peer_get_endpoint(peer, &ep);
+	if (ep.addr.sa_family == AF_INET)
+		return nla_put_in_addr(skb, OVL_A_PEER_REMOTE_IPV4,
+				       ep.addr4.sin_addr.s_addr) ||
+		       nla_put_be16(skb, OVL_A_PEER_REMOTE_PORT, ep.addr4.sin_port);
+	if (ep.addr.sa_family == AF_INET6)
+		return nla_put_in6_addr(skb, OVL_A_PEER_REMOTE_IPV6,
+					&ep.addr6.sin6_addr) ||
+		       nla_put_be16(skb, OVL_A_PEER_REMOTE_PORT, ep.addr6.sin6_port);
+	return 0;
+}
+
+static int ovl_nl_put_aips(struct sk_buff *skb, struct ovl_peer *peer)
+{
+	struct ovl_aips_node *node;
+	struct nlattr *nest;
+	u8 addr[16], cidr;
+	int family;
+
+	list_for_each_entry(node, &peer->aips, peer_list) {
+		family = ovl_aips_node_read(node, addr, &cidr);
+		nest = nla_nest_start(skb, OVL_A_PEER_ALLOWED_IP);
+		if (!nest ||
+		    nla_put_u16(skb, OVL_A_AIP_FAMILY, family) ||
+		    nla_put(skb, OVL_A_AIP_ADDR, family == AF_INET ? 4 : 16, addr) ||
+		    nla_put_u8(skb, OVL_A_AIP_CIDR, cidr))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int ovl_nl_put_keys(struct sk_buff *skb, struct ovl_peer *peer)
+{
+	struct ovl_key *key;
+	struct nlattr *nest;
+	int slot;
+
+	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
+		key = rcu_dereference_protected(peer->keys[slot],
+						lockdep_is_held(&peer->ovl->lock));
+		if (!key)
+			continue;
+		nest = nla_nest_start(skb, OVL_A_PEER_KEY);
+		if (!nest ||
+		    nla_put_u32(skb, OVL_A_KEY_SLOT, slot) ||
+		    nla_put_u8(skb, OVL_A_KEY_ID, key->id) ||
+		    nla_put_u64_64bit(skb, OVL_A_KEY_TX_COUNTER,
+				      atomic64_read(&key->tx_counter), OVL_A_KEY_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int ovl_nl_put_u64(struct sk_buff *skb, int type, atomic64_t *v)
+{
+	return nla_put_u64_64bit(skb, type, atomic64_read(v), OVL_A_PEER_PAD);
+}
+
+/* One peer as a message.  Context: ovl->lock held. */
+static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
+			    u32 portid, u32 seq, int flags)
+{
+	unsigned long last = READ_ONCE(peer->last_direct_rx);
+	struct ovl_peer_stats *st = &peer->stats;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &ovl_genl_family, flags,
+			  OVL_CMD_PEER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, OVL_A_DEV_IFINDEX, peer->ovl->dev->ifindex))
+		goto cancel;
+	nest = nla_nest_start(skb, OVL_A_DEV_PEER);
+	if (!nest ||
+	    nla_put_u32(skb, OVL_A_PEER_NODE_ID, peer->node_id) ||
+	    ovl_nl_put_endpoint(skb, peer) ||
+	    ovl_nl_put_aips(skb, peer) ||
+	    nla_put_u32(skb, OVL_A_PEER_KEEPALIVE, READ_ONCE(peer->keepalive)) ||
+	    nla_put_u32(skb, OVL_A_PEER_PATH, OVL_PATH_DIRECT) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_RX_PACKETS, &st->rx_packets) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_RX_BYTES, &st->rx_bytes) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_TX_PACKETS, &st->tx_packets) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_TX_BYTES, &st->tx_bytes) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_RX_PACKETS, &st->relay_rx_packets) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_TX_PACKETS, &st->relay_tx_packets) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_FLIPS, &st->flips) ||
+	    (last && nla_put_u64_64bit(skb, OVL_A_PEER_LAST_DIRECT_RX_MS,
+				       jiffies_to_msecs(jiffies - last),
+				       OVL_A_PEER_PAD)) ||
+	    ovl_nl_put_keys(skb, peer))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int ovl_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ovl_peer_conf conf;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	struct sk_buff *msg;
+	int err;
+
+	err = ovl_nl_parse_peer(info, &conf);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl)) {
+		nlmsg_free(msg);
+		return PTR_ERR(ovl);
+	}
+	peer = ovl_nl_peer_find(ovl, conf.node_id, info->attrs[OVL_A_DEV_PEER],
+				info->extack);
+	err = peer ? ovl_nl_peer_fill(msg, peer, info->snd_portid,
+				      info->snd_seq, 0) : -ENOENT;
+	ovl_nl_unlock(ovl);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Peers are dumped in node id order; cb->args[0] holds the last node id
+ * sent, so a dump resumes correctly whatever changed in between.
+ */
+static int ovl_nl_peer_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	int err = 0, sent = 0;
+
+	ovl = ovl_nl_lock(sock_net(skb->sk), ovl_compat_dump_attrs(cb),
+			  cb->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	for (peer = ovl_peer_first_after(ovl, cb->args[0]); peer;
+	     peer = ovl_peer_next(peer)) {
+		err = ovl_nl_peer_fill(skb, peer, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[0] = peer->node_id;
+		sent++;
+	}
+	ovl_nl_unlock(ovl);
+
+	/* A peer too big for an empty message would stall the dump. */
+	if (err && !sent)
+		return err;
+	return skb->len;
+}
+
+static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1], *nest = info->attrs[OVL_A_DEV_KEY];
+	struct ovl_key *key, *old;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	u32 slot;
+	int err;
+
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+				ovl_key_policy, tb);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, OVL_A_KEY_NODE_ID) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OVL_A_KEY_ID) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OVL_A_KEY_TX_KEY) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OVL_A_KEY_RX_KEY)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a key needs a node id, a key id, a tx key and an rx key");
+		return -EINVAL;
+	}
+	slot = tb[OVL_A_KEY_SLOT] ? nla_get_u32(tb[OVL_A_KEY_SLOT]) :
+				    OVL_KEY_SLOT_PRIMARY;
+	key = ovl_key_new(nla_get_u8(tb[OVL_A_KEY_ID]),
+			  nla_data(tb[OVL_A_KEY_TX_KEY]),
+			  nla_data(tb[OVL_A_KEY_RX_KEY]));
+	if (!key)
+		return -ENOMEM;
+
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl)) {
+		ovl_key_put_rcu(key);
+		return PTR_ERR(ovl);
+	}
+	peer = ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
+				tb[OVL_A_KEY_NODE_ID], info->extack);
+	if (peer) {
+		old = rcu_replace_pointer(peer->keys[slot], key,
+					  lockdep_is_held(&ovl->lock));
+		ovl_key_put_rcu(old);
+	} else {
+		ovl_key_put_rcu(key);
+	}
+	ovl_nl_unlock(ovl);
+	return peer ? 0 : -ENOENT;
+}
+
+/* KEY_SWAP and KEY_DEL: the peer is named in the key nest. */
+static struct ovl_peer *ovl_nl_key_peer(struct ovl_dev *ovl, struct nlattr **tb,
+					struct genl_info *info)
+{
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVL_A_DEV_KEY], tb,
+			      OVL_A_KEY_NODE_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing the peer's node id");
+		return NULL;
+	}
+	return ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
+				tb[OVL_A_KEY_NODE_ID], info->extack);
+}
+
+static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1];
+	struct ovl_key *primary, *secondary;
+	struct ovl_peer *peer;
+	struct ovl_dev *ovl;
+	int err;
+
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+				ovl_key_policy, tb);
+	if (err)
+		return err;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	err = -ENOENT;
+	peer = ovl_nl_key_peer(ovl, tb, info);
+	if (!peer)
+		goto out;
+	primary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
+					    lockdep_is_held(&ovl->lock));
+	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
+					      lockdep_is_held(&ovl->lock));
+	if (!secondary) {
+		NL_SET_ERR_MSG(info->extack, "no secondary key to swap in");
+		goto out;
+	}
+	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_PRIMARY], secondary);
+	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_SECONDARY], primary);
+	err = 0;
+out:
+	ovl_nl_unlock(ovl);
+	return err;
+}
+
+static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1];
+	struct ovl_peer *peer;
+	struct ovl_key *old;
+	struct ovl_dev *ovl;
+	int err, slot, found = 0;
+
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+				ovl_key_policy, tb);
+	if (err)
+		return err;
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	peer = ovl_nl_key_peer(ovl, tb, info);
+	for (slot = 0; peer && slot < ARRAY_SIZE(peer->keys); slot++) {
+		if (tb[OVL_A_KEY_SLOT] && nla_get_u32(tb[OVL_A_KEY_SLOT]) != slot)
+			continue;
+		old = rcu_replace_pointer(peer->keys[slot], NULL,
+					  lockdep_is_held(&ovl->lock));
+		found += !!old;
+		ovl_key_put_rcu(old);
+	}
+	if (peer && !found)
+		NL_SET_ERR_MSG(info->extack, "no such key");
+	ovl_nl_unlock(ovl);
+	return found ? 0 : -ENOENT;
+}
+
+/**
+ * ovl_nl_key_needed - tell the control plane a peer needs a handshake
+ * @peer: the peer
+ * @reason: why
+ *
+ * At most one event per peer, reason and second.  Context: any, RCU read
+ * side.
+ */
+void ovl_nl_key_needed(struct ovl_peer *peer, enum ovl_key_reason reason)
+{
+	unsigned long *lastp = &peer->last_key_ntf[reason];
+	unsigned long now = jiffies, last = READ_ONCE(*lastp);
+	struct net_device *dev = peer->ovl->dev;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (time_before(now, last + HZ) ||
+	    cmpxchg(lastp, last, now) != last)
+		return;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, OVL_CMD_KEY_NEEDED_NTF);
+	if (!hdr)
+		goto free;
+	if (nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
+		goto free;
+	nest = nla_nest_start(msg, OVL_A_DEV_KEY);
+	if (!nest ||
+	    nla_put_u32(msg, OVL_A_KEY_NODE_ID, peer->node_id) ||
+	    nla_put_u32(msg, OVL_A_KEY_REASON, reason))
+		goto free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ovl_genl_family, dev_net(dev), msg, 0,
+				OVL_MCGRP_EVENTS_ID, GFP_ATOMIC);
+	return;
+free:
+	nlmsg_free(msg);
+}
+
 static const struct genl_ops ovl_genl_ops[] = {
 	{
 		.cmd		= OVL_CMD_DEV_GET,
@@ -197,6 +923,55 @@ static const struct genl_ops ovl_genl_ops[] = {
 		.maxattr	= ARRAY_SIZE(ovl_dev_set_policy) - 1,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= OVL_CMD_PEER_NEW,
+		.doit		= ovl_nl_peer_new_doit,
+		.policy		= ovl_dev_peer_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_PEER_SET,
+		.doit		= ovl_nl_peer_set_doit,
+		.policy		= ovl_dev_peer_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_PEER_DEL,
+		.doit		= ovl_nl_peer_del_doit,
+		.policy		= ovl_dev_peer_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_PEER_GET,
+		.doit		= ovl_nl_peer_get_doit,
+		.dumpit		= ovl_nl_peer_get_dumpit,
+		.policy		= ovl_dev_peer_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
+	},
+	{
+		.cmd		= OVL_CMD_KEY_NEW,
+		.doit		= ovl_nl_key_new_doit,
+		.policy		= ovl_dev_key_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_KEY_SWAP,
+		.doit		= ovl_nl_key_swap_doit,
+		.policy		= ovl_dev_key_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_KEY_DEL,
+		.doit		= ovl_nl_key_del_doit,
+		.policy		= ovl_dev_key_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family ovl_genl_family __ro_after_init = {
@@ -207,6 +982,8 @@ static struct genl_family ovl_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= ovl_genl_ops,
 	.n_ops		= ARRAY_SIZE(ovl_genl_ops),
+	.mcgrps		= ovl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ovl_mcgrps),
 };
 
 int __init ovl_genl_init(void)

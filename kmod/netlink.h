@@ -2,7 +2,12 @@
 #ifndef _OVL_NETLINK_H
 #define _OVL_NETLINK_H
 
+#include <linux/ovl.h>
+
+struct ovl_peer;
+
 int ovl_genl_init(void);
 void ovl_genl_uninit(void);
+void ovl_nl_key_needed(struct ovl_peer *peer, enum ovl_key_reason reason);
 
 #endif /* _OVL_NETLINK_H */

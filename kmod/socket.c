@@ -8,25 +8,15 @@
 
 #include <linux/ovl.h>
 #include <net/addrconf.h>
+#include <net/ip6_route.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
 #include <net/udp_tunnel.h>
 
 #include "device.h"
+#include "peer.h"
+#include "receive.h"
 #include "socket.h"
-
-/*
- * encap_rcv: softirq, under rcu_read_lock().  Return 0 when the skb was
- * consumed, > 0 to hand it back to plain UDP.  No message type is handled
- * yet, so every datagram is dropped and counted.
- */
-static int ovl_udp_recv(struct sock *sk, struct sk_buff *skb)
-{
-	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
-
-	if (likely(ovl))
-		dev_core_stats_rx_dropped_inc(ovl->dev);
-	kfree_skb(skb);
-	return 0;
-}
 
 static int ovl_sock_open(struct ovl_dev *ovl, struct net *net,
 			 struct udp_port_cfg *port_cfg, struct sock **skp)
@@ -34,7 +24,7 @@ static int ovl_sock_open(struct ovl_dev *ovl, struct net *net,
 	struct udp_tunnel_sock_cfg tunnel_cfg = {
 		.sk_user_data	= ovl,
 		.encap_type	= UDP_ENCAP_ESPINUDP, /* any non-zero type */
-		.encap_rcv	= ovl_udp_recv,
+		.encap_rcv	= ovl_recv,
 	};
 	struct socket *sock;
 	int err;
@@ -125,4 +115,105 @@ fail:
 void ovl_socket_close(struct ovl_dev *ovl)
 {
 	ovl_socket_set_port(ovl, 0, NULL);
+}
+
+static int ovl_send4(struct ovl_dev *ovl, struct dst_cache *cache,
+		     const struct sockaddr_in *to, struct sk_buff *skb)
+{
+	struct sock *sk = rcu_dereference_bh(ovl->sock4);
+	struct flowi4 fl = {
+		.daddr		= to->sin_addr.s_addr,
+		.fl4_dport	= to->sin_port,
+		.flowi4_proto	= IPPROTO_UDP,
+	};
+	struct rtable *rt;
+
+	if (unlikely(!sk))
+		goto drop;
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+
+	rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		if (IS_ERR(rt))
+			goto drop;
+		/* Our own device must not carry our datagrams. */
+		if (unlikely(rt->dst.dev == ovl->dev)) {
+			ip_rt_put(rt);
+			goto drop;
+		}
+		dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, 0,
+			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+			    fl.fl4_dport, false, false);
+	return 0;
+drop:
+	kfree_skb(skb);
+	return -EHOSTUNREACH;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static int ovl_send6(struct ovl_dev *ovl, struct dst_cache *cache,
+		     const struct sockaddr_in6 *to, struct sk_buff *skb)
+{
+	struct sock *sk = rcu_dereference_bh(ovl->sock6);
+	struct flowi6 fl = {
+		.daddr		= to->sin6_addr,
+		.fl6_dport	= to->sin6_port,
+		.flowi6_oif	= to->sin6_scope_id,
+		.flowi6_proto	= IPPROTO_UDP,
+	};
+	struct dst_entry *dst;
+
+	if (unlikely(!sk))
+		goto drop;
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+
+	dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		if (IS_ERR(dst))
+			goto drop;
+		if (unlikely(dst->dev == ovl->dev)) {
+			dst_release(dst);
+			goto drop;
+		}
+		dst_cache_set_ip6(cache, dst, &fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, 0,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
+			     fl.fl6_dport, false);
+	return 0;
+drop:
+	kfree_skb(skb);
+	return -EHOSTUNREACH;
+}
+#endif
+
+/**
+ * ovl_socket_send - send a finished overlay message
+ * @ovl: the device
+ * @cache: route cache for @to
+ * @to: destination
+ * @skb: the message, from its type byte on; consumed
+ *
+ * Context: BH disabled, RCU read side.  Returns 0 or a negative error
+ * (the datagram was dropped).
+ */
+int ovl_socket_send(struct ovl_dev *ovl, struct dst_cache *cache,
+		    const union ovl_endpoint *to, struct sk_buff *skb)
+{
+	skb->dev = ovl->dev;
+	skb->mark = 0;
+	if (to->addr.sa_family == AF_INET)
+		return ovl_send4(ovl, cache, &to->addr4, skb);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (to->addr.sa_family == AF_INET6)
+		return ovl_send6(ovl, cache, &to->addr6, skb);
+#endif
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
 }

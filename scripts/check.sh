@@ -31,6 +31,7 @@ stage()
 echo "TAP version 13"
 stage "build ovlctl" make -s -C tool
 stage "ovlctl unit tests" make -s -C tool check
+stage "kernel logic unit tests (allowed-ips, replay)" make -s -C kmod/tests check
 stage "netlink spec matches uAPI header" scripts/spec-check.sh
 stage "checkpatch, sparse, -Werror builds" scripts/lint.sh
 stage "dkms add/build/remove" scripts/dkms-check.sh

@@ -21,8 +21,8 @@ names() {
 	       -e 's/^#define[[:space:]]\+\(_*OVL_[A-Z0-9_]*\)[[:space:]].*/\1/p' "$1" | sort -u
 }
 names "$tmp/gen.h" >"$tmp/spec.names"
-# Netlink names only: the header also carries wire-format constants.
-names include/uapi/linux/ovl.h | grep -E '^_*OVL_(A_|CMD_|MCGRP_|FAMILY_|[A-Z]+_MAX)' \
+# Netlink names only: the header also carries the wire format.
+names include/uapi/linux/ovl.h | grep -vE '^OVL_(MSG_|[A-Z0-9_]*_LEN$|OVERHEAD$)' \
 	>"$tmp/ours.names" || true
 
 status=0

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _OVL_KEY_H
+#define _OVL_KEY_H
+
+#include <linux/atomic.h>
+#include <linux/ovl.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+#include "replay.h"
+
+/**
+ * struct ovl_key - one direction pair of ChaCha20-Poly1305 session keys
+ * @id: key id carried in DATA messages
+ * @tx: key for sending
+ * @rx: key for receiving
+ * @tx_counter: the next nonce to send with
+ * @replay_lock: serializes @replay between CPUs receiving for this key
+ * @replay: window of counters received
+ * @rcu: frees the key after a grace period
+ *
+ * A key is immutable once published but for @tx_counter and @replay.
+ * Published in a peer's slot with RCU, unpublished under the device lock,
+ * freed (and wiped) after a grace period.
+ */
+struct ovl_key {
+	u8 id;
+	u8 tx[OVL_KEY_LEN];
+	u8 rx[OVL_KEY_LEN];
+	atomic64_t tx_counter;
+	spinlock_t replay_lock;	/* protects @replay */
+	struct ovl_replay replay;
+	struct rcu_head rcu;
+};
+
+struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx);
+void ovl_key_put_rcu(struct ovl_key *key);
+
+extern u64 ovl_key_msg_limit;
+
+/*
+ * Claim the next counter of @key.  Returns false, claiming nothing, once
+ * the key has reached its message limit: the counter then stays there.
+ */
+static inline bool ovl_key_next_counter(struct ovl_key *key, u64 *counter)
+{
+	s64 c = atomic64_read(&key->tx_counter);
+
+	do {
+		if ((u64)c >= READ_ONCE(ovl_key_msg_limit))
+			return false;
+	} while (!atomic64_try_cmpxchg(&key->tx_counter, &c, c + 1));
+	*counter = c;
+	return true;
+}
+
+/* The key has used up seven eighths of its messages: time to rekey. */
+static inline bool ovl_key_near_limit(u64 counter)
+{
+	u64 limit = READ_ONCE(ovl_key_msg_limit);
+
+	return counter >= limit - limit / 8;
+}
+
+#endif /* _OVL_KEY_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _OVL_PEER_H
+#define _OVL_PEER_H
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/rbtree.h>
+#include <linux/rhashtable.h>
+#include <linux/spinlock.h>
+#include <net/dst_cache.h>
+
+#include "allowedips.h"
+#include "key.h"
+
+struct ovl_dev;
+
+/**
+ * union ovl_endpoint - where a peer's datagrams go; family AF_UNSPEC when
+ * the peer has no endpoint
+ */
+union ovl_endpoint {
+	struct sockaddr addr;
+	struct sockaddr_in addr4;
+	struct sockaddr_in6 addr6;
+};
+
+/**
+ * struct ovl_peer_stats - per-peer counters, updated locklessly
+ */
+struct ovl_peer_stats {
+	atomic64_t rx_packets;
+	atomic64_t rx_bytes;
+	atomic64_t tx_packets;
+	atomic64_t tx_bytes;
+	atomic64_t relay_rx_packets;
+	atomic64_t relay_tx_packets;
+	atomic64_t flips;
+};
+
+/**
+ * struct ovl_peer - a remote node this device exchanges packets with
+ * @hnode: entry in &ovl_dev.peers, keyed by @node_id (data path lookups)
+ * @tnode: entry in &ovl_dev.peer_tree, ordered by @node_id (dumps)
+ * @node_id: the peer's node id, fixed for its lifetime
+ * @ovl: the device the peer belongs to
+ * @aips: the peer's allowed-ips prefixes (writer side, under &ovl_dev.lock)
+ * @endpoint_lock: protects @endpoint and @dst_cache
+ * @endpoint: where direct datagrams go
+ * @dst_cache: route cache for @endpoint
+ * @keepalive: keepalive interval in seconds; 0 is off
+ * @keys: primary and secondary session keys (RCU; written under
+ *	&ovl_dev.lock)
+ * @stats: counters
+ * @last_direct_rx: jiffies of the last authenticated direct receipt; 0 if
+ *	none
+ * @last_key_ntf: jiffies of the last key-needed event, per reason (rate
+ *	limit)
+ * @rcu: frees the peer after a grace period
+ *
+ * Lifetime: a peer is reachable from the data path only through the peer
+ * table and the allowed-ips trie, both RCU; it is unlinked from both under
+ * &ovl_dev.lock and freed after a grace period.  Data-path users never
+ * sleep and never hold a peer beyond their RCU read section.
+ */
+struct ovl_peer {
+	struct rhash_head hnode;
+	struct rb_node tnode;
+	u32 node_id;
+	struct ovl_dev *ovl;
+	struct list_head aips;
+	rwlock_t endpoint_lock;
+	union ovl_endpoint endpoint;
+	struct dst_cache dst_cache;
+	u32 keepalive;
+	struct ovl_key __rcu *keys[2];
+	struct ovl_peer_stats stats;
+	unsigned long last_direct_rx;
+	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
+	struct rcu_head rcu;
+};
+
+int ovl_peers_init(struct ovl_dev *ovl);
+void ovl_peers_uninit(struct ovl_dev *ovl);
+
+struct ovl_peer *ovl_peer_lookup(struct ovl_dev *ovl, u32 node_id);
+struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id);
+int ovl_peer_insert(struct ovl_peer *peer);
+void ovl_peer_remove(struct ovl_peer *peer);
+void ovl_peer_free_unused(struct ovl_peer *peer);
+struct ovl_peer *ovl_peer_first_after(struct ovl_dev *ovl, u32 node_id);
+struct ovl_peer *ovl_peer_next(struct ovl_peer *peer);
+unsigned int ovl_peer_count(const struct ovl_dev *ovl);
+
+void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep);
+void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep);
+
+#endif /* _OVL_PEER_H */

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: the UDP socket's encap_rcv.  Every datagram is checked before
+ * anything in it is believed: its length for its type, then (DATA) the
+ * sender's node id, the key id, the authentication tag, the replay window
+ * and the inner source address against the sender's allowed-ips.  What
+ * fails a check is dropped and counted by reason.  Good packets go to the
+ * stack through GRO (gro_cells), so that the stack sees batches.
+ *
+ * Context: softirq, rcu_read_lock() held by the UDP layer, on whichever
+ * CPU the datagram arrived: several CPUs decrypt at once.
+ */
+
+#include <crypto/chacha20poly1305.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/udp_tunnel.h>
+
+#include "device.h"
+#include "peer.h"
+#include "receive.h"
+
+static void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+			enum ovl_a_drops reason)
+{
+	ovl_drop(ovl, reason);
+	dev_core_stats_rx_dropped_inc(ovl->dev);
+	kfree_skb(skb);
+}
+
+/* The datagram's source, from its outer headers. */
+static void ovl_skb_source(struct sk_buff *skb, union ovl_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (ip_hdr(skb)->version == 4) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		ep->addr4.sin_port = udp_hdr(skb)->source;
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		ep->addr6.sin6_port = udp_hdr(skb)->source;
+		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
+							      skb->skb_iif);
+	}
+}
+
+static bool ovl_endpoint_eq(const union ovl_endpoint *a,
+			    const union ovl_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->addr4.sin_port == b->addr4.sin_port;
+	return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+	       a->addr6.sin6_port == b->addr6.sin6_port &&
+	       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+}
+
+/*
+ * An authenticated packet came straight from @peer at @src: note it, and
+ * follow the peer if it moved (a NAT rebinding, a new address).
+ */
+static void ovl_peer_heard_direct(struct ovl_peer *peer,
+				  const union ovl_endpoint *src)
+{
+	union ovl_endpoint cur;
+
+	WRITE_ONCE(peer->last_direct_rx, jiffies);
+	ovl_peer_get_endpoint(peer, &cur);
+	if (!ovl_endpoint_eq(&cur, src))
+		ovl_peer_set_endpoint(peer, src);
+}
+
+static struct ovl_key *ovl_peer_rx_key(struct ovl_peer *peer, u8 id)
+{
+	struct ovl_key *key;
+	int slot;
+
+	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
+		key = rcu_dereference(peer->keys[slot]);
+		if (key && key->id == id)
+			return key;
+	}
+	return NULL;
+}
+
+/*
+ * Check the decrypted inner packet: a whole IPv4 or IPv6 packet whose
+ * source @peer may use.  Trims link padding.  Returns the drop reason, or
+ * 0 if the packet is good.
+ */
+static int ovl_check_inner(struct ovl_dev *ovl, struct ovl_peer *peer,
+			   struct sk_buff *skb)
+{
+	const void *saddr;
+	unsigned int len;
+	int family;
+
+	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4) {
+		len = ntohs(ip_hdr(skb)->tot_len);
+		if (ip_hdr(skb)->ihl < 5 || len < ip_hdr(skb)->ihl * 4)
+			return OVL_A_DROPS_BAD_INNER;
+		family = AF_INET;
+		skb->protocol = htons(ETH_P_IP);
+		saddr = &ip_hdr(skb)->saddr;
+	} else if (skb->len >= sizeof(struct ipv6hdr) &&
+		   ipv6_hdr(skb)->version == 6) {
+		len = ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr);
+		family = AF_INET6;
+		skb->protocol = htons(ETH_P_IPV6);
+		saddr = &ipv6_hdr(skb)->saddr;
+	} else {
+		return OVL_A_DROPS_BAD_INNER;
+	}
+	if (len > skb->len || pskb_trim(skb, len))
+		return OVL_A_DROPS_BAD_INNER;
+	if (ovl_aips_lookup(&ovl->aips, family, saddr) != peer)
+		return OVL_A_DROPS_BAD_SOURCE;
+	return 0;
+}
+
+static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
+			  const union ovl_endpoint *src)
+{
+	struct ovl_data_hdr *hdr;
+	struct ovl_peer *peer;
+	struct ovl_key *key;
+	unsigned int len;
+	bool fresh;
+	u64 counter;
+	int reason;
+
+	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+		return;
+	}
+	if (skb_ensure_writable(skb, skb->len)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+		return;
+	}
+	hdr = (struct ovl_data_hdr *)skb->data;
+	len = skb->len - sizeof(*hdr) - OVL_AUTHTAG_LEN;
+
+	peer = ovl_peer_lookup(ovl, be32_to_cpu(hdr->sender));
+	if (!peer) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
+		return;
+	}
+	key = ovl_peer_rx_key(peer, hdr->key_id);
+	if (!key) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NO_KEY);
+		return;
+	}
+	counter = be64_to_cpu(hdr->counter);
+	if (!chacha20poly1305_decrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1),
+				      len + OVL_AUTHTAG_LEN, (u8 *)hdr,
+				      sizeof(*hdr), counter, key->rx)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_BAD_TAG);
+		return;
+	}
+	spin_lock(&key->replay_lock);
+	fresh = ovl_replay_check(&key->replay, counter,
+				 READ_ONCE(ovl_key_msg_limit));
+	spin_unlock(&key->replay_lock);
+	if (!fresh) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_REPLAY);
+		return;
+	}
+
+	/* Authenticated and fresh: from here on the sender is @peer. */
+	ovl_peer_heard_direct(peer, src);
+	atomic64_inc(&peer->stats.rx_packets);
+	atomic64_add(len, &peer->stats.rx_bytes);
+
+	__skb_pull(skb, sizeof(*hdr));
+	__skb_trim(skb, len);
+	if (!len) {			/* keepalive */
+		consume_skb(skb);
+		return;
+	}
+	skb_reset_network_header(skb);
+	reason = ovl_check_inner(ovl, peer, skb);
+	if (reason) {
+		ovl_rx_drop(ovl, skb, reason);
+		return;
+	}
+
+	skb_reset_mac_header(skb);
+	skb_reset_transport_header(skb);
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->dev = ovl->dev;
+	skb->pkt_type = PACKET_HOST;
+	skb->mark = 0;
+	/* The tag covered every byte: no checksum needs checking again. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+	dev_sw_netstats_rx_add(ovl->dev, skb->len);
+	gro_cells_receive(&ovl->gro_cells, skb);
+}
+
+int ovl_recv(struct sock *sk, struct sk_buff *skb)
+{
+	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
+	union ovl_endpoint src;
+
+	if (unlikely(!ovl)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	ovl_skb_source(skb, &src);
+
+	/* skb->data is at the UDP header. */
+	if (!pskb_may_pull(skb, sizeof(struct udphdr) + 1)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+		return 0;
+	}
+	__skb_pull(skb, sizeof(struct udphdr));
+
+	switch (skb->data[0]) {
+	case OVL_MSG_DATA:
+		ovl_recv_data(ovl, skb, &src);
+		break;
+	default:
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_TYPE);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: route an inner packet to its peer by allowed-ips, encrypt it
+ * under the peer's primary key and send it over UDP.
+ *
+ * Context: ndo_start_xmit, with BH disabled and rcu_read_lock_bh() held by
+ * the core.  Devices are LLTX: several CPUs transmit at once, each
+ * encrypting its own packets; the only shared state written per packet is
+ * the key's counter (atomic) and the statistics.
+ */
+
+#include <crypto/chacha20poly1305.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/icmp.h>
+#ifdef OVL_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
+
+#include "device.h"
+#include "netlink.h"
+#include "peer.h"
+#include "send.h"
+#include "socket.h"
+
+/* The inner packet's family, once its IP header is known to be there. */
+static int ovl_inner_family(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP) &&
+	    pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
+	    ip_hdr(skb)->version == 4)
+		return AF_INET;
+	if (skb->protocol == htons(ETH_P_IPV6) &&
+	    pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
+	    ipv6_hdr(skb)->version == 6)
+		return AF_INET6;
+	return AF_UNSPEC;
+}
+
+static const void *ovl_inner_daddr(struct sk_buff *skb, int family)
+{
+	return family == AF_INET ? (void *)&ip_hdr(skb)->daddr :
+				   (void *)&ipv6_hdr(skb)->daddr;
+}
+
+/* Tell the sender nobody can take its packet, then drop it. */
+static void ovl_xmit_unreachable(struct ovl_dev *ovl, struct sk_buff *skb,
+				 int family, enum ovl_a_drops reason)
+{
+	if (family == AF_INET)
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else if (family == AF_INET6)
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+	ovl_drop(ovl, reason);
+	dev_core_stats_tx_dropped_inc(ovl->dev);
+	kfree_skb(skb);
+}
+
+static void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+			enum ovl_a_drops reason)
+{
+	ovl_drop(ovl, reason);
+	dev_core_stats_tx_dropped_inc(ovl->dev);
+	kfree_skb(skb);
+}
+
+/*
+ * Encrypt one packet (not GSO) in place into a DATA message and send it.
+ * Consumes @skb.
+ */
+static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
+			  struct ovl_key *key, const union ovl_endpoint *ep,
+			  struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+	struct ovl_data_hdr *hdr;
+	u64 counter;
+
+	if (!ovl_key_next_counter(key, &counter)) {
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
+		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_NO_KEY);
+		return;
+	}
+	if (unlikely(ovl_key_near_limit(counter)))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
+
+	/*
+	 * The checksum must be final before the payload is sealed, and the
+	 * payload ours to overwrite (TCP keeps clones for retransmission).
+	 */
+	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
+	    skb_ensure_writable(skb, skb->len) ||
+	    skb_cow_head(skb, OVL_DATA_HDR_LEN + OVL_IPV6_HDR_LEN +
+			 OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
+	    (skb_tailroom(skb) < OVL_AUTHTAG_LEN &&
+	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC))) {
+		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
+		return;
+	}
+
+	hdr = skb_push(skb, sizeof(*hdr));
+	hdr->type = OVL_MSG_DATA;
+	hdr->key_id = key->id;
+	hdr->reserved = 0;
+	hdr->sender = cpu_to_be32(READ_ONCE(ovl->node_id));
+	hdr->counter = cpu_to_be64(counter);
+	chacha20poly1305_encrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1), len,
+				 (u8 *)hdr, sizeof(*hdr), counter, key->tx);
+	skb_put(skb, OVL_AUTHTAG_LEN);
+
+	if (ovl_socket_send(ovl, &peer->dst_cache, ep, skb)) {
+		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
+		dev_core_stats_tx_dropped_inc(ovl->dev);
+		return;
+	}
+	/* The device's own tx counters were updated by the tunnel xmit. */
+	atomic64_inc(&peer->stats.tx_packets);
+	atomic64_add(len, &peer->stats.tx_bytes);
+}
+
+netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct ovl_dev *ovl = netdev_priv(dev);
+	struct sk_buff *segs, *next;
+	union ovl_endpoint ep;
+	struct ovl_peer *peer;
+	struct ovl_key *key;
+	int family;
+
+	family = ovl_inner_family(skb);
+	if (family == AF_UNSPEC) {
+		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_NO_PEER);
+		return NETDEV_TX_OK;
+	}
+	peer = ovl_aips_lookup(&ovl->aips, family, ovl_inner_daddr(skb, family));
+	if (!peer) {
+		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_PEER);
+		return NETDEV_TX_OK;
+	}
+	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
+	if (!key) {
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_NO_KEY);
+		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_KEY);
+		return NETDEV_TX_OK;
+	}
+	ovl_peer_get_endpoint(peer, &ep);
+	if (ep.addr.sa_family == AF_UNSPEC) {
+		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_ENDPOINT);
+		return NETDEV_TX_OK;
+	}
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
+			return NETDEV_TX_OK;
+		}
+		consume_skb(skb);
+	} else {
+		segs = skb;
+	}
+
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		ovl_send_data(ovl, peer, key, &ep, skb);
+	}
+	return NETDEV_TX_OK;
+}
