@@ -30,8 +30,14 @@ mount -t tmpfs tmpfs /dev/shm
 mkdir -p "/lib/modules/$kver/extra"
 cp "$modtree/extra/ovl.ko" "/lib/modules/$kver/extra/"
 cp "$modtree"/modules.* "/lib/modules/$kver/"
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# Fresh /tmp and /run, but for one that holds the repository (a clone in
+# /tmp, say): that one stays the overlay of the host's.
+for dir in /tmp /run; do
+	case $repo/ in
+	"$dir"/*) ;;
+	*) mount -t tmpfs tmpfs "$dir" ;;
+	esac
+done
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 mkdir -p /run/netns
 hostname ovl-vm
