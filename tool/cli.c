@@ -28,7 +28,8 @@ void pr_err(const char *fmt, ...)
 void print_cmd(FILE *f, const char *lead, const struct ctl_object *obj,
 	       const struct ctl_cmd *cmd)
 {
-	fprintf(f, "%s%s %s%s%s\n", lead, obj->name, cmd->name,
+	fprintf(f, "%s%s%s%s%s%s\n", lead, obj->name,
+		obj->bare ? "" : " ", obj->bare ? "" : cmd->name,
 		*cmd->args ? " " : "", cmd->args);
 }
 
@@ -36,7 +37,11 @@ int usage_err(const struct ovlctl *ctl, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": %s %s: ", ctl->obj->name, ctl->cmd->name);
+	if (ctl->obj->bare)
+		fprintf(stderr, PROG ": %s: ", ctl->obj->name);
+	else
+		fprintf(stderr, PROG ": %s %s: ", ctl->obj->name,
+			ctl->cmd->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -88,8 +93,25 @@ int arg_ifname(const char *arg)
 	return EXIT_USAGE;
 }
 
+int arg_dev_node(const struct ovlctl *ctl, int argc, char **argv,
+		 uint32_t *node_id)
+{
+	if (!argc)
+		return usage_err(ctl, "missing device name");
+	if (arg_ifname(argv[0]))
+		return EXIT_USAGE;
+	if (argc < 2)
+		return usage_err(ctl, "missing node id");
+	return arg_u32("node-id", argv[1], 1, UINT32_MAX, node_id);
+}
+
+const char *json_str(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 void json_print(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						 JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_str(obj));
 }

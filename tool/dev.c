@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <json-c/json.h>
 #include <linux/ovl.h>
@@ -13,26 +14,31 @@
 
 #include "nl.h"
 #include "ovlctl.h"
+#include "show.h"
 
 static const enum mnl_attr_data_type dev_policy[OVL_A_DEV_MAX + 1] = {
 	[OVL_A_DEV_IFINDEX]	= MNL_TYPE_U32,
 	[OVL_A_DEV_IFNAME]	= MNL_TYPE_NUL_STRING,
 	[OVL_A_DEV_NODE_ID]	= MNL_TYPE_U32,
 	[OVL_A_DEV_LISTEN_PORT]	= MNL_TYPE_U16,
+	[OVL_A_DEV_PEERS]	= MNL_TYPE_U32,
+	[OVL_A_DEV_DROPS]	= MNL_TYPE_NESTED,
 };
 
-/**
- * struct dev_info - an ovl device as the kernel reports it
- * @ifname: interface name, pointing into the reply
- * @ifindex: interface index
- * @node_id: overlay node id; 0 if unset
- * @listen_port: UDP listen port; 0 if closed
- */
-struct dev_info {
-	const char *ifname;
-	uint32_t ifindex;
-	uint32_t node_id;
-	uint16_t listen_port;
+/* The drop counters by attribute, named as in JSON and in text. */
+static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
+	[OVL_A_DROPS_SHORT]		= "short",
+	[OVL_A_DROPS_UNKNOWN_TYPE]	= "unknown_type",
+	[OVL_A_DROPS_UNKNOWN_PEER]	= "unknown_peer",
+	[OVL_A_DROPS_NO_KEY]		= "no_key",
+	[OVL_A_DROPS_BAD_TAG]		= "bad_tag",
+	[OVL_A_DROPS_REPLAY]		= "replay",
+	[OVL_A_DROPS_BAD_SOURCE]	= "bad_source",
+	[OVL_A_DROPS_BAD_INNER]		= "bad_inner",
+	[OVL_A_DROPS_TX_NO_PEER]	= "tx_no_peer",
+	[OVL_A_DROPS_TX_NO_KEY]		= "tx_no_key",
+	[OVL_A_DROPS_TX_NO_ENDPOINT]	= "tx_no_endpoint",
+	[OVL_A_DROPS_TX_ERROR]		= "tx_error",
 };
 
 /**
@@ -45,23 +51,50 @@ struct dev_show {
 	unsigned int count;
 };
 
-static int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
+static int drops_parse(const struct nlattr *nest, uint64_t *drops)
+{
+	enum mnl_attr_data_type policy[OVL_A_DROPS_MAX + 1] = {};
+	const struct nlattr *tb[OVL_A_DROPS_MAX + 1] = {};
+	unsigned int i;
+
+	for (i = 0; i <= OVL_A_DROPS_MAX; i++)
+		if (drop_names[i])
+			policy[i] = MNL_TYPE_U64;
+	if (ovl_nl_parse_nested(nest, policy, OVL_A_DROPS_MAX, tb))
+		return -1;
+	for (i = 0; i <= OVL_A_DROPS_MAX; i++)
+		if (drop_names[i] && tb[i])
+			drops[i] = mnl_attr_get_u64(tb[i]);
+	return 0;
+}
+
+int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
 {
 	const struct nlattr *tb[OVL_A_DEV_MAX + 1] = {};
+	const char *ifname;
 
+	memset(dev, 0, sizeof(*dev));
 	if (ovl_nl_parse(nlh, dev_policy, OVL_A_DEV_MAX, tb))
 		return -1;
-	if (!tb[OVL_A_DEV_IFINDEX] || !tb[OVL_A_DEV_IFNAME]) {
-		errno = EBADMSG;
-		return -1;
-	}
+	if (!tb[OVL_A_DEV_IFINDEX] || !tb[OVL_A_DEV_IFNAME])
+		goto bad;
+	ifname = mnl_attr_get_str(tb[OVL_A_DEV_IFNAME]);
+	if (strlen(ifname) >= sizeof(dev->ifname))
+		goto bad;
+	strcpy(dev->ifname, ifname);
 	dev->ifindex = mnl_attr_get_u32(tb[OVL_A_DEV_IFINDEX]);
-	dev->ifname = mnl_attr_get_str(tb[OVL_A_DEV_IFNAME]);
-	dev->node_id = tb[OVL_A_DEV_NODE_ID] ?
-		       mnl_attr_get_u32(tb[OVL_A_DEV_NODE_ID]) : 0;
-	dev->listen_port = tb[OVL_A_DEV_LISTEN_PORT] ?
-			   mnl_attr_get_u16(tb[OVL_A_DEV_LISTEN_PORT]) : 0;
+	if (tb[OVL_A_DEV_NODE_ID])
+		dev->node_id = mnl_attr_get_u32(tb[OVL_A_DEV_NODE_ID]);
+	if (tb[OVL_A_DEV_LISTEN_PORT])
+		dev->listen_port = mnl_attr_get_u16(tb[OVL_A_DEV_LISTEN_PORT]);
+	if (tb[OVL_A_DEV_PEERS])
+		dev->peers = mnl_attr_get_u32(tb[OVL_A_DEV_PEERS]);
+	if (tb[OVL_A_DEV_DROPS] && drops_parse(tb[OVL_A_DEV_DROPS], dev->drops))
+		goto bad;
 	return 0;
+bad:
+	errno = EBADMSG;
+	return -1;
 }
 
 /* A field that is 0 when unset: "(none)" as text, null in JSON. */
@@ -78,20 +111,54 @@ static struct json_object *json_opt_u32(uint32_t v)
 	return v ? json_object_new_int64(v) : NULL;
 }
 
-static void dev_print(const struct dev_info *dev)
+/* "drops: bad_tag 3, replay 1": the counters that are not 0. */
+static void drops_print(const uint64_t *drops)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	fputs("  drops:", stdout);
+	for (i = 0; i <= OVL_A_DROPS_MAX; i++) {
+		if (!drop_names[i] || !drops[i])
+			continue;
+		printf("%s %s %" PRIu64, sep, drop_names[i], drops[i]);
+		sep = ",";
+	}
+	puts(*sep ? "" : " none");
+}
+
+void dev_print(const struct dev_info *dev)
 {
 	printf("%s:\n", dev->ifname);
 	printf("  ifindex: %u\n", dev->ifindex);
 	print_opt_u32("node id", dev->node_id);
 	print_opt_u32("listen port", dev->listen_port);
+	printf("  peers: %u\n", dev->peers);
+	drops_print(dev->drops);
 }
 
-static int dev_json_add(struct json_object *arr, const struct dev_info *dev)
+static struct json_object *drops_json(const uint64_t *drops)
+{
+	struct json_object *obj = json_object_new_object();
+	unsigned int i;
+
+	if (!obj)
+		return NULL;
+	for (i = 0; i <= OVL_A_DROPS_MAX; i++)
+		if (drop_names[i])
+			json_object_object_add(obj, drop_names[i],
+					       json_object_new_uint64(drops[i]));
+	return obj;
+}
+
+struct json_object *dev_json(const struct dev_info *dev)
 {
 	struct json_object *obj = json_object_new_object();
 
-	if (!obj)
-		goto nomem;
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	json_object_object_add(obj, "ifname",
 			       json_object_new_string(dev->ifname));
 	json_object_object_add(obj, "ifindex",
@@ -99,10 +166,21 @@ static int dev_json_add(struct json_object *arr, const struct dev_info *dev)
 	json_object_object_add(obj, "node_id", json_opt_u32(dev->node_id));
 	json_object_object_add(obj, "listen_port",
 			       json_opt_u32(dev->listen_port));
+	json_object_object_add(obj, "peer_count",
+			       json_object_new_int64(dev->peers));
+	json_object_object_add(obj, "drops", drops_json(dev->drops));
+	return obj;
+}
+
+static int dev_json_add(struct json_object *arr, const struct dev_info *dev)
+{
+	struct json_object *obj = dev_json(dev);
+
+	if (!obj)
+		return -1;
 	if (!json_object_array_add(arr, obj))
 		return 0;
 	json_object_put(obj);
-nomem:
 	errno = ENOMEM;
 	return -1;
 }

@@ -16,7 +16,7 @@
 #include "nl.h"
 #include "ovlctl.h"
 
-#define NL_TX_SIZE	8192
+#define NL_TX_SIZE	OVL_NL_TX_SIZE
 #define NL_RX_SIZE	32768	/* the most the kernel puts in one datagram */
 #define NL_CTRL_VERSION	1
 
@@ -26,6 +26,7 @@
  * @portid: its netlink port id
  * @seq: sequence number of the last request
  * @family: id of the "ovl" family
+ * @events_group: id of its "events" multicast group; 0 if it has none
  * @tx: the request being built
  * @rx: replies being read
  */
@@ -34,6 +35,7 @@ struct ovl_nl {
 	unsigned int portid;
 	unsigned int seq;
 	uint16_t family;
+	uint32_t events_group;
 	char tx[NL_TX_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	char rx[NL_RX_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 };
@@ -79,6 +81,17 @@ int ovl_nl_parse(const struct nlmsghdr *nlh,
 
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_attr_cb,
 			   &p) == MNL_CB_ERROR)
+		return -1;
+	return 0;
+}
+
+int ovl_nl_parse_nested(const struct nlattr *nest,
+			const enum mnl_attr_data_type *policy, uint16_t max,
+			const struct nlattr **tb)
+{
+	struct nl_parse p = { .policy = policy, .max = max, .tb = tb };
+
+	if (mnl_attr_parse_nested(nest, nl_attr_cb, &p) == MNL_CB_ERROR)
 		return -1;
 	return 0;
 }
@@ -219,13 +232,40 @@ int ovl_nl_call(struct ovl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t cb,
 	return -1;
 }
 
+/* Find the id of the "events" group in CTRL_ATTR_MCAST_GROUPS. */
+static int nl_groups_parse(const struct nlattr *groups, uint32_t *events)
+{
+	static const enum mnl_attr_data_type policy[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+		[CTRL_ATTR_MCAST_GRP_NAME]	= MNL_TYPE_NUL_STRING,
+		[CTRL_ATTR_MCAST_GRP_ID]	= MNL_TYPE_U32,
+	};
+	const struct nlattr *grp;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
+
+		if (mnl_attr_validate(grp, MNL_TYPE_NESTED) < 0 ||
+		    ovl_nl_parse_nested(grp, policy, CTRL_ATTR_MCAST_GRP_MAX,
+					tb)) {
+			errno = EBADMSG;
+			return -1;
+		}
+		if (tb[CTRL_ATTR_MCAST_GRP_NAME] && tb[CTRL_ATTR_MCAST_GRP_ID] &&
+		    !strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
+			    OVL_MCGRP_EVENTS))
+			*events = mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return 0;
+}
+
 static int nl_family_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	static const enum mnl_attr_data_type policy[CTRL_ATTR_MAX + 1] = {
-		[CTRL_ATTR_FAMILY_ID]	= MNL_TYPE_U16,
+		[CTRL_ATTR_FAMILY_ID]		= MNL_TYPE_U16,
+		[CTRL_ATTR_MCAST_GROUPS]	= MNL_TYPE_NESTED,
 	};
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
-	uint16_t *family = arg;
+	struct ovl_nl *nl = arg;
 
 	if (ovl_nl_parse(nlh, policy, CTRL_ATTR_MAX, tb))
 		return MNL_CB_ERROR;
@@ -233,13 +273,16 @@ static int nl_family_cb(const struct nlmsghdr *nlh, void *arg)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	*family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	nl->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_MCAST_GROUPS] &&
+	    nl_groups_parse(tb[CTRL_ATTR_MCAST_GROUPS], &nl->events_group))
+		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
 
 static int nl_resolve(struct ovl_nl *nl)
 {
-	struct nl_reply r = { .cb = nl_family_cb, .data = &nl->family };
+	struct nl_reply r = { .cb = nl_family_cb, .data = nl };
 	struct nlmsghdr *nlh;
 
 	nlh = nl_request(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NL_CTRL_VERSION,
@@ -286,5 +329,65 @@ void ovl_nl_close(struct ovl_nl *nl)
 {
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
+	/* Requests, and the ACKs that may echo them, can carry keys. */
+	explicit_bzero(nl, sizeof(*nl));
 	free(nl);
+}
+
+int ovl_nl_subscribe(struct ovl_nl *nl)
+{
+	unsigned int group = nl->events_group;
+
+	if (!group) {
+		pr_err("the ovl kernel module has no \"" OVL_MCGRP_EVENTS
+		       "\" multicast group");
+		return -1;
+	}
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group))) {
+		pr_err("join multicast group " OVL_MCGRP_EVENTS ": %s",
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int ovl_nl_fd(const struct ovl_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+/**
+ * struct nl_events - the handler of notifications
+ * @family: only messages of this type are handed on
+ * @cb: the handler
+ * @data: passed to @cb
+ */
+struct nl_events {
+	uint16_t family;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int nl_event_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nl_events *ev = arg;
+
+	if (nlh->nlmsg_type != ev->family)
+		return MNL_CB_OK;
+	return ev->cb(nlh, ev->data);
+}
+
+int ovl_nl_recv_events(struct ovl_nl *nl, mnl_cb_t cb, void *data)
+{
+	struct nl_events ev = { .family = nl->family, .cb = cb, .data = data };
+	ssize_t len;
+
+	len = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
+	if (len < 0)
+		return -1;
+	/* Notifications carry sequence number and port id 0: no check. */
+	if (mnl_cb_run(nl->rx, len, 0, 0, nl_event_cb, &ev) == MNL_CB_ERROR)
+		return -1;
+	return 0;
 }

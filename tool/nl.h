@@ -15,11 +15,17 @@
 
 struct ovl_nl;
 
+/* Size of the request buffer: no request may be larger. */
+#define OVL_NL_TX_SIZE	32768
+
 /*
- * Open a generic netlink socket with extended ACKs and resolve the id of
- * the "ovl" family.  Returns NULL, having said why, on failure.
+ * Open a generic netlink socket with extended ACKs and resolve the ids of
+ * the "ovl" family and of its "events" multicast group.  Returns NULL,
+ * having said why, on failure.
  */
 struct ovl_nl *ovl_nl_open(void);
+
+/* Close the socket and wipe its buffers, which may hold key material. */
 void ovl_nl_close(struct ovl_nl *nl);
 
 /*
@@ -50,5 +56,31 @@ int ovl_nl_call(struct ovl_nl *nl, const struct nlmsghdr *nlh, mnl_cb_t cb,
 int ovl_nl_parse(const struct nlmsghdr *nlh,
 		 const enum mnl_attr_data_type *policy, uint16_t max,
 		 const struct nlattr **tb);
+
+/*
+ * Like ovl_nl_parse(), for the attributes inside the nest @nest.  Of an
+ * attribute that is repeated, @tb keeps the last one; each is validated.
+ */
+int ovl_nl_parse_nested(const struct nlattr *nest,
+			const enum mnl_attr_data_type *policy, uint16_t max,
+			const struct nlattr **tb);
+
+/*
+ * Join the family's "events" multicast group (OVL_MCGRP_EVENTS).  Returns
+ * 0, or -1 having said why.
+ */
+int ovl_nl_subscribe(struct ovl_nl *nl);
+
+/* The socket's file descriptor, to wait for events with poll(). */
+int ovl_nl_fd(const struct ovl_nl *nl);
+
+/*
+ * Read one datagram of notifications (blocking if there is none) and hand
+ * each message of the "ovl" family in it to @cb with @data; other messages
+ * are skipped.  Returns 0, or -1 with errno set and nothing printed:
+ * ENOBUFS means the socket overran and events were lost, but it stays
+ * usable; EINTR means a signal came first.
+ */
+int ovl_nl_recv_events(struct ovl_nl *nl, mnl_cb_t cb, void *data);
 
 #endif /* _OVLCTL_NL_H */

@@ -16,7 +16,11 @@
 #include "ovlctl.h"
 
 static const struct ctl_object *const objects[] = {
+	&show_object,
 	&dev_object,
+	&peer_object,
+	&key_object,
+	&monitor_object,
 };
 
 static void object_usage(FILE *f, const struct ctl_object *obj)
@@ -73,6 +77,10 @@ static int run_object(struct ovlctl *ctl, int argc, char **argv)
 {
 	const struct ctl_object *obj = ctl->obj;
 
+	if (obj->bare && !(argc && !strcmp(argv[0], "help"))) {
+		ctl->cmd = obj->cmds;
+		return ctl->cmd->run(ctl, argc, argv);
+	}
 	if (!argc) {
 		ctl->cmd = obj->cmds;
 		return ctl->cmd->run(ctl, 0, argv);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ovlctl command framework: every object (dev, and later peer, key, ...)
- * provides a table of commands, which ovlctl.c dispatches to on "OBJECT
- * COMMAND"; cli.c holds the helpers the commands share.
+ * ovlctl command framework: every object (dev, peer, key, ...) provides a
+ * table of commands, which ovlctl.c dispatches to on "OBJECT COMMAND"; a
+ * bare object (show, monitor) is a command by itself and takes its
+ * arguments right after its name.  cli.c holds the helpers the commands
+ * share.
  */
 #ifndef _OVLCTL_H
 #define _OVLCTL_H
@@ -39,10 +41,14 @@ struct ctl_cmd {
  * @name: e.g. "dev"
  * @cmds: the commands, ended by an entry whose @name is NULL; the first
  *	one runs when no command is given
+ * @bare: the object is a command by itself ("ovlctl show DEV"): its one
+ *	command, named like the object, gets every argument after the
+ *	object's name
  */
 struct ctl_object {
 	const char *name;
 	const struct ctl_cmd *cmds;
+	bool bare;
 };
 
 /**
@@ -68,8 +74,15 @@ struct ctl_kw {
 };
 
 extern const struct ctl_object dev_object;
+extern const struct ctl_object peer_object;
+extern const struct ctl_object key_object;
+extern const struct ctl_object show_object;
+extern const struct ctl_object monitor_object;
 
-/* Print "<lead>OBJECT COMMAND ARGS" on @f, a line of usage. */
+/*
+ * Print "<lead>OBJECT COMMAND ARGS" (or "<lead>OBJECT ARGS" for a bare
+ * object) on @f, a line of usage.
+ */
 void print_cmd(FILE *f, const char *lead, const struct ctl_object *obj,
 	       const struct ctl_cmd *cmd);
 
@@ -78,7 +91,8 @@ void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Report a malformed command line: print "ovlctl: OBJECT COMMAND: <msg>"
- * and the command's synopsis on standard error; returns EXIT_USAGE.
+ * ("ovlctl: OBJECT: <msg>" for a bare object) and the command's synopsis
+ * on standard error; returns EXIT_USAGE.
  */
 int usage_err(const struct ovlctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -102,7 +116,18 @@ int arg_u32(const char *name, const char *arg, uint32_t min, uint32_t max,
 /* Check that @arg is a valid interface name.  Returns 0 or EXIT_USAGE. */
 int arg_ifname(const char *arg);
 
+/*
+ * Check the "DEV NODEID" arguments that start @argv (a peer of a device):
+ * a missing one is a usage error of the running command, a bad one is
+ * reported like arg_u32().  Returns 0 or EXIT_USAGE.
+ */
+int arg_dev_node(const struct ovlctl *ctl, int argc, char **argv,
+		 uint32_t *node_id);
+
 /* Print @obj as one line of compact JSON on standard output. */
 void json_print(struct json_object *obj);
+
+/* @obj as compact JSON, as json_print() prints it (without the newline). */
+const char *json_str(struct json_object *obj);
 
 #endif /* _OVLCTL_H */

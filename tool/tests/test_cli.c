@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Command-line contract of ovlctl: help, version, and the usage errors
- * (exit status 2) that are all detected before netlink is touched, so
- * they hold with or without the ovl module.  Runs the sanitizer build
+ * Command-line contract of ovlctl: help, version, "key generate", and the
+ * usage errors (exit status 2) that are all detected before netlink is
+ * touched, so they hold with or without the ovl module.  Runs the sanitizer build
  * OVLCTL_BIN; sanitizer reports would show up on its standard error.
  */
 
@@ -23,6 +23,34 @@
 #define SET_USAGE	"Usage: ovlctl dev set DEV [node-id ID] [listen-port PORT]\n"
 #define DEV_USAGE	SHOW_USAGE \
 			"       ovlctl dev set DEV [node-id ID] [listen-port PORT]\n"
+#define PEER_ARGS	"DEV NODEID [endpoint IP:PORT] " \
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]\n"
+#define PEER_SHOW_USAGE	"Usage: ovlctl peer show DEV [NODEID]\n"
+#define PEER_ADD_USAGE	"Usage: ovlctl peer add " PEER_ARGS
+#define PEER_SET_USAGE	"Usage: ovlctl peer set " PEER_ARGS
+#define PEER_DEL_USAGE	"Usage: ovlctl peer del DEV NODEID\n"
+#define PEER_USAGE	PEER_SHOW_USAGE \
+			"       ovlctl peer add " PEER_ARGS \
+			"       ovlctl peer set " PEER_ARGS \
+			"       ovlctl peer del DEV NODEID\n"
+#define KEY_SET_ARGS	"DEV NODEID [slot primary|secondary] id KEYID " \
+			"tx-key B64 rx-key B64\n"
+#define KEY_SET_USAGE	"Usage: ovlctl key set " KEY_SET_ARGS
+#define KEY_SWAP_USAGE	"Usage: ovlctl key swap DEV NODEID\n"
+#define KEY_DEL_USAGE	"Usage: ovlctl key del DEV NODEID [slot primary|secondary]\n"
+#define KEY_GEN_USAGE	"Usage: ovlctl key generate\n"
+#define KEY_USAGE	KEY_SET_USAGE \
+			"       ovlctl key swap DEV NODEID\n" \
+			"       ovlctl key del DEV NODEID [slot primary|secondary]\n" \
+			"       ovlctl key generate\n"
+#define TOP_SHOW_USAGE	"Usage: ovlctl show [DEV]\n"
+#define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
+#define BAD_NAME	"ovlctl: invalid device name '0123456789abcdef': " \
+			"expected 1..15 characters\n"
+#define KEY_A		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_B		"ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+#define NOT_B64		"not base64 (expected 32 bytes in standard base64 " \
+			"with padding)\n"
 
 /**
  * struct cli_case - one ovlctl run and what it must print
@@ -34,7 +62,7 @@
  */
 struct cli_case {
 	const char *name;
-	const char *args[10];
+	const char *args[14];
 	int status;
 	const char *out;
 	const char *err;
@@ -95,6 +123,116 @@ static const struct cli_case cases[] = {
 	{ "set: long name", { "dev", "set", "0123456789abcdef", "node-id", "1" },
 	  2, "", "ovlctl: invalid device name '0123456789abcdef': "
 	  "expected 1..15 characters\n" },
+
+	/* peer */
+	{ "peer help", { "peer", "help" }, 0, PEER_USAGE, "" },
+	{ "peer alone", { "peer" }, 2, "",
+	  "ovlctl: peer show: missing device name\n" PEER_SHOW_USAGE },
+	{ "peer: unknown command", { "peer", "list" }, 2, "",
+	  "ovlctl: peer: unknown command 'list'\n" PEER_USAGE },
+	{ "peer show: extra argument", { "peer", "show", "ovl0", "1", "2" }, 2,
+	  "", "ovlctl: peer show: unexpected argument '2'\n" PEER_SHOW_USAGE },
+	{ "peer show: node id 0", { "-j", "peer", "show", "ovl0", "0" }, 2, "",
+	  "ovlctl: invalid node-id '0': expected 1..4294967295\n" },
+	{ "peer show: long name", { "peer", "show", "0123456789abcdef" }, 2, "",
+	  BAD_NAME },
+	{ "peer add: no device", { "peer", "add" }, 2, "",
+	  "ovlctl: peer add: missing device name\n" PEER_ADD_USAGE },
+	{ "peer add: no node id", { "peer", "add", "ovl0" }, 2, "",
+	  "ovlctl: peer add: missing node id\n" PEER_ADD_USAGE },
+	{ "peer add: node id abc", { "peer", "add", "ovl0", "abc" }, 2, "",
+	  "ovlctl: invalid node-id 'abc': expected 1..4294967295\n" },
+	{ "peer add: node id 2^32", { "peer", "add", "ovl0", "4294967296" }, 2,
+	  "", "ovlctl: invalid node-id '4294967296': expected 1..4294967295\n" },
+	{ "peer add: long name", { "peer", "add", "0123456789abcdef", "1" }, 2,
+	  "", BAD_NAME },
+	{ "peer add: missing value", { "peer", "add", "ovl0", "1", "endpoint" },
+	  2, "", "ovlctl: peer add: missing value for 'endpoint'\n"
+	  PEER_ADD_USAGE },
+	{ "peer add: unknown keyword", { "peer", "add", "ovl0", "1", "foo", "1" },
+	  2, "", "ovlctl: peer add: unknown option 'foo'\n" PEER_ADD_USAGE },
+	{ "peer add: relay is not there yet",
+	  { "peer", "add", "ovl0", "1", "relay", "off" }, 2, "",
+	  "ovlctl: peer add: unknown option 'relay'\n" PEER_ADD_USAGE },
+	{ "peer add: repeated keyword",
+	  { "peer", "add", "ovl0", "1", "keepalive", "1", "keepalive", "2" }, 2,
+	  "", "ovlctl: peer add: 'keepalive' given twice\n" PEER_ADD_USAGE },
+	{ "peer add: bad endpoint",
+	  { "peer", "add", "ovl0", "1", "endpoint", "[::1]" }, 2, "",
+	  "ovlctl: invalid endpoint '[::1]': expected IPV4:PORT or "
+	  "[IPV6]:PORT\n" },
+	{ "peer add: bad prefix",
+	  { "peer", "add", "ovl0", "1", "allowed-ips", "10.0.0.0/8,fd00::/129" },
+	  2, "", "ovlctl: invalid allowed-ips prefix 'fd00::/129': expected "
+	  "ADDR[/LEN]\n" },
+	{ "peer add: keepalive too long",
+	  { "peer", "add", "ovl0", "1", "keepalive", "86401" }, 2, "",
+	  "ovlctl: invalid keepalive '86401': expected 0..86400\n" },
+	{ "peer set: nothing", { "peer", "set", "ovl0", "1" }, 2, "",
+	  "ovlctl: peer set: nothing to set: need endpoint, allowed-ips and/or "
+	  "keepalive\n" PEER_SET_USAGE },
+	{ "peer set: no node id", { "peer", "set", "ovl0" }, 2, "",
+	  "ovlctl: peer set: missing node id\n" PEER_SET_USAGE },
+	{ "peer del: no node id", { "peer", "del", "ovl0" }, 2, "",
+	  "ovlctl: peer del: missing node id\n" PEER_DEL_USAGE },
+	{ "peer del: extra argument", { "peer", "del", "ovl0", "1", "2" }, 2, "",
+	  "ovlctl: peer del: unexpected argument '2'\n" PEER_DEL_USAGE },
+	{ "peer del: node id -1", { "peer", "del", "ovl0", "-1" }, 2, "",
+	  "ovlctl: invalid node-id '-1': expected 1..4294967295\n" },
+
+	/* key */
+	{ "key help", { "key", "help" }, 0, KEY_USAGE, "" },
+	{ "key set: no device", { "key", "set" }, 2, "",
+	  "ovlctl: key set: missing device name\n" KEY_SET_USAGE },
+	{ "key set: no id", { "key", "set", "ovl0", "1" }, 2, "",
+	  "ovlctl: key set: missing 'id'\n" KEY_SET_USAGE },
+	{ "key set: no tx-key", { "key", "set", "ovl0", "1", "id", "1",
+	  "rx-key", KEY_B }, 2, "",
+	  "ovlctl: key set: missing 'tx-key'\n" KEY_SET_USAGE },
+	{ "key set: bad id", { "key", "set", "ovl0", "1", "id", "256",
+	  "tx-key", KEY_A, "rx-key", KEY_B }, 2, "",
+	  "ovlctl: invalid id '256': expected 0..255\n" },
+	{ "key set: bad slot", { "key", "set", "ovl0", "1", "slot", "both",
+	  "id", "1", "tx-key", KEY_A, "rx-key", KEY_B }, 2, "",
+	  "ovlctl: invalid slot 'both': expected primary or secondary\n" },
+	{ "key set: short key", { "key", "set", "ovl0", "1", "id", "1",
+	  "tx-key", "AAECAwQFBgcICQoLDA0ODw==", "rx-key", KEY_B }, 2, "",
+	  "ovlctl: invalid tx-key: 16 bytes, expected 32\n" },
+	{ "key set: long key", { "key", "set", "ovl0", "1", "id", "1",
+	  "tx-key", KEY_A, "rx-key",
+	  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g" }, 2, "",
+	  "ovlctl: invalid rx-key: 33 bytes, expected 32\n" },
+	{ "key set: not base64", { "key", "set", "ovl0", "1", "id", "1",
+	  "tx-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8*",
+	  "rx-key", KEY_B }, 2, "", "ovlctl: invalid tx-key: " NOT_B64 },
+	{ "key set: same keys", { "key", "set", "ovl0", "1", "id", "1",
+	  "tx-key", KEY_A, "rx-key", KEY_A }, 2, "",
+	  "ovlctl: invalid keys: tx-key and rx-key must differ\n" },
+	{ "key swap: no node id", { "key", "swap", "ovl0" }, 2, "",
+	  "ovlctl: key swap: missing node id\n" KEY_SWAP_USAGE },
+	{ "key swap: extra argument", { "key", "swap", "ovl0", "1", "x" }, 2,
+	  "", "ovlctl: key swap: unexpected argument 'x'\n" KEY_SWAP_USAGE },
+	{ "key del: missing value", { "key", "del", "ovl0", "1", "slot" }, 2, "",
+	  "ovlctl: key del: missing value for 'slot'\n" KEY_DEL_USAGE },
+	{ "key del: unknown keyword", { "key", "del", "ovl0", "1", "id", "1" },
+	  2, "", "ovlctl: key del: unknown option 'id'\n" KEY_DEL_USAGE },
+	{ "key del: bad slot", { "key", "del", "ovl0", "1", "slot", "1" }, 2, "",
+	  "ovlctl: invalid slot '1': expected primary or secondary\n" },
+	{ "key generate", { "key", "generate" }, 0, "...", "" },
+	{ "key generate: extra argument", { "key", "generate", "x" }, 2, "",
+	  "ovlctl: key generate: unexpected argument 'x'\n" KEY_GEN_USAGE },
+
+	/* show, monitor */
+	{ "show help", { "show", "help" }, 0, TOP_SHOW_USAGE, "" },
+	{ "show: extra argument", { "show", "ovl0", "ovl1" }, 2, "",
+	  "ovlctl: show: unexpected argument 'ovl1'\n" TOP_SHOW_USAGE },
+	{ "show: long name", { "-j", "show", "0123456789abcdef" }, 2, "",
+	  BAD_NAME },
+	{ "monitor help", { "monitor", "help" }, 0, MONITOR_USAGE, "" },
+	{ "monitor: extra argument", { "monitor", "ovl0", "ovl1" }, 2, "",
+	  "ovlctl: monitor: unexpected argument 'ovl1'\n" MONITOR_USAGE },
+	{ "monitor: long name", { "monitor", "0123456789abcdef" }, 2, "",
+	  BAD_NAME },
 };
 
 /* Read all of @fd into @buf as a string. */

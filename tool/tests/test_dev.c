@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of "dev show" reply handling (dev.c): the text and JSON
- * output of OVL_CMD_DEV_GET replies built as the kernel builds them, and
- * the rejection of malformed ones.
+ * output of OVL_CMD_DEV_GET replies built as the kernel builds them (peer
+ * count and drop counters included), and the rejection of malformed ones.
  */
 
 #include <linux/genetlink.h>
@@ -24,8 +24,12 @@ struct dev_msg {
 	uint32_t ifindex;
 	uint32_t node_id;
 	uint16_t listen_port;
+	uint32_t peers;
+	uint64_t drops[OVL_A_DROPS_MAX + 1];
 	bool has_node_id;
 	bool has_listen_port;
+	bool has_peers;
+	bool has_drops;
 };
 
 static uint32_t buf[4096 / sizeof(uint32_t)];
@@ -54,6 +58,18 @@ static struct nlmsghdr *put_dev(const struct dev_msg *m)
 		mnl_attr_put_u32(nlh, OVL_A_DEV_NODE_ID, m->node_id);
 	if (m->has_listen_port)
 		mnl_attr_put_u16(nlh, OVL_A_DEV_LISTEN_PORT, m->listen_port);
+	if (m->has_peers)
+		mnl_attr_put_u32(nlh, OVL_A_DEV_PEERS, m->peers);
+	if (m->has_drops) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, OVL_A_DEV_DROPS);
+		uint16_t i;
+
+		/* As the kernel does: every counter, padded if need be. */
+		mnl_attr_put(nlh, OVL_A_DROPS_PAD, 0, NULL);
+		for (i = OVL_A_DROPS_SHORT; i <= OVL_A_DROPS_TX_ERROR; i++)
+			mnl_attr_put_u64(nlh, i, m->drops[i]);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	return nlh;
 }
 
@@ -61,12 +77,22 @@ static const struct dev_msg ovl0 = {
 	.ifname = "ovl0", .ifindex = 5,
 	.node_id = 7, .has_node_id = true,
 	.listen_port = 4500, .has_listen_port = true,
+	.peers = 2, .has_peers = true,
+	.drops = {
+		[OVL_A_DROPS_SHORT] = 1,
+		[OVL_A_DROPS_BAD_TAG] = 3,
+		[OVL_A_DROPS_REPLAY] = 1,
+		[OVL_A_DROPS_TX_ERROR] = 12,
+	},
+	.has_drops = true,
 };
 
 static const struct dev_msg ovl1_unset = {
 	.ifname = "ovl1", .ifindex = 6,
 	.node_id = 0, .has_node_id = true,
 	.listen_port = 0, .has_listen_port = true,
+	.peers = 0, .has_peers = true,
+	.has_drops = true,
 };
 
 static const struct dev_msg ovl2_absent = {
@@ -77,7 +103,41 @@ static const struct dev_msg ovl3_max = {
 	.ifname = "0123456789abcde", .ifindex = UINT32_MAX,
 	.node_id = UINT32_MAX, .has_node_id = true,
 	.listen_port = UINT16_MAX, .has_listen_port = true,
+	.peers = UINT32_MAX, .has_peers = true,
+	.drops = {
+		[OVL_A_DROPS_SHORT] = UINT64_MAX,
+		[OVL_A_DROPS_UNKNOWN_TYPE] = 2,
+		[OVL_A_DROPS_UNKNOWN_PEER] = 3,
+		[OVL_A_DROPS_NO_KEY] = 4,
+		[OVL_A_DROPS_BAD_TAG] = 5,
+		[OVL_A_DROPS_REPLAY] = 6,
+		[OVL_A_DROPS_BAD_SOURCE] = 7,
+		[OVL_A_DROPS_BAD_INNER] = 8,
+		[OVL_A_DROPS_TX_NO_PEER] = 9,
+		[OVL_A_DROPS_TX_NO_KEY] = 10,
+		[OVL_A_DROPS_TX_NO_ENDPOINT] = 11,
+		[OVL_A_DROPS_TX_ERROR] = 12,
+	},
+	.has_drops = true,
 };
+
+#define NO_DROPS \
+	"\"drops\":{\"short\":0,\"unknown_type\":0,\"unknown_peer\":0," \
+	"\"no_key\":0,\"bad_tag\":0,\"replay\":0,\"bad_source\":0," \
+	"\"bad_inner\":0,\"tx_no_peer\":0,\"tx_no_key\":0," \
+	"\"tx_no_endpoint\":0,\"tx_error\":0}"
+
+#define OVL0_DROPS \
+	"\"drops\":{\"short\":1,\"unknown_type\":0,\"unknown_peer\":0," \
+	"\"no_key\":0,\"bad_tag\":3,\"replay\":1,\"bad_source\":0," \
+	"\"bad_inner\":0,\"tx_no_peer\":0,\"tx_no_key\":0," \
+	"\"tx_no_endpoint\":0,\"tx_error\":12}"
+
+#define MAX_DROPS \
+	"\"drops\":{\"short\":18446744073709551615,\"unknown_type\":2," \
+	"\"unknown_peer\":3,\"no_key\":4,\"bad_tag\":5,\"replay\":6," \
+	"\"bad_source\":7,\"bad_inner\":8,\"tx_no_peer\":9," \
+	"\"tx_no_key\":10,\"tx_no_endpoint\":11,\"tx_error\":12}"
 
 static void capture_start(void)
 {
@@ -131,7 +191,9 @@ static void test_text_one(void **state)
 			    "ovl0:\n"
 			    "  ifindex: 5\n"
 			    "  node id: 7\n"
-			    "  listen port: 4500\n");
+			    "  listen port: 4500\n"
+			    "  peers: 2\n"
+			    "  drops: short 1, bad_tag 3, replay 1, tx_error 12\n");
 }
 
 static void test_text_none(void **state)
@@ -144,11 +206,15 @@ static void test_text_none(void **state)
 			    "  ifindex: 6\n"
 			    "  node id: (none)\n"
 			    "  listen port: (none)\n"
+			    "  peers: 0\n"
+			    "  drops: none\n"
 			    "\n"
 			    "ovl2:\n"
 			    "  ifindex: 9\n"
 			    "  node id: (none)\n"
-			    "  listen port: (none)\n");
+			    "  listen port: (none)\n"
+			    "  peers: 0\n"
+			    "  drops: none\n");
 }
 
 static void test_text_max(void **state)
@@ -160,7 +226,12 @@ static void test_text_max(void **state)
 			    "0123456789abcde:\n"
 			    "  ifindex: 4294967295\n"
 			    "  node id: 4294967295\n"
-			    "  listen port: 65535\n");
+			    "  listen port: 65535\n"
+			    "  peers: 4294967295\n"
+			    "  drops: short 18446744073709551615, unknown_type 2, "
+			    "unknown_peer 3, no_key 4, bad_tag 5, replay 6, "
+			    "bad_source 7, bad_inner 8, tx_no_peer 9, "
+			    "tx_no_key 10, tx_no_endpoint 11, tx_error 12\n");
 }
 
 static void test_json_one(void **state)
@@ -170,7 +241,8 @@ static void test_json_one(void **state)
 	(void)state;
 	assert_string_equal(show(msgs, 1, true, false),
 			    "{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7,"
-			    "\"listen_port\":4500}\n");
+			    "\"listen_port\":4500,\"peer_count\":2,"
+			    OVL0_DROPS "}\n");
 }
 
 static void test_json_null(void **state)
@@ -180,7 +252,8 @@ static void test_json_null(void **state)
 	(void)state;
 	assert_string_equal(show(msgs, 1, true, false),
 			    "{\"ifname\":\"ovl2\",\"ifindex\":9,"
-			    "\"node_id\":null,\"listen_port\":null}\n");
+			    "\"node_id\":null,\"listen_port\":null,"
+			    "\"peer_count\":0," NO_DROPS "}\n");
 }
 
 static void test_json_dump(void **state)
@@ -190,10 +263,12 @@ static void test_json_dump(void **state)
 	(void)state;
 	assert_string_equal(show(msgs, 2, true, true),
 			    "[{\"ifname\":\"ovl1\",\"ifindex\":6,"
-			    "\"node_id\":null,\"listen_port\":null},"
+			    "\"node_id\":null,\"listen_port\":null,"
+			    "\"peer_count\":0," NO_DROPS "},"
 			    "{\"ifname\":\"0123456789abcde\","
 			    "\"ifindex\":4294967295,\"node_id\":4294967295,"
-			    "\"listen_port\":65535}]\n");
+			    "\"listen_port\":65535,\"peer_count\":4294967295,"
+			    MAX_DROPS "}]\n");
 }
 
 static void test_json_dump_empty(void **state)
@@ -206,17 +281,25 @@ static void test_unknown_attrs(void **state)
 {
 	struct nlmsghdr *nlh = put_dev_hdr();
 	struct dev_info dev;
+	struct nlattr *nest;
 
 	(void)state;
 	mnl_attr_put_u64(nlh, OVL_A_DEV_MAX + 1, 1);
 	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, 5);
 	mnl_attr_put_strz(nlh, 300, "from a newer kernel");
 	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, "ovl0");
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_DROPS);
+	mnl_attr_put_u64(nlh, OVL_A_DROPS_REPLAY, 4);
+	mnl_attr_put_u32(nlh, OVL_A_DROPS_MAX + 1, 1);
+	mnl_attr_nest_end(nlh, nest);
 	assert_int_equal(dev_info_parse(nlh, &dev), 0);
 	assert_string_equal(dev.ifname, "ovl0");
 	assert_int_equal(dev.ifindex, 5);
 	assert_int_equal(dev.node_id, 0);
 	assert_int_equal(dev.listen_port, 0);
+	assert_int_equal(dev.peers, 0);
+	assert_int_equal(dev.drops[OVL_A_DROPS_REPLAY], 4);
+	assert_int_equal(dev.drops[OVL_A_DROPS_SHORT], 0);
 }
 
 static void test_missing_ifname(void **state)
@@ -245,6 +328,40 @@ static void test_bad_attr_len(void **state)
 	assert_int_equal(errno, EBADMSG);
 }
 
+static void test_bad_drops(void **state)
+{
+	struct nlmsghdr *nlh = put_dev(&ovl2_absent);
+	struct dev_info dev;
+	struct nlattr *nest;
+
+	(void)state;
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_DROPS);
+	mnl_attr_put_u32(nlh, OVL_A_DROPS_BAD_TAG, 7);
+	mnl_attr_nest_end(nlh, nest);
+	errno = 0;
+	assert_int_equal(dev_info_parse(nlh, &dev), -1);
+	assert_int_equal(errno, EBADMSG);
+
+	nlh = put_dev(&ovl2_absent);
+	mnl_attr_put_u64(nlh, OVL_A_DEV_PEERS, 7);
+	errno = 0;
+	assert_int_equal(dev_info_parse(nlh, &dev), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
+static void test_long_ifname(void **state)
+{
+	struct nlmsghdr *nlh = put_dev_hdr();
+	struct dev_info dev;
+
+	(void)state;
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, 5);
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, "0123456789abcdef");
+	errno = 0;
+	assert_int_equal(dev_info_parse(nlh, &dev), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_attrs),
 		cmocka_unit_test(test_missing_ifname),
 		cmocka_unit_test(test_bad_attr_len),
+		cmocka_unit_test(test_bad_drops),
+		cmocka_unit_test(test_long_ifname),
 	};
 
 	return cmocka_run_group_tests_name("dev", tests, NULL, NULL);

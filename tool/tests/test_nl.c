@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the reply handling of nl.c: ACKs, extended ACKs with and
- * without NETLINK_CAP_ACK, dump ends, error lines and attribute parsing,
+ * without NETLINK_CAP_ACK, dump ends, error lines, attribute parsing and
+ * the family's multicast groups,
  * fed with messages laid out as the kernel's netlink_ack() and
  * netlink_dump_done() build them.
  */
@@ -325,6 +326,101 @@ static void test_parse_unterminated_string(void **state)
 	assert_int_equal(errno, EBADMSG);
 }
 
+static struct ovl_nl nl_state;
+
+/* A CTRL_CMD_GETFAMILY reply for "ovl": its id, and groups if @groups. */
+static struct nlmsghdr *put_family(bool groups)
+{
+	struct nlmsghdr *nlh = put_genl();
+	struct nlattr *nest, *grp;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, OVL_FAMILY_NAME);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x1e);
+	if (!groups)
+		return nlh;
+	nest = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	grp = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "eventsx");
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 3);
+	mnl_attr_nest_end(nlh, grp);
+	grp = mnl_attr_nest_start(nlh, 2);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 9);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, OVL_MCGRP_EVENTS);
+	mnl_attr_nest_end(nlh, grp);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_family_groups(void **state)
+{
+	(void)state;
+	memset(&nl_state, 0, sizeof(nl_state));
+	assert_int_equal(nl_family_cb(put_family(true), &nl_state), MNL_CB_OK);
+	assert_int_equal(nl_state.family, 0x1e);
+	assert_int_equal(nl_state.events_group, 9);
+
+	memset(&nl_state, 0, sizeof(nl_state));
+	assert_int_equal(nl_family_cb(put_family(false), &nl_state), MNL_CB_OK);
+	assert_int_equal(nl_state.family, 0x1e);
+	assert_int_equal(nl_state.events_group, 0);
+}
+
+static void test_family_bad_group(void **state)
+{
+	struct nlmsghdr *nlh = put_family(false);
+	struct nlattr *nest, *grp;
+
+	(void)state;
+	nest = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	mnl_attr_put_u16(nlh, 1, 9);		/* too short for a nest */
+	mnl_attr_nest_end(nlh, nest);
+	memset(&nl_state, 0, sizeof(nl_state));
+	errno = 0;
+	assert_int_equal(nl_family_cb(nlh, &nl_state), MNL_CB_ERROR);
+	assert_int_equal(errno, EBADMSG);
+
+	nlh = put_family(false);
+	nest = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	grp = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, OVL_MCGRP_EVENTS);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_MCAST_GRP_ID, 9);
+	mnl_attr_nest_end(nlh, grp);
+	mnl_attr_nest_end(nlh, nest);
+	errno = 0;
+	assert_int_equal(nl_family_cb(nlh, &nl_state), MNL_CB_ERROR);
+	assert_int_equal(errno, EBADMSG);
+}
+
+static void test_parse_nested(void **state)
+{
+	static const enum mnl_attr_data_type p[OVL_A_KEY_MAX + 1] = {
+		[OVL_A_KEY_NODE_ID]	= MNL_TYPE_U32,
+		[OVL_A_KEY_ID]		= MNL_TYPE_U8,
+	};
+	const struct nlattr *tb[OVL_A_KEY_MAX + 1] = {};
+	struct nlmsghdr *nlh = put_genl();
+	struct nlattr *nest;
+
+	(void)state;
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_KEY);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 1);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 2);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 3);
+	mnl_attr_put_u64(nlh, OVL_A_KEY_MAX + 1, 4);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(ovl_nl_parse_nested(nest, p, OVL_A_KEY_MAX, tb), 0);
+	assert_int_equal(mnl_attr_get_u32(tb[OVL_A_KEY_NODE_ID]), 1);
+	assert_int_equal(mnl_attr_get_u8(tb[OVL_A_KEY_ID]), 3);
+
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_KEY);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 2);
+	mnl_attr_put_u16(nlh, OVL_A_KEY_ID, 3);
+	mnl_attr_nest_end(nlh, nest);
+	errno = 0;
+	assert_int_equal(ovl_nl_parse_nested(nest, p, OVL_A_KEY_MAX, tb), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +440,9 @@ int main(void)
 		cmocka_unit_test(test_parse_skips_unknown),
 		cmocka_unit_test(test_parse_bad_type),
 		cmocka_unit_test(test_parse_unterminated_string),
+		cmocka_unit_test(test_family_groups),
+		cmocka_unit_test(test_family_bad_group),
+		cmocka_unit_test(test_parse_nested),
 	};
 
 	return cmocka_run_group_tests_name("nl", tests, NULL, NULL);

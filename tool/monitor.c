@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "ovlctl monitor": print the events of the "events" multicast group, one
+ * line each (flushed, for readers on a pipe), until SIGINT or SIGTERM.
+ *
+ * Each kind of event is an entry of events[]: its command, its name in
+ * JSON and a function that adds its own fields to the line.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <linux/genetlink.h>
+#include <linux/ovl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "nl.h"
+#include "ovlctl.h"
+#include "show.h"
+
+static const enum mnl_attr_data_type event_policy[OVL_A_DEV_MAX + 1] = {
+	[OVL_A_DEV_IFINDEX]	= MNL_TYPE_U32,
+	[OVL_A_DEV_IFNAME]	= MNL_TYPE_NUL_STRING,
+	[OVL_A_DEV_PEER]	= MNL_TYPE_NESTED,
+	[OVL_A_DEV_KEY]		= MNL_TYPE_NESTED,
+};
+
+/**
+ * struct event - one event being printed
+ * @tb: its top-level attributes
+ * @json: its JSON object, if printing JSON
+ * @text: its text line so far, if printing text: "DEV: "
+ * @len: length of @text
+ */
+struct event {
+	const struct nlattr *tb[OVL_A_DEV_MAX + 1];
+	struct json_object *json;
+	char text[256];
+	size_t len;
+};
+
+/*
+ * Append to the text line of @ev; it is cut at sizeof(ev->text) - 1
+ * characters, which no event reaches.
+ */
+static void __attribute__((format(printf, 2, 3)))
+ev_printf(struct event *ev, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ev->len >= sizeof(ev->text) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(ev->text + ev->len, sizeof(ev->text) - ev->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		ev->len += n;
+	if (ev->len > sizeof(ev->text) - 1)
+		ev->len = sizeof(ev->text) - 1;
+}
+
+static const char *const reason_text[] = {
+	[OVL_KEY_REASON_NO_KEY]		= "no key",
+	[OVL_KEY_REASON_LIMIT]		= "key near its limit",
+	[OVL_KEY_REASON_EXHAUSTED]	= "key exhausted",
+};
+
+static const char *const reason_json[] = {
+	[OVL_KEY_REASON_NO_KEY]		= "no_key",
+	[OVL_KEY_REASON_LIMIT]		= "limit",
+	[OVL_KEY_REASON_EXHAUSTED]	= "exhausted",
+};
+
+static const char *const slot_names[] = {
+	[OVL_KEY_SLOT_PRIMARY]		= "primary",
+	[OVL_KEY_SLOT_SECONDARY]	= "secondary",
+};
+
+static const char *name_of(const char *const *names, size_t n, uint32_t v)
+{
+	return v < n ? names[v] : NULL;
+}
+
+#define NAME_OF(names, v)	name_of(names, ARRAY_SIZE(names), v)
+
+static const enum mnl_attr_data_type key_event_policy[OVL_A_KEY_MAX + 1] = {
+	[OVL_A_KEY_NODE_ID]	= MNL_TYPE_U32,
+	[OVL_A_KEY_SLOT]	= MNL_TYPE_U32,
+	[OVL_A_KEY_ID]		= MNL_TYPE_U8,
+	[OVL_A_KEY_REASON]	= MNL_TYPE_U32,
+};
+
+/*
+ * OVL_CMD_KEY_NEEDED_NTF: "peer 42 needs a handshake: no key", and
+ * "(primary id 1)" after it if the event names the key.
+ */
+static int key_needed(struct event *ev)
+{
+	const struct nlattr *tb[OVL_A_KEY_MAX + 1] = {};
+	const char *reason, *slot = NULL;
+	uint32_t node_id, why, s = 0;
+	const struct nlattr *key = ev->tb[OVL_A_DEV_KEY];
+
+	if (!key || ovl_nl_parse_nested(key, key_event_policy, OVL_A_KEY_MAX,
+					tb) ||
+	    !tb[OVL_A_KEY_NODE_ID] || !tb[OVL_A_KEY_REASON])
+		return -1;
+	node_id = mnl_attr_get_u32(tb[OVL_A_KEY_NODE_ID]);
+	why = mnl_attr_get_u32(tb[OVL_A_KEY_REASON]);
+	if (tb[OVL_A_KEY_SLOT]) {
+		s = mnl_attr_get_u32(tb[OVL_A_KEY_SLOT]);
+		slot = NAME_OF(slot_names, s);
+	}
+
+	if (ev->json) {
+		reason = NAME_OF(reason_json, why);
+		json_object_object_add(ev->json, "node_id",
+				       json_object_new_int64(node_id));
+		json_object_object_add(ev->json, "reason", reason ?
+				       json_object_new_string(reason) :
+				       json_object_new_int64(why));
+		if (tb[OVL_A_KEY_SLOT])
+			json_object_object_add(ev->json, "slot", slot ?
+					       json_object_new_string(slot) :
+					       json_object_new_int64(s));
+		if (tb[OVL_A_KEY_ID])
+			json_object_object_add(ev->json, "id",
+				json_object_new_int(mnl_attr_get_u8(tb[OVL_A_KEY_ID])));
+		return 0;
+	}
+	reason = NAME_OF(reason_text, why);
+	ev_printf(ev, "peer %" PRIu32 " needs a handshake: ", node_id);
+	if (reason)
+		ev_printf(ev, "%s", reason);
+	else
+		ev_printf(ev, "reason %" PRIu32, why);
+	if (!tb[OVL_A_KEY_SLOT] && !tb[OVL_A_KEY_ID])
+		return 0;
+	ev_printf(ev, " (");
+	if (slot)
+		ev_printf(ev, "%s", slot);
+	else if (tb[OVL_A_KEY_SLOT])
+		ev_printf(ev, "slot %" PRIu32, s);
+	if (tb[OVL_A_KEY_ID])
+		ev_printf(ev, "%sid %u", tb[OVL_A_KEY_SLOT] ? " " : "",
+			  mnl_attr_get_u8(tb[OVL_A_KEY_ID]));
+	ev_printf(ev, ")");
+	return 0;
+}
+
+/**
+ * struct event_type - a kind of event
+ * @cmd: its genl command
+ * @name: its name, the "event" field of its JSON object
+ * @print: adds its fields to the event, from @ev->tb; returns 0, or -1 if
+ *	the event is malformed
+ */
+struct event_type {
+	uint8_t cmd;
+	const char *name;
+	int (*print)(struct event *ev);
+};
+
+static const struct event_type events[] = {
+	{ OVL_CMD_KEY_NEEDED_NTF,	"key_needed",	key_needed },
+};
+
+/**
+ * struct monitor - state of one "ovlctl monitor"
+ * @json: print JSON lines
+ * @ifname: only print the events of this device (or @ifindex), if set
+ * @ifindex: the interface index of @ifname when the monitor started
+ * @unknown: bitmap of the unknown event commands already reported
+ */
+struct monitor {
+	bool json;
+	const char *ifname;
+	uint32_t ifindex;
+	uint8_t unknown[256 / 8];
+};
+
+static const struct event_type *event_type(uint8_t cmd)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].cmd == cmd)
+			return &events[i];
+	return NULL;
+}
+
+/* Whether the event is about the device the monitor watches, if any. */
+static bool event_wanted(const struct monitor *mon, const struct event *ev)
+{
+	const struct nlattr *name = ev->tb[OVL_A_DEV_IFNAME];
+	const struct nlattr *index = ev->tb[OVL_A_DEV_IFINDEX];
+
+	if (!mon->ifname)
+		return true;
+	if (name && !strcmp(mnl_attr_get_str(name), mon->ifname))
+		return true;
+	return index && mnl_attr_get_u32(index) == mon->ifindex;
+}
+
+static void event_print(const struct monitor *mon, const struct event *ev,
+			const struct event_type *type)
+{
+	const struct nlattr *name = ev->tb[OVL_A_DEV_IFNAME];
+	const struct nlattr *index = ev->tb[OVL_A_DEV_IFINDEX];
+	struct event out = *ev;
+
+	if (mon->json) {
+		out.json = json_object_new_object();
+		if (!out.json)
+			return;
+		json_object_object_add(out.json, "event",
+				       json_object_new_string(type->name));
+		json_object_object_add(out.json, "ifname", name ?
+				       json_object_new_string(mnl_attr_get_str(name)) :
+				       NULL);
+	} else if (name) {
+		ev_printf(&out, "%s: ", mnl_attr_get_str(name));
+	} else if (index) {
+		ev_printf(&out, "ifindex %" PRIu32 ": ",
+			  mnl_attr_get_u32(index));
+	}
+	if (type->print(&out)) {
+		pr_err("monitor: malformed %s event: %s", type->name,
+		       strerror(EBADMSG));
+	} else if (out.json) {
+		json_print(out.json);
+	} else {
+		puts(out.text);
+	}
+	json_object_put(out.json);
+	fflush(stdout);
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct monitor *mon = arg;
+	const struct event_type *type;
+	struct event ev = {};
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*genl))
+		return MNL_CB_OK;
+	type = event_type(genl->cmd);
+	if (!type) {
+		if (!(mon->unknown[genl->cmd / 8] & (1u << genl->cmd % 8))) {
+			mon->unknown[genl->cmd / 8] |= 1u << genl->cmd % 8;
+			pr_err("unknown event %u", genl->cmd);
+		}
+		return MNL_CB_OK;
+	}
+	if (ovl_nl_parse(nlh, event_policy, OVL_A_DEV_MAX, ev.tb)) {
+		pr_err("monitor: malformed %s event: %s", type->name,
+		       strerror(errno));
+		return MNL_CB_OK;
+	}
+	if (event_wanted(mon, &ev))
+		event_print(mon, &ev, type);
+	return MNL_CB_OK;
+}
+
+/* Find @mon->ifname's ifindex, checking that it is an ovl device. */
+static int monitor_dev_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct monitor *mon = arg;
+	struct dev_info dev;
+
+	if (dev_info_parse(nlh, &dev))
+		return MNL_CB_ERROR;
+	mon->ifindex = dev.ifindex;
+	return MNL_CB_OK;
+}
+
+static int monitor_dev(struct ovl_nl *nl, struct monitor *mon)
+{
+	struct nlmsghdr *nlh = ovl_nl_request(nl, OVL_CMD_DEV_GET, 0);
+
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, mon->ifname);
+	return ovl_nl_call(nl, nlh, monitor_dev_cb, mon, "monitor %s",
+			   mon->ifname);
+}
+
+/*
+ * Print events until SIGINT or SIGTERM.  The signals are blocked and read
+ * from a signalfd polled along with the socket: none is lost between two
+ * reads, and a stream of events does not hold one back.
+ */
+static int monitor_loop(struct ovl_nl *nl, struct monitor *mon)
+{
+	struct pollfd pfd[2] = {
+		{ .events = POLLIN },
+		{ .fd = ovl_nl_fd(nl), .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	sigset_t stop, old_mask;
+	int err = -1;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old_mask);
+	pfd[0].fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	if (pfd[0].fd < 0) {
+		pr_err("monitor: signalfd: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("monitor: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents) {
+			/* Take the signal, which would be left pending. */
+			if (read(pfd[0].fd, &si, sizeof(si)) == sizeof(si))
+				err = 0;
+			else
+				pr_err("monitor: signalfd: %s",
+				       strerror(errno));
+			break;
+		}
+		if (!pfd[1].revents || !ovl_nl_recv_events(nl, monitor_cb, mon))
+			continue;
+		if (errno == ENOBUFS) {
+			pr_err("monitor: events lost: %s", strerror(errno));
+		} else if (errno != EINTR && errno != EAGAIN) {
+			pr_err("monitor: %s", strerror(errno));
+			break;
+		}
+	}
+	close(pfd[0].fd);
+out:
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return err;
+}
+
+/* monitor [DEV]: the events of every ovl device, or of DEV. */
+static int monitor(struct ovlctl *ctl, int argc, char **argv)
+{
+	struct monitor mon = { .json = ctl->json };
+	struct ovl_nl *nl;
+	int err;
+
+	if (argc > 1)
+		return usage_err(ctl, "unexpected argument '%s'", argv[1]);
+	if (argc) {
+		if (arg_ifname(argv[0]))
+			return EXIT_USAGE;
+		mon.ifname = argv[0];
+	}
+	nl = ovl_nl_open();
+	if (!nl)
+		return EXIT_FAILURE;
+	err = (mon.ifname && monitor_dev(nl, &mon)) ||
+	      ovl_nl_subscribe(nl) || monitor_loop(nl, &mon);
+	ovl_nl_close(nl);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static const struct ctl_cmd monitor_cmds[] = {
+	{ "monitor",	"[DEV]",	monitor },
+	{}
+};
+
+const struct ctl_object monitor_object = {
+	.name	= "monitor",
+	.cmds	= monitor_cmds,
+	.bare	= true,
+};

@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "ovlctl peer": add, change, delete and show the peers of an ovl device.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <linux/ovl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl.h"
+#include "ovlctl.h"
+#include "parse.h"
+#include "show.h"
+
+/*
+ * The most allowed-ips prefixes of a peer: its request must fit in our
+ * buffer, and so must its reply in one dump message (the kernel makes
+ * those at most 32 KiB, and a reply carries one peer whole).
+ */
+#define PEER_MAX_AIPS	512
+
+/* The largest OVL_A_PEER_ALLOWED_IP nest: an IPv6 prefix. */
+#define AIP_NEST_MAX	(MNL_ATTR_HDRLEN + \
+			 MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint16_t)) + \
+			 MNL_ALIGN(MNL_ATTR_HDRLEN + 16) + \
+			 MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint8_t)))
+
+/* Headers, the device name and the peer's other attributes: < 256. */
+_Static_assert(256 + PEER_MAX_AIPS * AIP_NEST_MAX <= OVL_NL_TX_SIZE,
+	       "a peer request with PEER_MAX_AIPS prefixes must fit");
+
+/**
+ * struct peer_req - a parsed "peer" command line
+ * @ifname: the device
+ * @node_id: the peer's node id
+ * @endpoint: new endpoint (sockaddr_in or sockaddr_in6), if @has_endpoint
+ * @aips: the new allowed-ips, @n_aips of them, if @has_aips; none
+ *	("allowed-ips none") clears the list
+ * @n_aips: number of @aips
+ * @keepalive: new keepalive interval in seconds, if @has_keepalive
+ * @has_endpoint: change the endpoint
+ * @has_aips: replace the allowed-ips
+ * @has_keepalive: change the keepalive interval
+ */
+struct peer_req {
+	const char *ifname;
+	uint32_t node_id;
+	struct sockaddr_storage endpoint;
+	struct cidr *aips;
+	size_t n_aips;
+	uint32_t keepalive;
+	bool has_endpoint;
+	bool has_aips;
+	bool has_keepalive;
+};
+
+/*
+ * "CIDR[,CIDR...]" or "none" into @req->aips.  Returns 0, EXIT_USAGE or
+ * EXIT_FAILURE (out of memory), having said why.
+ */
+static int aips_parse(const char *arg, struct peer_req *req)
+{
+	char *list, *next, *item;
+	size_t n = 1;
+	const char *c;
+	int err = 0;
+
+	req->has_aips = true;
+	if (!strcmp(arg, "none"))
+		return 0;
+	for (c = arg; *c; c++)
+		n += *c == ',';
+	if (n > PEER_MAX_AIPS) {
+		pr_err("too many allowed-ips: at most %d", PEER_MAX_AIPS);
+		return EXIT_USAGE;
+	}
+	req->aips = calloc(n, sizeof(*req->aips));
+	list = strdup(arg);
+	if (!req->aips || !list) {
+		pr_err("%s", strerror(ENOMEM));
+		free(list);
+		return EXIT_FAILURE;
+	}
+	for (next = list; (item = strsep(&next, ","));) {
+		if (parse_cidr(item, &req->aips[req->n_aips])) {
+			pr_err("invalid allowed-ips prefix '%s': expected ADDR[/LEN]",
+			       item);
+			err = EXIT_USAGE;
+			break;
+		}
+		req->n_aips++;
+	}
+	free(list);
+	return err;
+}
+
+/*
+ * "DEV NODEID [endpoint IP:PORT] [allowed-ips CIDR[,CIDR...]|none]
+ * [keepalive SECS]" into @req, which the caller frees with peer_req_free()
+ * whatever the outcome.  Returns 0 or an exit status.
+ */
+static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
+		      bool need_change, struct peer_req *req)
+{
+	enum { KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE };
+	struct ctl_kw kw[] = {
+		[KW_ENDPOINT]		= { .name = "endpoint" },
+		[KW_ALLOWED_IPS]	= { .name = "allowed-ips" },
+		[KW_KEEPALIVE]		= { .name = "keepalive" },
+	};
+	const char *endpoint, *aips, *keepalive;
+
+	if (arg_dev_node(ctl, argc, argv, &req->node_id) ||
+	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 2, argv + 2))
+		return EXIT_USAGE;
+	req->ifname = argv[0];
+	endpoint = kw[KW_ENDPOINT].val;
+	aips = kw[KW_ALLOWED_IPS].val;
+	keepalive = kw[KW_KEEPALIVE].val;
+	if (need_change && !endpoint && !aips && !keepalive)
+		return usage_err(ctl, "nothing to set: need endpoint, allowed-ips and/or keepalive");
+	if (endpoint) {
+		if (parse_endpoint(endpoint, &req->endpoint)) {
+			pr_err("invalid endpoint '%s': expected IPV4:PORT or [IPV6]:PORT",
+			       endpoint);
+			return EXIT_USAGE;
+		}
+		req->has_endpoint = true;
+	}
+	if (keepalive) {
+		/* The kernel's limit, a day (docs/netlink/specs/ovl.yaml). */
+		if (arg_u32("keepalive", keepalive, 0, 86400, &req->keepalive))
+			return EXIT_USAGE;
+		req->has_keepalive = true;
+	}
+	return aips ? aips_parse(aips, req) : 0;
+}
+
+static void peer_req_free(struct peer_req *req)
+{
+	free(req->aips);
+}
+
+/* Open the OVL_A_DEV_PEER nest of a request for @req's peer. */
+static struct nlattr *peer_put_start(struct nlmsghdr *nlh,
+				     const struct peer_req *req)
+{
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, req->ifname);
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_PEER);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, req->node_id);
+	return nest;
+}
+
+static void aip_put(struct nlmsghdr *nlh, const struct cidr *c)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, OVL_A_PEER_ALLOWED_IP);
+
+	mnl_attr_put_u16(nlh, OVL_A_AIP_FAMILY, c->family);
+	mnl_attr_put(nlh, OVL_A_AIP_ADDR,
+		     c->family == AF_INET6 ? sizeof(c->addr.v6) :
+					     sizeof(c->addr.v4), &c->addr);
+	mnl_attr_put_u8(nlh, OVL_A_AIP_CIDR, c->prefix);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The attributes of OVL_CMD_PEER_NEW and OVL_CMD_PEER_SET. */
+static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)&req->endpoint;
+	const struct sockaddr_in *sin = (const void *)&req->endpoint;
+	struct nlattr *nest = peer_put_start(nlh, req);
+	size_t i;
+
+	if (req->has_endpoint && req->endpoint.ss_family == AF_INET6) {
+		mnl_attr_put(nlh, OVL_A_PEER_REMOTE_IPV6,
+			     sizeof(sin6->sin6_addr), &sin6->sin6_addr);
+		mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, sin6->sin6_port);
+	} else if (req->has_endpoint) {
+		mnl_attr_put_u32(nlh, OVL_A_PEER_REMOTE_IPV4,
+				 sin->sin_addr.s_addr);
+		mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, sin->sin_port);
+	}
+	/*
+	 * The allowed-ips in a request replace the peer's list, and no
+	 * OVL_A_PEER_ALLOWED_IP at all leaves it alone.  To clear it
+	 * ("allowed-ips none") we send one OVL_A_PEER_ALLOWED_IP nest that
+	 * is empty: the kernel reads it as "the list is empty".
+	 */
+	if (req->has_aips && !req->n_aips)
+		mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh,
+						OVL_A_PEER_ALLOWED_IP));
+	for (i = 0; i < req->n_aips; i++)
+		aip_put(nlh, &req->aips[i]);
+	if (req->has_keepalive)
+		mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, req->keepalive);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The attributes of OVL_CMD_PEER_DEL and OVL_CMD_PEER_GET (do). */
+static void peer_put_id(struct nlmsghdr *nlh, const struct peer_req *req)
+{
+	mnl_attr_nest_end(nlh, peer_put_start(nlh, req));
+}
+
+/* Send @cmd for @req and wait for the ACK.  Returns an exit status. */
+static int peer_call(const struct ovlctl *ctl, uint8_t cmd,
+		     const struct peer_req *req)
+{
+	struct nlmsghdr *nlh;
+	struct ovl_nl *nl;
+	int err;
+
+	nl = ovl_nl_open();
+	if (!nl)
+		return EXIT_FAILURE;
+	nlh = ovl_nl_request(nl, cmd, 0);
+	if (cmd == OVL_CMD_PEER_DEL)
+		peer_put_id(nlh, req);
+	else
+		peer_put(nlh, req);
+	err = ovl_nl_call(nl, nlh, NULL, NULL, "peer %s %s %" PRIu32,
+			  ctl->cmd->name, req->ifname, req->node_id);
+	ovl_nl_close(nl);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* peer add|set DEV NODEID [endpoint ...] [allowed-ips ...] [keepalive ...] */
+static int peer_change(struct ovlctl *ctl, int argc, char **argv,
+		       uint8_t cmd)
+{
+	struct peer_req req = {};
+	int err;
+
+	err = peer_parse(ctl, argc, argv, cmd == OVL_CMD_PEER_SET, &req);
+	if (!err)
+		err = peer_call(ctl, cmd, &req);
+	peer_req_free(&req);
+	return err;
+}
+
+static int peer_add(struct ovlctl *ctl, int argc, char **argv)
+{
+	return peer_change(ctl, argc, argv, OVL_CMD_PEER_NEW);
+}
+
+static int peer_set(struct ovlctl *ctl, int argc, char **argv)
+{
+	return peer_change(ctl, argc, argv, OVL_CMD_PEER_SET);
+}
+
+/* peer del DEV NODEID */
+static int peer_del(struct ovlctl *ctl, int argc, char **argv)
+{
+	struct peer_req req = { .ifname = argc ? argv[0] : NULL };
+
+	if (arg_dev_node(ctl, argc, argv, &req.node_id))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return usage_err(ctl, "unexpected argument '%s'", argv[2]);
+	return peer_call(ctl, OVL_CMD_PEER_DEL, &req);
+}
+
+/*
+ * Replies.  Each message of a peer dump (and the reply to a peer get)
+ * carries the device and one OVL_A_DEV_PEER nest.
+ */
+
+static const enum mnl_attr_data_type peer_msg_policy[OVL_A_DEV_MAX + 1] = {
+	[OVL_A_DEV_IFINDEX]	= MNL_TYPE_U32,
+	[OVL_A_DEV_IFNAME]	= MNL_TYPE_NUL_STRING,
+	[OVL_A_DEV_PEER]	= MNL_TYPE_NESTED,
+};
+
+static const enum mnl_attr_data_type peer_policy[OVL_A_PEER_MAX + 1] = {
+	[OVL_A_PEER_NODE_ID]		= MNL_TYPE_U32,
+	[OVL_A_PEER_REMOTE_IPV4]	= MNL_TYPE_U32,
+	[OVL_A_PEER_REMOTE_IPV6]	= MNL_TYPE_BINARY,
+	[OVL_A_PEER_REMOTE_PORT]	= MNL_TYPE_U16,
+	[OVL_A_PEER_ALLOWED_IP]		= MNL_TYPE_NESTED,
+	[OVL_A_PEER_KEEPALIVE]		= MNL_TYPE_U32,
+	[OVL_A_PEER_PATH]		= MNL_TYPE_U32,
+	[OVL_A_PEER_PINNED]		= MNL_TYPE_FLAG,
+	[OVL_A_PEER_RX_PACKETS]		= MNL_TYPE_U64,
+	[OVL_A_PEER_RX_BYTES]		= MNL_TYPE_U64,
+	[OVL_A_PEER_TX_PACKETS]		= MNL_TYPE_U64,
+	[OVL_A_PEER_TX_BYTES]		= MNL_TYPE_U64,
+	[OVL_A_PEER_RELAY_RX_PACKETS]	= MNL_TYPE_U64,
+	[OVL_A_PEER_RELAY_TX_PACKETS]	= MNL_TYPE_U64,
+	[OVL_A_PEER_FLIPS]		= MNL_TYPE_U64,
+	[OVL_A_PEER_LAST_DIRECT_RX_MS]	= MNL_TYPE_U64,
+	[OVL_A_PEER_KEY]		= MNL_TYPE_NESTED,
+};
+
+static const enum mnl_attr_data_type aip_policy[OVL_A_AIP_MAX + 1] = {
+	[OVL_A_AIP_FAMILY]	= MNL_TYPE_U16,
+	[OVL_A_AIP_ADDR]	= MNL_TYPE_BINARY,
+	[OVL_A_AIP_CIDR]	= MNL_TYPE_U8,
+};
+
+/* Key material (TX_KEY, RX_KEY) is never read, should it ever come. */
+static const enum mnl_attr_data_type key_policy[OVL_A_KEY_MAX + 1] = {
+	[OVL_A_KEY_SLOT]	= MNL_TYPE_U32,
+	[OVL_A_KEY_ID]		= MNL_TYPE_U8,
+	[OVL_A_KEY_TX_COUNTER]	= MNL_TYPE_U64,
+};
+
+/**
+ * struct key_state - the public state of one of a peer's keys
+ * @slot: &enum ovl_key_slot
+ * @id: key id
+ * @tx_counter: messages sent under it
+ */
+struct key_state {
+	uint32_t slot;
+	uint8_t id;
+	uint64_t tx_counter;
+};
+
+/**
+ * struct peer_info - a peer as the kernel reports it
+ * @nest: its OVL_A_DEV_PEER nest, validated, to walk the allowed-ips and
+ *	keys in
+ * @endpoint: its endpoint; ss_family is 0 if it has none
+ * @ctr: the u64 counters, indexed by attribute (OVL_A_PEER_RX_PACKETS...
+ *	OVL_A_PEER_FLIPS); 0 if absent
+ * @last_direct_rx_ms: milliseconds since the last direct receipt, if
+ *	@direct_rx
+ * @node_id: node id
+ * @keepalive: keepalive interval in seconds; 0 if off
+ * @path: &enum ovl_path
+ * @pinned: the relay is pinned
+ * @direct_rx: something was ever received directly
+ */
+struct peer_info {
+	const struct nlattr *nest;
+	struct sockaddr_storage endpoint;
+	uint64_t ctr[OVL_A_PEER_MAX + 1];
+	uint64_t last_direct_rx_ms;
+	uint32_t node_id;
+	uint32_t keepalive;
+	uint32_t path;
+	bool pinned;
+	bool direct_rx;
+};
+
+static int aip_parse(const struct nlattr *attr, struct cidr *c)
+{
+	const struct nlattr *tb[OVL_A_AIP_MAX + 1] = {};
+	unsigned int len, max;
+
+	if (ovl_nl_parse_nested(attr, aip_policy, OVL_A_AIP_MAX, tb))
+		return -1;
+	if (!tb[OVL_A_AIP_FAMILY] || !tb[OVL_A_AIP_ADDR] || !tb[OVL_A_AIP_CIDR])
+		goto bad;
+	memset(c, 0, sizeof(*c));
+	c->family = mnl_attr_get_u16(tb[OVL_A_AIP_FAMILY]);
+	c->prefix = mnl_attr_get_u8(tb[OVL_A_AIP_CIDR]);
+	len = mnl_attr_get_payload_len(tb[OVL_A_AIP_ADDR]);
+	if (c->family == AF_INET && len == sizeof(c->addr.v4))
+		max = 32;
+	else if (c->family == AF_INET6 && len == sizeof(c->addr.v6))
+		max = 128;
+	else
+		goto bad;
+	if (c->prefix > max)
+		goto bad;
+	memcpy(&c->addr, mnl_attr_get_payload(tb[OVL_A_AIP_ADDR]), len);
+	return 0;
+bad:
+	errno = EBADMSG;
+	return -1;
+}
+
+static int key_state_parse(const struct nlattr *attr, struct key_state *k)
+{
+	const struct nlattr *tb[OVL_A_KEY_MAX + 1] = {};
+
+	if (ovl_nl_parse_nested(attr, key_policy, OVL_A_KEY_MAX, tb))
+		return -1;
+	if (!tb[OVL_A_KEY_SLOT] || !tb[OVL_A_KEY_ID]) {
+		errno = EBADMSG;
+		return -1;
+	}
+	k->slot = mnl_attr_get_u32(tb[OVL_A_KEY_SLOT]);
+	k->id = mnl_attr_get_u8(tb[OVL_A_KEY_ID]);
+	k->tx_counter = tb[OVL_A_KEY_TX_COUNTER] ?
+			mnl_attr_get_u64(tb[OVL_A_KEY_TX_COUNTER]) : 0;
+	return 0;
+}
+
+/* Check every allowed-ips prefix and key of @p, to print them later. */
+static int peer_lists_check(const struct peer_info *p)
+{
+	const struct nlattr *attr;
+	struct key_state k;
+	struct cidr c;
+
+	mnl_attr_for_each_nested(attr, p->nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case OVL_A_PEER_ALLOWED_IP:
+			if (aip_parse(attr, &c))
+				return -1;
+			break;
+		case OVL_A_PEER_KEY:
+			if (key_state_parse(attr, &k))
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int peer_endpoint_parse(const struct nlattr **tb,
+			       struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	uint16_t port = tb[OVL_A_PEER_REMOTE_PORT] ?
+			mnl_attr_get_u16(tb[OVL_A_PEER_REMOTE_PORT]) : 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (tb[OVL_A_PEER_REMOTE_IPV6]) {
+		if (mnl_attr_get_payload_len(tb[OVL_A_PEER_REMOTE_IPV6]) !=
+		    sizeof(sin6->sin6_addr)) {
+			errno = EBADMSG;
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr,
+		       mnl_attr_get_payload(tb[OVL_A_PEER_REMOTE_IPV6]),
+		       sizeof(sin6->sin6_addr));
+		sin6->sin6_port = port;
+	} else if (tb[OVL_A_PEER_REMOTE_IPV4]) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr =
+			mnl_attr_get_u32(tb[OVL_A_PEER_REMOTE_IPV4]);
+		sin->sin_port = port;
+	}
+	return 0;
+}
+
+static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
+{
+	const struct nlattr *tb[OVL_A_PEER_MAX + 1] = {};
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	if (ovl_nl_parse_nested(nest, peer_policy, OVL_A_PEER_MAX, tb))
+		return -1;
+	if (!tb[OVL_A_PEER_NODE_ID]) {
+		errno = EBADMSG;
+		return -1;
+	}
+	p->nest = nest;
+	p->node_id = mnl_attr_get_u32(tb[OVL_A_PEER_NODE_ID]);
+	if (peer_endpoint_parse(tb, &p->endpoint))
+		return -1;
+	if (tb[OVL_A_PEER_KEEPALIVE])
+		p->keepalive = mnl_attr_get_u32(tb[OVL_A_PEER_KEEPALIVE]);
+	if (tb[OVL_A_PEER_PATH])
+		p->path = mnl_attr_get_u32(tb[OVL_A_PEER_PATH]);
+	p->pinned = tb[OVL_A_PEER_PINNED] != NULL;
+	for (i = OVL_A_PEER_RX_PACKETS; i <= OVL_A_PEER_FLIPS; i++)
+		if (tb[i])
+			p->ctr[i] = mnl_attr_get_u64(tb[i]);
+	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS]) {
+		p->direct_rx = true;
+		p->last_direct_rx_ms =
+			mnl_attr_get_u64(tb[OVL_A_PEER_LAST_DIRECT_RX_MS]);
+	}
+	return peer_lists_check(p);
+}
+
+/* Read a reply message carrying a peer.  Returns 0 or -1 (EBADMSG). */
+static int peer_msg_parse(const struct nlmsghdr *nlh, struct peer_info *p)
+{
+	const struct nlattr *tb[OVL_A_DEV_MAX + 1] = {};
+
+	if (ovl_nl_parse(nlh, peer_msg_policy, OVL_A_DEV_MAX, tb))
+		return -1;
+	if (!tb[OVL_A_DEV_PEER]) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return peer_info_parse(tb[OVL_A_DEV_PEER], p);
+}
+
+/* Enough for "[IPv6]:PORT" and for "IPv6/LEN". */
+#define ADDR_STRLEN	(INET6_ADDRSTRLEN + sizeof("[]:65535"))
+
+/* "1.2.3.4:5" or "[v6]:5"; NULL if @ss is no endpoint. */
+static const char *endpoint_str(const struct sockaddr_storage *ss,
+				char *buf)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	const struct sockaddr_in *sin = (const void *)ss;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		snprintf(buf, ADDR_STRLEN, "[%s]:%u", addr,
+			 ntohs(sin6->sin6_port));
+	} else if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		snprintf(buf, ADDR_STRLEN, "%s:%u", addr,
+			 ntohs(sin->sin_port));
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+static const char *cidr_str(const struct cidr *c, char *buf)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->family, &c->addr, addr, sizeof(addr));
+	snprintf(buf, ADDR_STRLEN, "%s/%u", addr, c->prefix);
+	return buf;
+}
+
+static const char *const path_names[] = {
+	[OVL_PATH_DIRECT]	= "direct",
+	[OVL_PATH_RELAY]	= "relay",
+};
+
+static const char *const slot_names[] = {
+	[OVL_KEY_SLOT_PRIMARY]		= "primary",
+	[OVL_KEY_SLOT_SECONDARY]	= "secondary",
+};
+
+/* The name of @v in @names, or NULL for a value from a newer kernel. */
+static const char *enum_name(const char *const *names, size_t n, uint32_t v)
+{
+	return v < n ? names[v] : NULL;
+}
+
+#define ENUM_NAME(names, v)	enum_name(names, ARRAY_SIZE(names), v)
+
+/* An enum as JSON: its name, or its number if it has none (yet). */
+static struct json_object *json_enum(const char *name, uint32_t v)
+{
+	return name ? json_object_new_string(name) : json_object_new_int64(v);
+}
+
+/* 1023 B, 1.00 KiB, 3.40 MiB...: like "wg show". */
+static const char *bytes_str(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = {
+		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+	};
+	double v = bytes / 1024.0;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < ARRAY_SIZE(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.2f %s", v, units[u]);
+	return buf;
+}
+
+static void peer_print_aips(const struct peer_info *p)
+{
+	const struct nlattr *attr;
+	char buf[ADDR_STRLEN];
+	const char *sep = " ";
+	struct cidr c;
+
+	fputs("  allowed ips:", stdout);
+	mnl_attr_for_each_nested(attr, p->nest) {
+		if (mnl_attr_get_type(attr) != OVL_A_PEER_ALLOWED_IP)
+			continue;
+		aip_parse(attr, &c);
+		printf("%s%s", sep, cidr_str(&c, buf));
+		sep = ", ";
+	}
+	puts(*sep == ',' ? "" : " (none)");
+}
+
+static void peer_print_keys(const struct peer_info *p)
+{
+	const struct nlattr *attr;
+	const char *sep = " ";
+	struct key_state k;
+	const char *slot;
+
+	fputs("  keys:", stdout);
+	mnl_attr_for_each_nested(attr, p->nest) {
+		if (mnl_attr_get_type(attr) != OVL_A_PEER_KEY)
+			continue;
+		key_state_parse(attr, &k);
+		slot = ENUM_NAME(slot_names, k.slot);
+		if (slot)
+			printf("%s%s id %u", sep, slot, k.id);
+		else
+			printf("%sslot %" PRIu32 " id %u", sep, k.slot, k.id);
+		if (k.tx_counter)
+			printf(" (%" PRIu64 " sent)", k.tx_counter);
+		sep = ", ";
+	}
+	puts(*sep == ',' ? "" : " none");
+}
+
+static void peer_print(const struct peer_info *p)
+{
+	const char *path = ENUM_NAME(path_names, p->path);
+	char buf[ADDR_STRLEN], rx[32], tx[32];
+	const char *endpoint = endpoint_str(&p->endpoint, buf);
+
+	printf("peer %" PRIu32 "\n", p->node_id);
+	printf("  endpoint: %s\n", endpoint ? endpoint : "(none)");
+	peer_print_aips(p);
+	if (p->keepalive)
+		printf("  keepalive: every %" PRIu32 " s\n", p->keepalive);
+	if (path)
+		printf("  path: %s%s\n", path, p->pinned ? " (pinned)" : "");
+	else
+		printf("  path: %" PRIu32 "%s\n", p->path,
+		       p->pinned ? " (pinned)" : "");
+	if (p->ctr[OVL_A_PEER_FLIPS])
+		printf("  flips: %" PRIu64 "\n", p->ctr[OVL_A_PEER_FLIPS]);
+	if (p->direct_rx)
+		printf("  latest direct receipt: %" PRIu64 ".%03u s ago\n",
+		       p->last_direct_rx_ms / 1000,
+		       (unsigned int)(p->last_direct_rx_ms % 1000));
+	else
+		puts("  latest direct receipt: never");
+	printf("  transfer: %s received, %s sent (%" PRIu64 "/%" PRIu64
+	       " packets)\n",
+	       bytes_str(p->ctr[OVL_A_PEER_RX_BYTES], rx, sizeof(rx)),
+	       bytes_str(p->ctr[OVL_A_PEER_TX_BYTES], tx, sizeof(tx)),
+	       p->ctr[OVL_A_PEER_RX_PACKETS], p->ctr[OVL_A_PEER_TX_PACKETS]);
+	if (p->ctr[OVL_A_PEER_RELAY_RX_PACKETS] ||
+	    p->ctr[OVL_A_PEER_RELAY_TX_PACKETS])
+		printf("  relayed: %" PRIu64 " received, %" PRIu64
+		       " sent packets\n",
+		       p->ctr[OVL_A_PEER_RELAY_RX_PACKETS],
+		       p->ctr[OVL_A_PEER_RELAY_TX_PACKETS]);
+	peer_print_keys(p);
+}
+
+static struct json_object *peer_json_aips(const struct peer_info *p)
+{
+	struct json_object *arr = json_object_new_array();
+	const struct nlattr *attr;
+	char buf[ADDR_STRLEN];
+	struct cidr c;
+
+	if (!arr)
+		return NULL;
+	mnl_attr_for_each_nested(attr, p->nest) {
+		if (mnl_attr_get_type(attr) != OVL_A_PEER_ALLOWED_IP)
+			continue;
+		aip_parse(attr, &c);
+		json_object_array_add(arr,
+				      json_object_new_string(cidr_str(&c, buf)));
+	}
+	return arr;
+}
+
+static struct json_object *peer_json_keys(const struct peer_info *p)
+{
+	struct json_object *arr = json_object_new_array(), *obj;
+	const struct nlattr *attr;
+	struct key_state k;
+
+	if (!arr)
+		return NULL;
+	mnl_attr_for_each_nested(attr, p->nest) {
+		if (mnl_attr_get_type(attr) != OVL_A_PEER_KEY)
+			continue;
+		key_state_parse(attr, &k);
+		obj = json_object_new_object();
+		if (!obj)
+			break;
+		json_object_object_add(obj, "slot",
+				       json_enum(ENUM_NAME(slot_names, k.slot),
+						 k.slot));
+		json_object_object_add(obj, "id", json_object_new_int(k.id));
+		json_object_object_add(obj, "tx_counter",
+				       json_object_new_uint64(k.tx_counter));
+		if (json_object_array_add(arr, obj))
+			json_object_put(obj);
+	}
+	return arr;
+}
+
+/* @p as a JSON object, or NULL with errno ENOMEM. */
+static struct json_object *peer_json(const struct peer_info *p)
+{
+	static const struct {
+		const char *name;
+		uint16_t attr;
+	} counters[] = {
+		{ "tx_packets",		OVL_A_PEER_TX_PACKETS },
+		{ "rx_packets",		OVL_A_PEER_RX_PACKETS },
+		{ "tx_bytes",		OVL_A_PEER_TX_BYTES },
+		{ "rx_bytes",		OVL_A_PEER_RX_BYTES },
+		{ "relay_tx_packets",	OVL_A_PEER_RELAY_TX_PACKETS },
+		{ "relay_rx_packets",	OVL_A_PEER_RELAY_RX_PACKETS },
+		{ "flips",		OVL_A_PEER_FLIPS },
+	};
+	struct json_object *obj = json_object_new_object();
+	const char *endpoint;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	endpoint = endpoint_str(&p->endpoint, buf);
+	json_object_object_add(obj, "node_id",
+			       json_object_new_int64(p->node_id));
+	json_object_object_add(obj, "endpoint", endpoint ?
+			       json_object_new_string(endpoint) : NULL);
+	json_object_object_add(obj, "allowed_ips", peer_json_aips(p));
+	json_object_object_add(obj, "keepalive",
+			       json_object_new_int64(p->keepalive));
+	json_object_object_add(obj, "path",
+			       json_enum(ENUM_NAME(path_names, p->path),
+					 p->path));
+	json_object_object_add(obj, "pinned",
+			       json_object_new_boolean(p->pinned));
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		json_object_object_add(obj, counters[i].name,
+				       json_object_new_uint64(
+					       p->ctr[counters[i].attr]));
+	json_object_object_add(obj, "last_direct_rx_ms", p->direct_rx ?
+			       json_object_new_uint64(p->last_direct_rx_ms) :
+			       NULL);
+	json_object_object_add(obj, "keys", peer_json_keys(p));
+	return obj;
+}
+
+/**
+ * struct peer_show - state of one peer listing
+ * @json: print JSON: one object (@single), or an array of them
+ * @gap: text: an empty line before the first peer too
+ * @single: the reply to a get of one peer
+ * @count: peers printed so far
+ */
+struct peer_show {
+	bool json;
+	bool gap;
+	bool single;
+	unsigned long count;
+};
+
+static int peer_show_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct peer_show *show = arg;
+	struct json_object *obj;
+	struct peer_info p;
+
+	if (peer_msg_parse(nlh, &p))
+		return MNL_CB_ERROR;
+	if (show->json) {
+		obj = peer_json(&p);
+		if (!obj)
+			return MNL_CB_ERROR;
+		if (show->single)
+			json_print(obj);
+		else
+			printf("%s%s", show->count ? "," : "[", json_str(obj));
+		json_object_put(obj);
+	} else {
+		if (show->count || show->gap)
+			putchar('\n');
+		peer_print(&p);
+	}
+	show->count++;
+	return MNL_CB_OK;
+}
+
+/* Dump the peers of @ifname through @show.  Returns 0 or -1. */
+static int peer_dump(struct ovl_nl *nl, const char *ifname,
+		     struct peer_show *show, const char *what)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = ovl_nl_request(nl, OVL_CMD_PEER_GET, NLM_F_DUMP);
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
+	if (ovl_nl_call(nl, nlh, peer_show_cb, show, "%s", what))
+		return -1;
+	if (show->json)
+		fputs(show->count ? "]" : "[]", stdout);
+	return 0;
+}
+
+int peer_list(struct ovl_nl *nl, const char *ifname, bool json, bool gap,
+	      const char *what)
+{
+	struct peer_show show = { .json = json, .gap = gap };
+
+	return peer_dump(nl, ifname, &show, what);
+}
+
+/* peer show DEV [NODEID]: one peer, or every peer of the device. */
+static int peer_show(struct ovlctl *ctl, int argc, char **argv)
+{
+	struct peer_show show = { .json = ctl->json, .single = argc > 1 };
+	struct peer_req req = { .ifname = argc ? argv[0] : NULL };
+	struct nlmsghdr *nlh;
+	struct ovl_nl *nl;
+	char what[64];
+	int err;
+
+	if (!argc)
+		return usage_err(ctl, "missing device name");
+	if (argc > 2)
+		return usage_err(ctl, "unexpected argument '%s'", argv[2]);
+	if (show.single ? arg_dev_node(ctl, argc, argv, &req.node_id) :
+			  arg_ifname(req.ifname))
+		return EXIT_USAGE;
+
+	nl = ovl_nl_open();
+	if (!nl)
+		return EXIT_FAILURE;
+	if (!show.single) {
+		snprintf(what, sizeof(what), "peer show %s", req.ifname);
+		err = peer_dump(nl, req.ifname, &show, what);
+		/* End the line, also that of a dump cut short. */
+		if (show.json && (!err || show.count))
+			putchar('\n');
+	} else {
+		nlh = ovl_nl_request(nl, OVL_CMD_PEER_GET, 0);
+		peer_put_id(nlh, &req);
+		err = ovl_nl_call(nl, nlh, peer_show_cb, &show,
+				  "peer show %s %" PRIu32, req.ifname,
+				  req.node_id);
+	}
+	ovl_nl_close(nl);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static const struct ctl_cmd peer_cmds[] = {
+	{ "show",	"DEV [NODEID]",					peer_show },
+	{ "add",	"DEV NODEID [endpoint IP:PORT] "
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]",
+									peer_add },
+	{ "set",	"DEV NODEID [endpoint IP:PORT] "
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]",
+									peer_set },
+	{ "del",	"DEV NODEID",					peer_del },
+	{}
+};
+
+const struct ctl_object peer_object = {
+	.name	= "peer",
+	.cmds	= peer_cmds,
+};
