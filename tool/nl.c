@@ -298,10 +298,33 @@ static int nl_resolve(struct ovl_nl *nl)
 	return -1;
 }
 
+/*
+ * In batch mode (ovlctl -b) every command shares one socket, opened by the
+ * first command that needs it, so that 100,000 lines cost 100,000 requests
+ * and not as many sockets and family lookups.
+ */
+static bool batch_mode;
+static struct ovl_nl *batch_nl;
+
+void ovl_nl_batch(bool on)
+{
+	batch_mode = on;
+	if (!on && batch_nl) {
+		struct ovl_nl *nl = batch_nl;
+
+		batch_nl = NULL;
+		ovl_nl_close(nl);
+	}
+}
+
 struct ovl_nl *ovl_nl_open(void)
 {
-	struct ovl_nl *nl = calloc(1, sizeof(*nl));
+	struct ovl_nl *nl;
 	int one = 1;
+
+	if (batch_nl)
+		return batch_nl;
+	nl = calloc(1, sizeof(*nl));
 
 	if (!nl) {
 		pr_err("%s", strerror(errno));
@@ -319,6 +342,8 @@ struct ovl_nl *ovl_nl_open(void)
 	nl->seq = time(NULL);
 	if (nl_resolve(nl))
 		goto err;
+	if (batch_mode)
+		batch_nl = nl;
 	return nl;
 err:
 	ovl_nl_close(nl);
@@ -327,6 +352,12 @@ err:
 
 void ovl_nl_close(struct ovl_nl *nl)
 {
+	if (nl == batch_nl) {
+		/* Kept for the next command, but no key stays in it. */
+		explicit_bzero(nl->tx, sizeof(nl->tx));
+		explicit_bzero(nl->rx, sizeof(nl->rx));
+		return;
+	}
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	/* Requests, and the ACKs that may echo them, can carry keys. */

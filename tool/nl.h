@@ -11,6 +11,7 @@
 #define _OVLCTL_NL_H
 
 #include <libmnl/libmnl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ovl_nl;
@@ -24,6 +25,12 @@ struct ovl_nl;
  * having said why, on failure.
  */
 struct ovl_nl *ovl_nl_open(void);
+
+/*
+ * Batch mode on: ovl_nl_open() hands every command the same socket, and
+ * ovl_nl_close() only wipes its buffers.  Off: that socket is closed.
+ */
+void ovl_nl_batch(bool on);
 
 /* Close the socket and wipe its buffers, which may hold key material. */
 void ovl_nl_close(struct ovl_nl *nl);

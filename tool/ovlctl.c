@@ -47,6 +47,9 @@ static void usage(FILE *f)
 	fputs("\n"
 	      "Options:\n"
 	      "  -j, --json     print JSON on standard output\n"
+	      "  -b, --batch FILE\n"
+	      "                 run the commands in FILE (- for standard input),\n"
+	      "                 one per line, stopping at the first that fails\n"
 	      "  -h, --help     print this help and exit\n"
 	      "  -V, --version  print the version and exit\n", f);
 }
@@ -119,6 +122,7 @@ static int run(struct ovlctl *ctl, int argc, char **argv)
 
 static const struct option long_opts[] = {
 	{ "json",	no_argument,	NULL,	'j' },
+	{ "batch",	required_argument, NULL, 'b' },
 	{ "help",	no_argument,	NULL,	'h' },
 	{ "version",	no_argument,	NULL,	'V' },
 	{}
@@ -129,11 +133,14 @@ static int parse_opts(struct ovlctl *ctl, int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+jhV", long_opts,
+	while ((opt = getopt_long(argc, argv, "+jb:hV", long_opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctl->json = true;
+			break;
+		case 'b':
+			ctl->batch = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -158,8 +165,14 @@ int main(int argc, char **argv)
 
 	argv[0] = (char *)PROG;		/* getopt names it in its messages */
 	ret = parse_opts(&ctl, argc, argv);
-	if (ret < 0)
+	if (ret < 0 && ctl.batch && optind < argc) {
+		pr_err("-b takes its commands from a file, not the command line");
+		ret = EXIT_USAGE;
+	} else if (ret < 0 && ctl.batch) {
+		ret = run_batch(&ctl, ctl.batch, run);
+	} else if (ret < 0) {
 		ret = run(&ctl, argc - optind, argv + optind);
+	}
 	if (fflush(stdout) || ferror(stdout)) {
 		pr_err("cannot write to standard output");
 		return EXIT_FAILURE;

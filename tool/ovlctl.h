@@ -59,6 +59,7 @@ struct ctl_object {
  */
 struct ovlctl {
 	bool json;
+	const char *batch;
 	const struct ctl_object *obj;
 	const struct ctl_cmd *cmd;
 };
@@ -129,5 +130,9 @@ void json_print(struct json_object *obj);
 
 /* @obj as compact JSON, as json_print() prints it (without the newline). */
 const char *json_str(struct json_object *obj);
+
+/* ovlctl -b FILE (batch.c): run the commands of FILE with @run. */
+int run_batch(struct ovlctl *ctl, const char *path,
+	      int (*run)(struct ovlctl *ctl, int argc, char **argv));
 
 #endif /* _OVLCTL_H */

@@ -233,6 +233,16 @@ static const struct cli_case cases[] = {
 	  "ovlctl: monitor: unexpected argument 'ovl1'\n" MONITOR_USAGE },
 	{ "monitor: long name", { "monitor", "0123456789abcdef" }, 2, "",
 	  BAD_NAME },
+	/* -b FILE */
+	{ "batch: empty", { "-b", "/dev/null" }, 0, "", "" },
+	{ "batch: no file", { "-b", "/nonexistent/batch" }, 1, "",
+	  "ovlctl: /nonexistent/batch: No such file or directory\n" },
+	{ "batch: and a command", { "-b", "-", "dev", "show" }, 2, "",
+	  "ovlctl: -b takes its commands from a file, not the command line\n" },
+	{ "batch: stops at the failing line",
+	  { "-b", "tests/batch-usage.txt" }, 2, KEY_USAGE,
+	  "ovlctl: dev set: missing device name\n" SET_USAGE
+	  "ovlctl: tests/batch-usage.txt:5: stopping at this line\n" },
 };
 
 /* Read all of @fd into @buf as a string. */
