@@ -435,6 +435,10 @@ static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 		n++;
 		empty += !family;
 	}
+	if (n > OVL_PEER_MAX_ALLOWED_IPS) {
+		NL_SET_ERR_MSG(info->extack, "too many allowed-ips for one peer");
+		return -E2BIG;
+	}
 	if (empty && n > 1) {
 		NL_SET_ERR_MSG(info->extack,
 			       "an empty allowed-ip clears the list and must come alone");
@@ -479,7 +483,7 @@ static int ovl_peer_apply(struct ovl_peer *peer, const struct ovl_peer_conf *con
 	if (conf->has_ep)
 		ovl_peer_set_endpoint(peer, &conf->ep);
 	if (conf->has_keepalive)
-		WRITE_ONCE(peer->keepalive, conf->keepalive);
+		ovl_peer_set_keepalive(peer, conf->keepalive);
 	return conf->has_aips ? ovl_peer_set_aips(peer, conf, extack) : 0;
 }
 
@@ -786,17 +790,20 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return peer ? 0 : -ENOENT;
 }
 
-/* KEY_SWAP and KEY_DEL: the peer is named in the key nest. */
+/* KEY_SWAP and KEY_DEL: the peer named in the key nest, or an ERR_PTR. */
 static struct ovl_peer *ovl_nl_key_peer(struct ovl_dev *ovl, struct nlattr **tb,
 					struct genl_info *info)
 {
+	struct ovl_peer *peer;
+
 	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVL_A_DEV_KEY], tb,
 			      OVL_A_KEY_NODE_ID)) {
 		NL_SET_ERR_MSG(info->extack, "missing the peer's node id");
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	}
-	return ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
+	peer = ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
 				tb[OVL_A_KEY_NODE_ID], info->extack);
+	return peer ?: ERR_PTR(-ENOENT);
 }
 
 static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
@@ -814,10 +821,12 @@ static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(ovl))
 		return PTR_ERR(ovl);
-	err = -ENOENT;
 	peer = ovl_nl_key_peer(ovl, tb, info);
-	if (!peer)
+	if (IS_ERR(peer)) {
+		err = PTR_ERR(peer);
 		goto out;
+	}
+	err = -ENOENT;
 	primary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
 					    lockdep_is_held(&ovl->lock));
 	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
@@ -850,7 +859,11 @@ static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ovl))
 		return PTR_ERR(ovl);
 	peer = ovl_nl_key_peer(ovl, tb, info);
-	for (slot = 0; peer && slot < ARRAY_SIZE(peer->keys); slot++) {
+	if (IS_ERR(peer)) {
+		ovl_nl_unlock(ovl);
+		return PTR_ERR(peer);
+	}
+	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
 		if (tb[OVL_A_KEY_SLOT] && nla_get_u32(tb[OVL_A_KEY_SLOT]) != slot)
 			continue;
 		old = rcu_replace_pointer(peer->keys[slot], NULL,
@@ -858,7 +871,7 @@ static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 		found += !!old;
 		ovl_key_put_rcu(old);
 	}
-	if (peer && !found)
+	if (!found)
 		NL_SET_ERR_MSG(info->extack, "no such key");
 	ovl_nl_unlock(ovl);
 	return found ? 0 : -ENOENT;

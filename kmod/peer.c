@@ -11,6 +11,7 @@
 
 #include "device.h"
 #include "peer.h"
+#include "send.h"
 
 static const struct rhashtable_params ovl_peer_params = {
 	.key_len		= sizeof(u32),
@@ -38,6 +39,31 @@ unsigned int ovl_peer_count(const struct ovl_dev *ovl)
 	return atomic_read(&ovl->peers.nelems);
 }
 
+static void ovl_peer_keepalive_fire(struct timer_list *t)
+{
+	struct ovl_peer *peer = from_timer(peer, t, keepalive_timer);
+	unsigned long interval = READ_ONCE(peer->keepalive) * HZ;
+	unsigned long idle = jiffies - READ_ONCE(peer->last_tx);
+
+	if (READ_ONCE(peer->dead) || !interval)
+		return;
+	if (idle >= interval) {
+		ovl_send_keepalive(peer);
+		idle = 0;
+	}
+	mod_timer(&peer->keepalive_timer, jiffies + interval - idle);
+}
+
+/* Context: &ovl_dev.lock held. */
+void ovl_peer_set_keepalive(struct ovl_peer *peer, u32 secs)
+{
+	WRITE_ONCE(peer->keepalive, secs);
+	if (secs)
+		mod_timer(&peer->keepalive_timer, jiffies + secs * HZ);
+	else
+		del_timer(&peer->keepalive_timer);
+}
+
 /* A new, unpublished peer.  Context: may sleep. */
 struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 {
@@ -54,6 +80,8 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	peer->ovl = ovl;
 	INIT_LIST_HEAD(&peer->aips);
 	rwlock_init(&peer->endpoint_lock);
+	timer_setup(&peer->keepalive_timer, ovl_peer_keepalive_fire, 0);
+	peer->last_tx = jiffies;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
 	for (i = 0; i < ARRAY_SIZE(peer->last_key_ntf); i++)
 		peer->last_key_ntf[i] = jiffies - HZ;
@@ -138,6 +166,8 @@ void ovl_peer_remove(struct ovl_peer *peer)
 
 	rhashtable_remove_fast(&ovl->peers, &peer->hnode, ovl_peer_params);
 	rb_erase(&peer->tnode, &ovl->peer_tree);
+	WRITE_ONCE(peer->dead, true);
+	del_timer_sync(&peer->keepalive_timer);
 	ovl_aips_remove_by_peer(&ovl->aips, peer, &peer->aips);
 	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
 		ovl_key_put_rcu(rcu_replace_pointer(peer->keys[slot], NULL,

@@ -7,6 +7,7 @@
 #include <linux/rbtree.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <net/dst_cache.h>
 
 #include "allowedips.h"
@@ -48,6 +49,10 @@ struct ovl_peer_stats {
  * @endpoint: where direct datagrams go
  * @dst_cache: route cache for @endpoint
  * @keepalive: keepalive interval in seconds; 0 is off
+ * @keepalive_timer: sends a keepalive when nothing went out for @keepalive
+ *	seconds, so that NAT mappings on the way stay open
+ * @last_tx: jiffies of the last DATA message sent
+ * @dead: set once the peer is unlinked; its timer then stops re-arming
  * @keys: primary and secondary session keys (RCU; written under
  *	&ovl_dev.lock)
  * @stats: counters
@@ -72,6 +77,9 @@ struct ovl_peer {
 	union ovl_endpoint endpoint;
 	struct dst_cache dst_cache;
 	u32 keepalive;
+	struct timer_list keepalive_timer;
+	unsigned long last_tx;
+	bool dead;
 	struct ovl_key __rcu *keys[2];
 	struct ovl_peer_stats stats;
 	unsigned long last_direct_rx;
@@ -91,6 +99,7 @@ struct ovl_peer *ovl_peer_first_after(struct ovl_dev *ovl, u32 node_id);
 struct ovl_peer *ovl_peer_next(struct ovl_peer *peer);
 unsigned int ovl_peer_count(const struct ovl_dev *ovl);
 
+void ovl_peer_set_keepalive(struct ovl_peer *peer, u32 secs);
 void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep);
 void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep);
 

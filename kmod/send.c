@@ -116,6 +116,7 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 		return;
 	}
 	/* The device's own tx counters were updated by the tunnel xmit. */
+	WRITE_ONCE(peer->last_tx, jiffies);
 	atomic64_inc(&peer->stats.tx_packets);
 	atomic64_add(len, &peer->stats.tx_bytes);
 }
@@ -167,4 +168,33 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovl_send_data(ovl, peer, key, &ep, skb);
 	}
 	return NETDEV_TX_OK;
+}
+
+/**
+ * ovl_send_keepalive - send @peer a DATA message with no payload
+ * @peer: the peer
+ *
+ * Keeps NAT mappings on the path open and tells the peer we are alive.
+ * Nothing is sent without a key and an endpoint.  Context: softirq (the
+ * keepalive timer).
+ */
+void ovl_send_keepalive(struct ovl_peer *peer)
+{
+	struct ovl_dev *ovl = peer->ovl;
+	union ovl_endpoint ep;
+	struct ovl_key *key;
+	struct sk_buff *skb;
+
+	rcu_read_lock_bh();
+	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
+	ovl_peer_get_endpoint(peer, &ep);
+	if (!key || ep.addr.sa_family == AF_UNSPEC)
+		goto out;
+	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
+	if (!skb)
+		goto out;
+	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
+	ovl_send_data(ovl, peer, key, &ep, skb);
+out:
+	rcu_read_unlock_bh();
 }

@@ -4,6 +4,9 @@
 
 #include <linux/netdevice.h>
 
+struct ovl_peer;
+
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev);
+void ovl_send_keepalive(struct ovl_peer *peer);
 
 #endif /* _OVL_SEND_H */

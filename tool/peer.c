@@ -23,7 +23,7 @@
  * buffer, and so must its reply in one dump message (the kernel makes
  * those at most 32 KiB, and a reply carries one peer whole).
  */
-#define PEER_MAX_AIPS	512
+#define PEER_MAX_AIPS	OVL_PEER_MAX_ALLOWED_IPS
 
 /* The largest OVL_A_PEER_ALLOWED_IP nest: an IPv6 prefix. */
 #define AIP_NEST_MAX	(MNL_ATTR_HDRLEN + \

@@ -21,6 +21,9 @@
 
 #define OVL_MCGRP_EVENTS	"events"
 
+/* Most allowed-ips one peer may have: a peer always fits in one message. */
+#define OVL_PEER_MAX_ALLOWED_IPS	512
+
 /**
  * enum ovl_key_slot - where a session key sits
  * @OVL_KEY_SLOT_PRIMARY: encrypts and decrypts
