@@ -35,6 +35,7 @@ stage "kernel logic unit tests (allowed-ips, replay)" make -s -C kmod/tests chec
 stage "netlink spec matches uAPI header" scripts/spec-check.sh
 stage "checkpatch, sparse, -Werror builds" scripts/lint.sh
 stage "dkms add/build/remove" scripts/dkms-check.sh
+stage "build C selftests" make -s -C selftests
 echo "# host: $passed passed, $failed failed, $skipped skipped"
 
 # The VM selftests need the module builds of the lint stage.

@@ -231,3 +231,51 @@ while True:
         pass
 PY
 }
+
+# pair_setup OUTER: hosts A and B (namespaces $A and $B) joined by veth,
+# each with ovl0 (node ids 1 and 2, port 4500, inner 10.77.0.N/24 and
+# fd77::N/64), peered over OUTER (4 or 6) addresses and keyed both ways.
+A=ovl-a
+B=ovl-b
+pair_setup()
+{
+	local outer=$1 n me other ep k1 k2
+	new_netns $A && new_netns $B || return 1
+	ip -n $A link add v0 type veth peer name v0 netns $B || return 1
+	for n in 1 2; do
+		me=$([ $n = 1 ] && echo $A || echo $B)
+		ip -n "$me" addr add 192.0.2.$n/24 dev v0 &&
+		ip -n "$me" addr add 2001:db8::$n/64 dev v0 nodad &&
+		ip -n "$me" link set v0 up &&
+		ip -n "$me" link add ovl0 type ovl &&
+		ip netns exec "$me" "$OVLCTL" dev set ovl0 node-id $n listen-port 4500 &&
+		ip -n "$me" addr add 10.77.0.$n/24 dev ovl0 &&
+		ip -n "$me" addr add fd77::$n/64 dev ovl0 nodad &&
+		ip -n "$me" link set ovl0 up || return 1
+	done
+	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
+	for n in 1 2; do
+		me=$([ $n = 1 ] && echo $A || echo $B)
+		other=$((3 - n))
+		if [ "$outer" = 6 ]; then ep="[2001:db8::$other]:4500"; else ep="192.0.2.$other:4500"; fi
+		ip netns exec "$me" "$OVLCTL" peer add ovl0 $other endpoint "$ep" \
+			allowed-ips 10.77.0.$other/32,fd77::$other/128 || return 1
+		if [ $n = 1 ]; then
+			ip netns exec "$me" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k1" rx-key "$k2"
+		else
+			ip netns exec "$me" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k2" rx-key "$k1"
+		fi || return 1
+	done
+}
+
+# drops NETNS REASON: a per-reason drop counter of NETNS's ovl0.
+drops()
+{
+	ip netns exec "$1" "$OVLCTL" -j dev show ovl0 | jq ".drops.$2"
+}
+
+# peer_json NETNS NODEID FILTER
+peer_json()
+{
+	ip netns exec "$1" "$OVLCTL" -j peer show ovl0 "$2" | jq -r "$3"
+}
