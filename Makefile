@@ -4,6 +4,7 @@
 # make check         userspace unit tests, lint, then the VM selftests on
 #                    every installed kernel that has a build tree
 # make demo          a user's first minutes with ovl, inside the test VM
+# make bench         throughput against WireGuard and veth, in the test VM
 # make install       install module (modules_install + depmod), tools, man
 #
 # The module is built against KDIR if given, else /lib/modules/KVER/build
@@ -27,7 +28,7 @@ PREFIX ?= /usr/local
 export PREFIX DESTDIR
 
 .PHONY: all module tool install install-module install-tool check demo \
-	clean lint unit dkms-check
+	bench clean
 
 all: module tool
 
@@ -52,10 +53,17 @@ install-tool: tool
 check:
 	@scripts/check.sh
 
+# Both run on the newest kernel that has a build tree.
+VM_KVER = $$(scripts/kernels.sh | tail -n 1)
+VM_RUN = selftests/vm/vm-run.sh -k "$(VM_KVER)" -m "build/$(VM_KVER)/ovl.ko" --
+
 demo: tool
-	@scripts/build-kmods.sh
-	@selftests/vm/vm-run.sh -k "$$(scripts/kernels.sh | tail -n 1)" \
-		-m "build/$$(scripts/kernels.sh | tail -n 1)/ovl.ko" -- scripts/demo.sh
+	@scripts/build-kmods.sh "$(VM_KVER)"
+	@$(VM_RUN) scripts/demo.sh
+
+bench: tool
+	@scripts/build-kmods.sh "$(VM_KVER)"
+	@$(VM_RUN) bench/throughput.sh
 
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Throughput of ovl against WireGuard and bare veth, measured in one run on
+# one kernel and one topology (two namespaces joined by veth), so that only
+# the ratios mean anything.  Runs as root inside the test VM: "make bench".
+#
+# Prints iperf3 TCP throughput for 1 and 2 flows over veth, WireGuard and
+# ovl, the ratios ovl/WireGuard and ovl/veth, and the ratio of ovl with
+# 100,000 peers configured to ovl with one.  Never fails on a figure.
+set -eu
+cd "$(dirname "$0")/.."
+source selftests/lib.sh
+trap - EXIT
+
+SECS=${BENCH_SECS:-8}
+TMPDIR=$(mktemp -d)
+declare -A mbps
+
+# iperf NS DST FLOWS: received Mbit/s of one iperf3 TCP run.
+iperf()
+{
+	local out
+	ip netns exec "$B" iperf3 -s -D -1 -B "$2" >/dev/null
+	sleep 0.5
+	out=$(ip netns exec "$1" iperf3 -c "$2" -t "$SECS" -O 1 -P "$3" -J)
+	jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out"
+}
+
+wg_setup()
+{
+	local ka kb
+	modprobe wireguard
+	ka=$(wg genkey) && kb=$(wg genkey)
+	for n in 1 2; do
+		local me key other peerkey
+		me=$([ $n = 1 ] && echo $A || echo $B)
+		key=$([ $n = 1 ] && echo "$ka" || echo "$kb")
+		peerkey=$(echo "$([ $n = 1 ] && echo "$kb" || echo "$ka")" | wg pubkey)
+		other=$((3 - n))
+		ip -n "$me" link add wg0 type wireguard
+		echo "$key" >"$TMPDIR/wgkey"
+		ip netns exec "$me" wg set wg0 listen-port 51820 private-key "$TMPDIR/wgkey" \
+			peer "$peerkey" endpoint 192.0.2.$other:51820 allowed-ips 10.88.0.$other/32
+		ip -n "$me" addr add 10.88.0.$n/24 dev wg0
+		ip -n "$me" link set wg0 up
+	done
+}
+
+# Add PEERS extra peers to A's ovl0, none of which carries the traffic.
+add_peers()
+{
+	local i
+	for ((i = 100000; i < 100000 + $1; i++)); do
+		printf 'peer add ovl0 %d endpoint 198.18.%d.%d:4500 allowed-ips 11.%d.%d.%d/32\n' \
+			$i $(((i >> 8) & 255)) $((i & 255)) $(((i >> 16) & 255)) \
+			$(((i >> 8) & 255)) $((i & 255))
+	done | ip netns exec $A "$OVLCTL" -b -
+}
+
+modprobe ovl
+pair_setup 4
+wg_setup
+ip netns exec $A ping -q -c 2 10.77.0.2 >/dev/null
+ip netns exec $A ping -q -c 2 10.88.0.2 >/dev/null
+
+for flows in 1 2; do
+	mbps[veth,$flows]=$(iperf $A 192.0.2.2 $flows)
+	mbps[wg,$flows]=$(iperf $A 10.88.0.2 $flows)
+	mbps[ovl,$flows]=$(iperf $A 10.77.0.2 $flows)
+done
+start=$(date +%s)
+add_peers 100000
+echo "# added 100,000 peers in $(($(date +%s) - start)) s"
+mbps[ovl100k,1]=$(iperf $A 10.77.0.2 1)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+echo "kernel: $(uname -r), $(nproc) CPUs, ${SECS}s per run"
+printf '%-6s %10s %10s %10s %12s %10s\n' flows veth wireguard ovl ovl/wg ovl/veth
+for flows in 1 2; do
+	printf '%-6s %10s %10s %10s %12s %10s\n' "$flows" "${mbps[veth,$flows]}" \
+		"${mbps[wg,$flows]}" "${mbps[ovl,$flows]}" \
+		"$(ratio "${mbps[ovl,$flows]}" "${mbps[wg,$flows]}")" \
+		"$(ratio "${mbps[ovl,$flows]}" "${mbps[veth,$flows]}")"
+done
+echo "ovl with 100,000 peers / with 1 peer (1 flow): $(ratio "${mbps[ovl100k,1]}" "${mbps[ovl,1]}")" \
+	"(${mbps[ovl100k,1]} / ${mbps[ovl,1]} Mbit/s)"
+cleanup_netns
+rm -rf "$TMPDIR"
