@@ -21,7 +21,18 @@ t_ping()
 		"$([ "$outer" = 6 ] && echo '[2001:db8::2]:4500' || echo 192.0.2.2:4500)" &&
 	[ "$(peer_json $A 2 .rx_packets)" -ge 6 ] || fail "rx_packets $(peer_json $A 2 .rx_packets)" || return 1
 	[ "$(peer_json $A 2 .tx_packets)" -ge 6 ] || fail "tx_packets" || return 1
-	[ "$(peer_json $A 2 .last_direct_rx_ms)" != null ] || fail "no last direct receipt"
+	[ "$(peer_json $A 2 .last_direct_rx_ms)" != null ] || fail "no last direct receipt" ||
+		return 1
+	# Every field a user may script against, and "ovlctl show" like wg show.
+	expect_eq "peer JSON fields" "$(peer_json $A 2 '[has("node_id", "endpoint",
+		"allowed_ips", "path", "pinned", "tx_packets", "rx_packets", "tx_bytes",
+		"rx_bytes", "relay_tx_packets", "relay_rx_packets", "flips",
+		"last_direct_rx_ms")] | all')" true &&
+	expect_eq path "$(peer_json $A 2 '"\(.path) \(.pinned) \(.flips)"')" "direct false 0" &&
+	expect_eq "allowed ips" "$(peer_json $A 2 '.allowed_ips | join(",")')" \
+		"10.77.0.2/32,fd77::2/128" &&
+	expect_eq "show" "$(ip netns exec $A "$OVLCTL" -j show ovl0 |
+		jq -c '[.ifname, .node_id, .peer_count, [.peers[].node_id]]')" '["ovl0",1,1,[2]]'
 }
 
 t_iperf()
