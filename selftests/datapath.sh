@@ -189,10 +189,29 @@ t_delete_under_traffic()
 	ip -n $A link del ovl0
 }
 
+# Namespaces and the module go away while encrypted traffic flows and
+# keepalive timers run: nothing may outlive them (timers, RCU callbacks).
+t_unload_under_traffic()
+{
+	need iperf3 || return $KSFT_SKIP
+	pair_setup 4 || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl0 2 keepalive 1 &&
+	ip netns exec $B "$OVLCTL" peer set ovl0 1 keepalive 1 || return 1
+	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 || return 1
+	sleep 1
+	ip netns exec $A timeout 20 iperf3 -c 10.77.0.2 -t 8 >/dev/null 2>&1 &
+	sleep 2
+	ip netns del $A || return 1
+	sleep 0.5
+	unload_ovl || fail "rmmod with a peered device and its timers" || return 1
+	wait
+	load_ovl
+}
+
 TMPDIR=$(mktemp -d)
 trap 'cleanup_netns; rm -rf "$TMPDIR"' EXIT
 load_ovl || skip_all "cannot load the ovl module"
-plan 11
+plan 12
 run "ping over IPv4 outer, IPv4 and IPv6 inner" t_ping 4
 run "ping over IPv6 outer, IPv4 and IPv6 inner" t_ping 6
 run "iperf3 both ways" t_iperf
@@ -204,4 +223,5 @@ run "no key: packets dropped, key-needed event" t_no_key_event
 run "key message limit: event, then encryption stops" t_exhausted
 run "keepalives keep flowing when idle" t_keepalive
 run "peer and device delete under traffic" t_delete_under_traffic
+run "netns delete and rmmod under encrypted traffic" t_unload_under_traffic
 finish
