@@ -202,6 +202,16 @@ static int dev_show_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* dev show [DEV]: one device, or a dump of all of them. */
+struct nlmsghdr *dev_get_request(struct ovl_nl *nl, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = ovl_nl_request(nl, OVL_CMD_DEV_GET, ifname ? 0 : NLM_F_DUMP);
+	if (ifname)
+		mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
+	return nlh;
+}
+
 static int dev_show(struct ovlctl *ctl, int argc, char **argv)
 {
 	const char *ifname = argc ? argv[0] : NULL;
@@ -223,9 +233,7 @@ static int dev_show(struct ovlctl *ctl, int argc, char **argv)
 		ovl_nl_close(nl);
 		return EXIT_FAILURE;
 	}
-	nlh = ovl_nl_request(nl, OVL_CMD_DEV_GET, ifname ? 0 : NLM_F_DUMP);
-	if (ifname)
-		mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
+	nlh = dev_get_request(nl, ifname);
 	err = ovl_nl_call(nl, nlh, dev_show_cb, &show, "dev show%s%s",
 			  ifname ? " " : "", ifname ? ifname : "");
 	ovl_nl_close(nl);

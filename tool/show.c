@@ -88,9 +88,7 @@ static int show(struct ovlctl *ctl, int argc, char **argv)
 	nl = ovl_nl_open();
 	if (!nl)
 		return EXIT_FAILURE;
-	nlh = ovl_nl_request(nl, OVL_CMD_DEV_GET, ifname ? 0 : NLM_F_DUMP);
-	if (ifname)
-		mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
+	nlh = dev_get_request(nl, ifname);
 	err = ovl_nl_call(nl, nlh, dev_list_cb, &list, "show%s%s",
 			  ifname ? " " : "", ifname ? ifname : "");
 	if (err)

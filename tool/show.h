@@ -43,6 +43,12 @@ int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev);
 /* Print @dev as text: its name, then one indented line per field. */
 void dev_print(const struct dev_info *dev);
 
+/*
+ * Start an OVL_CMD_DEV_GET request: for device @ifname, or a dump of every
+ * ovl device of the namespace when @ifname is NULL.
+ */
+struct nlmsghdr *dev_get_request(struct ovl_nl *nl, const char *ifname);
+
 /* @dev as a JSON object, or NULL with errno ENOMEM. */
 struct json_object *dev_json(const struct dev_info *dev);
 
