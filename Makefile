@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make               build kmod/ovl.ko and tool/ovlctl (and the servers)
+# make               build kmod/ovl.ko, tool/ovlctl and tool/beacon/ovl-beacon
 # make check         userspace unit tests, lint, then the VM selftests on
 #                    every installed kernel that has a build tree
 # make demo          a user's first minutes with ovl, inside the test VM
@@ -39,6 +39,7 @@ module:
 
 tool:
 	$(MAKE) -C tool
+	$(MAKE) -C tool/beacon
 
 install: install-module install-tool
 
@@ -48,6 +49,7 @@ install-module: module
 
 install-tool: tool
 	$(MAKE) -C tool install
+	$(MAKE) -C tool/beacon install
 
 # The whole suite; its last line is "N passed, N failed[, N skipped]".
 check:
@@ -68,4 +70,5 @@ bench: tool
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)
 	$(MAKE) -C tool clean
+	$(MAKE) -C tool/beacon clean
 	rm -rf build

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench: ovl-beacon's relay forwarding rate on loopback, --batch 32
+ * against --batch 1.  Not run by "make check".
+ *
+ * Usage: bench [OVL-BEACON [SECONDS [FRAME-BYTES]]]
+ *
+ * For each batch size: start the beacon on 127.0.0.1 (port 0), register
+ * two nodes, fork a sender that floods RELAYs from A to B with sendmmsg()
+ * for SECONDS, and count the RELAY_DELIVERs B receives with recvmmsg().
+ * The beacon's socket overflows, so the count is what it forwarded.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ovl.h>
+
+#define VLEN	64
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static int udp_socket(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), sz = 8 << 20;
+
+	if (fd < 0)
+		die("socket");
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("bind");
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	return fd;
+}
+
+static pid_t start_beacon(const char *prog, unsigned int batch,
+			  uint16_t *port, FILE **err)
+{
+	char arg[16], line[256];
+	int pfd[2];
+	pid_t pid;
+	FILE *f;
+	char *colon;
+
+	snprintf(arg, sizeof(arg), "%u", batch);
+	if (pipe(pfd))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl(prog, prog, "--listen", "127.0.0.1:0", "--batch", arg,
+		      (char *)NULL);
+		perror(prog);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (!f || !fgets(line, sizeof(line), f) ||
+	    !strstr(line, "listening on")) {
+		fprintf(stderr, "bench: %s did not start\n", prog);
+		exit(1);
+	}
+	*err = f;	/* kept open until the beacon exits */
+	colon = strrchr(line, ':');
+	*port = atoi(colon + 1);
+	return pid;
+}
+
+static void discover(int fd, const struct sockaddr_in *dst, uint32_t id)
+{
+	uint8_t msg[5] = { OVL_MSG_DISCOVER, id >> 24, id >> 16, id >> 8, id };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t buf[64];
+
+	if (sendto(fd, msg, sizeof(msg), 0, (const struct sockaddr *)dst,
+		   sizeof(*dst)) != sizeof(msg) || poll(&pfd, 1, 2000) != 1 ||
+	    recv(fd, buf, sizeof(buf), 0) < 1 ||
+	    buf[0] != OVL_MSG_DISCOVER_REPLY) {
+		fprintf(stderr, "bench: no DISCOVER_REPLY\n");
+		exit(1);
+	}
+}
+
+static void flood(int fd, const struct sockaddr_in *dst, uint32_t to,
+		  size_t frame, double secs)
+{
+	static uint8_t pkt[65536];
+	struct mmsghdr msgs[VLEN];
+	struct iovec iov = { .iov_base = pkt, .iov_len = 5 + frame };
+	double end = now_s() + secs;
+	unsigned int i;
+
+	memset(pkt, 0xa5, sizeof(pkt));
+	pkt[0] = OVL_MSG_RELAY;
+	pkt[1] = to >> 24;
+	pkt[2] = to >> 16;
+	pkt[3] = to >> 8;
+	pkt[4] = to;
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < VLEN; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = (void *)dst;
+		msgs[i].msg_hdr.msg_namelen = sizeof(*dst);
+	}
+	while (now_s() < end)
+		sendmmsg(fd, msgs, VLEN, 0);
+}
+
+static double run(const char *prog, unsigned int batch, double secs,
+		  size_t frame)
+{
+	static uint8_t bufs[VLEN][2048];
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct mmsghdr msgs[VLEN];
+	struct iovec iov[VLEN];
+	uint64_t got = 0;
+	double start, end;
+	pid_t beacon, sender;
+	FILE *err;
+	int a, b, i, status;
+	uint16_t port;
+
+	beacon = start_beacon(prog, batch, &port, &err);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	dst.sin_port = htons(port);
+	a = udp_socket();
+	b = udp_socket();
+	discover(a, &dst, 1);
+	discover(b, &dst, 2);
+
+	sender = fork();
+	if (sender < 0)
+		die("fork");
+	if (!sender) {
+		flood(a, &dst, 2, frame, secs);
+		_exit(0);
+	}
+	for (i = 0; i < VLEN; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+	}
+	start = now_s();
+	end = start + secs;
+	while (now_s() < end + 0.2) {
+		struct pollfd pfd = { .fd = b, .events = POLLIN };
+		int n;
+
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < VLEN; i++) {
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(b, msgs, VLEN, MSG_DONTWAIT, NULL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			die("recvmmsg");
+		for (i = 0; i < n; i++)
+			if (bufs[i][0] == OVL_MSG_RELAY_DELIVER)
+				got++;
+	}
+	waitpid(sender, &status, 0);
+	kill(beacon, SIGTERM);
+	waitpid(beacon, &status, 0);
+	fclose(err);
+	close(a);
+	close(b);
+	return got / secs;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prog = argc > 1 ? argv[1] : "./ovl-beacon";
+	double secs = argc > 2 ? atof(argv[2]) : 2.0;
+	size_t frame = argc > 3 ? (size_t)atoi(argv[3]) : 64;
+	double r32, r1;
+
+	if (secs <= 0 || frame < 1 || frame > 1400) {
+		fprintf(stderr,
+			"usage: bench [OVL-BEACON [SECONDS [FRAME-BYTES]]]\n");
+		return 1;
+	}
+	r32 = run(prog, 32, secs, frame);
+	printf("--batch 32: %.0f relayed/s\n", r32);
+	r1 = run(prog, 1, secs, frame);
+	printf("--batch 1:  %.0f relayed/s\n", r1);
+	printf("ratio batch32/batch1: %.2f\n", r1 > 0 ? r32 / r1 : 0.0);
+	return 0;
+}

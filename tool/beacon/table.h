@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Registration table of ovl-beacon: node id <-> observed address, with
+ * expiry and a cap on the number of nodes.  No sockets, no clocks: the
+ * caller passes the time, so the unit tests drive it directly.
+ */
+#ifndef OVL_BEACON_TABLE_H
+#define OVL_BEACON_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * struct bcn_addr - an observed UDP address
+ * @ip: IPv6 address; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d)
+ * @port: UDP port, host order
+ */
+struct bcn_addr {
+	uint8_t		ip[16];
+	uint16_t	port;
+};
+
+struct bcn_hnode {
+	struct bcn_hnode	*next;
+	struct bcn_hnode	**pprev;
+};
+
+/**
+ * struct bcn_node - one registration
+ * @by_id: chain in the node id hash
+ * @by_addr: chain in the address hash
+ * @lru_prev: older registration (towards the head of the expiry list)
+ * @lru_next: newer registration
+ * @last_seen: time of the last DISCOVER, milliseconds
+ * @id: node id, never 0
+ * @addr: observed address
+ */
+struct bcn_node {
+	struct bcn_hnode	by_id;
+	struct bcn_hnode	by_addr;
+	struct bcn_node		*lru_prev;
+	struct bcn_node		*lru_next;
+	uint64_t		last_seen;
+	uint32_t		id;
+	struct bcn_addr		addr;
+};
+
+/**
+ * struct bcn_table - both hashes and the expiry list
+ * @id_buckets: chains keyed by node id
+ * @addr_buckets: chains keyed by address
+ * @mask: number of buckets - 1 (a power of two)
+ * @count: registrations held
+ * @max_nodes: cap on @count
+ * @expire_ms: a registration not refreshed for this long expires
+ * @seed: hash seed, random in the daemon (hash flooding)
+ * @lru_head: least recently refreshed registration
+ * @lru_tail: most recently refreshed registration
+ */
+struct bcn_table {
+	struct bcn_hnode	**id_buckets;
+	struct bcn_hnode	**addr_buckets;
+	size_t			mask;
+	size_t			count;
+	size_t			max_nodes;
+	uint64_t		expire_ms;
+	uint64_t		seed;
+	struct bcn_node		*lru_head;
+	struct bcn_node		*lru_tail;
+};
+
+enum bcn_reg {
+	BCN_REG_NEW,		/* new node id, new address */
+	BCN_REG_REFRESH,	/* same id, same address */
+	BCN_REG_REBIND,		/* known id re-pointed to a new address */
+	BCN_REG_MOVED,		/* known address now registered as a new id */
+	BCN_REG_FULL,		/* new registration past max_nodes: dropped */
+	BCN_REG_NOMEM,		/* allocation failed: dropped */
+};
+
+int bcn_table_init(struct bcn_table *t, size_t max_nodes, uint64_t expire_ms,
+		   uint64_t seed);
+void bcn_table_free(struct bcn_table *t);
+enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
+				const struct bcn_addr *addr, uint64_t now);
+struct bcn_node *bcn_table_by_id(const struct bcn_table *t, uint32_t id);
+struct bcn_node *bcn_table_by_addr(const struct bcn_table *t,
+				   const struct bcn_addr *addr);
+size_t bcn_table_expire(struct bcn_table *t, uint64_t now);
+uint64_t bcn_table_next_expiry(const struct bcn_table *t);
+
+bool bcn_addr_equal(const struct bcn_addr *a, const struct bcn_addr *b);
+bool bcn_addr_is_v4mapped(const struct bcn_addr *a);
+void bcn_addr_set_v4(struct bcn_addr *a, const uint8_t ip4[4], uint16_t port);
+
+#endif /* OVL_BEACON_TABLE_H */

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Integration test of ovl-beacon on loopback.
+
+Usage: test_beacon.py PATH-TO-OVL-BEACON
+
+Starts the daemon on 127.0.0.1, [::1] and [::ffff:127.0.0.1] (dual-stack)
+with port 0, reads the port it bound from its first stderr line, and
+talks to it with plain UDP sockets.  Every wait is bounded; the daemon
+is killed if a test leaves it running.
+"""
+import json
+import os
+import queue
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+DISCOVER, DISCOVER_REPLY, PUNCH_REQUEST, PUNCH_COMMAND, RELAY, \
+    RELAY_DELIVER = range(1, 7)
+TIMEOUT = 3.0
+QUIET = 0.3     # how long "nothing arrives" is waited for
+
+failures = 0
+passes = 0
+
+
+def check(cond, what):
+    global failures, passes
+    if cond:
+        passes += 1
+        print(f"ok - {what}")
+    else:
+        failures += 1
+        print(f"not ok - {what}")
+
+
+class Beacon:
+    def __init__(self, binary, listen, *args):
+        self.stats_file = os.path.join(tempfile.mkdtemp(), "stats.json")
+        self.proc = subprocess.Popen(
+            [binary, "--listen", listen, "--stats-file", self.stats_file,
+             *args], stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._reader, daemon=True).start()
+        first = self.line()
+        if not first or "listening on" not in first:
+            raise RuntimeError(f"ovl-beacon did not start: {first!r}")
+        host, port = first.rsplit(" ", 1)[1].rsplit(":", 1)
+        self.host = host.strip("[]")
+        self.port = int(port)
+
+    def _reader(self):
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+
+    def line(self, timeout=TIMEOUT):
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stats(self):
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            line = self.line(deadline - time.monotonic())
+            if line and line.startswith("nodes="):
+                return dict(kv.split("=") for kv in line.split()), line
+        return {}, None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=TIMEOUT * 2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+def client(family, host):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    s.settimeout(TIMEOUT)
+    return s
+
+
+def recv(s, timeout=TIMEOUT):
+    s.settimeout(timeout)
+    try:
+        return s.recv(65536)
+    except socket.timeout:
+        return None
+
+
+def parse_addr_msg(data):
+    if not data or len(data) < 2 or data[1] not in (4, 16) or \
+            len(data) != 4 + data[1]:
+        return None
+    fam = socket.AF_INET if data[1] == 4 else socket.AF_INET6
+    ip = socket.inet_ntop(fam, data[2:2 + data[1]])
+    port, = struct.unpack("!H", data[2 + data[1]:])
+    return data[0], ip, port
+
+
+def idmsg(t, node):
+    return struct.pack("!BI", t, node)
+
+
+def scenario(binary, name, listen, cfam, chost, want_ip, batch):
+    b = Beacon(binary, listen, "--batch", str(batch))
+    dst = (b.host, b.port)
+    try:
+        A = client(cfam, chost)
+        B = client(cfam, chost)
+        C = client(cfam, chost)
+        ida, idb = 0x0a0a0a0a, 0xb0b0b0b0
+
+        for s, nid in ((A, ida), (B, idb)):
+            s.sendto(idmsg(DISCOVER, nid), dst)
+            got = parse_addr_msg(recv(s))
+            check(got == (DISCOVER_REPLY, want_ip, s.getsockname()[1]),
+                  f"{name}: DISCOVER_REPLY carries observed address {got}")
+
+        A.sendto(struct.pack("!BI", RELAY, idb) + b"inner frame", dst)
+        got = recv(B)
+        check(got == struct.pack("!BI", RELAY_DELIVER, ida) + b"inner frame",
+              f"{name}: RELAY arrives as RELAY_DELIVER with sender's id")
+
+        # forged: unregistered C claims nothing but aims at B
+        C.sendto(struct.pack("!BI", RELAY, idb) + b"forged", dst)
+        # registered A, unknown destination; empty relay; junk
+        A.sendto(struct.pack("!BI", RELAY, 0x1234) + b"x", dst)
+        A.sendto(struct.pack("!BI", RELAY, idb), dst)
+        A.sendto(b"\x01\x00", dst)
+        A.sendto(b"\x7f" + bytes(10), dst)
+        A.sendto(idmsg(DISCOVER, 0), dst)
+        check(recv(B, QUIET) is None and recv(A, QUIET) is None,
+              f"{name}: forged/unknown/empty/junk datagrams are dropped")
+
+        A.sendto(idmsg(PUNCH_REQUEST, idb), dst)
+        pa, pb = parse_addr_msg(recv(A)), parse_addr_msg(recv(B))
+        check(pa == (PUNCH_COMMAND, want_ip, B.getsockname()[1]) and
+              pb == (PUNCH_COMMAND, want_ip, A.getsockname()[1]),
+              f"{name}: PUNCH_REQUEST commands both ends {pa} {pb}")
+        C.sendto(idmsg(PUNCH_REQUEST, idb), dst)
+        check(recv(B, QUIET) is None,
+              f"{name}: PUNCH_REQUEST from unregistered sender dropped")
+
+        # a burst larger than the batch: every datagram gets through
+        # (chunks of 50, drained in between, so that B's own receive
+        # buffer, not the beacon, is never what overflows)
+        n, chunk = 300, 50
+        seen = set()
+        for base in range(0, n, chunk):
+            for i in range(base, base + chunk):
+                A.sendto(struct.pack("!BII", RELAY, idb, i), dst)
+            while len(seen) < base + chunk:
+                got = recv(B, 1.0)
+                if got is None:
+                    break
+                if got[:5] == struct.pack("!BI", RELAY_DELIVER, ida):
+                    seen.add(struct.unpack("!I", got[5:9])[0])
+        check(len(seen) == n, f"{name}: burst of {n} relayed "
+              f"with --batch {batch} ({len(seen)} arrived)")
+
+        st, line = b.stats()
+        print(f"# {line}")
+        want = {"nodes": 2, "registrations": 2, "relayed": n + 1,
+                "punches": 1, "drop_unknown_src": 2, "drop_unknown_dst": 1,
+                "drop_empty_relay": 1, "drop_short": 1,
+                "drop_unknown_type": 1, "drop_zero_id": 1,
+                "rx": n + 11, "tx": n + 5}
+        bad = {k: (st.get(k), v) for k, v in want.items()
+               if st.get(k) != str(v)}
+        check(not bad, f"{name}: SIGUSR1 stats line {bad or ''}")
+        time.sleep(0.1)
+        with open(b.stats_file) as f:
+            js = json.load(f)
+        check(js.get("relayed") == n + 1 and js.get("nodes") == 2,
+              f"{name}: --stats-file JSON written on SIGUSR1")
+
+        rc = b.stop()
+        check(rc == 0, f"{name}: SIGTERM exits 0 (rc={rc})")
+        for s in (A, B, C):
+            s.close()
+    finally:
+        b.stop()
+
+
+def expiry(binary):
+    b = Beacon(binary, "127.0.0.1:0", "--expire", "1")
+    dst = (b.host, b.port)
+    try:
+        A = client(socket.AF_INET, "127.0.0.1")
+        B = client(socket.AF_INET, "127.0.0.1")
+        A.sendto(idmsg(DISCOVER, 1), dst)
+        recv(A)
+        time.sleep(1.6)
+        B.sendto(idmsg(DISCOVER, 2), dst)
+        recv(B)
+        B.sendto(struct.pack("!BI", RELAY, 1) + b"late", dst)
+        check(recv(A, QUIET) is None, "expiry: relay to expired node dropped")
+        st, line = b.stats()
+        print(f"# {line}")
+        check(st.get("expirations") == "1" and st.get("nodes") == "1" and
+              st.get("drop_unknown_dst") == "1",
+              "expiry: --expire 1 expires the silent node only")
+        b.proc.send_signal(signal.SIGINT)
+        rc = b.stop()
+        check(rc == 0, f"expiry: SIGINT exits 0 (rc={rc})")
+        with open(b.stats_file) as f:
+            js = json.load(f)
+        check(js.get("expirations") == 1, "expiry: stats file at exit")
+        A.close()
+        B.close()
+    finally:
+        b.stop()
+
+
+def cap(binary):
+    b = Beacon(binary, "127.0.0.1:0", "--max-nodes", "2")
+    dst = (b.host, b.port)
+    try:
+        socks = [client(socket.AF_INET, "127.0.0.1") for _ in range(3)]
+        replies = []
+        for i, s in enumerate(socks):
+            s.sendto(idmsg(DISCOVER, i + 1), dst)
+            replies.append(recv(s, QUIET if i == 2 else TIMEOUT))
+        st, _ = b.stats()
+        check(replies[0] and replies[1] and replies[2] is None and
+              st.get("drop_table_full") == "1" and st.get("nodes") == "2",
+              "cap: --max-nodes 2 drops the third registration")
+        for s in socks:
+            s.close()
+        check(b.stop() == 0, "cap: SIGTERM exits 0")
+    finally:
+        b.stop()
+
+
+def have_ipv6():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::1", 0))
+        s.close()
+        return True
+    except OSError:
+        return False
+
+
+def main():
+    binary = sys.argv[1]
+    scenario(binary, "ipv4", "127.0.0.1:0", socket.AF_INET, "127.0.0.1",
+             "127.0.0.1", 32)
+    if have_ipv6():
+        scenario(binary, "ipv6", "[::1]:0", socket.AF_INET6, "::1", "::1", 7)
+        scenario(binary, "dual-stack", "[::ffff:127.0.0.1]:0",
+                 socket.AF_INET, "127.0.0.1", "127.0.0.1", 1)
+    else:
+        print("ok - ipv6 # SKIP no IPv6 loopback")
+    expiry(binary)
+    cap(binary)
+    print(f"# integration: {passes} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
