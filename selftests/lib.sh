@@ -143,26 +143,34 @@ PY
 
 # hold_udp_port NETNS PORT FAMILY: bind PORT for FAMILY (4, or 6 as
 # IPv6-only) in the background until killed; returns once bound, with the
-# holder's pid in HOLDER.
+# holder's pid in HOLDER. The holder writes a mark once bound: probing the
+# port from here instead would race with the holder's own bind.
 hold_udp_port()
 {
-	local i ns=()
+	local i mark ns=()
 	[ -z "$1" ] || ns=(ip netns exec "$1")
+	mark=$(mktemp) && rm -f "$mark" || return 1
 	# A simple command, so that $! is the holder itself.
-	"${ns[@]}" "$PYTHON" - "$2" "$3" <<'PY' &
+	"${ns[@]}" "$PYTHON" - "$2" "$3" "$mark" <<'PY' &
 import socket, sys, time
-port, fam = int(sys.argv[1]), sys.argv[2]
+port, fam, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_INET6 if fam == "6" else socket.AF_INET, socket.SOCK_DGRAM)
 if fam == "6":
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 s.bind(("::" if fam == "6" else "0.0.0.0", port))
+open(mark, "w").close()
 time.sleep(120)
 PY
 	HOLDER=$!
-	for i in $(seq 100); do
-		udp_port_free "$1" "$2" "$3" || return 0
+	for i in $(seq 300); do
+		if [ -e "$mark" ]; then
+			rm -f "$mark"
+			return 0
+		fi
+		kill -0 $HOLDER 2>/dev/null || break
 		sleep 0.1
 	done
+	kill $HOLDER 2>/dev/null
 	fail "could not hold UDP port $2 (IPv$3)"
 }
 
