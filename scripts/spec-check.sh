@@ -22,7 +22,7 @@ names() {
 }
 names "$tmp/gen.h" >"$tmp/spec.names"
 # Netlink names only: the header also carries the wire format.
-names include/uapi/linux/ovl.h | grep -vE '^OVL_(MSG_|[A-Z0-9_]*_LEN$|OVERHEAD$)' \
+names include/uapi/linux/ovl.h | grep -vE '^OVL_(MSG_|PROBE_|[A-Z0-9_]*_LEN$|OVERHEAD$)' \
 	>"$tmp/ours.names" || true
 
 status=0

@@ -45,6 +45,41 @@ enum ovl_path {
 };
 
 /**
+ * enum ovl_relay_mode - whether a peer may use the beacon
+ * @OVL_RELAY_MODE_OFF: never: packets always go straight to the peer
+ * @OVL_RELAY_MODE_ON: when the direct path is dead (the default); the kernel
+ *	flips to relay and back on its own
+ * @OVL_RELAY_MODE_PINNED: always through the beacon, until the mode is changed
+ */
+enum ovl_relay_mode {
+	OVL_RELAY_MODE_OFF,
+	OVL_RELAY_MODE_ON,
+	OVL_RELAY_MODE_PINNED,
+};
+
+/**
+ * enum ovl_path_reason - why a peer's path changed (path events)
+ * @OVL_PATH_REASON_BLACKHOLE: nothing came straight from the peer for too
+ *	long, over several sends
+ * @OVL_PATH_REASON_UNREACHABLE: consecutive ICMP unreachable errors
+ * @OVL_PATH_REASON_RELAY_RX: the peer reached us through the beacon while
+ *	its direct path was silent (relay activation)
+ * @OVL_PATH_REASON_PROBED: enough consecutive direct probes were answered:
+ *	the direct path works both ways again
+ * @OVL_PATH_REASON_CONFIG: the peer's relay mode was changed
+ * @OVL_PATH_REASON_RELAY_CAP: no change: the peer could not enter relay
+ *	because the device's relay cap is reached; its packet was dropped
+ */
+enum ovl_path_reason {
+	OVL_PATH_REASON_BLACKHOLE = 1,
+	OVL_PATH_REASON_UNREACHABLE,
+	OVL_PATH_REASON_RELAY_RX,
+	OVL_PATH_REASON_PROBED,
+	OVL_PATH_REASON_CONFIG,
+	OVL_PATH_REASON_RELAY_CAP,
+};
+
+/**
  * enum ovl_key_reason - why the kernel asks for a new handshake
  * @OVL_KEY_REASON_NO_KEY: traffic is waiting for a peer with no primary key
  * @OVL_KEY_REASON_LIMIT: the primary key is near its message limit
@@ -72,6 +107,21 @@ enum ovl_key_reason {
  * @OVL_A_DEV_DROPS: per-reason drop counters (nest, &enum ovl_a_drops)
  * @OVL_A_DEV_PEER: one peer (nest, &enum ovl_a_peer)
  * @OVL_A_DEV_KEY: one session key (nest, &enum ovl_a_key)
+ * @OVL_A_DEV_BEACON: the beacon this device registers with and relays
+ *	through (nest, &enum ovl_a_ep); an empty nest removes it
+ * @OVL_A_DEV_PUBLIC_ENDPOINT: this device's address as the beacon sees it
+ *	(nest, &enum ovl_a_ep, replies only)
+ * @OVL_A_DEV_BLACKHOLE_MS: a peer silent for longer than this (u32, ms)...
+ * @OVL_A_DEV_BLACKHOLE_MISSES: ...over this many consecutive sends (u32)
+ *	flips to relay
+ * @OVL_A_DEV_DIRECT_CLEARS: answered direct probes in a row that bring a
+ *	relayed peer back to direct (u32)
+ * @OVL_A_DEV_SEND_ERRORS: consecutive ICMP unreachable errors that flip a
+ *	peer to relay (u32)
+ * @OVL_A_DEV_MAX_RELAY_PEERS: most peers relayed at once (u32)
+ * @OVL_A_DEV_PROBE_INTERVAL_MS: how often a relayed peer's direct path is
+ *	probed (u32, ms)
+ * @OVL_A_DEV_RELAY_PEERS: peers relayed now (u32, replies only)
  */
 enum ovl_a_dev {
 	OVL_A_DEV_IFINDEX = 1,
@@ -83,6 +133,15 @@ enum ovl_a_dev {
 	OVL_A_DEV_DROPS,
 	OVL_A_DEV_PEER,
 	OVL_A_DEV_KEY,
+	OVL_A_DEV_BEACON,
+	OVL_A_DEV_PUBLIC_ENDPOINT,
+	OVL_A_DEV_BLACKHOLE_MS,
+	OVL_A_DEV_BLACKHOLE_MISSES,
+	OVL_A_DEV_DIRECT_CLEARS,
+	OVL_A_DEV_SEND_ERRORS,
+	OVL_A_DEV_MAX_RELAY_PEERS,
+	OVL_A_DEV_PROBE_INTERVAL_MS,
+	OVL_A_DEV_RELAY_PEERS,
 
 	__OVL_A_DEV_MAX,
 	OVL_A_DEV_MAX = (__OVL_A_DEV_MAX - 1)
@@ -104,6 +163,14 @@ enum ovl_a_dev {
  * @OVL_A_DROPS_TX_NO_ENDPOINT: outgoing packet for a peer with no endpoint
  * @OVL_A_DROPS_TX_ERROR: encryption or UDP transmit failed
  * @OVL_A_DROPS_PAD: alignment padding
+ * @OVL_A_DROPS_NOT_BEACON: beacon message from an address that is not the
+ *	device's beacon
+ * @OVL_A_DROPS_RELAY_MISMATCH: relayed message whose inner sender is not
+ *	the source node id the beacon vouched for
+ * @OVL_A_DROPS_RELAY_CAP: relayed message for, or flip to relay of, a peer
+ *	past the device's relay cap
+ * @OVL_A_DROPS_TX_NO_BEACON: outgoing packet for a relayed peer while the
+ *	device has no beacon
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -119,6 +186,10 @@ enum ovl_a_drops {
 	OVL_A_DROPS_TX_NO_ENDPOINT,
 	OVL_A_DROPS_TX_ERROR,
 	OVL_A_DROPS_PAD,
+	OVL_A_DROPS_NOT_BEACON,
+	OVL_A_DROPS_RELAY_MISMATCH,
+	OVL_A_DROPS_RELAY_CAP,
+	OVL_A_DROPS_TX_NO_BEACON,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
@@ -134,8 +205,8 @@ enum ovl_a_drops {
  *	&enum ovl_a_aip, repeated); in a request the list replaces the
  *	peer's prefixes
  * @OVL_A_PEER_KEEPALIVE: keepalive interval in seconds (u32, 0 = off)
- * @OVL_A_PEER_PATH: &enum ovl_path (u32, replies only)
- * @OVL_A_PEER_PINNED: flag, relay is pinned (replies only)
+ * @OVL_A_PEER_PATH: &enum ovl_path (u32, replies and events)
+ * @OVL_A_PEER_PINNED: flag, relay is pinned (replies and events)
  * @OVL_A_PEER_RX_PACKETS: packets received (u64)
  * @OVL_A_PEER_RX_BYTES: bytes received (u64)
  * @OVL_A_PEER_TX_PACKETS: packets sent (u64)
@@ -148,6 +219,11 @@ enum ovl_a_drops {
  * @OVL_A_PEER_KEY: a session key's public state (nest, &enum ovl_a_key,
  *	repeated, replies only; never key material)
  * @OVL_A_PEER_PAD: alignment padding
+ * @OVL_A_PEER_RELAY: &enum ovl_relay_mode (u32); %OVL_RELAY_MODE_ON when a peer
+ *	is added without it
+ * @OVL_A_PEER_RELAY_CAP_DROPS: packets dropped because the peer could not
+ *	enter relay past the device's cap (u64)
+ * @OVL_A_PEER_PATH_REASON: &enum ovl_path_reason (u32, path events only)
  */
 enum ovl_a_peer {
 	OVL_A_PEER_NODE_ID = 1,
@@ -168,6 +244,9 @@ enum ovl_a_peer {
 	OVL_A_PEER_LAST_DIRECT_RX_MS,
 	OVL_A_PEER_KEY,
 	OVL_A_PEER_PAD,
+	OVL_A_PEER_RELAY,
+	OVL_A_PEER_RELAY_CAP_DROPS,
+	OVL_A_PEER_PATH_REASON,
 
 	__OVL_A_PEER_MAX,
 	OVL_A_PEER_MAX = (__OVL_A_PEER_MAX - 1)
@@ -186,6 +265,21 @@ enum ovl_a_aip {
 
 	__OVL_A_AIP_MAX,
 	OVL_A_AIP_MAX = (__OVL_A_AIP_MAX - 1)
+};
+
+/**
+ * enum ovl_a_ep - a UDP endpoint
+ * @OVL_A_EP_IPV4: IPv4 address (u32, network order)
+ * @OVL_A_EP_IPV6: IPv6 address (16 bytes)
+ * @OVL_A_EP_PORT: UDP port (u16, network order)
+ */
+enum ovl_a_ep {
+	OVL_A_EP_IPV4 = 1,
+	OVL_A_EP_IPV6,
+	OVL_A_EP_PORT,
+
+	__OVL_A_EP_MAX,
+	OVL_A_EP_MAX = (__OVL_A_EP_MAX - 1)
 };
 
 /**
@@ -228,6 +322,7 @@ enum ovl_a_key {
  * @OVL_CMD_KEY_SWAP: swap a peer's primary and secondary keys
  * @OVL_CMD_KEY_DEL: delete a peer's key in one slot, or both
  * @OVL_CMD_KEY_NEEDED_NTF: event: a peer needs a (new) handshake
+ * @OVL_CMD_PATH_NTF: event: a peer's path changed, or it hit the relay cap
  *
  * Every command that changes state needs CAP_NET_ADMIN and either applies
  * all its changes or none.
@@ -243,6 +338,7 @@ enum ovl_cmd {
 	OVL_CMD_KEY_SWAP,
 	OVL_CMD_KEY_DEL,
 	OVL_CMD_KEY_NEEDED_NTF,
+	OVL_CMD_PATH_NTF,
 
 	__OVL_CMD_MAX,
 	OVL_CMD_MAX = (__OVL_CMD_MAX - 1)
@@ -264,11 +360,19 @@ enum ovl_msg_type {
 	OVL_MSG_HANDSHAKE_INIT = 0x10,
 	OVL_MSG_HANDSHAKE_RESP,
 	OVL_MSG_DATA,
+	OVL_MSG_PROBE,
+	OVL_MSG_PUNCH,
+};
+
+/* Kinds of OVL_MSG_PROBE, the first byte of its sealed payload. */
+enum ovl_probe_kind {
+	OVL_PROBE_REQUEST = 1,
+	OVL_PROBE_REPLY,
 };
 
 /**
- * struct ovl_data_hdr - header of a DATA message
- * @type: %OVL_MSG_DATA
+ * struct ovl_data_hdr - header of a DATA or PROBE message
+ * @type: %OVL_MSG_DATA or %OVL_MSG_PROBE
  * @key_id: id of the sender's key that encrypted the payload
  * @reserved: zero
  * @sender: the sender's node id
@@ -276,7 +380,9 @@ enum ovl_msg_type {
  *
  * The header is the AEAD's associated data; the encrypted inner IP packet
  * and its %OVL_AUTHTAG_LEN-byte tag follow.  An empty payload is a
- * keepalive.
+ * keepalive.  A PROBE carries a sealed %OVL_PROBE_LEN-byte payload instead
+ * (&enum ovl_probe_kind, then a nonce that the reply echoes) under the same
+ * key and counter sequence as DATA.
  */
 struct ovl_data_hdr {
 	__u8	type;
@@ -297,6 +403,8 @@ struct ovl_data_hdr {
 #define OVL_DATA_HDR_LEN	16	/* sizeof(struct ovl_data_hdr) */
 #define OVL_AUTHTAG_LEN		16	/* Poly1305 */
 #define OVL_KEY_LEN		32	/* ChaCha20-Poly1305 */
+#define OVL_PROBE_LEN		16	/* kind, 7 zero bytes, nonce u64 */
+#define OVL_PUNCH_LEN		5	/* type, sender node id */
 #define OVL_OVERHEAD		(OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + \
 				 OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN + \
 				 OVL_AUTHTAG_LEN)
