@@ -36,13 +36,13 @@ typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef uint64_t __be64;
+#include <linux/types.h>	/* __be16, __be32, __be64 */
 
 #define __rcu
 #define __force
 #define __must_check	__attribute__((warn_unused_result))
+
+#define U8_MAX		((u8)~0U)
 
 #define BITS_PER_LONG	((int)(sizeof(long) * CHAR_BIT))
 

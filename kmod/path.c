@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-peer direct/relay heuristics; the rules are described in path.h.
+ */
+
+#include "path.h"
+
+void ovl_path_cfg_init(struct ovl_path_cfg *cfg)
+{
+	cfg->blackhole_ms = OVL_DEF_BLACKHOLE_MS;
+	cfg->blackhole_misses = OVL_DEF_BLACKHOLE_MISSES;
+	cfg->direct_clears = OVL_DEF_DIRECT_CLEARS;
+	cfg->send_errors = OVL_DEF_SEND_ERRORS;
+	cfg->max_relay_peers = OVL_DEF_MAX_RELAY_PEERS;
+	cfg->probe_interval_ms = OVL_DEF_PROBE_INTERVAL_MS;
+}
+
+void ovl_path_init(struct ovl_path_state *p, u8 mode)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = mode;
+	p->path = mode == OVL_RELAY_MODE_PINNED ? OVL_PATH_RELAY : OVL_PATH_DIRECT;
+}
+
+/* Enter @path with every count of the old one forgotten. */
+void ovl_path_set(struct ovl_path_state *p, u8 path)
+{
+	WRITE_ONCE(p->path, path);
+	p->misses = 0;
+	p->clears = 0;
+	p->send_errs = 0;
+	p->probe_out = false;
+	p->first_tx = 0;
+}
+
+/*
+ * The path a peer takes right after its mode becomes @mode: pinned relays,
+ * off goes direct, on keeps whatever the heuristics had decided.
+ */
+u8 ovl_path_for_mode(const struct ovl_path_state *p, u8 mode)
+{
+	if (mode == OVL_RELAY_MODE_PINNED)
+		return OVL_PATH_RELAY;
+	if (mode == OVL_RELAY_MODE_OFF)
+		return OVL_PATH_DIRECT;
+	return p->path;
+}
+
+static u64 ovl_path_silent_since(const struct ovl_path_state *p)
+{
+	return max(p->last_direct_rx, p->first_tx);
+}
+
+/*
+ * The lockless part of a direct send: note the first send since the last
+ * receipt, and say whether this send counts a miss, in which case the
+ * caller takes the lock and calls ovl_path_tx().  A healthy direct peer so
+ * costs no lock.  Racing with ovl_path_direct_rx() is harmless: at worst
+ * first_tx is set just after a receipt, to about the time it would get on
+ * the next send anyway.
+ */
+bool ovl_path_tx_silent(struct ovl_path_state *p,
+			const struct ovl_path_cfg *cfg, u64 now)
+{
+	u64 first = READ_ONCE(p->first_tx);
+
+	if (READ_ONCE(p->mode) != OVL_RELAY_MODE_ON ||
+	    READ_ONCE(p->path) != OVL_PATH_DIRECT)
+		return false;
+	if (!first) {
+		WRITE_ONCE(p->first_tx, now);
+		return false;
+	}
+	return now - max(READ_ONCE(p->last_direct_rx), first) > cfg->blackhole_ms;
+}
+
+/* A packet is about to go straight to the peer. */
+enum ovl_path_verdict ovl_path_tx(struct ovl_path_state *p,
+				  const struct ovl_path_cfg *cfg, u64 now)
+{
+	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT)
+		return OVL_PATH_STAY;
+	if (!p->first_tx)
+		WRITE_ONCE(p->first_tx, now);
+	if (now - ovl_path_silent_since(p) <= cfg->blackhole_ms)
+		return OVL_PATH_STAY;
+	if (p->misses < U8_MAX)
+		p->misses++;
+	return p->misses >= cfg->blackhole_misses ? OVL_PATH_TO_RELAY :
+						    OVL_PATH_STAY;
+}
+
+/*
+ * An authenticated packet came straight from the peer (data, a keepalive
+ * or an answer to our probe; not a probe request).
+ */
+void ovl_path_direct_rx(struct ovl_path_state *p, u64 now)
+{
+	WRITE_ONCE(p->last_direct_rx, now);
+	WRITE_ONCE(p->first_tx, 0);
+	p->misses = 0;
+	p->send_errs = 0;
+}
+
+/* A send to the peer's endpoint came back as ICMP unreachable. */
+enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
+					   const struct ovl_path_cfg *cfg)
+{
+	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT)
+		return OVL_PATH_STAY;
+	if (p->send_errs < U8_MAX)
+		p->send_errs++;
+	return p->send_errs >= cfg->send_errors ? OVL_PATH_TO_RELAY :
+						  OVL_PATH_STAY;
+}
+
+/* An authenticated packet from the peer arrived through the beacon. */
+enum ovl_path_verdict ovl_path_relay_rx(struct ovl_path_state *p,
+					const struct ovl_path_cfg *cfg, u64 now)
+{
+	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT)
+		return OVL_PATH_STAY;
+	if (p->last_direct_rx && now - p->last_direct_rx <= cfg->blackhole_ms)
+		return OVL_PATH_STAY;
+	return OVL_PATH_TO_RELAY;
+}
+
+/* Is it time to probe a relayed peer's direct path? */
+bool ovl_path_probe_due(const struct ovl_path_state *p,
+			const struct ovl_path_cfg *cfg, u64 now)
+{
+	return p->mode == OVL_RELAY_MODE_ON && p->path == OVL_PATH_RELAY &&
+	       (!p->last_probe || now - p->last_probe >= cfg->probe_interval_ms);
+}
+
+/*
+ * A probe with @nonce went out.  The previous one was never answered: the
+ * answers so far were not consecutive.
+ */
+void ovl_path_probe_sent(struct ovl_path_state *p, u64 nonce, u64 now)
+{
+	if (p->probe_out)
+		p->clears = 0;
+	p->probe_out = true;
+	p->probe_nonce = nonce;
+	p->last_probe = now;
+}
+
+/* An authenticated probe answer echoing @nonce came straight from the peer. */
+enum ovl_path_verdict ovl_path_probe_reply(struct ovl_path_state *p,
+					   const struct ovl_path_cfg *cfg,
+					   u64 nonce, u64 now)
+{
+	if (!p->probe_out || nonce != p->probe_nonce)
+		return OVL_PATH_STAY;		/* stale or unsolicited */
+	p->probe_out = false;
+	ovl_path_direct_rx(p, now);
+	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_RELAY)
+		return OVL_PATH_STAY;
+	if (p->clears < U8_MAX)
+		p->clears++;
+	return p->clears >= cfg->direct_clears ? OVL_PATH_TO_DIRECT :
+						 OVL_PATH_STAY;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parsers of the beacon's address messages (DISCOVER_REPLY and
+ * PUNCH_COMMAND: [type][iplen u8][ip 4|16][port u16]).  Pure logic,
+ * unit-tested in userspace (tests/test_wire.c).  Nothing in a datagram is
+ * believed until it passed here.
+ */
+#ifndef _OVL_WIRE_H
+#define _OVL_WIRE_H
+
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#else
+#include "tests/kshim.h"
+#endif
+
+/* type, iplen, 16-byte address, port */
+#define OVL_WIRE_ADDR_MSG_MAX	20
+
+/**
+ * struct ovl_wire_addr - an address carried by a beacon message
+ * @family: AF_INET or AF_INET6
+ * @ip: the address, network order; 4 or 16 bytes used
+ * @port: UDP port, network order, never 0
+ */
+struct ovl_wire_addr {
+	u16 family;
+	u8 ip[16];
+	__be16 port;
+};
+
+int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
+			struct ovl_wire_addr *addr);
+unsigned int ovl_wire_put_addr(u8 *msg, u8 type,
+			       const struct ovl_wire_addr *addr);
+
+#endif /* _OVL_WIRE_H */
