@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "device.h"
 #include "peer.h"
+#include "relay.h"
 #include "send.h"
 #include "socket.h"
 #include "version.h"
@@ -27,6 +28,7 @@ static int ovl_dev_init(struct net_device *dev)
 	int err;
 
 	mutex_init(&ovl->lock);
+	ovl_relay_init(ovl);
 	err = ovl_compat_tstats_alloc(dev);
 	if (err)
 		goto err;
@@ -54,12 +56,14 @@ err:
 
 /*
  * Called with the RTNL held, on unregister and on a failed register.  The
- * socket goes first: once it is closed no datagram can reach the peers.
+ * beacon goes first (no more registrations), then the sockets: once they
+ * are closed no datagram can reach the peers.
  */
 static void ovl_dev_uninit(struct net_device *dev)
 {
 	struct ovl_dev *ovl = netdev_priv(dev);
 
+	ovl_relay_uninit(ovl);
 	ovl_socket_close(ovl);
 	ovl_peers_uninit(ovl);
 	gro_cells_destroy(&ovl->gro_cells);

@@ -11,6 +11,10 @@
 #include <net/gro_cells.h>
 
 #include "allowedips.h"
+#include "path.h"
+#include "peer.h"
+
+struct ovl_beacon;
 
 /**
  * struct ovl_drops - per-CPU drop counters, indexed by &enum ovl_a_drops
@@ -34,6 +38,18 @@ struct ovl_drops {
  * @aips: allowed-ips of all peers (RCU readers, writers under @lock)
  * @gro_cells: hands received packets to the stack through GRO
  * @drops: per-reason drop counters
+ * @beacon: the beacon to register with and relay through, or NULL (RCU,
+ *	replaced under the RTNL)
+ * @path_cfg: thresholds of the path heuristics (written under the RTNL,
+ *	read with READ_ONCE())
+ * @relay_peers: how many peers are relayed now (at most
+ *	@path_cfg.max_relay_peers)
+ * @public_lock: protects @public_ep
+ * @public_ep: our address as the beacon last saw it; AF_UNSPEC if unknown
+ * @discover_timer: registers with the beacon every OVL_DISCOVER_INTERVAL_MS
+ * @ep_hash: peers by endpoint, OVL_EP_HASH_SIZE buckets (RCU readers,
+ *	writers under @ep_hash_lock), to match ICMP errors to peers
+ * @ep_hash_lock: serializes changes to @ep_hash
  *
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
@@ -57,7 +73,18 @@ struct ovl_dev {
 	struct ovl_aips aips;
 	struct gro_cells gro_cells;
 	struct ovl_drops __percpu *drops;
+	struct ovl_beacon __rcu *beacon;
+	struct ovl_path_cfg path_cfg;
+	atomic_t relay_peers;
+	spinlock_t public_lock;	/* protects @public_ep */
+	union ovl_endpoint public_ep;
+	struct timer_list discover_timer;
+	struct hlist_head *ep_hash;
+	spinlock_t ep_hash_lock;	/* protects @ep_hash changes */
 };
+
+#define OVL_EP_HASH_BITS	12
+#define OVL_EP_HASH_SIZE	BIT(OVL_EP_HASH_BITS)
 
 static inline void ovl_drop(struct ovl_dev *ovl, enum ovl_a_drops reason)
 {

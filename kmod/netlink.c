@@ -16,6 +16,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "relay.h"
 #include "socket.h"
 
 static struct genl_family ovl_genl_family;
@@ -34,11 +35,29 @@ static const struct nla_policy ovl_dev_get_policy[OVL_A_DEV_IFNAME + 1] = {
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 };
 
-static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_LISTEN_PORT + 1] = {
+static const struct nla_policy ovl_ep_policy[OVL_A_EP_MAX + 1] = {
+	[OVL_A_EP_IPV4]		= { .type = NLA_BE32 },
+	[OVL_A_EP_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[OVL_A_EP_PORT]		= { .type = NLA_BE16 },
+};
+
+static struct netlink_range_validation ovl_ms_range = {
+	.min = 100,
+	.max = 3600000,
+};
+
+static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_PROBE_INTERVAL_MS + 1] = {
 	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OVL_A_DEV_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_LISTEN_PORT]	= { .type = NLA_U16 },
+	[OVL_A_DEV_BEACON]	= NLA_POLICY_NESTED(ovl_ep_policy),
+	[OVL_A_DEV_BLACKHOLE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_ms_range),
+	[OVL_A_DEV_BLACKHOLE_MISSES] = NLA_POLICY_RANGE(NLA_U32, 1, 255),
+	[OVL_A_DEV_DIRECT_CLEARS] = NLA_POLICY_RANGE(NLA_U32, 1, 255),
+	[OVL_A_DEV_SEND_ERRORS]	= NLA_POLICY_RANGE(NLA_U32, 1, 255),
+	[OVL_A_DEV_MAX_RELAY_PEERS] = { .type = NLA_U32 },
+	[OVL_A_DEV_PROBE_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_ms_range),
 };
 
 static const struct nla_policy ovl_aip_policy[OVL_A_AIP_MAX + 1] = {
@@ -51,13 +70,14 @@ static struct netlink_range_validation ovl_keepalive_range = {
 	.max = 86400,
 };
 
-static const struct nla_policy ovl_peer_policy[OVL_A_PEER_KEEPALIVE + 1] = {
+static const struct nla_policy ovl_peer_policy[OVL_A_PEER_RELAY + 1] = {
 	[OVL_A_PEER_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_PEER_REMOTE_IPV4] = { .type = NLA_BE32 },
 	[OVL_A_PEER_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[OVL_A_PEER_REMOTE_PORT] = { .type = NLA_BE16 },
 	[OVL_A_PEER_ALLOWED_IP]	= NLA_POLICY_NESTED(ovl_aip_policy),
 	[OVL_A_PEER_KEEPALIVE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_keepalive_range),
+	[OVL_A_PEER_RELAY]	= NLA_POLICY_MAX(NLA_U32, OVL_RELAY_MODE_PINNED),
 };
 
 static const struct nla_policy ovl_key_policy[OVL_A_KEY_RX_KEY + 1] = {
@@ -129,13 +149,15 @@ static int ovl_nl_put_drops(struct sk_buff *skb, const struct ovl_dev *ovl)
 	for_each_possible_cpu(cpu) {
 		const struct ovl_drops *d = per_cpu_ptr(ovl->drops, cpu);
 
-		for (i = 1; i < OVL_A_DROPS_PAD; i++)
+		for (i = 1; i <= OVL_A_DROPS_MAX; i++)
 			sum[i] += READ_ONCE(d->n[i]);
 	}
 	nest = nla_nest_start(skb, OVL_A_DEV_DROPS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 1; i < OVL_A_DROPS_PAD; i++) {
+	for (i = 1; i <= OVL_A_DROPS_MAX; i++) {
+		if (i == OVL_A_DROPS_PAD)
+			continue;
 		if (nla_put_u64_64bit(skb, i, sum[i], OVL_A_DROPS_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
@@ -145,10 +167,57 @@ static int ovl_nl_put_drops(struct sk_buff *skb, const struct ovl_dev *ovl)
 	return 0;
 }
 
+/* @ep as a nest of type @type; nothing if it has no family. */
+static int ovl_nl_put_ep(struct sk_buff *skb, int type,
+			 const union ovl_endpoint *ep)
+{
+	struct nlattr *nest;
+
+	if (ep->addr.sa_family == AF_UNSPEC)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (ep->addr.sa_family == AF_INET ?
+	    nla_put_in_addr(skb, OVL_A_EP_IPV4, ep->addr4.sin_addr.s_addr) ||
+	    nla_put_be16(skb, OVL_A_EP_PORT, ep->addr4.sin_port) :
+	    nla_put_in6_addr(skb, OVL_A_EP_IPV6, &ep->addr6.sin6_addr) ||
+	    nla_put_be16(skb, OVL_A_EP_PORT, ep->addr6.sin6_port)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The beacon, the reflected address and the path thresholds.  RCU held. */
+static int ovl_nl_put_relay(struct sk_buff *skb, struct ovl_dev *ovl)
+{
+	const struct ovl_path_cfg *cfg = &ovl->path_cfg;
+	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
+	union ovl_endpoint pub;
+
+	ovl_relay_get_public(ovl, &pub);
+	if ((beacon && ovl_nl_put_ep(skb, OVL_A_DEV_BEACON, &beacon->ep)) ||
+	    ovl_nl_put_ep(skb, OVL_A_DEV_PUBLIC_ENDPOINT, &pub) ||
+	    nla_put_u32(skb, OVL_A_DEV_BLACKHOLE_MS, READ_ONCE(cfg->blackhole_ms)) ||
+	    nla_put_u32(skb, OVL_A_DEV_BLACKHOLE_MISSES,
+			READ_ONCE(cfg->blackhole_misses)) ||
+	    nla_put_u32(skb, OVL_A_DEV_DIRECT_CLEARS, READ_ONCE(cfg->direct_clears)) ||
+	    nla_put_u32(skb, OVL_A_DEV_SEND_ERRORS, READ_ONCE(cfg->send_errors)) ||
+	    nla_put_u32(skb, OVL_A_DEV_MAX_RELAY_PEERS,
+			READ_ONCE(cfg->max_relay_peers)) ||
+	    nla_put_u32(skb, OVL_A_DEV_PROBE_INTERVAL_MS,
+			READ_ONCE(cfg->probe_interval_ms)) ||
+	    nla_put_u32(skb, OVL_A_DEV_RELAY_PEERS, atomic_read(&ovl->relay_peers)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			   u32 portid, u32 seq, int flags)
 {
-	const struct ovl_dev *ovl = netdev_priv(dev);
+	struct ovl_dev *ovl = netdev_priv(dev);
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &ovl_genl_family, flags,
@@ -162,7 +231,8 @@ static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 	    nla_put_u16(skb, OVL_A_DEV_LISTEN_PORT,
 			READ_ONCE(ovl->listen_port)) ||
 	    nla_put_u32(skb, OVL_A_DEV_PEERS, ovl_peer_count(ovl)) ||
-	    ovl_nl_put_drops(skb, ovl)) {
+	    ovl_nl_put_drops(skb, ovl) ||
+	    ovl_nl_put_relay(skb, ovl)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -220,18 +290,97 @@ static int ovl_nl_dev_get_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
+/*
+ * An endpoint nest: an IPv4 or an IPv6 address and a non-zero port, or
+ * empty.  Returns 0 and fills @ep (family AF_UNSPEC when empty), or an
+ * error.
+ */
+static int ovl_nl_parse_ep(struct nlattr *nest, union ovl_endpoint *ep,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[OVL_A_EP_MAX + 1];
+	int err;
+
+	memset(ep, 0, sizeof(*ep));
+	err = nla_parse_nested(tb, OVL_A_EP_MAX, nest, ovl_ep_policy, extack);
+	if (err)
+		return err;
+	if (!tb[OVL_A_EP_IPV4] && !tb[OVL_A_EP_IPV6] && !tb[OVL_A_EP_PORT])
+		return 0;
+	if (tb[OVL_A_EP_IPV4] && tb[OVL_A_EP_IPV6]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "give an IPv4 or an IPv6 address, not both");
+		return -EINVAL;
+	}
+	if (!tb[OVL_A_EP_IPV4] && !tb[OVL_A_EP_IPV6]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "an endpoint needs an address");
+		return -EINVAL;
+	}
+	if (!tb[OVL_A_EP_PORT] || !nla_get_be16(tb[OVL_A_EP_PORT])) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "an endpoint needs a non-zero port");
+		return -EINVAL;
+	}
+	if (tb[OVL_A_EP_IPV4]) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = nla_get_in_addr(tb[OVL_A_EP_IPV4]);
+		ep->addr4.sin_port = nla_get_be16(tb[OVL_A_EP_PORT]);
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = nla_get_in6_addr(tb[OVL_A_EP_IPV6]);
+		ep->addr6.sin6_port = nla_get_be16(tb[OVL_A_EP_PORT]);
+	}
+	return 0;
+}
+
+/* The thresholds a DEV_SET may carry, and where each one goes. */
+static u32 *ovl_nl_cfg_field(struct ovl_path_cfg *cfg, int attr)
+{
+	switch (attr) {
+	case OVL_A_DEV_BLACKHOLE_MS:
+		return &cfg->blackhole_ms;
+	case OVL_A_DEV_BLACKHOLE_MISSES:
+		return &cfg->blackhole_misses;
+	case OVL_A_DEV_DIRECT_CLEARS:
+		return &cfg->direct_clears;
+	case OVL_A_DEV_SEND_ERRORS:
+		return &cfg->send_errors;
+	case OVL_A_DEV_MAX_RELAY_PEERS:
+		return &cfg->max_relay_peers;
+	case OVL_A_DEV_PROBE_INTERVAL_MS:
+		return &cfg->probe_interval_ms;
+	}
+	return NULL;
+}
+
 static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *node_id = info->attrs[OVL_A_DEV_NODE_ID];
 	struct nlattr *port = info->attrs[OVL_A_DEV_LISTEN_PORT];
+	struct nlattr *beacon_attr = info->attrs[OVL_A_DEV_BEACON];
+	struct ovl_beacon *beacon = NULL;
+	union ovl_endpoint ep;
 	struct net_device *dev;
 	struct ovl_dev *ovl;
-	int err = 0;
+	int err = 0, attr;
+	bool any = false;
+	u32 *field;
 
-	if (!node_id && !port) {
+	for (attr = OVL_A_DEV_NODE_ID; attr <= OVL_A_DEV_PROBE_INTERVAL_MS; attr++)
+		any |= attr != OVL_A_DEV_IFNAME && !!info->attrs[attr];
+	if (!any) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: need a node id or a listen port");
+			       "nothing to set: need a node id, a listen port, a beacon or a threshold");
 		return -EINVAL;
+	}
+	if (beacon_attr) {
+		err = ovl_nl_parse_ep(beacon_attr, &ep, info->extack);
+		if (err)
+			return err;
+		if (ep.addr.sa_family != AF_UNSPEC) {
+			beacon = ovl_beacon_new(&ep);
+			if (!beacon)
+				return -ENOMEM;
+		}
 	}
 
 	rtnl_lock();
@@ -254,8 +403,20 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (node_id)
 		WRITE_ONCE(ovl->node_id, nla_get_u32(node_id));
+	for (attr = OVL_A_DEV_BLACKHOLE_MS; attr <= OVL_A_DEV_PROBE_INTERVAL_MS; attr++) {
+		field = ovl_nl_cfg_field(&ovl->path_cfg, attr);
+		if (field && info->attrs[attr])
+			WRITE_ONCE(*field, nla_get_u32(info->attrs[attr]));
+	}
+	if (beacon_attr) {
+		ovl_relay_set_beacon(ovl, beacon);
+		beacon = NULL;
+	} else if (port || node_id) {
+		ovl_relay_register(ovl);
+	}
 out:
 	rtnl_unlock();
+	ovl_beacon_free(beacon);
 	return err;
 }
 
@@ -320,6 +481,8 @@ static int ovl_nl_parse_nest(struct genl_info *info, int attr, int maxtype,
  * @has_keepalive: the request sets the keepalive interval
  * @aips: the allowed-ips, if @has_aips (a list of nests)
  * @has_aips: the request replaces the allowed-ips
+ * @relay: &enum ovl_relay_mode, if @has_relay
+ * @has_relay: the request sets the relay mode
  */
 struct ovl_peer_conf {
 	u32 node_id;
@@ -329,6 +492,8 @@ struct ovl_peer_conf {
 	bool has_keepalive;
 	struct nlattr *aips;
 	bool has_aips;
+	u8 relay;
+	bool has_relay;
 };
 
 static int ovl_nl_parse_endpoint(struct nlattr **tb, struct ovl_peer_conf *conf,
@@ -401,13 +566,13 @@ static int ovl_nl_parse_aip(struct nlattr *nest, const u8 **addr, u8 *cidr,
 
 static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 {
-	struct nlattr *tb[OVL_A_PEER_KEEPALIVE + 1], *nest;
+	struct nlattr *tb[OVL_A_PEER_RELAY + 1], *nest;
 	int err, rem, family, n = 0, empty = 0;
 	const u8 *addr;
 	u8 cidr;
 
 	memset(conf, 0, sizeof(*conf));
-	err = ovl_nl_parse_nest(info, OVL_A_DEV_PEER, OVL_A_PEER_KEEPALIVE,
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_PEER, OVL_A_PEER_RELAY,
 				ovl_peer_policy, tb);
 	if (err)
 		return err;
@@ -424,6 +589,10 @@ static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 	if (tb[OVL_A_PEER_KEEPALIVE]) {
 		conf->keepalive = nla_get_u32(tb[OVL_A_PEER_KEEPALIVE]);
 		conf->has_keepalive = true;
+	}
+	if (tb[OVL_A_PEER_RELAY]) {
+		conf->relay = nla_get_u32(tb[OVL_A_PEER_RELAY]);
+		conf->has_relay = true;
 	}
 
 	nla_for_each_nested(nest, info->attrs[OVL_A_DEV_PEER], rem) {
@@ -480,6 +649,14 @@ static int ovl_peer_set_aips(struct ovl_peer *peer,
 static int ovl_peer_apply(struct ovl_peer *peer, const struct ovl_peer_conf *conf,
 			  struct netlink_ext_ack *extack)
 {
+	int err;
+
+	/* Pinning can fail on the relay cap: before anything else changes. */
+	if (conf->has_relay) {
+		err = ovl_peer_set_relay_mode(peer, conf->relay, extack);
+		if (err)
+			return err;
+	}
 	if (conf->has_ep)
 		ovl_peer_set_endpoint(peer, &conf->ep);
 	if (conf->has_keepalive)
@@ -642,8 +819,9 @@ static int ovl_nl_put_u64(struct sk_buff *skb, int type, atomic64_t *v)
 static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
 			    u32 portid, u32 seq, int flags)
 {
-	unsigned long last = READ_ONCE(peer->last_direct_rx);
+	u64 last = READ_ONCE(peer->path.last_direct_rx);
 	struct ovl_peer_stats *st = &peer->stats;
+	u8 mode = READ_ONCE(peer->path.mode);
 	struct nlattr *nest;
 	void *hdr;
 
@@ -659,7 +837,10 @@ static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
 	    ovl_nl_put_endpoint(skb, peer) ||
 	    ovl_nl_put_aips(skb, peer) ||
 	    nla_put_u32(skb, OVL_A_PEER_KEEPALIVE, READ_ONCE(peer->keepalive)) ||
-	    nla_put_u32(skb, OVL_A_PEER_PATH, OVL_PATH_DIRECT) ||
+	    nla_put_u32(skb, OVL_A_PEER_PATH, READ_ONCE(peer->path.path)) ||
+	    nla_put_u32(skb, OVL_A_PEER_RELAY, mode) ||
+	    (mode == OVL_RELAY_MODE_PINNED &&
+	     nla_put_flag(skb, OVL_A_PEER_PINNED)) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RX_PACKETS, &st->rx_packets) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RX_BYTES, &st->rx_bytes) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_TX_PACKETS, &st->tx_packets) ||
@@ -667,9 +848,9 @@ static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_RX_PACKETS, &st->relay_rx_packets) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_TX_PACKETS, &st->relay_tx_packets) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_FLIPS, &st->flips) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_CAP_DROPS, &st->relay_cap_drops) ||
 	    (last && nla_put_u64_64bit(skb, OVL_A_PEER_LAST_DIRECT_RX_MS,
-				       jiffies_to_msecs(jiffies - last),
-				       OVL_A_PEER_PAD)) ||
+				       ovl_now_ms() - last, OVL_A_PEER_PAD)) ||
 	    ovl_nl_put_keys(skb, peer))
 		goto cancel;
 	nla_nest_end(skb, nest);
@@ -911,6 +1092,49 @@ void ovl_nl_key_needed(struct ovl_peer *peer, enum ovl_key_reason reason)
 	if (!nest ||
 	    nla_put_u32(msg, OVL_A_KEY_NODE_ID, peer->node_id) ||
 	    nla_put_u32(msg, OVL_A_KEY_REASON, reason))
+		goto free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ovl_genl_family, dev_net(dev), msg, 0,
+				OVL_MCGRP_EVENTS_ID, GFP_ATOMIC);
+	return;
+free:
+	nlmsg_free(msg);
+}
+
+/**
+ * ovl_nl_path_event - tell listeners a peer's path changed
+ * @peer: the peer
+ * @path: its path now
+ * @reason: &enum ovl_path_reason
+ *
+ * Context: any, RCU read side (or the device lock).
+ */
+void ovl_nl_path_event(struct ovl_peer *peer, u8 path, u8 reason)
+{
+	struct net_device *dev = peer->ovl->dev;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, OVL_CMD_PATH_NTF);
+	if (!hdr)
+		goto free;
+	if (nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
+		goto free;
+	nest = nla_nest_start(msg, OVL_A_DEV_PEER);
+	if (!nest ||
+	    nla_put_u32(msg, OVL_A_PEER_NODE_ID, peer->node_id) ||
+	    nla_put_u32(msg, OVL_A_PEER_PATH, path) ||
+	    nla_put_u32(msg, OVL_A_PEER_PATH_REASON, reason) ||
+	    nla_put_u32(msg, OVL_A_PEER_RELAY, READ_ONCE(peer->path.mode)) ||
+	    ovl_nl_put_u64(msg, OVL_A_PEER_FLIPS, &peer->stats.flips) ||
+	    ovl_nl_put_u64(msg, OVL_A_PEER_RELAY_CAP_DROPS,
+			   &peer->stats.relay_cap_drops))
 		goto free;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

@@ -7,10 +7,12 @@
  * or keys, happens under &ovl_dev.lock.
  */
 
+#include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "device.h"
 #include "peer.h"
+#include "relay.h"
 #include "send.h"
 
 static const struct rhashtable_params ovl_peer_params = {
@@ -22,10 +24,19 @@ static const struct rhashtable_params ovl_peer_params = {
 
 int ovl_peers_init(struct ovl_dev *ovl)
 {
+	ovl->ep_hash = kvcalloc(OVL_EP_HASH_SIZE, sizeof(*ovl->ep_hash),
+				GFP_KERNEL);
+	if (!ovl->ep_hash)
+		return -ENOMEM;
+	spin_lock_init(&ovl->ep_hash_lock);
 	ovl->peer_tree = RB_ROOT;
 	ovl_aips_init(&ovl->aips);
 	ovl_aips_set_lock(&ovl->aips, &ovl->lock);
-	return rhashtable_init(&ovl->peers, &ovl_peer_params);
+	if (rhashtable_init(&ovl->peers, &ovl_peer_params)) {
+		kvfree(ovl->ep_hash);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Context: rcu_read_lock() or &ovl_dev.lock held. */
@@ -79,12 +90,14 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	peer->node_id = node_id;
 	peer->ovl = ovl;
 	INIT_LIST_HEAD(&peer->aips);
+	INIT_HLIST_NODE(&peer->ep_node);
 	rwlock_init(&peer->endpoint_lock);
 	timer_setup(&peer->keepalive_timer, ovl_peer_keepalive_fire, 0);
 	peer->last_tx = jiffies;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
 	for (i = 0; i < ARRAY_SIZE(peer->last_key_ntf); i++)
 		peer->last_key_ntf[i] = jiffies - HZ;
+	ovl_peer_path_init(peer);
 	return peer;
 }
 
@@ -166,7 +179,12 @@ void ovl_peer_remove(struct ovl_peer *peer)
 
 	rhashtable_remove_fast(&ovl->peers, &peer->hnode, ovl_peer_params);
 	rb_erase(&peer->tnode, &ovl->peer_tree);
-	WRITE_ONCE(peer->dead, true);
+	ovl_peer_path_uninit(peer);	/* sets @dead, stops probing */
+	/* Once dead, a roaming receive no longer hashes the peer again. */
+	spin_lock_bh(&ovl->ep_hash_lock);
+	if (!hlist_unhashed(&peer->ep_node))
+		hlist_del_init_rcu(&peer->ep_node);
+	spin_unlock_bh(&ovl->ep_hash_lock);
 	del_timer_sync(&peer->keepalive_timer);
 	ovl_aips_remove_by_peer(&ovl->aips, peer, &peer->aips);
 	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
@@ -192,6 +210,7 @@ void ovl_peers_uninit(struct ovl_dev *ovl)
 	ovl_aips_free(&ovl->aips);
 	mutex_unlock(&ovl->lock);
 	rhashtable_destroy(&ovl->peers);
+	kvfree(ovl->ep_hash);
 }
 
 void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep)
@@ -201,10 +220,43 @@ void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep)
 	read_unlock_bh(&peer->endpoint_lock);
 }
 
+/*
+ * The bucket of &ovl_dev.ep_hash that peers with endpoint @ep are in.
+ * Readers walk it under RCU and compare each peer's endpoint.
+ */
+struct hlist_head *ovl_peer_ep_bucket(struct ovl_dev *ovl,
+				      const union ovl_endpoint *ep)
+{
+	u32 h;
+
+	if (ep->addr.sa_family == AF_INET)
+		h = jhash_2words((__force u32)ep->addr4.sin_addr.s_addr,
+				 (__force u32)ep->addr4.sin_port, 0);
+	else
+		h = jhash2((const u32 *)&ep->addr6.sin6_addr, 4,
+			   (__force u32)ep->addr6.sin6_port);
+	return &ovl->ep_hash[h >> (32 - OVL_EP_HASH_BITS)];
+}
+
+/*
+ * Context: any but hard IRQ; the peer is live (not yet removed), which
+ * both netlink (under &ovl_dev.lock) and the receive path (RCU, before
+ * the grace period of a removal) guarantee.
+ */
 void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep)
 {
+	struct ovl_dev *ovl = peer->ovl;
+
 	write_lock_bh(&peer->endpoint_lock);
 	peer->endpoint = *ep;
 	dst_cache_reset(&peer->dst_cache);
 	write_unlock_bh(&peer->endpoint_lock);
+
+	spin_lock_bh(&ovl->ep_hash_lock);
+	if (!READ_ONCE(peer->dead)) {
+		if (!hlist_unhashed(&peer->ep_node))
+			hlist_del_rcu(&peer->ep_node);
+		hlist_add_head_rcu(&peer->ep_node, ovl_peer_ep_bucket(ovl, ep));
+	}
+	spin_unlock_bh(&ovl->ep_hash_lock);
 }

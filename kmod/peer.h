@@ -12,6 +12,7 @@
 
 #include "allowedips.h"
 #include "key.h"
+#include "path.h"
 
 struct ovl_dev;
 
@@ -36,11 +37,13 @@ struct ovl_peer_stats {
 	atomic64_t relay_rx_packets;
 	atomic64_t relay_tx_packets;
 	atomic64_t flips;
+	atomic64_t relay_cap_drops;
 };
 
 /**
  * struct ovl_peer - a remote node this device exchanges packets with
  * @hnode: entry in &ovl_dev.peers, keyed by @node_id (data path lookups)
+ * @ep_node: entry in &ovl_dev.ep_hash, by @endpoint (ICMP errors)
  * @tnode: entry in &ovl_dev.peer_tree, ordered by @node_id (dumps)
  * @node_id: the peer's node id, fixed for its lifetime
  * @ovl: the device the peer belongs to
@@ -52,12 +55,15 @@ struct ovl_peer_stats {
  * @keepalive_timer: sends a keepalive when nothing went out for @keepalive
  *	seconds, so that NAT mappings on the way stay open
  * @last_tx: jiffies of the last DATA message sent
- * @dead: set once the peer is unlinked; its timer then stops re-arming
+ * @dead: set once the peer is unlinked (under @path_lock); its timers
+ *	then stop re-arming
  * @keys: primary and secondary session keys (RCU; written under
  *	&ovl_dev.lock)
  * @stats: counters
- * @last_direct_rx: jiffies of the last authenticated direct receipt; 0 if
- *	none
+ * @path_lock: serializes changes to @path (relay.c)
+ * @path: direct or relay, and the observations that decide it
+ * @probe_timer: probes the direct path while the peer is relayed
+ * @last_cap_ntf: jiffies of the last relay-cap event (rate limit)
  * @last_key_ntf: jiffies of the last key-needed event, per reason (rate
  *	limit)
  * @rcu: frees the peer after a grace period
@@ -69,6 +75,7 @@ struct ovl_peer_stats {
  */
 struct ovl_peer {
 	struct rhash_head hnode;
+	struct hlist_node ep_node;
 	struct rb_node tnode;
 	u32 node_id;
 	struct ovl_dev *ovl;
@@ -82,7 +89,10 @@ struct ovl_peer {
 	bool dead;
 	struct ovl_key __rcu *keys[2];
 	struct ovl_peer_stats stats;
-	unsigned long last_direct_rx;
+	spinlock_t path_lock;	/* protects @path */
+	struct ovl_path_state path;
+	struct timer_list probe_timer;
+	unsigned long last_cap_ntf;
 	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
 	struct rcu_head rcu;
 };
@@ -102,5 +112,7 @@ unsigned int ovl_peer_count(const struct ovl_dev *ovl);
 void ovl_peer_set_keepalive(struct ovl_peer *peer, u32 secs);
 void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep);
 void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep);
+struct hlist_head *ovl_peer_ep_bucket(struct ovl_dev *ovl,
+				      const union ovl_endpoint *ep);
 
 #endif /* _OVL_PEER_H */

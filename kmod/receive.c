@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Receive: the UDP socket's encap_rcv.  Every datagram is checked before
- * anything in it is believed: its length for its type, then (DATA) the
- * sender's node id, the key id, the authentication tag, the replay window
- * and the inner source address against the sender's allowed-ips.  What
+ * anything in it is believed: its length for its type, then (DATA, PROBE)
+ * the sender's node id, the key id, the authentication tag, the replay
+ * window and the inner source address against the sender's allowed-ips.
+ * Beacon messages count only from the device's beacon; a relayed message
+ * only if the beacon's source node id is the sender the message names.  What
  * fails a check is dropped and counted by reason.  Good packets go to the
  * stack through GRO (gro_cells), so that the stack sees batches.
  *
@@ -20,6 +22,8 @@
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
+#include "relay.h"
+#include "send.h"
 
 static void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
 			enum ovl_a_drops reason)
@@ -46,29 +50,14 @@ static void ovl_skb_source(struct sk_buff *skb, union ovl_endpoint *ep)
 	}
 }
 
-static bool ovl_endpoint_eq(const union ovl_endpoint *a,
-			    const union ovl_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
-		       a->addr4.sin_port == b->addr4.sin_port;
-	return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
-	       a->addr6.sin6_port == b->addr6.sin6_port &&
-	       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
-}
-
 /*
- * An authenticated packet came straight from @peer at @src: note it, and
- * follow the peer if it moved (a NAT rebinding, a new address).
+ * An authenticated packet came straight from @peer at @src: follow the
+ * peer if it moved (a NAT rebinding, a new address).
  */
-static void ovl_peer_heard_direct(struct ovl_peer *peer,
-				  const union ovl_endpoint *src)
+static void ovl_peer_roam(struct ovl_peer *peer, const union ovl_endpoint *src)
 {
 	union ovl_endpoint cur;
 
-	WRITE_ONCE(peer->last_direct_rx, jiffies);
 	ovl_peer_get_endpoint(peer, &cur);
 	if (!ovl_endpoint_eq(&cur, src))
 		ovl_peer_set_endpoint(peer, src);
@@ -122,8 +111,35 @@ static int ovl_check_inner(struct ovl_dev *ovl, struct ovl_peer *peer,
 	return 0;
 }
 
-static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
-			  const union ovl_endpoint *src)
+/* A PROBE, authenticated and fresh: answer a request, count an answer. */
+static void ovl_recv_probe(struct ovl_peer *peer, struct sk_buff *skb,
+			   const union ovl_endpoint *src)
+{
+	u8 payload[OVL_PROBE_LEN];
+	__be64 nonce;
+
+	if (skb->len != OVL_PROBE_LEN ||
+	    skb_copy_bits(skb, 0, payload, sizeof(payload))) {
+		ovl_rx_drop(peer->ovl, skb, OVL_A_DROPS_BAD_INNER);
+		return;
+	}
+	consume_skb(skb);
+	memcpy(&nonce, payload + 8, sizeof(nonce));
+	if (payload[0] == OVL_PROBE_REQUEST)
+		ovl_send_probe(peer, OVL_PROBE_REPLY, be64_to_cpu(nonce), src);
+	else if (payload[0] == OVL_PROBE_REPLY)
+		ovl_peer_path_probe_reply(peer, be64_to_cpu(nonce));
+}
+
+/*
+ * A sealed message: DATA, or PROBE.  @relay_src is the source node id the
+ * beacon vouched for when the message came wrapped in a RELAY_DELIVER
+ * (0 when it came straight from @src): it must be the sender the message
+ * itself names, and no peer state changes unless the message authenticates
+ * and is fresh.
+ */
+static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
+			    const union ovl_endpoint *src, u32 relay_src)
 {
 	struct ovl_data_hdr *hdr;
 	struct ovl_peer *peer;
@@ -132,6 +148,7 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	bool fresh;
 	u64 counter;
 	int reason;
+	u8 type;
 
 	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
@@ -143,7 +160,17 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	}
 	hdr = (struct ovl_data_hdr *)skb->data;
 	len = skb->len - sizeof(*hdr) - OVL_AUTHTAG_LEN;
+	type = hdr->type;
 
+	/* Probes test the direct path: one that was relayed means nothing. */
+	if (relay_src && type != OVL_MSG_DATA) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_TYPE);
+		return;
+	}
+	if (relay_src && be32_to_cpu(hdr->sender) != relay_src) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_MISMATCH);
+		return;
+	}
 	peer = ovl_peer_lookup(ovl, be32_to_cpu(hdr->sender));
 	if (!peer) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
@@ -171,12 +198,25 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	}
 
 	/* Authenticated and fresh: from here on the sender is @peer. */
-	ovl_peer_heard_direct(peer, src);
+	__skb_pull(skb, sizeof(*hdr));
+	__skb_trim(skb, len);
+	if (relay_src) {
+		if (!ovl_peer_path_relay_rx(peer)) {
+			ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_CAP);
+			return;
+		}
+		atomic64_inc(&peer->stats.relay_rx_packets);
+	} else {
+		ovl_peer_roam(peer, src);
+		if (type == OVL_MSG_PROBE) {
+			ovl_recv_probe(peer, skb, src);
+			return;
+		}
+		ovl_peer_path_direct_rx(peer);
+	}
 	atomic64_inc(&peer->stats.rx_packets);
 	atomic64_add(len, &peer->stats.rx_bytes);
 
-	__skb_pull(skb, sizeof(*hdr));
-	__skb_trim(skb, len);
 	if (!len) {			/* keepalive */
 		consume_skb(skb);
 		return;
@@ -202,6 +242,25 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	gro_cells_receive(&ovl->gro_cells, skb);
 }
 
+/* RELAY_DELIVER: [type][source node id][sealed message]. */
+static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb,
+			     const union ovl_endpoint *src)
+{
+	__be32 id;
+
+	if (!pskb_may_pull(skb, OVL_RELAY_HDR_LEN)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+		return;
+	}
+	memcpy(&id, skb->data + 1, sizeof(id));
+	__skb_pull(skb, OVL_RELAY_HDR_LEN);
+	if (!id) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_MISMATCH);
+		return;
+	}
+	ovl_recv_sealed(ovl, skb, src, be32_to_cpu(id));
+}
+
 int ovl_recv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
@@ -222,7 +281,23 @@ int ovl_recv(struct sock *sk, struct sk_buff *skb)
 
 	switch (skb->data[0]) {
 	case OVL_MSG_DATA:
-		ovl_recv_data(ovl, skb, &src);
+	case OVL_MSG_PROBE:
+		ovl_recv_sealed(ovl, skb, &src, 0);
+		break;
+	case OVL_MSG_RELAY_DELIVER:
+	case OVL_MSG_DISCOVER_REPLY:
+	case OVL_MSG_PUNCH_COMMAND:
+		/* Only the configured beacon speaks these. */
+		if (!ovl_relay_from_beacon(ovl, &src))
+			ovl_rx_drop(ovl, skb, OVL_A_DROPS_NOT_BEACON);
+		else if (skb->data[0] == OVL_MSG_RELAY_DELIVER)
+			ovl_recv_relayed(ovl, skb, &src);
+		else
+			ovl_relay_recv_beacon(ovl, skb);
+		break;
+	case OVL_MSG_PUNCH:
+		/* Opens NAT mappings on the way here; nothing to do. */
+		consume_skb(skb);
 		break;
 	default:
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_TYPE);

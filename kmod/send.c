@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transmit: route an inner packet to its peer by allowed-ips, encrypt it
- * under the peer's primary key and send it over UDP.
+ * under the peer's primary key and send it over UDP, straight to the peer
+ * or wrapped in a RELAY message to the beacon, as the peer's path says
+ * (relay.c).
  *
  * Context: ndo_start_xmit, with BH disabled and rcu_read_lock_bh() held by
  * the core.  Devices are LLTX: several CPUs transmit at once, each
@@ -22,6 +24,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "relay.h"
 #include "send.h"
 #include "socket.h"
 
@@ -66,17 +69,64 @@ static void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-/*
- * Encrypt one packet (not GSO) in place into a DATA message and send it.
- * Consumes @skb.
+/**
+ * struct ovl_route - where one message goes
+ * @to: the peer's endpoint, or the beacon's when relayed
+ * @cache: route cache for @to, or NULL
+ * @relay_dst: the peer's node id when the message is relay-wrapped, else 0
  */
-static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
-			  struct ovl_key *key, const union ovl_endpoint *ep,
-			  struct sk_buff *skb)
+struct ovl_route {
+	const union ovl_endpoint *to;
+	struct dst_cache *cache;
+	u32 relay_dst;
+};
+
+/*
+ * Route a data packet to @peer: ask the path heuristics (which may flip
+ * the peer), then find the endpoint.  @ep is storage for the peer's
+ * endpoint.  Returns 0 or the reason to drop the packet.
+ */
+static int ovl_route_data(struct ovl_dev *ovl, struct ovl_peer *peer,
+			  union ovl_endpoint *ep, struct ovl_route *rt)
+{
+	struct ovl_beacon *beacon;
+	int path;
+
+	path = ovl_peer_tx_path(peer);
+	if (path < 0)
+		return OVL_A_DROPS_RELAY_CAP;
+	if (path == OVL_PATH_RELAY) {
+		beacon = rcu_dereference_bh(ovl->beacon);
+		if (!beacon)
+			return OVL_A_DROPS_TX_NO_BEACON;
+		rt->to = &beacon->ep;
+		rt->cache = &beacon->dst_cache;
+		rt->relay_dst = peer->node_id;
+		return 0;
+	}
+	ovl_peer_get_endpoint(peer, ep);
+	if (ep->addr.sa_family == AF_UNSPEC)
+		return OVL_A_DROPS_TX_NO_ENDPOINT;
+	rt->to = ep;
+	rt->cache = &peer->dst_cache;
+	rt->relay_dst = 0;
+	return 0;
+}
+
+/*
+ * Seal one packet (not GSO) in place into a DATA or PROBE message of type
+ * @type, wrap it in a RELAY header if @rt says so, and send it.  Consumes
+ * @skb.
+ */
+static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
+			 struct ovl_key *key, u8 type,
+			 const struct ovl_route *rt, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 	struct ovl_data_hdr *hdr;
+	__be32 relay_dst;
 	u64 counter;
+	u8 *relay;
 
 	if (!ovl_key_next_counter(key, &counter)) {
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
@@ -92,8 +142,8 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	 */
 	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
 	    skb_ensure_writable(skb, skb->len) ||
-	    skb_cow_head(skb, OVL_DATA_HDR_LEN + OVL_IPV6_HDR_LEN +
-			 OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
+	    skb_cow_head(skb, OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN +
+			 OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
 	    (skb_tailroom(skb) < OVL_AUTHTAG_LEN &&
 	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC))) {
 		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
@@ -101,7 +151,7 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	}
 
 	hdr = skb_push(skb, sizeof(*hdr));
-	hdr->type = OVL_MSG_DATA;
+	hdr->type = type;
 	hdr->key_id = key->id;
 	hdr->reserved = 0;
 	hdr->sender = cpu_to_be32(READ_ONCE(ovl->node_id));
@@ -109,16 +159,26 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	chacha20poly1305_encrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1), len,
 				 (u8 *)hdr, sizeof(*hdr), counter, key->tx);
 	skb_put(skb, OVL_AUTHTAG_LEN);
+	if (rt->relay_dst) {
+		relay = skb_push(skb, OVL_RELAY_HDR_LEN);
+		relay[0] = OVL_MSG_RELAY;
+		relay_dst = cpu_to_be32(rt->relay_dst);
+		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
+	}
 
-	if (ovl_socket_send(ovl, &peer->dst_cache, ep, skb)) {
+	if (ovl_socket_send(ovl, rt->cache, rt->to, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
 		dev_core_stats_tx_dropped_inc(ovl->dev);
 		return;
 	}
 	/* The device's own tx counters were updated by the tunnel xmit. */
 	WRITE_ONCE(peer->last_tx, jiffies);
+	if (type != OVL_MSG_DATA)
+		return;
 	atomic64_inc(&peer->stats.tx_packets);
 	atomic64_add(len, &peer->stats.tx_bytes);
+	if (rt->relay_dst)
+		atomic64_inc(&peer->stats.relay_tx_packets);
 }
 
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -126,9 +186,10 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct ovl_dev *ovl = netdev_priv(dev);
 	struct sk_buff *segs, *next;
 	union ovl_endpoint ep;
+	struct ovl_route rt;
 	struct ovl_peer *peer;
 	struct ovl_key *key;
-	int family;
+	int family, reason;
 
 	family = ovl_inner_family(skb);
 	if (family == AF_UNSPEC) {
@@ -146,9 +207,9 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_KEY);
 		return NETDEV_TX_OK;
 	}
-	ovl_peer_get_endpoint(peer, &ep);
-	if (ep.addr.sa_family == AF_UNSPEC) {
-		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_ENDPOINT);
+	reason = ovl_route_data(ovl, peer, &ep, &rt);
+	if (reason) {
+		ovl_xmit_unreachable(ovl, skb, family, reason);
 		return NETDEV_TX_OK;
 	}
 
@@ -165,7 +226,7 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		ovl_send_data(ovl, peer, key, &ep, skb);
+		ovl_send_msg(ovl, peer, key, OVL_MSG_DATA, &rt, skb);
 	}
 	return NETDEV_TX_OK;
 }
@@ -175,26 +236,69 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
  * @peer: the peer
  *
  * Keeps NAT mappings on the path open and tells the peer we are alive.
- * Nothing is sent without a key and an endpoint.  Context: softirq (the
- * keepalive timer).
+ * It goes the way data would, direct or relayed.  Nothing is sent without
+ * a key and a way to the peer.  Context: softirq (the keepalive timer).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
 	struct ovl_dev *ovl = peer->ovl;
 	union ovl_endpoint ep;
+	struct ovl_route rt;
 	struct ovl_key *key;
 	struct sk_buff *skb;
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	ovl_peer_get_endpoint(peer, &ep);
-	if (!key || ep.addr.sa_family == AF_UNSPEC)
+	if (!key || ovl_route_data(ovl, peer, &ep, &rt))
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
 	if (!skb)
 		goto out;
 	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_data(ovl, peer, key, &ep, skb);
+	ovl_send_msg(ovl, peer, key, OVL_MSG_DATA, &rt, skb);
+out:
+	rcu_read_unlock_bh();
+}
+
+/**
+ * ovl_send_probe - send @peer a PROBE straight, never through the beacon
+ * @peer: the peer
+ * @kind: %OVL_PROBE_REQUEST or %OVL_PROBE_REPLY
+ * @nonce: the request's nonce, which a reply echoes
+ * @to: where to (the source of the request being answered), or NULL for
+ *	the peer's endpoint
+ *
+ * Context: softirq or BH disabled.
+ */
+void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
+		    const union ovl_endpoint *to)
+{
+	struct ovl_route rt = { .to = to };
+	struct ovl_dev *ovl = peer->ovl;
+	union ovl_endpoint ep;
+	struct ovl_key *key;
+	struct sk_buff *skb;
+	__be64 be_nonce;
+	u8 *payload;
+
+	rcu_read_lock_bh();
+	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
+	if (!to) {
+		ovl_peer_get_endpoint(peer, &ep);
+		rt.to = &ep;
+		rt.cache = &peer->dst_cache;
+	}
+	if (!key || rt.to->addr.sa_family == AF_UNSPEC)
+		goto out;
+	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD + OVL_PROBE_LEN, GFP_ATOMIC);
+	if (!skb)
+		goto out;
+	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
+	payload = skb_put_zero(skb, OVL_PROBE_LEN);
+	payload[0] = kind;
+	be_nonce = cpu_to_be64(nonce);
+	memcpy(payload + 8, &be_nonce, sizeof(be_nonce));
+	ovl_send_msg(ovl, peer, key, OVL_MSG_PROBE, &rt, skb);
 out:
 	rcu_read_unlock_bh();
 }

@@ -6,6 +6,8 @@
  * bound to the same port; the IPv6 one is skipped when IPv6 is disabled.
  */
 
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ovl.h>
 #include <net/addrconf.h>
 #include <net/ip6_route.h>
@@ -16,7 +18,67 @@
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
+#include "relay.h"
 #include "socket.h"
+
+/*
+ * Was the ICMP error a destination unreachable?  The UDP error path hands
+ * the error over with the transport header at the ICMP header and
+ * skb->data at the IP header it quotes.  Time exceeded, parameter problem,
+ * "fragmentation needed" and "packet too big" do not count.
+ */
+static bool ovl_err_unreachable(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_family == AF_INET)
+		return icmp_hdr(skb)->type == ICMP_DEST_UNREACH &&
+		       icmp_hdr(skb)->code != ICMP_FRAG_NEEDED;
+	return icmp6_hdr(skb)->icmp6_type == ICMPV6_DEST_UNREACH;
+}
+
+/*
+ * encap_err_rcv: an ICMP error about the datagram whose UDP header is @uh.
+ * Every peer whose endpoint the datagram went to counts an unreachable
+ * error (relay.c).  Context: softirq, RCU read side.
+ */
+static void ovl_err(struct sock *sk, struct sk_buff *skb,
+		    const struct udphdr *uh)
+{
+	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
+	union ovl_endpoint to = {};
+	struct ovl_peer *peer;
+	union ovl_endpoint ep;
+
+	if (!ovl || !ovl_err_unreachable(sk, skb))
+		return;
+	if (sk->sk_family == AF_INET) {
+		to.addr4.sin_family = AF_INET;
+		to.addr4.sin_addr.s_addr = ((struct iphdr *)skb->data)->daddr;
+		to.addr4.sin_port = uh->dest;
+	} else {
+		to.addr6.sin6_family = AF_INET6;
+		to.addr6.sin6_addr = ((struct ipv6hdr *)skb->data)->daddr;
+		to.addr6.sin6_port = uh->dest;
+	}
+	hlist_for_each_entry_rcu(peer, ovl_peer_ep_bucket(ovl, &to), ep_node) {
+		ovl_peer_get_endpoint(peer, &ep);
+		if (ovl_endpoint_eq(&ep, &to))
+			ovl_peer_path_unreachable(peer);
+	}
+}
+
+#ifdef OVL_HAVE_ENCAP_ERR_OFFSET
+static void ovl_encap_err_rcv(struct sock *sk, struct sk_buff *skb,
+			      unsigned int udp_offset)
+{
+	ovl_err(sk, skb, (struct udphdr *)(skb->data + udp_offset));
+}
+#else
+static void ovl_encap_err_rcv(struct sock *sk, struct sk_buff *skb, int err,
+			      __be16 port, u32 info, u8 *payload)
+{
+	ovl_err(sk, skb, (struct udphdr *)payload - 1);
+}
+#endif
 
 static int ovl_sock_open(struct ovl_dev *ovl, struct net *net,
 			 struct udp_port_cfg *port_cfg, struct sock **skp)
@@ -25,6 +87,7 @@ static int ovl_sock_open(struct ovl_dev *ovl, struct net *net,
 		.sk_user_data	= ovl,
 		.encap_type	= UDP_ENCAP_ESPINUDP, /* any non-zero type */
 		.encap_rcv	= ovl_recv,
+		.encap_err_rcv	= ovl_encap_err_rcv,
 	};
 	struct socket *sock;
 	int err;
@@ -132,7 +195,7 @@ static int ovl_send4(struct ovl_dev *ovl, struct dst_cache *cache,
 		goto drop;
 	fl.fl4_sport = inet_sk(sk)->inet_sport;
 
-	rt = dst_cache_get_ip4(cache, &fl.saddr);
+	rt = cache ? dst_cache_get_ip4(cache, &fl.saddr) : NULL;
 	if (!rt) {
 		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
 		if (IS_ERR(rt))
@@ -142,7 +205,8 @@ static int ovl_send4(struct ovl_dev *ovl, struct dst_cache *cache,
 			ip_rt_put(rt);
 			goto drop;
 		}
-		dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
 	skb->ignore_df = 1;
 	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, 0,
@@ -171,7 +235,7 @@ static int ovl_send6(struct ovl_dev *ovl, struct dst_cache *cache,
 		goto drop;
 	fl.fl6_sport = inet_sk(sk)->inet_sport;
 
-	dst = dst_cache_get_ip6(cache, &fl.saddr);
+	dst = cache ? dst_cache_get_ip6(cache, &fl.saddr) : NULL;
 	if (!dst) {
 		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst))
@@ -180,7 +244,8 @@ static int ovl_send6(struct ovl_dev *ovl, struct dst_cache *cache,
 			dst_release(dst);
 			goto drop;
 		}
-		dst_cache_set_ip6(cache, dst, &fl.saddr);
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
 	skb->ignore_df = 1;
 	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, 0,
@@ -196,7 +261,7 @@ drop:
 /**
  * ovl_socket_send - send a finished overlay message
  * @ovl: the device
- * @cache: route cache for @to
+ * @cache: route cache for @to, or NULL for a one-off destination
  * @to: destination
  * @skb: the message, from its type byte on; consumed
  *

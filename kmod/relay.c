@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Relay fallback: the device's beacon (registration, reflected address,
+ * punch commands) and each peer's path between direct and relay.
+ *
+ * The rules live in path.c (pure, unit-tested); this file feeds them what
+ * the data path observes and carries out what they decide: flips, the
+ * device's relay cap, probes of the direct path and path events.
+ *
+ * Locking:
+ *  - &ovl_dev.beacon is replaced under the RTNL and read under RCU.
+ *  - &ovl_dev.path_cfg is written under the RTNL, read with READ_ONCE().
+ *  - &ovl_peer.path_lock (BH-safe spinlock, a leaf) serializes changes to
+ *    &ovl_peer.path.  The transmit path reads the current path without it
+ *    and takes it only when a send finds the direct path silent, so a
+ *    healthy peer costs no lock.  The receive path takes it only for what
+ *    is rare: probe answers, relay receipts while direct, and resetting
+ *    non-zero miss counts.
+ *  - &ovl_dev.relay_peers counts the peers whose path is relay; a flip to
+ *    relay takes a slot only below the cap, a flip back or the peer's
+ *    removal returns it (both under the peer's path lock).
+ *
+ * Lifetime: the probe timer is armed only under the path lock and only
+ * while the peer is not dead; ovl_peer_path_uninit() marks it dead under
+ * that lock, then waits for the timer, so no timer outlives its peer.  The
+ * discover timer re-arms only while the device has a beacon; the beacon
+ * is cleared before the timer is stopped.
+ */
+
+#include <linux/ovl.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/udp.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "path.h"
+#include "peer.h"
+#include "relay.h"
+#include "send.h"
+#include "socket.h"
+#include "wire.h"
+
+bool ovl_endpoint_eq(const union ovl_endpoint *a, const union ovl_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->addr4.sin_port == b->addr4.sin_port;
+	if (a->addr.sa_family == AF_INET6)
+		return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_port == b->addr6.sin6_port &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return true;
+}
+
+/* A datagram of @len bytes with room for every header below it. */
+static struct sk_buff *ovl_relay_alloc(unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD + len,
+					GFP_ATOMIC);
+
+	if (skb)
+		skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD);
+	return skb;
+}
+
+/* DISCOVER: [type][node id].  Context: BH disabled, RCU read side. */
+static void ovl_relay_send_discover(struct ovl_dev *ovl)
+{
+	struct ovl_beacon *beacon = rcu_dereference_bh(ovl->beacon);
+	u32 node_id = READ_ONCE(ovl->node_id);
+	struct sk_buff *skb;
+	__be32 id;
+	u8 *msg;
+
+	if (!beacon || !node_id)
+		return;
+	skb = ovl_relay_alloc(OVL_RELAY_HDR_LEN);
+	if (!skb)
+		return;
+	msg = skb_put(skb, OVL_RELAY_HDR_LEN);
+	msg[0] = OVL_MSG_DISCOVER;
+	id = cpu_to_be32(node_id);
+	memcpy(msg + 1, &id, sizeof(id));
+	ovl_socket_send(ovl, &beacon->dst_cache, &beacon->ep, skb);
+}
+
+static void ovl_relay_discover_fire(struct timer_list *t)
+{
+	struct ovl_dev *ovl = from_timer(ovl, t, discover_timer);
+
+	rcu_read_lock_bh();
+	if (rcu_dereference_bh(ovl->beacon)) {
+		ovl_relay_send_discover(ovl);
+		mod_timer(&ovl->discover_timer,
+			  jiffies + msecs_to_jiffies(OVL_DISCOVER_INTERVAL_MS));
+	}
+	rcu_read_unlock_bh();
+}
+
+/**
+ * ovl_relay_register - register with the beacon now, then periodically
+ * @ovl: the device
+ *
+ * Called when the beacon, the node id or the port changes.  Context: RTNL.
+ */
+void ovl_relay_register(struct ovl_dev *ovl)
+{
+	ASSERT_RTNL();
+	if (rcu_access_pointer(ovl->beacon))
+		mod_timer(&ovl->discover_timer, jiffies);
+}
+
+void ovl_relay_init(struct ovl_dev *ovl)
+{
+	ovl_path_cfg_init(&ovl->path_cfg);
+	atomic_set(&ovl->relay_peers, 0);
+	spin_lock_init(&ovl->public_lock);
+	ovl->public_ep.addr.sa_family = AF_UNSPEC;
+	timer_setup(&ovl->discover_timer, ovl_relay_discover_fire, 0);
+}
+
+static void ovl_beacon_free_rcu(struct rcu_head *rcu)
+{
+	ovl_beacon_free(container_of(rcu, struct ovl_beacon, rcu));
+}
+
+/* A beacon at @ep, unpublished.  Context: may sleep. */
+struct ovl_beacon *ovl_beacon_new(const union ovl_endpoint *ep)
+{
+	struct ovl_beacon *beacon = kzalloc(sizeof(*beacon), GFP_KERNEL);
+
+	if (!beacon)
+		return NULL;
+	if (dst_cache_init(&beacon->dst_cache, GFP_KERNEL)) {
+		kfree(beacon);
+		return NULL;
+	}
+	beacon->ep = *ep;
+	return beacon;
+}
+
+/* Free a beacon that was never published; NULL is fine. */
+void ovl_beacon_free(struct ovl_beacon *beacon)
+{
+	if (!beacon)
+		return;
+	dst_cache_destroy(&beacon->dst_cache);
+	kfree(beacon);
+}
+
+/**
+ * ovl_relay_set_beacon - publish @beacon as the device's beacon
+ * @ovl: the device
+ * @beacon: from ovl_beacon_new(), or NULL to have none
+ *
+ * The reflected address is forgotten; registration with the new beacon
+ * starts at once.  Context: RTNL, may sleep.
+ */
+void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon)
+{
+	struct ovl_beacon *old;
+
+	ASSERT_RTNL();
+	old = rtnl_dereference(ovl->beacon);
+	rcu_assign_pointer(ovl->beacon, beacon);
+	spin_lock_bh(&ovl->public_lock);
+	ovl->public_ep.addr.sa_family = AF_UNSPEC;
+	spin_unlock_bh(&ovl->public_lock);
+	if (old)
+		call_rcu(&old->rcu, ovl_beacon_free_rcu);
+	if (beacon)
+		ovl_relay_register(ovl);
+	else
+		del_timer_sync(&ovl->discover_timer);
+}
+
+/* Context: RTNL; the device is going away and its sockets are closed. */
+void ovl_relay_uninit(struct ovl_dev *ovl)
+{
+	ovl_relay_set_beacon(ovl, NULL);
+}
+
+/* Did @src come from the device's beacon?  Context: RCU read side. */
+bool ovl_relay_from_beacon(struct ovl_dev *ovl, const union ovl_endpoint *src)
+{
+	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
+
+	return beacon && ovl_endpoint_eq(&beacon->ep, src);
+}
+
+void ovl_relay_get_public(struct ovl_dev *ovl, union ovl_endpoint *ep)
+{
+	spin_lock_bh(&ovl->public_lock);
+	*ep = ovl->public_ep;
+	spin_unlock_bh(&ovl->public_lock);
+}
+
+static void ovl_wire_to_endpoint(const struct ovl_wire_addr *a,
+				 union ovl_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (a->family == AF_INET) {
+		ep->addr4.sin_family = AF_INET;
+		memcpy(&ep->addr4.sin_addr, a->ip, 4);
+		ep->addr4.sin_port = a->port;
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		memcpy(&ep->addr6.sin6_addr, a->ip, 16);
+		ep->addr6.sin6_port = a->port;
+	}
+}
+
+/* PUNCH_COMMAND: open our NAT towards @to with a PUNCH: [type][node id]. */
+static void ovl_relay_punch(struct ovl_dev *ovl, const union ovl_endpoint *to)
+{
+	struct sk_buff *skb = ovl_relay_alloc(OVL_PUNCH_LEN);
+	__be32 id = cpu_to_be32(READ_ONCE(ovl->node_id));
+	u8 *msg;
+
+	if (!skb)
+		return;
+	msg = skb_put(skb, OVL_PUNCH_LEN);
+	msg[0] = OVL_MSG_PUNCH;
+	memcpy(msg + 1, &id, sizeof(id));
+	ovl_socket_send(ovl, NULL, to, skb);
+}
+
+/**
+ * ovl_relay_recv_beacon - a DISCOVER_REPLY or PUNCH_COMMAND from the beacon
+ * @ovl: the device
+ * @skb: the message from its type byte on, already known to come from the
+ *	beacon's address; consumed
+ *
+ * Context: softirq, RCU read side.
+ */
+void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
+{
+	u8 buf[OVL_WIRE_ADDR_MSG_MAX];
+	struct ovl_wire_addr addr;
+	union ovl_endpoint ep;
+	u8 type = skb->data[0];
+
+	if (skb->len > sizeof(buf) || skb_copy_bits(skb, 0, buf, skb->len) ||
+	    ovl_wire_parse_addr(buf, skb->len, &addr)) {
+		ovl_drop(ovl, OVL_A_DROPS_SHORT);
+		dev_core_stats_rx_dropped_inc(ovl->dev);
+		kfree_skb(skb);
+		return;
+	}
+	ovl_wire_to_endpoint(&addr, &ep);
+	if (type == OVL_MSG_DISCOVER_REPLY) {
+		spin_lock(&ovl->public_lock);
+		ovl->public_ep = ep;
+		spin_unlock(&ovl->public_lock);
+	} else {
+		ovl_relay_punch(ovl, &ep);
+	}
+	consume_skb(skb);
+}
+
+/* Take a relay slot below the device's cap. */
+static bool ovl_relay_slot_get(struct ovl_dev *ovl)
+{
+	u32 max = READ_ONCE(ovl->path_cfg.max_relay_peers);
+	int n = atomic_read(&ovl->relay_peers);
+
+	do {
+		if ((u32)n >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(&ovl->relay_peers, &n, n + 1));
+	return true;
+}
+
+/*
+ * A flip decided under the path lock; what the caller reports after
+ * dropping it.
+ */
+struct ovl_flip {
+	u8 path;
+	u8 reason;	/* 0: nothing to report */
+};
+
+/* Rate limit of cap events: one per peer and second. */
+static bool ovl_peer_cap_ntf_due(struct ovl_peer *peer)
+{
+	unsigned long now = jiffies, last = READ_ONCE(peer->last_cap_ntf);
+
+	return time_after_eq(now, last + HZ) &&
+	       cmpxchg(&peer->last_cap_ntf, last, now) == last;
+}
+
+static void ovl_flip_report(struct ovl_peer *peer, const struct ovl_flip *f)
+{
+	if (!f->reason)
+		return;
+	if (f->reason == OVL_PATH_REASON_RELAY_CAP) {
+		/* The caller drops the packet, counting the device drop. */
+		atomic64_inc(&peer->stats.relay_cap_drops);
+		if (!ovl_peer_cap_ntf_due(peer))
+			return;
+	}
+	ovl_nl_path_event(peer, f->path, f->reason);
+}
+
+static void ovl_probe_arm(struct ovl_peer *peer, unsigned long delay)
+{
+	lockdep_assert_held(&peer->path_lock);
+	if (!peer->dead)
+		mod_timer(&peer->probe_timer, jiffies + delay);
+}
+
+/*
+ * Carry out @v for @peer.  Context: &ovl_peer.path_lock held.  A flip to
+ * relay past the cap is refused and reported as a cap drop.
+ */
+static void ovl_flip(struct ovl_peer *peer, enum ovl_path_verdict v, u8 reason,
+		     struct ovl_flip *f)
+{
+	struct ovl_dev *ovl = peer->ovl;
+
+	lockdep_assert_held(&peer->path_lock);
+	f->reason = 0;
+	if (v == OVL_PATH_STAY)
+		return;
+	if (v == OVL_PATH_TO_RELAY) {
+		if (!ovl_relay_slot_get(ovl)) {
+			f->path = OVL_PATH_DIRECT;
+			f->reason = OVL_PATH_REASON_RELAY_CAP;
+			return;
+		}
+		ovl_path_set(&peer->path, OVL_PATH_RELAY);
+		ovl_probe_arm(peer, msecs_to_jiffies(READ_ONCE(ovl->path_cfg.probe_interval_ms)));
+	} else {
+		ovl_path_set(&peer->path, OVL_PATH_DIRECT);
+		atomic_dec(&ovl->relay_peers);
+	}
+	atomic64_inc(&peer->stats.flips);
+	f->path = peer->path.path;
+	f->reason = reason;
+}
+
+/*
+ * Probe a relayed peer's direct path: a sealed PROBE request straight to
+ * its endpoint.  Only a direct answer to the latest one counts.
+ */
+static void ovl_peer_probe_fire(struct timer_list *t)
+{
+	struct ovl_peer *peer = from_timer(peer, t, probe_timer);
+	struct ovl_path_cfg *cfg = &peer->ovl->path_cfg;
+	u64 now = ovl_now_ms(), nonce;
+	bool due;
+
+	spin_lock_bh(&peer->path_lock);
+	due = ovl_path_probe_due(&peer->path, cfg, now);
+	if (due) {
+		nonce = get_random_u64();
+		ovl_path_probe_sent(&peer->path, nonce, now);
+	}
+	if (peer->path.path == OVL_PATH_RELAY &&
+	    peer->path.mode == OVL_RELAY_MODE_ON)
+		ovl_probe_arm(peer, msecs_to_jiffies(READ_ONCE(cfg->probe_interval_ms)));
+	spin_unlock_bh(&peer->path_lock);
+
+	if (due)
+		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, NULL);
+}
+
+void ovl_peer_path_init(struct ovl_peer *peer)
+{
+	spin_lock_init(&peer->path_lock);
+	ovl_path_init(&peer->path, OVL_RELAY_MODE_ON);
+	timer_setup(&peer->probe_timer, ovl_peer_probe_fire, 0);
+	peer->last_cap_ntf = jiffies - HZ;
+}
+
+/*
+ * The peer is being removed: no more probes, and its relay slot goes back.
+ * Context: may sleep.
+ */
+void ovl_peer_path_uninit(struct ovl_peer *peer)
+{
+	spin_lock_bh(&peer->path_lock);
+	peer->dead = true;
+	if (peer->path.path == OVL_PATH_RELAY)
+		atomic_dec(&peer->ovl->relay_peers);
+	peer->path.path = OVL_PATH_DIRECT;
+	spin_unlock_bh(&peer->path_lock);
+	del_timer_sync(&peer->probe_timer);
+}
+
+/**
+ * ovl_peer_set_relay_mode - change whether @peer may use the beacon
+ * @peer: the peer
+ * @mode: &enum ovl_relay_mode
+ * @extack: where to say why not
+ *
+ * Pinning takes a relay slot: it fails when the cap is reached.
+ * Context: &ovl_dev.lock held.
+ */
+int ovl_peer_set_relay_mode(struct ovl_peer *peer, u8 mode,
+			    struct netlink_ext_ack *extack)
+{
+	struct ovl_flip f = {};
+	u8 path;
+
+	spin_lock_bh(&peer->path_lock);
+	path = ovl_path_for_mode(&peer->path, mode);
+	if (path != peer->path.path) {
+		ovl_flip(peer, path == OVL_PATH_RELAY ? OVL_PATH_TO_RELAY :
+							OVL_PATH_TO_DIRECT,
+			 OVL_PATH_REASON_CONFIG, &f);
+		if (f.reason == OVL_PATH_REASON_RELAY_CAP) {
+			spin_unlock_bh(&peer->path_lock);
+			NL_SET_ERR_MSG(extack,
+				       "the device's relay cap is reached (max-relay-peers)");
+			return -ENOSPC;
+		}
+	}
+	WRITE_ONCE(peer->path.mode, mode);
+	if (peer->path.path == OVL_PATH_RELAY && mode == OVL_RELAY_MODE_ON)
+		ovl_probe_arm(peer, 0);
+	spin_unlock_bh(&peer->path_lock);
+	ovl_flip_report(peer, &f);
+	return 0;
+}
+
+/**
+ * ovl_peer_tx_path - the path for a packet to @peer, sent now
+ * @peer: the peer
+ *
+ * Counts a blackhole miss when the direct path is silent and flips when
+ * enough were counted.  Returns &enum ovl_path, or -ENOSPC when the peer
+ * should have gone to relay but the cap is reached (drop the packet).
+ * Context: BH disabled, RCU read side.
+ */
+int ovl_peer_tx_path(struct ovl_peer *peer)
+{
+	struct ovl_path_cfg *cfg = &peer->ovl->path_cfg;
+	u64 now = ovl_now_ms();
+	struct ovl_flip f;
+
+	if (READ_ONCE(peer->path.path) == OVL_PATH_RELAY)
+		return OVL_PATH_RELAY;
+	if (!ovl_path_tx_silent(&peer->path, cfg, now))
+		return OVL_PATH_DIRECT;
+
+	spin_lock(&peer->path_lock);
+	ovl_flip(peer, ovl_path_tx(&peer->path, cfg, now),
+		 OVL_PATH_REASON_BLACKHOLE, &f);
+	spin_unlock(&peer->path_lock);
+	ovl_flip_report(peer, &f);
+	if (f.reason == OVL_PATH_REASON_RELAY_CAP)
+		return -ENOSPC;
+	return READ_ONCE(peer->path.path);
+}
+
+/*
+ * An authenticated packet that proves the direct path (data, keepalive or
+ * probe answer) came straight from @peer.  Context: softirq, RCU.
+ */
+void ovl_peer_path_direct_rx(struct ovl_peer *peer)
+{
+	struct ovl_path_state *p = &peer->path;
+	u64 now = ovl_now_ms();
+
+	if (!READ_ONCE(p->misses) && !READ_ONCE(p->send_errs)) {
+		/* The common case: no count to reset, no lock. */
+		WRITE_ONCE(p->last_direct_rx, now);
+		if (READ_ONCE(p->first_tx))
+			WRITE_ONCE(p->first_tx, 0);
+		return;
+	}
+	spin_lock(&peer->path_lock);
+	ovl_path_direct_rx(p, now);
+	spin_unlock(&peer->path_lock);
+}
+
+/*
+ * An authenticated data packet from @peer came through the beacon.
+ * Returns false if it must be dropped: the peer is not relayed and the
+ * cap leaves no room for it.  Context: softirq, RCU.
+ */
+bool ovl_peer_path_relay_rx(struct ovl_peer *peer)
+{
+	struct ovl_dev *ovl = peer->ovl;
+	struct ovl_flip f;
+
+	if (READ_ONCE(peer->path.path) == OVL_PATH_RELAY)
+		return true;
+	spin_lock(&peer->path_lock);
+	ovl_flip(peer, ovl_path_relay_rx(&peer->path, &ovl->path_cfg,
+					 ovl_now_ms()),
+		 OVL_PATH_REASON_RELAY_RX, &f);
+	/* A direct peer whose relayed packets would pass the cap. */
+	if (!f.reason && peer->path.path == OVL_PATH_DIRECT &&
+	    atomic_read(&ovl->relay_peers) >= READ_ONCE(ovl->path_cfg.max_relay_peers)) {
+		f.path = OVL_PATH_DIRECT;
+		f.reason = OVL_PATH_REASON_RELAY_CAP;
+	}
+	spin_unlock(&peer->path_lock);
+	ovl_flip_report(peer, &f);
+	return f.reason != OVL_PATH_REASON_RELAY_CAP;
+}
+
+/* An authenticated direct answer to a probe.  Context: softirq, RCU. */
+void ovl_peer_path_probe_reply(struct ovl_peer *peer, u64 nonce)
+{
+	struct ovl_flip f;
+
+	spin_lock(&peer->path_lock);
+	ovl_flip(peer, ovl_path_probe_reply(&peer->path, &peer->ovl->path_cfg,
+					    nonce, ovl_now_ms()),
+		 OVL_PATH_REASON_PROBED, &f);
+	spin_unlock(&peer->path_lock);
+	ovl_flip_report(peer, &f);
+}
+
+/* A direct send to @peer came back ICMP unreachable.  Context: softirq. */
+void ovl_peer_path_unreachable(struct ovl_peer *peer)
+{
+	struct ovl_flip f;
+
+	spin_lock(&peer->path_lock);
+	ovl_flip(peer, ovl_path_unreachable(&peer->path, &peer->ovl->path_cfg),
+		 OVL_PATH_REASON_UNREACHABLE, &f);
+	spin_unlock(&peer->path_lock);
+	ovl_flip_report(peer, &f);
+}
