@@ -14,6 +14,7 @@
 
 #include "nl.h"
 #include "ovlctl.h"
+#include "parse.h"
 #include "show.h"
 
 static const enum mnl_attr_data_type dev_policy[OVL_A_DEV_MAX + 1] = {
@@ -23,7 +24,45 @@ static const enum mnl_attr_data_type dev_policy[OVL_A_DEV_MAX + 1] = {
 	[OVL_A_DEV_LISTEN_PORT]	= MNL_TYPE_U16,
 	[OVL_A_DEV_PEERS]	= MNL_TYPE_U32,
 	[OVL_A_DEV_DROPS]	= MNL_TYPE_NESTED,
+	[OVL_A_DEV_BEACON]	= MNL_TYPE_NESTED,
+	[OVL_A_DEV_PUBLIC_ENDPOINT] = MNL_TYPE_NESTED,
+	[OVL_A_DEV_BLACKHOLE_MS] = MNL_TYPE_U32,
+	[OVL_A_DEV_BLACKHOLE_MISSES] = MNL_TYPE_U32,
+	[OVL_A_DEV_DIRECT_CLEARS] = MNL_TYPE_U32,
+	[OVL_A_DEV_SEND_ERRORS]	= MNL_TYPE_U32,
+	[OVL_A_DEV_MAX_RELAY_PEERS] = MNL_TYPE_U32,
+	[OVL_A_DEV_PROBE_INTERVAL_MS] = MNL_TYPE_U32,
+	[OVL_A_DEV_RELAY_PEERS]	= MNL_TYPE_U32,
 };
+
+static const enum mnl_attr_data_type ep_policy[OVL_A_EP_MAX + 1] = {
+	[OVL_A_EP_IPV4]		= MNL_TYPE_U32,
+	[OVL_A_EP_IPV6]		= MNL_TYPE_BINARY,
+	[OVL_A_EP_PORT]		= MNL_TYPE_U16,
+};
+
+/*
+ * The path thresholds: their "dev set" keyword (also the text output's
+ * label), JSON name and range (the kernel's, docs/netlink/specs/ovl.yaml).
+ */
+static const struct {
+	uint16_t attr;
+	const char *kw;
+	const char *json;
+	uint32_t min, max;
+} thresholds[] = {
+	{ OVL_A_DEV_BLACKHOLE_MS, "blackhole-ms", "blackhole_ms", 100, 3600000 },
+	{ OVL_A_DEV_BLACKHOLE_MISSES, "blackhole-misses", "blackhole_misses",
+	  1, 255 },
+	{ OVL_A_DEV_DIRECT_CLEARS, "direct-clears", "direct_clears", 1, 255 },
+	{ OVL_A_DEV_SEND_ERRORS, "send-errors", "send_errors", 1, 255 },
+	{ OVL_A_DEV_MAX_RELAY_PEERS, "max-relay-peers", "max_relay_peers",
+	  0, UINT32_MAX },
+	{ OVL_A_DEV_PROBE_INTERVAL_MS, "probe-interval-ms", "probe_interval_ms",
+	  100, 3600000 },
+};
+
+#define N_THRESHOLDS	ARRAY_SIZE(thresholds)
 
 /* The drop counters by attribute, named as in JSON and in text. */
 static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
@@ -39,6 +78,10 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_TX_NO_KEY]		= "tx_no_key",
 	[OVL_A_DROPS_TX_NO_ENDPOINT]	= "tx_no_endpoint",
 	[OVL_A_DROPS_TX_ERROR]		= "tx_error",
+	[OVL_A_DROPS_NOT_BEACON]	= "not_beacon",
+	[OVL_A_DROPS_RELAY_MISMATCH]	= "relay_mismatch",
+	[OVL_A_DROPS_RELAY_CAP]		= "relay_cap",
+	[OVL_A_DROPS_TX_NO_BEACON]	= "tx_no_beacon",
 };
 
 /**
@@ -68,10 +111,21 @@ static int drops_parse(const struct nlattr *nest, uint64_t *drops)
 	return 0;
 }
 
+static int ep_parse(const struct nlattr *nest, struct sockaddr_storage *ss)
+{
+	const struct nlattr *tb[OVL_A_EP_MAX + 1] = {};
+
+	if (ovl_nl_parse_nested(nest, ep_policy, OVL_A_EP_MAX, tb))
+		return -1;
+	return ovl_nl_endpoint(tb[OVL_A_EP_IPV4], tb[OVL_A_EP_IPV6],
+			       tb[OVL_A_EP_PORT], ss);
+}
+
 int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
 {
 	const struct nlattr *tb[OVL_A_DEV_MAX + 1] = {};
 	const char *ifname;
+	size_t i;
 
 	memset(dev, 0, sizeof(*dev));
 	if (ovl_nl_parse(nlh, dev_policy, OVL_A_DEV_MAX, tb))
@@ -91,6 +145,18 @@ int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
 		dev->peers = mnl_attr_get_u32(tb[OVL_A_DEV_PEERS]);
 	if (tb[OVL_A_DEV_DROPS] && drops_parse(tb[OVL_A_DEV_DROPS], dev->drops))
 		goto bad;
+	if (tb[OVL_A_DEV_BEACON] && ep_parse(tb[OVL_A_DEV_BEACON], &dev->beacon))
+		goto bad;
+	if (tb[OVL_A_DEV_PUBLIC_ENDPOINT] &&
+	    ep_parse(tb[OVL_A_DEV_PUBLIC_ENDPOINT], &dev->public_ep))
+		goto bad;
+	for (i = 0; i < ARRAY_SIZE(thresholds); i++)
+		if (tb[thresholds[i].attr])
+			dev->cfg[thresholds[i].attr] =
+				mnl_attr_get_u32(tb[thresholds[i].attr]);
+	if (tb[OVL_A_DEV_RELAY_PEERS])
+		dev->relay_peers = mnl_attr_get_u32(tb[OVL_A_DEV_RELAY_PEERS]);
+	dev->has_relay = tb[OVL_A_DEV_BLACKHOLE_MS] != NULL;
 	return 0;
 bad:
 	errno = EBADMSG;
@@ -129,11 +195,28 @@ static void drops_print(const uint64_t *drops)
 
 void dev_print(const struct dev_info *dev)
 {
+	char buf[ADDR_STRLEN];
+	const char *ep;
+	size_t i;
+
 	printf("%s:\n", dev->ifname);
 	printf("  ifindex: %u\n", dev->ifindex);
 	print_opt_u32("node id", dev->node_id);
 	print_opt_u32("listen port", dev->listen_port);
 	printf("  peers: %u\n", dev->peers);
+	if (!dev->has_relay)
+		goto drops;
+	ep = endpoint_str(&dev->beacon, buf);
+	printf("  beacon: %s\n", ep ? ep : "(none)");
+	ep = endpoint_str(&dev->public_ep, buf);
+	printf("  public endpoint: %s\n", ep ? ep : "(unknown)");
+	printf("  relayed peers: %u\n", dev->relay_peers);
+	fputs("  path:", stdout);
+	for (i = 0; i < ARRAY_SIZE(thresholds); i++)
+		printf("%s %s %" PRIu32, i ? "," : "", thresholds[i].kw,
+		       dev->cfg[thresholds[i].attr]);
+	putchar('\n');
+drops:
 	drops_print(dev->drops);
 }
 
@@ -151,9 +234,19 @@ static struct json_object *drops_json(const uint64_t *drops)
 	return obj;
 }
 
+/* "IP:PORT", or null. */
+static struct json_object *json_endpoint(const struct sockaddr_storage *ss)
+{
+	char buf[ADDR_STRLEN];
+	const char *ep = endpoint_str(ss, buf);
+
+	return ep ? json_object_new_string(ep) : NULL;
+}
+
 struct json_object *dev_json(const struct dev_info *dev)
 {
 	struct json_object *obj = json_object_new_object();
+	size_t i;
 
 	if (!obj) {
 		errno = ENOMEM;
@@ -168,6 +261,18 @@ struct json_object *dev_json(const struct dev_info *dev)
 			       json_opt_u32(dev->listen_port));
 	json_object_object_add(obj, "peer_count",
 			       json_object_new_int64(dev->peers));
+	if (!dev->has_relay)
+		goto drops;
+	json_object_object_add(obj, "beacon", json_endpoint(&dev->beacon));
+	json_object_object_add(obj, "public_endpoint",
+			       json_endpoint(&dev->public_ep));
+	json_object_object_add(obj, "relay_peers",
+			       json_object_new_int64(dev->relay_peers));
+	for (i = 0; i < ARRAY_SIZE(thresholds); i++)
+		json_object_object_add(obj, thresholds[i].json,
+				       json_object_new_int64(
+					       dev->cfg[thresholds[i].attr]));
+drops:
 	json_object_object_add(obj, "drops", drops_json(dev->drops));
 	return obj;
 }
@@ -250,54 +355,87 @@ static int dev_show(struct ovlctl *ctl, int argc, char **argv)
  * @ifname: the device
  * @node_id: new node id, if @set_node_id
  * @listen_port: new listen port, if @set_listen_port
+ * @beacon: new beacon, if @set_beacon; family 0 for "none"
+ * @cfg: new thresholds, for those set in @set_cfg (indexes of thresholds[])
  * @set_node_id: change the node id
  * @set_listen_port: change the listen port
+ * @set_beacon: change the beacon
+ * @set_cfg: which thresholds change
  */
 struct dev_set_req {
 	const char *ifname;
 	uint32_t node_id;
 	uint32_t listen_port;
+	struct sockaddr_storage beacon;
+	uint32_t cfg[N_THRESHOLDS];
 	bool set_node_id;
 	bool set_listen_port;
+	bool set_beacon;
+	bool set_cfg[N_THRESHOLDS];
 };
 
 static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 			 struct dev_set_req *req)
 {
-	enum { KW_NODE_ID, KW_LISTEN_PORT };
-	struct ctl_kw kw[] = {
+	enum { KW_NODE_ID, KW_LISTEN_PORT, KW_BEACON, KW_CFG };
+	struct ctl_kw kw[KW_CFG + N_THRESHOLDS] = {
 		[KW_NODE_ID]		= { .name = "node-id" },
 		[KW_LISTEN_PORT]	= { .name = "listen-port" },
+		[KW_BEACON]		= { .name = "beacon" },
 	};
-	const char *node_id, *port;
+	const char *node_id, *port, *beacon;
+	bool any = false;
+	size_t i;
 
+	for (i = 0; i < N_THRESHOLDS; i++)
+		kw[KW_CFG + i].name = thresholds[i].kw;
 	if (!argc)
 		return usage_err(ctl, "missing device name");
 	if (arg_ifname(argv[0]) ||
 	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 1, argv + 1))
 		return EXIT_USAGE;
+	for (i = 0; i < ARRAY_SIZE(kw); i++)
+		any |= kw[i].val != NULL;
+	if (!any)
+		return usage_err(ctl, "nothing to set: need node-id, listen-port, beacon or a threshold");
 	node_id = kw[KW_NODE_ID].val;
 	port = kw[KW_LISTEN_PORT].val;
-	if (!node_id && !port)
-		return usage_err(ctl, "nothing to set: need node-id and/or listen-port");
+	beacon = kw[KW_BEACON].val;
 	if (node_id && arg_u32("node-id", node_id, 1, UINT32_MAX,
 			       &req->node_id))
 		return EXIT_USAGE;
 	if (port && arg_u32("listen-port", port, 0, UINT16_MAX,
 			    &req->listen_port))
 		return EXIT_USAGE;
+	if (beacon && strcmp(beacon, "none") &&
+	    parse_endpoint(beacon, &req->beacon)) {
+		pr_err("invalid beacon '%s': expected IPV4:PORT, [IPV6]:PORT or none",
+		       beacon);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < N_THRESHOLDS; i++) {
+		if (!kw[KW_CFG + i].val)
+			continue;
+		if (arg_u32(thresholds[i].kw, kw[KW_CFG + i].val,
+			    thresholds[i].min, thresholds[i].max, &req->cfg[i]))
+			return EXIT_USAGE;
+		req->set_cfg[i] = true;
+	}
 	req->ifname = argv[0];
 	req->set_node_id = node_id != NULL;
 	req->set_listen_port = port != NULL;
+	req->set_beacon = beacon != NULL;
 	return 0;
 }
 
-/* dev set DEV [node-id ID] [listen-port PORT]: one all-or-nothing change. */
+/* dev set DEV [node-id ID] [listen-port PORT] ...: all or nothing. */
 static int dev_set(struct ovlctl *ctl, int argc, char **argv)
 {
 	struct dev_set_req req = {};
 	struct nlmsghdr *nlh;
+	struct nlattr *nest;
 	struct ovl_nl *nl;
+	size_t i;
 	int err;
 
 	err = dev_set_parse(ctl, argc, argv, &req);
@@ -312,6 +450,16 @@ static int dev_set(struct ovlctl *ctl, int argc, char **argv)
 		mnl_attr_put_u32(nlh, OVL_A_DEV_NODE_ID, req.node_id);
 	if (req.set_listen_port)
 		mnl_attr_put_u16(nlh, OVL_A_DEV_LISTEN_PORT, req.listen_port);
+	if (req.set_beacon) {
+		/* An empty nest removes the beacon. */
+		nest = mnl_attr_nest_start(nlh, OVL_A_DEV_BEACON);
+		ovl_nl_put_endpoint(nlh, OVL_A_EP_IPV4, OVL_A_EP_IPV6,
+				    OVL_A_EP_PORT, &req.beacon);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	for (i = 0; i < N_THRESHOLDS; i++)
+		if (req.set_cfg[i])
+			mnl_attr_put_u32(nlh, thresholds[i].attr, req.cfg[i]);
 	err = ovl_nl_call(nl, nlh, NULL, NULL, "dev set %s", req.ifname);
 	ovl_nl_close(nl);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -319,7 +467,10 @@ static int dev_set(struct ovlctl *ctl, int argc, char **argv)
 
 static const struct ctl_cmd dev_cmds[] = {
 	{ "show",	"[DEV]",				dev_show },
-	{ "set",	"DEV [node-id ID] [listen-port PORT]",	dev_set },
+	{ "set",	"DEV [node-id ID] [listen-port PORT] "
+			"[beacon IP:PORT|none] [blackhole-ms MS] "
+			"[blackhole-misses N] [direct-clears N] [send-errors N] "
+			"[max-relay-peers N] [probe-interval-ms MS]",	dev_set },
 	{}
 };
 

@@ -157,6 +157,98 @@ static int key_needed(struct event *ev)
 	return 0;
 }
 
+static const enum mnl_attr_data_type path_event_policy[OVL_A_PEER_MAX + 1] = {
+	[OVL_A_PEER_NODE_ID]		= MNL_TYPE_U32,
+	[OVL_A_PEER_PATH]		= MNL_TYPE_U32,
+	[OVL_A_PEER_PATH_REASON]	= MNL_TYPE_U32,
+	[OVL_A_PEER_RELAY]		= MNL_TYPE_U32,
+	[OVL_A_PEER_FLIPS]		= MNL_TYPE_U64,
+	[OVL_A_PEER_RELAY_CAP_DROPS]	= MNL_TYPE_U64,
+};
+
+static const char *const path_names[] = {
+	[OVL_PATH_DIRECT]	= "direct",
+	[OVL_PATH_RELAY]	= "relay",
+};
+
+static const char *const path_reason_json[] = {
+	[OVL_PATH_REASON_BLACKHOLE]	= "blackhole",
+	[OVL_PATH_REASON_UNREACHABLE]	= "unreachable",
+	[OVL_PATH_REASON_RELAY_RX]	= "relay_rx",
+	[OVL_PATH_REASON_PROBED]	= "probed",
+	[OVL_PATH_REASON_CONFIG]	= "config",
+	[OVL_PATH_REASON_RELAY_CAP]	= "relay_cap",
+};
+
+static const char *const path_reason_text[] = {
+	[OVL_PATH_REASON_BLACKHOLE]	= "direct path silent",
+	[OVL_PATH_REASON_UNREACHABLE]	= "ICMP unreachable",
+	[OVL_PATH_REASON_RELAY_RX]	= "peer came through the beacon",
+	[OVL_PATH_REASON_PROBED]	= "direct probes answered",
+	[OVL_PATH_REASON_CONFIG]	= "relay mode changed",
+	[OVL_PATH_REASON_RELAY_CAP]	= "relay cap reached",
+};
+
+/*
+ * OVL_CMD_PATH_NTF: "peer 42 path relay (direct path silent), flip 1", or
+ * "peer 42 packet dropped: relay cap reached (3 so far)".
+ */
+static int path_event(struct event *ev)
+{
+	const struct nlattr *tb[OVL_A_PEER_MAX + 1] = {};
+	const struct nlattr *peer = ev->tb[OVL_A_DEV_PEER];
+	const char *path, *reason;
+	uint32_t node_id, p, why;
+	uint64_t flips, caps;
+
+	if (!peer || ovl_nl_parse_nested(peer, path_event_policy,
+					 OVL_A_PEER_MAX, tb) ||
+	    !tb[OVL_A_PEER_NODE_ID] || !tb[OVL_A_PEER_PATH] ||
+	    !tb[OVL_A_PEER_PATH_REASON])
+		return -1;
+	node_id = mnl_attr_get_u32(tb[OVL_A_PEER_NODE_ID]);
+	p = mnl_attr_get_u32(tb[OVL_A_PEER_PATH]);
+	why = mnl_attr_get_u32(tb[OVL_A_PEER_PATH_REASON]);
+	flips = tb[OVL_A_PEER_FLIPS] ? mnl_attr_get_u64(tb[OVL_A_PEER_FLIPS]) : 0;
+	caps = tb[OVL_A_PEER_RELAY_CAP_DROPS] ?
+	       mnl_attr_get_u64(tb[OVL_A_PEER_RELAY_CAP_DROPS]) : 0;
+	path = NAME_OF(path_names, p);
+
+	if (ev->json) {
+		reason = NAME_OF(path_reason_json, why);
+		json_object_object_add(ev->json, "node_id",
+				       json_object_new_int64(node_id));
+		json_object_object_add(ev->json, "path", path ?
+				       json_object_new_string(path) :
+				       json_object_new_int64(p));
+		json_object_object_add(ev->json, "reason", reason ?
+				       json_object_new_string(reason) :
+				       json_object_new_int64(why));
+		json_object_object_add(ev->json, "flips",
+				       json_object_new_uint64(flips));
+		json_object_object_add(ev->json, "relay_cap_drops",
+				       json_object_new_uint64(caps));
+		return 0;
+	}
+	reason = NAME_OF(path_reason_text, why);
+	if (why == OVL_PATH_REASON_RELAY_CAP) {
+		ev_printf(ev, "peer %" PRIu32 " packet dropped: relay cap reached (%"
+			  PRIu64 " so far)", node_id, caps);
+		return 0;
+	}
+	ev_printf(ev, "peer %" PRIu32 " path ", node_id);
+	if (path)
+		ev_printf(ev, "%s", path);
+	else
+		ev_printf(ev, "%" PRIu32, p);
+	if (reason)
+		ev_printf(ev, " (%s)", reason);
+	else
+		ev_printf(ev, " (reason %" PRIu32 ")", why);
+	ev_printf(ev, ", flip %" PRIu64, flips);
+	return 0;
+}
+
 /**
  * struct event_type - a kind of event
  * @cmd: its genl command
@@ -172,6 +264,7 @@ struct event_type {
 
 static const struct event_type events[] = {
 	{ OVL_CMD_KEY_NEEDED_NTF,	"key_needed",	key_needed },
+	{ OVL_CMD_PATH_NTF,		"path",		path_event },
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <linux/genetlink.h>
 #include <linux/ovl.h>
 #include <stdarg.h>
@@ -421,4 +422,44 @@ int ovl_nl_recv_events(struct ovl_nl *nl, mnl_cb_t cb, void *data)
 	if (mnl_cb_run(nl->rx, len, 0, 0, nl_event_cb, &ev) == MNL_CB_ERROR)
 		return -1;
 	return 0;
+}
+
+int ovl_nl_endpoint(const struct nlattr *v4, const struct nlattr *v6,
+		    const struct nlattr *port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	uint16_t p = port ? mnl_attr_get_u16(port) : 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		if (mnl_attr_get_payload_len(v6) != sizeof(sin6->sin6_addr)) {
+			errno = EBADMSG;
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, mnl_attr_get_payload(v6),
+		       sizeof(sin6->sin6_addr));
+		sin6->sin6_port = p;
+	} else if (v4) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = mnl_attr_get_u32(v4);
+		sin->sin_port = p;
+	}
+	return 0;
+}
+
+void ovl_nl_put_endpoint(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
+			 uint16_t port, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	const struct sockaddr_in *sin = (const void *)ss;
+
+	if (ss->ss_family == AF_INET6) {
+		mnl_attr_put(nlh, v6, sizeof(sin6->sin6_addr), &sin6->sin6_addr);
+		mnl_attr_put_u16(nlh, port, sin6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		mnl_attr_put_u32(nlh, v4, sin->sin_addr.s_addr);
+		mnl_attr_put_u16(nlh, port, sin->sin_port);
+	}
 }

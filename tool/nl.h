@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct ovl_nl;
 
@@ -89,5 +90,18 @@ int ovl_nl_fd(const struct ovl_nl *nl);
  * usable; EINTR means a signal came first.
  */
 int ovl_nl_recv_events(struct ovl_nl *nl, mnl_cb_t cb, void *data);
+
+/*
+ * An endpoint from its three attributes (IPv4 u32, IPv6 16 bytes, port
+ * u16, addresses and port in network order), any of them absent, into
+ * @ss (family 0 if there is no address).  Returns 0, or -1 with errno
+ * EBADMSG if the IPv6 address has the wrong length.
+ */
+int ovl_nl_endpoint(const struct nlattr *v4, const struct nlattr *v6,
+		    const struct nlattr *port, struct sockaddr_storage *ss);
+
+/* Put @ss (AF_INET or AF_INET6) as attributes @v4 or @v6, and @port. */
+void ovl_nl_put_endpoint(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
+			 uint16_t port, const struct sockaddr_storage *ss);
 
 #endif /* _OVLCTL_NL_H */

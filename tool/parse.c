@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
@@ -114,4 +115,26 @@ int parse_cidr(const char *s, struct cidr *out)
 	tmp.prefix = prefix;
 	*out = tmp;
 	return 0;
+}
+
+/* "1.2.3.4:5" or "[v6]:5"; NULL if @ss is no endpoint. */
+const char *endpoint_str(const struct sockaddr_storage *ss,
+				char *buf)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	const struct sockaddr_in *sin = (const void *)ss;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		snprintf(buf, ADDR_STRLEN, "[%s]:%u", addr,
+			 ntohs(sin6->sin6_port));
+	} else if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		snprintf(buf, ADDR_STRLEN, "%s:%u", addr,
+			 ntohs(sin->sin_port));
+	} else {
+		return NULL;
+	}
+	return buf;
 }

@@ -44,6 +44,15 @@ int parse_ifname(const char *s);
  */
 int parse_endpoint(const char *s, struct sockaddr_storage *ss);
 
+/* Enough for "[IPv6]:PORT" and for "IPv6/LEN". */
+#define ADDR_STRLEN	(INET6_ADDRSTRLEN + sizeof("[]:65535"))
+
+/*
+ * "1.2.3.4:5" or "[v6]:5" in @buf (ADDR_STRLEN bytes), as parse_endpoint()
+ * reads it; NULL if @ss is no endpoint (family 0).
+ */
+const char *endpoint_str(const struct sockaddr_storage *ss, char *buf);
+
 /*
  * "ADDR/LEN" or a bare "ADDR", which stands for a host prefix (/32 or
  * /128); ADDR is a numeric IPv4 or IPv6 address, IPv6 without brackets.

@@ -47,6 +47,8 @@ _Static_assert(256 + PEER_MAX_AIPS * AIP_NEST_MAX <= OVL_NL_TX_SIZE,
  * @has_endpoint: change the endpoint
  * @has_aips: replace the allowed-ips
  * @has_keepalive: change the keepalive interval
+ * @relay: new &enum ovl_relay_mode, if @has_relay
+ * @has_relay: change the relay mode
  */
 struct peer_req {
 	const char *ifname;
@@ -58,6 +60,8 @@ struct peer_req {
 	bool has_endpoint;
 	bool has_aips;
 	bool has_keepalive;
+	uint32_t relay;
+	bool has_relay;
 };
 
 /*
@@ -108,13 +112,14 @@ static int aips_parse(const char *arg, struct peer_req *req)
 static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 		      bool need_change, struct peer_req *req)
 {
-	enum { KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE };
+	enum { KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE, KW_RELAY };
 	struct ctl_kw kw[] = {
 		[KW_ENDPOINT]		= { .name = "endpoint" },
 		[KW_ALLOWED_IPS]	= { .name = "allowed-ips" },
 		[KW_KEEPALIVE]		= { .name = "keepalive" },
+		[KW_RELAY]		= { .name = "relay" },
 	};
-	const char *endpoint, *aips, *keepalive;
+	const char *endpoint, *aips, *keepalive, *relay;
 
 	if (arg_dev_node(ctl, argc, argv, &req->node_id) ||
 	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 2, argv + 2))
@@ -123,8 +128,9 @@ static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 	endpoint = kw[KW_ENDPOINT].val;
 	aips = kw[KW_ALLOWED_IPS].val;
 	keepalive = kw[KW_KEEPALIVE].val;
-	if (need_change && !endpoint && !aips && !keepalive)
-		return usage_err(ctl, "nothing to set: need endpoint, allowed-ips and/or keepalive");
+	relay = kw[KW_RELAY].val;
+	if (need_change && !endpoint && !aips && !keepalive && !relay)
+		return usage_err(ctl, "nothing to set: need endpoint, allowed-ips, keepalive and/or relay");
 	if (endpoint) {
 		if (parse_endpoint(endpoint, &req->endpoint)) {
 			pr_err("invalid endpoint '%s': expected IPV4:PORT or [IPV6]:PORT",
@@ -138,6 +144,18 @@ static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 		if (arg_u32("keepalive", keepalive, 0, 86400, &req->keepalive))
 			return EXIT_USAGE;
 		req->has_keepalive = true;
+	}
+	if (relay) {
+		req->relay = !strcmp(relay, "off") ? OVL_RELAY_MODE_OFF :
+			     !strcmp(relay, "on") ? OVL_RELAY_MODE_ON :
+			     !strcmp(relay, "pinned") ? OVL_RELAY_MODE_PINNED :
+			     UINT32_MAX;
+		if (req->relay == UINT32_MAX) {
+			pr_err("invalid relay '%s': expected off, on or pinned",
+			       relay);
+			return EXIT_USAGE;
+		}
+		req->has_relay = true;
 	}
 	return aips ? aips_parse(aips, req) : 0;
 }
@@ -174,20 +192,13 @@ static void aip_put(struct nlmsghdr *nlh, const struct cidr *c)
 /* The attributes of OVL_CMD_PEER_NEW and OVL_CMD_PEER_SET. */
 static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
 {
-	const struct sockaddr_in6 *sin6 = (const void *)&req->endpoint;
-	const struct sockaddr_in *sin = (const void *)&req->endpoint;
 	struct nlattr *nest = peer_put_start(nlh, req);
 	size_t i;
 
-	if (req->has_endpoint && req->endpoint.ss_family == AF_INET6) {
-		mnl_attr_put(nlh, OVL_A_PEER_REMOTE_IPV6,
-			     sizeof(sin6->sin6_addr), &sin6->sin6_addr);
-		mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, sin6->sin6_port);
-	} else if (req->has_endpoint) {
-		mnl_attr_put_u32(nlh, OVL_A_PEER_REMOTE_IPV4,
-				 sin->sin_addr.s_addr);
-		mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, sin->sin_port);
-	}
+	if (req->has_endpoint)
+		ovl_nl_put_endpoint(nlh, OVL_A_PEER_REMOTE_IPV4,
+				    OVL_A_PEER_REMOTE_IPV6,
+				    OVL_A_PEER_REMOTE_PORT, &req->endpoint);
 	/*
 	 * The allowed-ips in a request replace the peer's list, and no
 	 * OVL_A_PEER_ALLOWED_IP at all leaves it alone.  To clear it
@@ -201,6 +212,8 @@ static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
 		aip_put(nlh, &req->aips[i]);
 	if (req->has_keepalive)
 		mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, req->keepalive);
+	if (req->has_relay)
+		mnl_attr_put_u32(nlh, OVL_A_PEER_RELAY, req->relay);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -297,6 +310,9 @@ static const enum mnl_attr_data_type peer_policy[OVL_A_PEER_MAX + 1] = {
 	[OVL_A_PEER_FLIPS]		= MNL_TYPE_U64,
 	[OVL_A_PEER_LAST_DIRECT_RX_MS]	= MNL_TYPE_U64,
 	[OVL_A_PEER_KEY]		= MNL_TYPE_NESTED,
+	[OVL_A_PEER_RELAY]		= MNL_TYPE_U32,
+	[OVL_A_PEER_RELAY_CAP_DROPS]	= MNL_TYPE_U64,
+	[OVL_A_PEER_PATH_REASON]	= MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type aip_policy[OVL_A_AIP_MAX + 1] = {
@@ -330,12 +346,13 @@ struct key_state {
  *	keys in
  * @endpoint: its endpoint; ss_family is 0 if it has none
  * @ctr: the u64 counters, indexed by attribute (OVL_A_PEER_RX_PACKETS...
- *	OVL_A_PEER_FLIPS); 0 if absent
+ *	OVL_A_PEER_FLIPS, OVL_A_PEER_RELAY_CAP_DROPS); 0 if absent
  * @last_direct_rx_ms: milliseconds since the last direct receipt, if
  *	@direct_rx
  * @node_id: node id
  * @keepalive: keepalive interval in seconds; 0 if off
  * @path: &enum ovl_path
+ * @relay: &enum ovl_relay_mode
  * @pinned: the relay is pinned
  * @direct_rx: something was ever received directly
  */
@@ -347,6 +364,7 @@ struct peer_info {
 	uint32_t node_id;
 	uint32_t keepalive;
 	uint32_t path;
+	uint32_t relay;
 	bool pinned;
 	bool direct_rx;
 };
@@ -421,30 +439,9 @@ static int peer_lists_check(const struct peer_info *p)
 static int peer_endpoint_parse(const struct nlattr **tb,
 			       struct sockaddr_storage *ss)
 {
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	uint16_t port = tb[OVL_A_PEER_REMOTE_PORT] ?
-			mnl_attr_get_u16(tb[OVL_A_PEER_REMOTE_PORT]) : 0;
-
-	memset(ss, 0, sizeof(*ss));
-	if (tb[OVL_A_PEER_REMOTE_IPV6]) {
-		if (mnl_attr_get_payload_len(tb[OVL_A_PEER_REMOTE_IPV6]) !=
-		    sizeof(sin6->sin6_addr)) {
-			errno = EBADMSG;
-			return -1;
-		}
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr,
-		       mnl_attr_get_payload(tb[OVL_A_PEER_REMOTE_IPV6]),
-		       sizeof(sin6->sin6_addr));
-		sin6->sin6_port = port;
-	} else if (tb[OVL_A_PEER_REMOTE_IPV4]) {
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr =
-			mnl_attr_get_u32(tb[OVL_A_PEER_REMOTE_IPV4]);
-		sin->sin_port = port;
-	}
-	return 0;
+	return ovl_nl_endpoint(tb[OVL_A_PEER_REMOTE_IPV4],
+			       tb[OVL_A_PEER_REMOTE_IPV6],
+			       tb[OVL_A_PEER_REMOTE_PORT], ss);
 }
 
 static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
@@ -468,9 +465,14 @@ static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
 	if (tb[OVL_A_PEER_PATH])
 		p->path = mnl_attr_get_u32(tb[OVL_A_PEER_PATH]);
 	p->pinned = tb[OVL_A_PEER_PINNED] != NULL;
+	p->relay = tb[OVL_A_PEER_RELAY] ? mnl_attr_get_u32(tb[OVL_A_PEER_RELAY]) :
+					  OVL_RELAY_MODE_ON;
 	for (i = OVL_A_PEER_RX_PACKETS; i <= OVL_A_PEER_FLIPS; i++)
 		if (tb[i])
 			p->ctr[i] = mnl_attr_get_u64(tb[i]);
+	if (tb[OVL_A_PEER_RELAY_CAP_DROPS])
+		p->ctr[OVL_A_PEER_RELAY_CAP_DROPS] =
+			mnl_attr_get_u64(tb[OVL_A_PEER_RELAY_CAP_DROPS]);
 	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS]) {
 		p->direct_rx = true;
 		p->last_direct_rx_ms =
@@ -493,31 +495,6 @@ static int peer_msg_parse(const struct nlmsghdr *nlh, struct peer_info *p)
 	return peer_info_parse(tb[OVL_A_DEV_PEER], p);
 }
 
-/* Enough for "[IPv6]:PORT" and for "IPv6/LEN". */
-#define ADDR_STRLEN	(INET6_ADDRSTRLEN + sizeof("[]:65535"))
-
-/* "1.2.3.4:5" or "[v6]:5"; NULL if @ss is no endpoint. */
-static const char *endpoint_str(const struct sockaddr_storage *ss,
-				char *buf)
-{
-	const struct sockaddr_in6 *sin6 = (const void *)ss;
-	const struct sockaddr_in *sin = (const void *)ss;
-	char addr[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		snprintf(buf, ADDR_STRLEN, "[%s]:%u", addr,
-			 ntohs(sin6->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
-		snprintf(buf, ADDR_STRLEN, "%s:%u", addr,
-			 ntohs(sin->sin_port));
-	} else {
-		return NULL;
-	}
-	return buf;
-}
-
 static const char *cidr_str(const struct cidr *c, char *buf)
 {
 	char addr[INET6_ADDRSTRLEN];
@@ -530,6 +507,12 @@ static const char *cidr_str(const struct cidr *c, char *buf)
 static const char *const path_names[] = {
 	[OVL_PATH_DIRECT]	= "direct",
 	[OVL_PATH_RELAY]	= "relay",
+};
+
+static const char *const relay_names[] = {
+	[OVL_RELAY_MODE_OFF]	= "off",
+	[OVL_RELAY_MODE_ON]	= "on",
+	[OVL_RELAY_MODE_PINNED]	= "pinned",
 };
 
 static const char *const slot_names[] = {
@@ -630,8 +613,19 @@ static void peer_print(const struct peer_info *p)
 	else
 		printf("  path: %" PRIu32 "%s\n", p->path,
 		       p->pinned ? " (pinned)" : "");
+	if (p->relay != OVL_RELAY_MODE_ON) {
+		const char *relay = ENUM_NAME(relay_names, p->relay);
+
+		if (relay)
+			printf("  relay: %s\n", relay);
+		else
+			printf("  relay: %" PRIu32 "\n", p->relay);
+	}
 	if (p->ctr[OVL_A_PEER_FLIPS])
 		printf("  flips: %" PRIu64 "\n", p->ctr[OVL_A_PEER_FLIPS]);
+	if (p->ctr[OVL_A_PEER_RELAY_CAP_DROPS])
+		printf("  relay cap drops: %" PRIu64 "\n",
+		       p->ctr[OVL_A_PEER_RELAY_CAP_DROPS]);
 	if (p->direct_rx)
 		printf("  latest direct receipt: %" PRIu64 ".%03u s ago\n",
 		       p->last_direct_rx_ms / 1000,
@@ -712,6 +706,7 @@ static struct json_object *peer_json(const struct peer_info *p)
 		{ "relay_tx_packets",	OVL_A_PEER_RELAY_TX_PACKETS },
 		{ "relay_rx_packets",	OVL_A_PEER_RELAY_RX_PACKETS },
 		{ "flips",		OVL_A_PEER_FLIPS },
+		{ "relay_cap_drops",	OVL_A_PEER_RELAY_CAP_DROPS },
 	};
 	struct json_object *obj = json_object_new_object();
 	const char *endpoint;
@@ -735,6 +730,9 @@ static struct json_object *peer_json(const struct peer_info *p)
 					 p->path));
 	json_object_object_add(obj, "pinned",
 			       json_object_new_boolean(p->pinned));
+	json_object_object_add(obj, "relay",
+			       json_enum(ENUM_NAME(relay_names, p->relay),
+					 p->relay));
 	for (i = 0; i < ARRAY_SIZE(counters); i++)
 		json_object_object_add(obj, counters[i].name,
 				       json_object_new_uint64(
@@ -850,10 +848,12 @@ static int peer_show(struct ovlctl *ctl, int argc, char **argv)
 static const struct ctl_cmd peer_cmds[] = {
 	{ "show",	"DEV [NODEID]",					peer_show },
 	{ "add",	"DEV NODEID [endpoint IP:PORT] "
-			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]",
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] "
+			"[relay off|on|pinned]",
 									peer_add },
 	{ "set",	"DEV NODEID [endpoint IP:PORT] "
-			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]",
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] "
+			"[relay off|on|pinned]",
 									peer_set },
 	{ "del",	"DEV NODEID",					peer_del },
 	{}

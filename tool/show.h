@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct json_object;
 struct nlmsghdr;
@@ -24,6 +25,12 @@ struct ovl_nl;
  * @peers: number of peers; 0 if the kernel did not say
  * @drops: drop counters, indexed by &enum ovl_a_drops; 0 if not reported
  * @listen_port: UDP listen port; 0 if closed
+ * @beacon: the beacon; family 0 if none
+ * @public_ep: our address as the beacon sees it; family 0 if unknown
+ * @cfg: the path thresholds, indexed by attribute (OVL_A_DEV_BLACKHOLE_MS
+ *	... OVL_A_DEV_PROBE_INTERVAL_MS); 0 if not reported
+ * @relay_peers: peers relayed now
+ * @has_relay: the kernel reported the relay fields above
  */
 struct dev_info {
 	char ifname[IFNAMSIZ];
@@ -32,6 +39,11 @@ struct dev_info {
 	uint32_t peers;
 	uint64_t drops[OVL_A_DROPS_MAX + 1];
 	uint16_t listen_port;
+	struct sockaddr_storage beacon;
+	struct sockaddr_storage public_ep;
+	uint32_t cfg[OVL_A_DEV_MAX + 1];
+	uint32_t relay_peers;
+	bool has_relay;
 };
 
 /*

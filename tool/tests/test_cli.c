@@ -20,11 +20,16 @@
 
 #define HELP		"Usage: ovlctl [OPTIONS] OBJECT COMMAND [ARGUMENTS]\n..."
 #define SHOW_USAGE	"Usage: ovlctl dev show [DEV]\n"
-#define SET_USAGE	"Usage: ovlctl dev set DEV [node-id ID] [listen-port PORT]\n"
+#define SET_ARGS	"DEV [node-id ID] [listen-port PORT] " \
+			"[beacon IP:PORT|none] [blackhole-ms MS] " \
+			"[blackhole-misses N] [direct-clears N] [send-errors N] " \
+			"[max-relay-peers N] [probe-interval-ms MS]\n"
+#define SET_USAGE	"Usage: ovlctl dev set " SET_ARGS
 #define DEV_USAGE	SHOW_USAGE \
-			"       ovlctl dev set DEV [node-id ID] [listen-port PORT]\n"
+			"       ovlctl dev set " SET_ARGS
 #define PEER_ARGS	"DEV NODEID [endpoint IP:PORT] " \
-			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS]\n"
+			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] " \
+			"[relay off|on|pinned]\n"
 #define PEER_SHOW_USAGE	"Usage: ovlctl peer show DEV [NODEID]\n"
 #define PEER_ADD_USAGE	"Usage: ovlctl peer add " PEER_ARGS
 #define PEER_SET_USAGE	"Usage: ovlctl peer set " PEER_ARGS
@@ -96,8 +101,23 @@ static const struct cli_case cases[] = {
 	{ "set: no device", { "-j", "dev", "set" }, 2, "",
 	  "ovlctl: dev set: missing device name\n" SET_USAGE },
 	{ "set: nothing", { "dev", "set", "ovl0" }, 2, "",
-	  "ovlctl: dev set: nothing to set: need node-id and/or listen-port\n"
-	  SET_USAGE },
+	  "ovlctl: dev set: nothing to set: need node-id, listen-port, beacon "
+	  "or a threshold\n" SET_USAGE },
+	{ "set: bad beacon", { "dev", "set", "ovl0", "beacon", "beacon.example:1" },
+	  2, "", "ovlctl: invalid beacon 'beacon.example:1': expected "
+	  "IPV4:PORT, [IPV6]:PORT or none\n" },
+	{ "set: beacon port 0", { "dev", "set", "ovl0", "beacon", "192.0.2.1:0" },
+	  2, "", "ovlctl: invalid beacon '192.0.2.1:0': expected "
+	  "IPV4:PORT, [IPV6]:PORT or none\n" },
+	{ "set: blackhole-ms too short",
+	  { "dev", "set", "ovl0", "blackhole-ms", "99" }, 2, "",
+	  "ovlctl: invalid blackhole-ms '99': expected 100..3600000\n" },
+	{ "set: direct-clears 0",
+	  { "dev", "set", "ovl0", "direct-clears", "0" }, 2, "",
+	  "ovlctl: invalid direct-clears '0': expected 1..255\n" },
+	{ "set: repeated threshold",
+	  { "dev", "set", "ovl0", "send-errors", "1", "send-errors", "2" }, 2, "",
+	  "ovlctl: dev set: 'send-errors' given twice\n" SET_USAGE },
 	{ "set: unknown keyword", { "dev", "set", "ovl0", "foo", "1" }, 2, "",
 	  "ovlctl: dev set: unknown option 'foo'\n" SET_USAGE },
 	{ "set: missing value", { "dev", "set", "ovl0", "node-id" }, 2, "",
@@ -151,9 +171,9 @@ static const struct cli_case cases[] = {
 	  PEER_ADD_USAGE },
 	{ "peer add: unknown keyword", { "peer", "add", "ovl0", "1", "foo", "1" },
 	  2, "", "ovlctl: peer add: unknown option 'foo'\n" PEER_ADD_USAGE },
-	{ "peer add: relay is not there yet",
-	  { "peer", "add", "ovl0", "1", "relay", "off" }, 2, "",
-	  "ovlctl: peer add: unknown option 'relay'\n" PEER_ADD_USAGE },
+	{ "peer add: bad relay mode",
+	  { "peer", "add", "ovl0", "1", "relay", "auto" }, 2, "",
+	  "ovlctl: invalid relay 'auto': expected off, on or pinned\n" },
 	{ "peer add: repeated keyword",
 	  { "peer", "add", "ovl0", "1", "keepalive", "1", "keepalive", "2" }, 2,
 	  "", "ovlctl: peer add: 'keepalive' given twice\n" PEER_ADD_USAGE },
@@ -169,8 +189,8 @@ static const struct cli_case cases[] = {
 	  { "peer", "add", "ovl0", "1", "keepalive", "86401" }, 2, "",
 	  "ovlctl: invalid keepalive '86401': expected 0..86400\n" },
 	{ "peer set: nothing", { "peer", "set", "ovl0", "1" }, 2, "",
-	  "ovlctl: peer set: nothing to set: need endpoint, allowed-ips and/or "
-	  "keepalive\n" PEER_SET_USAGE },
+	  "ovlctl: peer set: nothing to set: need endpoint, allowed-ips, "
+	  "keepalive and/or relay\n" PEER_SET_USAGE },
 	{ "peer set: no node id", { "peer", "set", "ovl0" }, 2, "",
 	  "ovlctl: peer set: missing node id\n" PEER_SET_USAGE },
 	{ "peer del: no node id", { "peer", "del", "ovl0" }, 2, "",

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -121,23 +122,28 @@ static const struct dev_msg ovl3_max = {
 	.has_drops = true,
 };
 
+/* The relay drop counters, which these replies leave at 0. */
+#define NEW_DROPS \
+	"\"not_beacon\":0,\"relay_mismatch\":0,\"relay_cap\":0," \
+	"\"tx_no_beacon\":0}"
+
 #define NO_DROPS \
 	"\"drops\":{\"short\":0,\"unknown_type\":0,\"unknown_peer\":0," \
 	"\"no_key\":0,\"bad_tag\":0,\"replay\":0,\"bad_source\":0," \
 	"\"bad_inner\":0,\"tx_no_peer\":0,\"tx_no_key\":0," \
-	"\"tx_no_endpoint\":0,\"tx_error\":0}"
+	"\"tx_no_endpoint\":0,\"tx_error\":0," NEW_DROPS
 
 #define OVL0_DROPS \
 	"\"drops\":{\"short\":1,\"unknown_type\":0,\"unknown_peer\":0," \
 	"\"no_key\":0,\"bad_tag\":3,\"replay\":1,\"bad_source\":0," \
 	"\"bad_inner\":0,\"tx_no_peer\":0,\"tx_no_key\":0," \
-	"\"tx_no_endpoint\":0,\"tx_error\":12}"
+	"\"tx_no_endpoint\":0,\"tx_error\":12," NEW_DROPS
 
 #define MAX_DROPS \
 	"\"drops\":{\"short\":18446744073709551615,\"unknown_type\":2," \
 	"\"unknown_peer\":3,\"no_key\":4,\"bad_tag\":5,\"replay\":6," \
 	"\"bad_source\":7,\"bad_inner\":8,\"tx_no_peer\":9," \
-	"\"tx_no_key\":10,\"tx_no_endpoint\":11,\"tx_error\":12}"
+	"\"tx_no_key\":10,\"tx_no_endpoint\":11,\"tx_error\":12," NEW_DROPS
 
 static void capture_start(void)
 {
@@ -302,6 +308,68 @@ static void test_unknown_attrs(void **state)
 	assert_int_equal(dev.drops[OVL_A_DROPS_SHORT], 0);
 }
 
+/* A reply with the relay fields, as a kernel with a beacon sends it. */
+static struct nlmsghdr *put_relay_dev(void)
+{
+	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct nlmsghdr *nlh = put_dev(&ovl0);
+	struct nlattr *nest;
+
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_BEACON);
+	mnl_attr_put_u32(nlh, OVL_A_EP_IPV4, htonl(0xc0000207));
+	mnl_attr_put_u16(nlh, OVL_A_EP_PORT, htons(7000));
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_PUBLIC_ENDPOINT);
+	mnl_attr_put(nlh, OVL_A_EP_IPV6, sizeof(v6), v6);
+	mnl_attr_put_u16(nlh, OVL_A_EP_PORT, htons(4500));
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_BLACKHOLE_MS, 8000);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_BLACKHOLE_MISSES, 3);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_DIRECT_CLEARS, 4);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_SEND_ERRORS, 5);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_MAX_RELAY_PEERS, 4096);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_PROBE_INTERVAL_MS, 1000);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_RELAY_PEERS, 2);
+	return nlh;
+}
+
+static void test_relay_fields(void **state)
+{
+	struct dev_show s = {};
+
+	(void)state;
+	capture_start();
+	assert_int_equal(dev_show_cb(put_relay_dev(), &s), MNL_CB_OK);
+	assert_string_equal(capture_end(),
+			    "ovl0:\n"
+			    "  ifindex: 5\n"
+			    "  node id: 7\n"
+			    "  listen port: 4500\n"
+			    "  peers: 2\n"
+			    "  beacon: 192.0.2.7:7000\n"
+			    "  public endpoint: [2001:db8::1]:4500\n"
+			    "  relayed peers: 2\n"
+			    "  path: blackhole-ms 8000, blackhole-misses 3, "
+			    "direct-clears 4, send-errors 5, max-relay-peers 4096, "
+			    "probe-interval-ms 1000\n"
+			    "  drops: short 1, bad_tag 3, replay 1, tx_error 12\n");
+
+	s.json = json_object_new_array();
+	capture_start();
+	assert_int_equal(dev_show_cb(put_relay_dev(), &s), MNL_CB_OK);
+	json_print(json_object_array_get_idx(s.json, 0));
+	json_object_put(s.json);
+	assert_string_equal(capture_end(),
+			    "{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7,"
+			    "\"listen_port\":4500,\"peer_count\":2,"
+			    "\"beacon\":\"192.0.2.7:7000\","
+			    "\"public_endpoint\":\"[2001:db8::1]:4500\","
+			    "\"relay_peers\":2,\"blackhole_ms\":8000,"
+			    "\"blackhole_misses\":3,\"direct_clears\":4,"
+			    "\"send_errors\":5,\"max_relay_peers\":4096,"
+			    "\"probe_interval_ms\":1000," OVL0_DROPS "}\n");
+}
+
 static void test_missing_ifname(void **state)
 {
 	struct nlmsghdr *nlh = put_dev_hdr();
@@ -373,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_json_dump),
 		cmocka_unit_test(test_json_dump_empty),
 		cmocka_unit_test(test_unknown_attrs),
+		cmocka_unit_test(test_relay_fields),
 		cmocka_unit_test(test_missing_ifname),
 		cmocka_unit_test(test_bad_attr_len),
 		cmocka_unit_test(test_bad_drops),

@@ -45,6 +45,66 @@ static void key_event(const char *ifname, uint32_t ifindex,
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/* A path event of ovl0 for peer @node_id. */
+static void put_path_event(uint32_t node_id, uint32_t path, uint32_t reason,
+		       uint64_t flips, uint64_t caps)
+{
+	struct nlmsghdr *nlh = fake_event(OVL_CMD_PATH_NTF);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, 5);
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, "ovl0");
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_PEER);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, node_id);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_PATH, path);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_PATH_REASON, reason);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_RELAY, OVL_RELAY_MODE_ON);
+	mnl_attr_put_u64(nlh, OVL_A_PEER_FLIPS, flips);
+	mnl_attr_put_u64(nlh, OVL_A_PEER_RELAY_CAP_DROPS, caps);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void queue_path_events(void)
+{
+	put_path_event(2, OVL_PATH_RELAY, OVL_PATH_REASON_BLACKHOLE, 1, 0);
+	put_path_event(2, OVL_PATH_DIRECT, OVL_PATH_REASON_PROBED, 2, 0);
+	put_path_event(3, OVL_PATH_DIRECT, OVL_PATH_REASON_RELAY_CAP, 0, 5);
+	put_path_event(4, 7, 99, 1, 0);
+}
+
+static void test_path_text(void **state)
+{
+	(void)state;
+	queue_path_events();
+	assert_int_equal(run("monitor", NULL), 0);
+	assert_string_equal(run_err, "");
+	assert_string_equal(run_out,
+		"ovl0: peer 2 path relay (direct path silent), flip 1\n"
+		"ovl0: peer 2 path direct (direct probes answered), flip 2\n"
+		"ovl0: peer 3 packet dropped: relay cap reached (5 so far)\n"
+		"ovl0: peer 4 path 7 (reason 99), flip 1\n");
+}
+
+static void test_path_json(void **state)
+{
+	(void)state;
+	queue_path_events();
+	assert_int_equal(run("-j", "monitor", NULL), 0);
+	assert_string_equal(run_err, "");
+	assert_string_equal(run_out,
+		"{\"event\":\"path\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"path\":\"relay\",\"reason\":\"blackhole\",\"flips\":1,"
+		"\"relay_cap_drops\":0}\n"
+		"{\"event\":\"path\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"path\":\"direct\",\"reason\":\"probed\",\"flips\":2,"
+		"\"relay_cap_drops\":0}\n"
+		"{\"event\":\"path\",\"ifname\":\"ovl0\",\"node_id\":3,"
+		"\"path\":\"direct\",\"reason\":\"relay_cap\",\"flips\":0,"
+		"\"relay_cap_drops\":5}\n"
+		"{\"event\":\"path\",\"ifname\":\"ovl0\",\"node_id\":4,"
+		"\"path\":7,\"reason\":99,\"flips\":1,\"relay_cap_drops\":0}\n");
+}
+
 static void queue_events(void)
 {
 	key_event("ovl0", 5, 42, OVL_KEY_REASON_NO_KEY, -1, -1);
@@ -146,7 +206,7 @@ static void test_unknown_events(void **state)
 		"ovl0: peer 2 needs a handshake: no key\n");
 	assert_string_equal(run_err,
 		"ovlctl: unknown event 200\n"
-		"ovlctl: unknown event 11\n");
+		"ovlctl: unknown event 12\n");
 }
 
 static void test_malformed_events(void **state)
@@ -248,6 +308,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_text, setup),
 		cmocka_unit_test_setup(test_json, setup),
+		cmocka_unit_test_setup(test_path_text, setup),
+		cmocka_unit_test_setup(test_path_json, setup),
 		cmocka_unit_test_setup(test_filter, setup),
 		cmocka_unit_test_setup(test_filter_no_dev, setup),
 		cmocka_unit_test_setup(test_unknown_events, setup),

@@ -302,10 +302,10 @@ static const struct reply_peer peer42 = {
 #define PEER42_JSON \
 	"{\"node_id\":42,\"endpoint\":\"203.0.113.5:4500\"," \
 	"\"allowed_ips\":[\"10.77.0.42/32\",\"fd00::42/128\"]," \
-	"\"keepalive\":0,\"path\":\"direct\",\"pinned\":false," \
+	"\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":34,\"rx_packets\":12,\"tx_bytes\":3482," \
 	"\"rx_bytes\":1229,\"relay_tx_packets\":0,\"relay_rx_packets\":0," \
-	"\"flips\":0,\"last_direct_rx_ms\":1234," \
+	"\"flips\":0,\"relay_cap_drops\":0,\"last_direct_rx_ms\":1234," \
 	"\"keys\":[{\"slot\":\"primary\",\"id\":1,\"tx_counter\":17}," \
 	"{\"slot\":\"secondary\",\"id\":2,\"tx_counter\":0}]}"
 
@@ -334,10 +334,10 @@ static const struct reply_peer peer7 = {
 
 #define PEER7_JSON \
 	"{\"node_id\":7,\"endpoint\":null,\"allowed_ips\":[]," \
-	"\"keepalive\":25,\"path\":\"relay\",\"pinned\":true," \
+	"\"keepalive\":25,\"path\":\"relay\",\"pinned\":true,\"relay\":\"on\"," \
 	"\"tx_packets\":4,\"rx_packets\":3,\"tx_bytes\":1023," \
 	"\"rx_bytes\":5242880,\"relay_tx_packets\":4,\"relay_rx_packets\":3," \
-	"\"flips\":2,\"last_direct_rx_ms\":null,\"keys\":[]}"
+	"\"flips\":2,\"relay_cap_drops\":0,\"last_direct_rx_ms\":null,\"keys\":[]}"
 
 /* IPv6 endpoint, values from a newer kernel, maximal counters. */
 static const struct reply_peer peer9 = {
@@ -363,9 +363,9 @@ static const struct reply_peer peer9 = {
 #define PEER9_JSON \
 	"{\"node_id\":9,\"endpoint\":\"[2001:db8::1]:51820\"," \
 	"\"allowed_ips\":[\"::/0\"],\"keepalive\":0,\"path\":5," \
-	"\"pinned\":false,\"tx_packets\":18446744073709551615," \
+	"\"pinned\":false,\"relay\":\"on\",\"tx_packets\":18446744073709551615," \
 	"\"rx_packets\":0,\"tx_bytes\":18446744073709551615,\"rx_bytes\":0," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
 	"\"last_direct_rx_ms\":0,\"keys\":[{\"slot\":9,\"id\":255," \
 	"\"tx_counter\":0}]}"
 
@@ -609,10 +609,10 @@ static void test_unknown_attrs(void **state)
 	assert_int_equal(run("-j", "peer", "show", "ovl0", "3", NULL), 0);
 	assert_string_equal(run_out,
 			    "{\"node_id\":3,\"endpoint\":null,\"allowed_ips\":[],"
-			    "\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,"
+			    "\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\","
 			    "\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,"
 			    "\"rx_bytes\":0,\"relay_tx_packets\":0,"
-			    "\"relay_rx_packets\":0,\"flips\":0,"
+			    "\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,"
 			    "\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":"
 			    "\"primary\",\"id\":4,\"tx_counter\":0}]}\n");
 }

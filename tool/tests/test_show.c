@@ -84,7 +84,9 @@ static const struct reply_peer peer43 = {
 	"\"drops\":{\"short\":0,\"unknown_type\":0,\"unknown_peer\":0," \
 	"\"no_key\":0,\"bad_tag\":" #bad_tag ",\"replay\":0," \
 	"\"bad_source\":0,\"bad_inner\":0,\"tx_no_peer\":0," \
-	"\"tx_no_key\":" #tx_no_key ",\"tx_no_endpoint\":0,\"tx_error\":0}"
+	"\"tx_no_key\":" #tx_no_key ",\"tx_no_endpoint\":0,\"tx_error\":0," \
+	"\"not_beacon\":0,\"relay_mismatch\":0,\"relay_cap\":0," \
+	"\"tx_no_beacon\":0}"
 
 #define OVL0_JSON \
 	"{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7," \
@@ -97,17 +99,17 @@ static const struct reply_peer peer43 = {
 #define PEER42_JSON \
 	"{\"node_id\":42,\"endpoint\":\"203.0.113.5:4500\"," \
 	"\"allowed_ips\":[\"10.77.0.42/32\"],\"keepalive\":0," \
-	"\"path\":\"direct\",\"pinned\":false,\"tx_packets\":2," \
+	"\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\",\"tx_packets\":2," \
 	"\"rx_packets\":1,\"tx_bytes\":200,\"rx_bytes\":100," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
 	"\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":\"primary\"," \
 	"\"id\":1,\"tx_counter\":2}]}"
 
 #define PEER43_JSON \
 	"{\"node_id\":43,\"endpoint\":null,\"allowed_ips\":[]," \
-	"\"keepalive\":0,\"path\":\"relay\",\"pinned\":false," \
+	"\"keepalive\":0,\"path\":\"relay\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,\"rx_bytes\":0," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
 	"\"last_direct_rx_ms\":61001,\"keys\":[]}"
 
 /* Request @i: OVL_CMD_DEV_GET or a peer dump, for @ifname (or none). */
