@@ -1,0 +1,324 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Relay fallback: hosts A and B and a beacon C, each in its own network
+# namespace behind a router R, where nftables cuts the A<->B UDP path
+# (both ways, one way, or with ICMP unreachable answers).  A and B run
+# ovl0 with the beacon set; C runs ovl-beacon.  A ping from A to B runs
+# through each case; what a user sees is asserted: the path each peer
+# shows, its counters, the path events, and that the ping keeps going.
+#
+#      A 10.0.1.2 --- R --- 10.0.2.2 B
+#                     |
+#                  10.0.3.2 C (ovl-beacon :7000)
+
+source "$(dirname "$0")/lib.sh"
+
+R=ovl-r
+C=ovl-c
+BEACON=10.0.3.2:7000
+BEACON_BIN=$REPO/tool/beacon/ovl-beacon
+
+# relay_setup [DEV SET ARGS...]: the topology above; the extra arguments
+# go to "dev set" on both hosts (thresholds).
+relay_setup()
+{
+	local n ns k1 k2 other
+	new_netns $R && new_netns $A && new_netns $B && new_netns $C || return 1
+	ip netns exec $R sysctl -qw net.ipv4.ip_forward=1 || return 1
+	for n in 1 2 3; do
+		ns=$(case $n in 1) echo $A ;; 2) echo $B ;; 3) echo $C ;; esac)
+		ip -n $R link add r$n type veth peer name v0 netns "$ns" &&
+		ip -n $R addr add 10.0.$n.1/24 dev r$n &&
+		ip -n $R link set r$n up &&
+		ip -n "$ns" addr add 10.0.$n.2/24 dev v0 &&
+		ip -n "$ns" link set v0 up &&
+		ip -n "$ns" route add default via 10.0.$n.1 || return 1
+	done
+	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
+		>/dev/null 2>&1 &
+	BEACON_PID=$!
+	for n in 1 2; do
+		ns=$([ $n = 1 ] && echo $A || echo $B)
+		ip -n "$ns" link add ovl0 type ovl &&
+		ip netns exec "$ns" "$OVLCTL" dev set ovl0 node-id $n \
+			listen-port 4500 beacon $BEACON "$@" &&
+		ip -n "$ns" addr add 10.77.0.$n/24 dev ovl0 &&
+		ip -n "$ns" link set ovl0 up || return 1
+	done
+	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
+	for n in 1 2; do
+		ns=$([ $n = 1 ] && echo $A || echo $B)
+		other=$((3 - n))
+		ip netns exec "$ns" "$OVLCTL" peer add ovl0 $other \
+			endpoint 10.0.$other.2:4500 allowed-ips 10.77.0.$other/32 || return 1
+		if [ $n = 1 ]; then
+			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k1" rx-key "$k2"
+		else
+			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k2" rx-key "$k1"
+		fi || return 1
+	done
+	wait_registered $A && wait_registered $B
+}
+
+# wait_registered NETNS: the beacon reflected NETNS's address.
+wait_registered()
+{
+	local i
+	for i in $(seq 50); do
+		[ "$(ip netns exec "$1" "$OVLCTL" -j dev show ovl0 | jq -r .public_endpoint)" != null ] &&
+			return 0
+		sleep 0.1
+	done
+	fail "$1 did not register with the beacon"
+}
+
+# path NETNS NODEID: "direct" or "relay"
+path()
+{
+	peer_json "$1" "$2" .path
+}
+
+# wait_path NETNS NODEID PATH SECS: until the peer's path is PATH; prints
+# how long it took, in ms.
+wait_path()
+{
+	local start now
+	start=$(date +%s%3N)
+	while [ "$(path "$1" "$2")" != "$3" ]; do
+		now=$(date +%s%3N)
+		[ $((now - start)) -lt $(($4 * 1000)) ] ||
+			{ fail "$1: peer $2 not $3 after $4 s" >&2; return 1; }
+		sleep 0.1
+	done
+	echo $(($(date +%s%3N) - start))
+}
+
+# cut SPEC: drop UDP between A and B in R; SPEC is "both", "a2b" or
+# "unreach" (both ways, answered with ICMP host unreachable).
+cut()
+{
+	local verdict=drop
+	[ "$1" = unreach ] && verdict="reject with icmp type host-unreachable"
+	ip netns exec $R nft -f - <<EOF || return 1
+table inet cut {
+	chain forward {
+		type filter hook forward priority 0;
+		ip saddr 10.0.1.2 ip daddr 10.0.2.2 udp dport 4500 $verdict
+		$([ "$1" = a2b ] || echo "ip saddr 10.0.2.2 ip daddr 10.0.1.2 udp dport 4500 $verdict")
+	}
+}
+EOF
+}
+
+heal()
+{
+	ip netns exec $R nft delete table inet cut
+}
+
+# start_ping: A pings B through the overlay in the background, 5 a second.
+start_ping()
+{
+	ip netns exec $A ping -i 0.2 -W 1 10.77.0.2 >"$TMP/ping" 2>&1 &
+	PING_PID=$!
+}
+
+# ping_ok: B answers A through the overlay right now.
+ping_ok()
+{
+	ip netns exec $A ping -c 3 -i 0.2 -W 2 10.77.0.2 >/dev/null ||
+		fail "ping A -> B failed"
+}
+
+# monitor NETNS: path events of NETNS's ovl0 go to $TMP/events-NETNS.
+monitor()
+{
+	ip netns exec "$1" "$OVLCTL" -j monitor ovl0 >"$TMP/events-$1" &
+	sleep 0.3
+}
+
+flips()
+{
+	peer_json "$1" "$2" .flips
+}
+
+# Both ways cut: both peers go to relay, the ping goes on through the
+# beacon; healed, both come back to direct.  Times are reported.
+t_cut_both()
+{
+	local t
+	relay_setup || return 1
+	monitor $A
+	start_ping
+	ping_ok || return 1
+	expect_eq "path before" "$(path $A 2)/$(path $B 1)" direct/direct || return 1
+	cut both || return 1
+	t=$(wait_path $A 2 relay 30) || return 1
+	echo "A flipped to relay after $t ms"
+	t=$(wait_path $B 1 relay 30) || return 1
+	echo "B flipped to relay after $t ms (since A did)"
+	ping_ok || return 1
+	[ "$(peer_json $A 2 .relay_tx_packets)" -gt 0 ] &&
+	[ "$(peer_json $A 2 .relay_rx_packets)" -gt 0 ] ||
+		fail "relay counters did not move" || return 1
+	expect_eq "relay peers" "$(ip netns exec $A "$OVLCTL" -j dev show ovl0 | jq .relay_peers)" 1 || return 1
+	heal || return 1
+	t=$(wait_path $A 2 direct 30) || return 1
+	echo "A back to direct after $t ms"
+	t=$(wait_path $B 1 direct 30) || return 1
+	echo "B back to direct after $t ms (since A was)"
+	ping_ok || return 1
+	expect_eq "flips" "$(flips $A 2)/$(flips $B 1)" 2/2 || return 1
+	sleep 0.5
+	cat "$TMP/events-$A"
+	expect_eq "events" "$(jq -r '"\(.path)/\(.reason)"' "$TMP/events-$A" | xargs)" \
+		"relay/blackhole direct/probed"
+}
+
+# A's datagrams to B are lost, B's reach A: both settle on relay and stay
+# there for 60 s without a single flip back (no flapping).
+t_one_way()
+{
+	local fa fb
+	relay_setup || return 1
+	start_ping
+	ping_ok || return 1
+	cut a2b || return 1
+	wait_path $B 1 relay 30 >/dev/null && wait_path $A 2 relay 30 >/dev/null || return 1
+	fa=$(flips $A 2) fb=$(flips $B 1)
+	echo "both relayed (flips $fa/$fb); holding the one-way cut for 60 s"
+	sleep 60
+	expect_eq "paths after 60 s" "$(path $A 2)/$(path $B 1)" relay/relay &&
+	expect_eq "flips after 60 s" "$(flips $A 2)/$(flips $B 1)" "$fa/$fb" &&
+	ping_ok || return 1
+	heal && wait_path $A 2 direct 30 >/dev/null && wait_path $B 1 direct 30 >/dev/null
+}
+
+# Every send bounces with ICMP host unreachable: the peers flip at once,
+# well before the blackhole timeout.
+t_unreachable()
+{
+	local t
+	relay_setup blackhole-ms 60000 || return 1
+	start_ping
+	ping_ok || return 1
+	cut unreach || return 1
+	t=$(wait_path $A 2 relay 10) || return 1
+	echo "A flipped to relay after $t ms"
+	wait_path $B 1 relay 10 >/dev/null && ping_ok
+}
+
+# A pinned peer goes through the beacon on a healthy path and stays there;
+# unpinned, it comes back to direct.
+t_pinned()
+{
+	local before
+	relay_setup || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl0 2 relay pinned || return 1
+	expect_eq pinned "$(peer_json $A 2 '"\(.path) \(.pinned) \(.relay)"')" \
+		"relay true pinned" || return 1
+	ping_ok || return 1
+	before=$(peer_json $A 2 .relay_tx_packets)
+	[ "$before" -gt 0 ] || fail "nothing went through the beacon" || return 1
+	sleep 5
+	expect_eq "still pinned" "$(path $A 2)" relay &&
+	expect_eq "flips" "$(flips $A 2)" 1 || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl0 2 relay on || return 1
+	wait_path $A 2 direct 15 >/dev/null || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl0 2 relay off &&
+	expect_eq "off" "$(peer_json $A 2 '"\(.path) \(.relay)"')" "direct off"
+}
+
+# At the relay cap a peer cannot go to relay: its packets are dropped and
+# counted, with an event.  Forged RELAY_DELIVER frames from the beacon's
+# address, and a replayed genuine one, change no peer state.
+t_cap_and_forgery()
+{
+	relay_setup || return 1
+	ip netns exec $A "$OVLCTL" dev set ovl0 max-relay-peers 0 || return 1
+	monitor $A
+	start_ping
+	ip netns exec $B ping -i 0.2 10.77.0.1 >/dev/null 2>&1 &
+	cut both || return 1
+	wait_path $B 1 relay 30 >/dev/null || return 1
+	sleep 3
+	expect_eq "A stays direct" "$(path $A 2)" direct || return 1
+	[ "$(peer_json $A 2 .relay_cap_drops)" -gt 0 ] &&
+	[ "$(drops $A relay_cap)" -gt 0 ] ||
+		fail "no relay cap drops counted" || return 1
+	grep -q '"reason":"relay_cap"' "$TMP/events-$A" ||
+		fail "no relay_cap event" || return 1
+	expect_eq "relay peers" "$(ip netns exec $A "$OVLCTL" -j dev show ovl0 | jq .relay_peers)" 0 ||
+		return 1
+
+	# A genuine relayed frame from B, to replay later.
+	ip netns exec $C "$PYTHON" "$REPO/selftests/relay_forge.py" capture v0 \
+		10.0.1.2 "$TMP/captured" || return 1
+	# The beacon goes; its address now sends forged and replayed frames.
+	kill $BEACON_PID && wait $BEACON_PID 2>/dev/null
+	local before after
+	before=$(ip netns exec $A "$OVLCTL" -j peer show ovl0 2 | jq -c '{path, flips, relay_rx_packets, rx_packets}')
+	ip netns exec $C "$PYTHON" "$REPO/selftests/relay_forge.py" send $BEACON \
+		10.0.1.2:4500 "$TMP/captured" || return 1
+	sleep 0.5
+	after=$(ip netns exec $A "$OVLCTL" -j peer show ovl0 2 | jq -c '{path, flips, relay_rx_packets, rx_packets}')
+	expect_eq "peer state" "$after" "$before" || return 1
+	ip netns exec $A "$OVLCTL" -j dev show ovl0 | jq -c .drops
+	[ "$(drops $A unknown_peer)" -gt 0 ] && [ "$(drops $A relay_mismatch)" -gt 0 ] &&
+	[ "$(drops $A bad_tag)" -gt 0 ] ||
+		fail "forged frames not counted" || return 1
+	[ "$(drops $A replay)" -gt 0 ] || fail "replayed frame not counted"
+}
+
+# RELAY_DELIVER and DISCOVER_REPLY from anyone but the beacon are dropped.
+t_not_beacon()
+{
+	relay_setup || return 1
+	ip netns exec $R "$PYTHON" - <<'PY' || return 1
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.1", 7000))
+s.sendto(bytes([6]) + struct.pack("!I", 2) + bytes(40), ("10.0.1.2", 4500))
+s.sendto(bytes([2, 4, 6, 6, 6, 6, 0, 1]), ("10.0.1.2", 4500))
+PY
+	sleep 0.3
+	expect_eq "not_beacon drops" "$(drops $A not_beacon)" 2 &&
+	expect_eq "public endpoint" \
+		"$(ip netns exec $A "$OVLCTL" -j dev show ovl0 | jq -r .public_endpoint)" \
+		10.0.1.2:4500
+}
+
+# The beacon restarts with an empty table: traffic through it resumes once
+# the hosts registered again.
+t_beacon_restart()
+{
+	local start t
+	relay_setup || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl0 2 relay pinned &&
+	ip netns exec $B "$OVLCTL" peer set ovl0 1 relay pinned || return 1
+	ping_ok || return 1
+	kill $BEACON_PID && wait $BEACON_PID 2>/dev/null
+	ip netns exec $C "$BEACON_BIN" --listen $BEACON >/dev/null 2>&1 &
+	BEACON_PID=$!
+	start=$(date +%s%3N)
+	until ip netns exec $A ping -c 1 -W 1 10.77.0.2 >/dev/null; do
+		t=$(($(date +%s%3N) - start))
+		[ $t -lt 30000 ] || { fail "no traffic 30 s after the restart"; return 1; }
+	done
+	echo "traffic resumed $(($(date +%s%3N) - start)) ms after the restart"
+}
+
+need nft jq ping || skip_all "needs nft, jq and ping"
+[ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
+load_ovl || skip_all "cannot load the ovl module"
+TMP=$(mktemp -d)
+plan 7
+run "both ways cut: relay within seconds, back to direct when healed" t_cut_both
+run "one-way cut for 60 s: both relay, zero flaps" t_one_way
+run "ICMP unreachable flips to relay before the blackhole timeout" t_unreachable
+run "pinned relay never clears on its own" t_pinned
+run "relay cap, forged and replayed relay frames" t_cap_and_forgery
+run "beacon messages from others are dropped" t_not_beacon
+run "beacon restart: traffic resumes after re-registration" t_beacon_restart
+rm -rf "$TMP"
+finish
