@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # "make demo": a user's first minutes with ovl, every command echoed.  Two
-# hosts, alpha and beta (network namespaces joined by a veth "wire"), get
-# an ovl device each and talk over it with manually installed keys.  Runs
-# as root inside the test VM, or on any host that has ovl.ko installed.
+# hosts, alpha and beta, get an ovl device each and talk over it with
+# manually installed keys; then a beacon joins, the direct path between
+# them is cut and healed while a ping runs, and the path changes show.
+# The hosts are network namespaces on a bridge (the "internet", in its own
+# namespace, where nftables cuts the path).  Runs as root inside the test
+# VM, or on any host that has ovl.ko installed.
 set -eu
 cd "$(dirname "$0")/.."
-PATH=$PWD/tool:$PATH
-HOSTS=(alpha beta)
+PATH=$PWD/tool:$PWD/tool/beacon:$PATH
+HOSTS=(alpha beta beacon internet)
 
 say()
 {
@@ -32,6 +35,7 @@ on()
 cleanup()
 {
 	local h
+	[ -z "${beacon_pid:-}" ] || kill "$beacon_pid" 2>/dev/null || true
 	for h in "${HOSTS[@]}"; do
 		ip netns del "$h" 2>/dev/null || true
 	done
@@ -44,11 +48,33 @@ for h in "${HOSTS[@]}"; do
 	ip netns add "$h"
 	ip -n "$h" link set lo up
 done
-ip -n alpha link add eth0 type veth peer name eth0 netns beta
-ip -n alpha addr add 198.51.100.1/24 dev eth0
-ip -n beta addr add 198.51.100.2/24 dev eth0
-ip -n alpha link set eth0 up
-ip -n beta link set eth0 up
+ip -n internet link add br0 type bridge
+ip -n internet link set br0 up
+n=0
+for h in alpha beta beacon; do
+	n=$((n + 1))
+	ip -n internet link add "$h" type veth peer name eth0 netns "$h"
+	ip -n internet link set "$h" master br0 up
+	ip -n "$h" addr add 198.51.100.$([ $h = beacon ] && echo 9 || echo $n)/24 dev eth0
+	ip -n "$h" link set eth0 up
+done
+
+# path HOST NODEID: the path HOST's ovl0 uses for peer NODEID.
+path()
+{
+	ip netns exec "$1" ovlctl -j peer show ovl0 "$2" | jq -r .path
+}
+
+# wait_path HOST NODEID PATH: until it is PATH; says how long that took.
+wait_path()
+{
+	local start=$SECONDS
+	until [ "$(path "$1" "$2")" = "$3" ]; do
+		sleep 0.2
+		[ $((SECONDS - start)) -lt 60 ] || { echo "# still not $3 after 60 s"; exit 1; }
+	done
+	printf '# %s: peer %s is %s after about %d s\n' "$1" "$2" "$3" $((SECONDS - start))
+}
 
 say "Load the module (ip link add would load it too)"
 on alpha modprobe ovl
@@ -105,7 +131,53 @@ on alpha ! ovlctl peer add ovl0 2
 on alpha ! ovlctl dev set ovl0 node-id 0
 on alpha ! ovlctl key set ovl0 9 id 1 tx-key "$k12" rx-key "$k21"
 
+say "Relay fallback: start a beacon and let both hosts register with it"
+printf 'beacon# ovl-beacon --listen 198.51.100.9:3478 &\n'
+ip netns exec beacon ovl-beacon --listen 198.51.100.9:3478 &
+beacon_pid=$!
+sleep 0.3
+on alpha ovlctl dev set ovl0 beacon 198.51.100.9:3478
+on beta ovlctl dev set ovl0 beacon 198.51.100.9:3478
+sleep 0.5
+on alpha ovlctl dev show ovl0
+
+say "A ping runs from alpha to beta while the direct path between them dies"
+printf 'alpha# ovlctl monitor &\n'
+ip netns exec alpha ovlctl monitor &
+monitor=$!
+printf 'alpha# ping -i 0.5 10.77.0.2 &\n'
+ip netns exec alpha ping -i 0.5 -W 1 10.77.0.2 >/tmp/ovl-demo-ping.$$ 2>&1 &
+ping=$!
+sleep 2
+printf '# (the network between alpha and beta drops every UDP datagram, both ways)\n'
+ip netns exec internet nft -f - <<'NFT'
+table bridge cut {
+	chain forward {
+		type filter hook forward priority 0;
+		ip saddr 198.51.100.1 ip daddr 198.51.100.2 udp dport 4500 drop
+		ip saddr 198.51.100.2 ip daddr 198.51.100.1 udp dport 4500 drop
+	}
+}
+NFT
+wait_path alpha 2 relay
+wait_path beta 1 relay
+on alpha ovlctl show
+
+say "The path heals: probes answered both ways bring the peers back to direct"
+printf '# (the network is repaired)\n'
+ip netns exec internet nft delete table bridge cut
+wait_path alpha 2 direct
+wait_path beta 1 direct
+sleep 1
+kill "$monitor"
+kill -INT "$ping"
+wait "$ping" 2>/dev/null || true
+on alpha ovlctl show
+printf '# the ping all along (lost only while the dead path was detected):\n'
+tail -n 3 /tmp/ovl-demo-ping.$$
+rm -f /tmp/ovl-demo-ping.$$
+
 say "Deleting the device closes its port and forgets its peers"
 on alpha ip link del ovl0
 on alpha ss -Hulnp "sport = :4500"
-say "Done. Next: relay fallback through a beacon when the direct path dies."
+say "Done. Next: handshakes and the control daemon, so that nobody types keys."
