@@ -64,8 +64,10 @@ demo: tool
 	@$(VM_RUN) scripts/demo.sh
 
 bench: tool
+	@$(MAKE) -s -C tool/beacon all bench
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) bench/throughput.sh
+	@$(VM_RUN) bench/relay.sh
 
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)

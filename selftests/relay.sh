@@ -1,146 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Relay fallback: hosts A and B and a beacon C, each in its own network
-# namespace behind a router R, where nftables cuts the A<->B UDP path
-# (both ways, one way, or with ICMP unreachable answers).  A and B run
-# ovl0 with the beacon set; C runs ovl-beacon.  A ping from A to B runs
-# through each case; what a user sees is asserted: the path each peer
-# shows, its counters, the path events, and that the ping keeps going.
-#
-#      A 10.0.1.2 --- R --- 10.0.2.2 B
-#                     |
-#                  10.0.3.2 C (ovl-beacon :7000)
+# Relay fallback in the topology of relay_lib.sh: nftables in the router
+# cuts the A<->B UDP path (both ways, one way, or with ICMP unreachable
+# answers).  A and B run ovl0 with the beacon set; C runs ovl-beacon.  A
+# ping from A to B runs through each case; what a user sees is asserted:
+# the path each peer shows, its counters, the path events, and that the
+# ping keeps going.
 
 source "$(dirname "$0")/lib.sh"
-
-R=ovl-r
-C=ovl-c
-BEACON=10.0.3.2:7000
-BEACON_BIN=$REPO/tool/beacon/ovl-beacon
-
-# relay_setup [DEV SET ARGS...]: the topology above; the extra arguments
-# go to "dev set" on both hosts (thresholds).
-relay_setup()
-{
-	local n ns k1 k2 other
-	new_netns $R && new_netns $A && new_netns $B && new_netns $C || return 1
-	ip netns exec $R sysctl -qw net.ipv4.ip_forward=1 || return 1
-	for n in 1 2 3; do
-		ns=$(case $n in 1) echo $A ;; 2) echo $B ;; 3) echo $C ;; esac)
-		ip -n $R link add r$n type veth peer name v0 netns "$ns" &&
-		ip -n $R addr add 10.0.$n.1/24 dev r$n &&
-		ip -n $R link set r$n up &&
-		ip -n "$ns" addr add 10.0.$n.2/24 dev v0 &&
-		ip -n "$ns" link set v0 up &&
-		ip -n "$ns" route add default via 10.0.$n.1 || return 1
-	done
-	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
-		>/dev/null 2>&1 &
-	BEACON_PID=$!
-	for n in 1 2; do
-		ns=$([ $n = 1 ] && echo $A || echo $B)
-		ip -n "$ns" link add ovl0 type ovl &&
-		ip netns exec "$ns" "$OVLCTL" dev set ovl0 node-id $n \
-			listen-port 4500 beacon $BEACON "$@" &&
-		ip -n "$ns" addr add 10.77.0.$n/24 dev ovl0 &&
-		ip -n "$ns" link set ovl0 up || return 1
-	done
-	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
-	for n in 1 2; do
-		ns=$([ $n = 1 ] && echo $A || echo $B)
-		other=$((3 - n))
-		ip netns exec "$ns" "$OVLCTL" peer add ovl0 $other \
-			endpoint 10.0.$other.2:4500 allowed-ips 10.77.0.$other/32 || return 1
-		if [ $n = 1 ]; then
-			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k1" rx-key "$k2"
-		else
-			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k2" rx-key "$k1"
-		fi || return 1
-	done
-	wait_registered $A && wait_registered $B
-}
-
-# wait_registered NETNS: the beacon reflected NETNS's address.
-wait_registered()
-{
-	local i
-	for i in $(seq 50); do
-		[ "$(ip netns exec "$1" "$OVLCTL" -j dev show ovl0 | jq -r .public_endpoint)" != null ] &&
-			return 0
-		sleep 0.1
-	done
-	fail "$1 did not register with the beacon"
-}
-
-# path NETNS NODEID: "direct" or "relay"
-path()
-{
-	peer_json "$1" "$2" .path
-}
-
-# wait_path NETNS NODEID PATH SECS: until the peer's path is PATH; prints
-# how long it took, in ms.
-wait_path()
-{
-	local start now
-	start=$(date +%s%3N)
-	while [ "$(path "$1" "$2")" != "$3" ]; do
-		now=$(date +%s%3N)
-		[ $((now - start)) -lt $(($4 * 1000)) ] ||
-			{ fail "$1: peer $2 not $3 after $4 s" >&2; return 1; }
-		sleep 0.1
-	done
-	echo $(($(date +%s%3N) - start))
-}
-
-# cut SPEC: drop UDP between A and B in R; SPEC is "both", "a2b" or
-# "unreach" (both ways, answered with ICMP host unreachable).
-cut()
-{
-	local verdict=drop
-	[ "$1" = unreach ] && verdict="reject with icmp type host-unreachable"
-	ip netns exec $R nft -f - <<EOF || return 1
-table inet cut {
-	chain forward {
-		type filter hook forward priority 0;
-		ip saddr 10.0.1.2 ip daddr 10.0.2.2 udp dport 4500 $verdict
-		$([ "$1" = a2b ] || echo "ip saddr 10.0.2.2 ip daddr 10.0.1.2 udp dport 4500 $verdict")
-	}
-}
-EOF
-}
-
-heal()
-{
-	ip netns exec $R nft delete table inet cut
-}
-
-# start_ping: A pings B through the overlay in the background, 5 a second.
-start_ping()
-{
-	ip netns exec $A ping -i 0.2 -W 1 10.77.0.2 >"$TMP/ping" 2>&1 &
-	PING_PID=$!
-}
-
-# ping_ok: B answers A through the overlay right now.
-ping_ok()
-{
-	ip netns exec $A ping -c 3 -i 0.2 -W 2 10.77.0.2 >/dev/null ||
-		fail "ping A -> B failed"
-}
-
-# monitor NETNS: path events of NETNS's ovl0 go to $TMP/events-NETNS.
-monitor()
-{
-	ip netns exec "$1" "$OVLCTL" -j monitor ovl0 >"$TMP/events-$1" &
-	sleep 0.3
-}
-
-flips()
-{
-	peer_json "$1" "$2" .flips
-}
+source "$(dirname "$0")/relay_lib.sh"
 
 # Both ways cut: both peers go to relay, the ping goes on through the
 # beacon; healed, both come back to direct.  Times are reported.
