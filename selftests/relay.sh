@@ -18,6 +18,7 @@ t_cut_both()
 	local t
 	relay_setup || return 1
 	monitor $A
+	monitor $B
 	start_ping
 	ping_ok || return 1
 	expect_eq "path before" "$(path $A 2)/$(path $B 1)" direct/direct || return 1
@@ -39,9 +40,13 @@ t_cut_both()
 	ping_ok || return 1
 	expect_eq "flips" "$(flips $A 2)/$(flips $B 1)" 2/2 || return 1
 	sleep 0.5
-	cat "$TMP/events-$A"
+	cat "$TMP/events-$A" "$TMP/events-$B"
 	expect_eq "events" "$(jq -r '"\(.path)/\(.reason)"' "$TMP/events-$A" | xargs)" \
-		"relay/blackhole direct/probed"
+		"relay/blackhole direct/probed" || return 1
+	# B flips on its own blackhole or on A's relayed packets (activation).
+	jq -r '"\(.path)/\(.reason)"' "$TMP/events-$B" | xargs |
+		grep -qE '^relay/(blackhole|relay_rx) direct/probed$' ||
+		fail "B's path events"
 }
 
 # A's datagrams to B are lost, B's reach A: both settle on relay and stay
@@ -157,6 +162,35 @@ PY
 		10.0.1.2:4500
 }
 
+# A PUNCH_COMMAND from the beacon makes A send a PUNCH to the address it
+# names (counted by nftables on the way: a 5-byte UDP payload); a malformed
+# one is dropped and counted.
+t_punch()
+{
+	relay_setup || return 1
+	kill $BEACON_PID && wait $BEACON_PID 2>/dev/null
+	ip netns exec $R nft -f - <<'EOF2' || return 1
+table inet punch {
+	chain forward {
+		type filter hook forward priority 0;
+		ip saddr 10.0.1.2 ip daddr 10.0.2.2 udp sport 4500 udp dport 4500 udp length 13 counter
+	}
+}
+EOF2
+	ip netns exec $C "$PYTHON" - <<'PY' || return 1
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.3.2", 7000))
+s.sendto(bytes([4, 4, 10, 0, 2, 2, 0x11, 0x94]), ("10.0.1.2", 4500))
+s.sendto(bytes([4, 4, 10, 0, 2, 2, 0x11]), ("10.0.1.2", 4500))
+s.sendto(bytes([4, 4, 224, 0, 0, 1, 0x11, 0x94]), ("10.0.1.2", 4500))
+PY
+	sleep 0.5
+	expect_eq "punches seen by the router" \
+		"$(ip netns exec $R nft -j list table inet punch | jq '[.nftables[].rule.expr[]?.counter.packets | numbers] | add')" 1 &&
+	expect_eq "malformed punch commands" "$(drops $A short)" 2
+}
+
 # The beacon restarts with an empty table: traffic through it resumes once
 # the hosts registered again.
 t_beacon_restart()
@@ -181,13 +215,14 @@ need nft jq ping || skip_all "needs nft, jq and ping"
 [ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
 load_ovl || skip_all "cannot load the ovl module"
 TMP=$(mktemp -d)
-plan 7
+plan 8
 run "both ways cut: relay within seconds, back to direct when healed" t_cut_both
 run "one-way cut for 60 s: both relay, zero flaps" t_one_way
 run "ICMP unreachable flips to relay before the blackhole timeout" t_unreachable
 run "pinned relay never clears on its own" t_pinned
 run "relay cap, forged and replayed relay frames" t_cap_and_forgery
 run "beacon messages from others are dropped" t_not_beacon
+run "punch commands: a punch to the named address, bad ones dropped" t_punch
 run "beacon restart: traffic resumes after re-registration" t_beacon_restart
 rm -rf "$TMP"
 finish
