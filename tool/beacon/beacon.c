@@ -4,6 +4,15 @@
  *
  * One UDP socket, read with recvmmsg() and written with sendmmsg() in
  * batches; the protocol logic is msg.c, the registrations table.c.
+ *
+ * With --batch > 1 the socket also takes UDP GRO: the kernel may hand over
+ * a burst of same-size datagrams from one source as one message, which is
+ * split here and each datagram handled on its own.  When every datagram of
+ * such a message becomes a RELAY_DELIVER rewritten in place for the same
+ * destination, the whole buffer goes back out as one UDP GSO send
+ * (UDP_SEGMENT) and the kernel cuts it into the same datagrams again: the
+ * burst crosses the beacon as one buffer.  --batch 1 is the plain,
+ * one-datagram-per-system-call baseline, without GRO or GSO.
  * Signals arrive through a signalfd polled with the socket, so they never
  * interrupt a batch half-way.
  */
@@ -14,6 +23,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -38,11 +48,32 @@
 #define BCN_MAX_BATCH		1024
 #define BCN_BATCHES_PER_POLL	64	/* then look at signals again */
 #define BCN_SEND_RETRIES	8
+#define BCN_GRO_MAX_SEGS	64	/* per GRO message, per GSO send */
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT		103	/* <linux/udp.h> */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO			104
+#endif
+
+/* Control buffer of one received message: the GRO segment size. */
+union bcn_rx_ctrl {
+	char		buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr	align;
+};
+
+/* Control buffer of one GSO send: the segment size. */
+union bcn_tx_ctrl {
+	char		buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr	align;
+};
 
 struct beacon {
 	int			fd;
 	int			family;
 	unsigned int		batch;
+	bool			gro;
 	const char		*stats_file;
 	struct bcn_table	table;
 	struct bcn_stats	stats;
@@ -51,11 +82,15 @@ struct beacon {
 	struct iovec		*rx_iov;
 	struct sockaddr_storage	*rx_names;
 	uint8_t			*rx_bufs;
-	/* send side, BCN_MAX_OUT * batch entries */
+	union bcn_rx_ctrl	*rx_ctrl;
+	/* send side, tx_cap entries; an entry is one datagram or a GSO burst */
+	unsigned int		tx_cap;
 	struct mmsghdr		*tx_msgs;
 	struct iovec		*tx_iov;
 	struct sockaddr_storage	*tx_names;
 	struct bcn_out		*tx_out;
+	unsigned int		*tx_segs;	/* datagrams in each entry */
+	union bcn_tx_ctrl	*tx_ctrl;
 };
 
 static void usage(FILE *f)
@@ -166,9 +201,10 @@ static socklen_t bcn_to_sockaddr(int family, const struct bcn_addr *a,
 	}
 }
 
-static int open_socket(const struct sockaddr_storage *ss, socklen_t len)
+static int open_socket(const struct sockaddr_storage *ss, socklen_t len,
+		       bool *gro)
 {
-	int fd, zero = 0, bufsz = 4 << 20;
+	int fd, zero = 0, one = 1, bufsz = 4 << 20;
 	char host[INET6_ADDRSTRLEN];
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
@@ -196,6 +232,9 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len)
 	/* Best effort: a burst should not overflow between batches. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	/* Best effort too: without GRO every datagram comes on its own. */
+	if (*gro && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)))
+		*gro = false;
 	if (bind(fd, (const struct sockaddr *)ss, len)) {
 		perror("ovl-beacon: bind");
 		goto err;
@@ -221,20 +260,31 @@ err:
 	return -1;
 }
 
+/*
+ * The send arrays hold the outputs of a whole batch of single datagrams,
+ * plus those of one full GRO message before it is folded into one entry;
+ * process_batch() flushes them whenever they could overflow.
+ */
 static int beacon_alloc(struct beacon *b)
 {
-	size_t n = b->batch, ntx = (size_t)b->batch * BCN_MAX_OUT;
+	size_t n = b->batch, ntx;
 
+	ntx = (n + (b->batch > 1 ? BCN_GRO_MAX_SEGS : 0)) * BCN_MAX_OUT;
+	b->tx_cap = ntx;
 	b->rx_msgs = calloc(n, sizeof(*b->rx_msgs));
 	b->rx_iov = calloc(n, sizeof(*b->rx_iov));
 	b->rx_names = calloc(n, sizeof(*b->rx_names));
 	b->rx_bufs = malloc(n * BCN_BUF_SIZE);
+	b->rx_ctrl = calloc(n, sizeof(*b->rx_ctrl));
 	b->tx_msgs = calloc(ntx, sizeof(*b->tx_msgs));
 	b->tx_iov = calloc(ntx, sizeof(*b->tx_iov));
 	b->tx_names = calloc(ntx, sizeof(*b->tx_names));
 	b->tx_out = calloc(ntx, sizeof(*b->tx_out));
+	b->tx_segs = calloc(ntx, sizeof(*b->tx_segs));
+	b->tx_ctrl = calloc(ntx, sizeof(*b->tx_ctrl));
 	if (!b->rx_msgs || !b->rx_iov || !b->rx_names || !b->rx_bufs ||
-	    !b->tx_msgs || !b->tx_iov || !b->tx_names || !b->tx_out)
+	    !b->rx_ctrl || !b->tx_msgs || !b->tx_iov || !b->tx_names ||
+	    !b->tx_out || !b->tx_segs || !b->tx_ctrl)
 		return -1;
 	return 0;
 }
@@ -245,10 +295,13 @@ static void beacon_free(struct beacon *b)
 	free(b->rx_iov);
 	free(b->rx_names);
 	free(b->rx_bufs);
+	free(b->rx_ctrl);
 	free(b->tx_msgs);
 	free(b->tx_iov);
 	free(b->tx_names);
 	free(b->tx_out);
+	free(b->tx_segs);
+	free(b->tx_ctrl);
 	bcn_table_free(&b->table);
 }
 
@@ -301,9 +354,50 @@ static void wait_writable(int fd)
 }
 
 /*
- * Send @n prepared datagrams.  A partial sendmmsg() goes on from the
- * first unsent one; a full buffer is waited for a few times; any other
- * error drops (and counts) the datagram it stopped at, then goes on.
+ * The kernel refused GSO entry @t, of @segs datagrams, as such (EINVAL,
+ * EMSGSIZE, EIO: a route through IPsec, or a path MTU below the segment
+ * size): send its datagrams one by one, and count them one by one.
+ */
+static void send_split(struct beacon *b, struct mmsghdr *t, unsigned int segs)
+{
+	struct msghdr *mh = &t->msg_hdr;
+	uint8_t *p = mh->msg_iov[0].iov_base;
+	size_t left = mh->msg_iov[0].iov_len;
+	unsigned int retries = 0;
+	uint16_t gso;
+
+	memcpy(&gso, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(gso));
+	while (left && segs) {
+		size_t len = left < gso ? left : gso;
+		ssize_t r = sendto(b->fd, p, len, 0, mh->msg_name,
+				   mh->msg_namelen);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+			      errno == ENOBUFS) &&
+		    retries++ < BCN_SEND_RETRIES) {
+			wait_writable(b->fd);
+			continue;
+		}
+		if (r < 0)
+			b->stats.drop_send++;
+		else
+			b->stats.tx++;
+		p += len;
+		left -= len;
+		segs--;
+		retries = 0;
+	}
+}
+
+/*
+ * Send the @n prepared entries.  A partial sendmmsg() goes on from the
+ * first unsent entry; a full buffer is waited for a few times; any other
+ * error drops the entry it stopped at, then goes on.  An entry is sent or
+ * dropped whole, a GSO burst too: tx and drop_send count its datagrams.
+ * A GSO burst the kernel cannot send as such goes out datagram by
+ * datagram instead.
  */
 static void send_batch(struct beacon *b, unsigned int n)
 {
@@ -313,8 +407,8 @@ static void send_batch(struct beacon *b, unsigned int n)
 		int r = sendmmsg(b->fd, b->tx_msgs + off, n - off, 0);
 
 		if (r > 0) {
-			b->stats.tx += r;
-			off += r;
+			for (; r > 0; r--, off++)
+				b->stats.tx += b->tx_segs[off];
 			retries = 0;
 			continue;
 		}
@@ -326,41 +420,143 @@ static void send_batch(struct beacon *b, unsigned int n)
 			wait_writable(b->fd);
 			continue;
 		}
-		b->stats.drop_send++;
+		if (r < 0 && b->tx_segs[off] > 1 && (errno == EINVAL ||
+		    errno == EMSGSIZE || errno == EIO))
+			send_split(b, &b->tx_msgs[off], b->tx_segs[off]);
+		else
+			b->stats.drop_send += b->tx_segs[off];
 		off++;
 		retries = 0;
 	}
 }
 
+/* Make the outputs tx_out[@from..@to) send entries of one datagram each. */
+static void queue_outs(struct beacon *b, unsigned int from, unsigned int to)
+{
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		struct mmsghdr *t = &b->tx_msgs[i];
+		const struct bcn_out *out = &b->tx_out[i];
+
+		b->tx_iov[i].iov_base = (void *)bcn_out_data(out);
+		b->tx_iov[i].iov_len = out->len;
+		b->tx_segs[i] = 1;
+		memset(t, 0, sizeof(*t));
+		t->msg_hdr.msg_iov = &b->tx_iov[i];
+		t->msg_hdr.msg_iovlen = 1;
+		t->msg_hdr.msg_name = &b->tx_names[i];
+		t->msg_hdr.msg_namelen = bcn_to_sockaddr(b->family, &out->dst,
+							 &b->tx_names[i]);
+	}
+}
+
+/*
+ * Make tx_out[@i], the first of @segs in-place datagrams of @gso_size
+ * bytes laid end to end (@len bytes in all), one UDP GSO send entry for
+ * all of them: the kernel cuts it back into the same datagrams.
+ */
+static void queue_gso(struct beacon *b, unsigned int i, size_t len,
+		      unsigned int segs, uint16_t gso_size)
+{
+	struct mmsghdr *t = &b->tx_msgs[i];
+	struct cmsghdr *cm;
+
+	queue_outs(b, i, i + 1);
+	b->tx_iov[i].iov_len = len;
+	b->tx_segs[i] = segs;
+	t->msg_hdr.msg_control = b->tx_ctrl[i].buf;
+	t->msg_hdr.msg_controllen = sizeof(b->tx_ctrl[i].buf);
+	cm = CMSG_FIRSTHDR(&t->msg_hdr);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(gso_size));
+	memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
+}
+
+/* The GRO segment size of a received message, or 0 if it is one datagram. */
+static size_t rx_gso_size(struct mmsghdr *m)
+{
+	struct cmsghdr *cm;
+	int size;
+
+	for (cm = CMSG_FIRSTHDR(&m->msg_hdr); cm;
+	     cm = CMSG_NXTHDR(&m->msg_hdr, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(size))) {
+			memcpy(&size, CMSG_DATA(cm), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Handle the @n messages received.  A GRO message holds datagrams of the
+ * segment size, end to end, the last maybe shorter; each goes through
+ * bcn_handle() on its own.  If each of them became one RELAY_DELIVER in
+ * place, all to one destination, the message leaves as one GSO entry,
+ * otherwise as one entry per output.  The send arrays are flushed before
+ * they could overflow; the outputs point into the receive buffers, which
+ * stay valid until the next recvmmsg().
+ */
 static void process_batch(struct beacon *b, unsigned int n, uint64_t now)
 {
-	unsigned int i, j, nout = 0;
+	unsigned int i, nout = 0;
 
 	for (i = 0; i < n; i++) {
 		struct mmsghdr *m = &b->rx_msgs[i];
-		struct bcn_out *out = &b->tx_out[nout];
+		uint8_t *buf = b->rx_iov[i].iov_base;
+		size_t len = m->msg_len, seg, off = 0;
+		unsigned int first, segs = 0;
 		struct bcn_addr src;
-		unsigned int k;
+		bool fold;
 
 		if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+			b->stats.rx++;
 			b->stats.drop_truncated++;
 			continue;
 		}
+		seg = rx_gso_size(m);
+		fold = seg && seg < len && seg <= UINT16_MAX &&
+		       (len + seg - 1) / seg <= BCN_GRO_MAX_SEGS;
+		if (!seg || seg > len)
+			seg = len ? len : 1;
+		/* Room for all its outputs, so that it can be folded. */
+		if (nout && nout + (len / seg + 1) * BCN_MAX_OUT > b->tx_cap) {
+			send_batch(b, nout);
+			nout = 0;
+		}
+		first = nout;
 		sockaddr_to_bcn(&b->rx_names[i], &src);
-		k = bcn_handle(&b->table, &b->stats, &src,
-			       b->rx_iov[i].iov_base, m->msg_len, now, out);
-		for (j = 0; j < k; j++, nout++) {
-			struct mmsghdr *t = &b->tx_msgs[nout];
+		do {
+			size_t dlen = len - off < seg ? len - off : seg;
+			struct bcn_out *out;
+			unsigned int k;
 
-			b->tx_iov[nout].iov_base = (void *)bcn_out_data(&out[j]);
-			b->tx_iov[nout].iov_len = out[j].len;
-			memset(t, 0, sizeof(*t));
-			t->msg_hdr.msg_iov = &b->tx_iov[nout];
-			t->msg_hdr.msg_iovlen = 1;
-			t->msg_hdr.msg_name = &b->tx_names[nout];
-			t->msg_hdr.msg_namelen =
-				bcn_to_sockaddr(b->family, &out[j].dst,
-						&b->tx_names[nout]);
+			if (nout + BCN_MAX_OUT > b->tx_cap) {
+				queue_outs(b, first, nout);
+				send_batch(b, nout);
+				nout = first = 0;
+				fold = false;
+			}
+			out = &b->tx_out[nout];
+			k = bcn_handle(&b->table, &b->stats, &src, buf + off,
+				       dlen, now, out);
+			if (k != 1 || out->data != buf + off ||
+			    out->len != dlen ||
+			    !bcn_addr_equal(&out->dst, &b->tx_out[first].dst))
+				fold = false;
+			nout += k;
+			segs++;
+			off += dlen;
+		} while (off < len);
+		b->stats.rx += segs;
+		if (fold) {
+			queue_gso(b, first, len, segs, seg);
+			nout = first + 1;
+		} else {
+			queue_outs(b, first, nout);
 		}
 	}
 	if (nout)
@@ -386,6 +582,11 @@ static int drain_socket(struct beacon *b)
 			m->msg_hdr.msg_iovlen = 1;
 			m->msg_hdr.msg_name = &b->rx_names[i];
 			m->msg_hdr.msg_namelen = sizeof(b->rx_names[i]);
+			if (b->gro) {
+				m->msg_hdr.msg_control = b->rx_ctrl[i].buf;
+				m->msg_hdr.msg_controllen =
+					sizeof(b->rx_ctrl[i].buf);
+			}
 		}
 		n = recvmmsg(b->fd, b->rx_msgs, b->batch, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -395,7 +596,6 @@ static int drain_socket(struct beacon *b)
 			perror("ovl-beacon: recvmmsg");
 			return -1;
 		}
-		b->stats.rx += n;
 		b->stats.expirations += bcn_table_expire(&b->table, now_ms());
 		process_batch(b, n, now_ms());
 		if ((unsigned int)n < b->batch)
@@ -543,13 +743,14 @@ int main(int argc, char **argv)
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
 	b.batch = batch;
+	b.gro = batch > 1;
 	b.family = ss.ss_family;
 	if (bcn_table_init(&b.table, max_nodes, (uint64_t)expire * 1000,
 			   seed) || beacon_alloc(&b)) {
 		fprintf(stderr, "ovl-beacon: out of memory\n");
 		goto out;
 	}
-	b.fd = open_socket(&ss, sslen);
+	b.fd = open_socket(&ss, sslen, &b.gro);
 	if (b.fd < 0)
 		goto out;
 	if (!run(&b, sfd))

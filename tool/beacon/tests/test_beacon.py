@@ -8,6 +8,10 @@ Starts the daemon on 127.0.0.1, [::1] and [::ffff:127.0.0.1] (dual-stack)
 with port 0, reads the port it bound from its first stderr line, and
 talks to it with plain UDP sockets.  Every wait is bounded; the daemon
 is killed if a test leaves it running.
+
+The GSO cases send bursts of RELAYs as one UDP_SEGMENT send, which a
+beacon with --batch > 1 receives as one GRO message, and receive with
+UDP_GRO on, to see whether the beacon sent the burst back as one buffer.
 """
 import json
 import os
@@ -23,6 +27,8 @@ import time
 
 DISCOVER, DISCOVER_REPLY, PUNCH_REQUEST, PUNCH_COMMAND, RELAY, \
     RELAY_DELIVER = range(1, 7)
+UDP_SEGMENT, UDP_GRO = 103, 104     # <linux/udp.h>
+SOL_UDP = getattr(socket, "SOL_UDP", 17)
 TIMEOUT = 3.0
 QUIET = 0.3     # how long "nothing arrives" is waited for
 
@@ -195,6 +201,143 @@ def scenario(binary, name, listen, cfam, chost, want_ip, batch):
         b.stop()
 
 
+def send_gso(s, dgrams, dst):
+    """Send equal-size datagrams (the last may be shorter) as one GSO send."""
+    seg = len(dgrams[0])
+    s.sendmsg([b"".join(dgrams)],
+              [(SOL_UDP, UDP_SEGMENT, struct.pack("=H", seg))], 0, dst)
+
+
+def recv_gro(s, timeout=TIMEOUT):
+    """One message from a UDP_GRO socket: its datagrams, and whether it
+    held several (a GRO/GSO buffer); None on timeout."""
+    s.settimeout(timeout)
+    try:
+        data, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(4))
+    except socket.timeout:
+        return None
+    seg = len(data)
+    for level, typ, val in anc:
+        if level == SOL_UDP and typ == UDP_GRO:
+            seg = struct.unpack("=i", val[:4])[0]
+    dgrams = [data[i:i + seg] for i in range(0, len(data), seg)] or [data]
+    return dgrams, len(dgrams) > 1
+
+
+def gso(binary, name, listen, cfam, chost, batch):
+    """Bursts of RELAYs sent with UDP GSO, from a registered node."""
+    b = Beacon(binary, listen, "--batch", str(batch))
+    dst = (b.host, b.port)
+    name = f"{name} GSO --batch {batch}"
+    try:
+        A = client(cfam, chost)
+        B = client(cfam, chost)
+        B.setsockopt(SOL_UDP, UDP_GRO, 1)
+        ida, idb = 0x0a0a0a0a, 0xb0b0b0b0
+        for s, nid in ((A, ida), (B, idb)):
+            s.sendto(idmsg(DISCOVER, nid), dst)
+            recv(s)
+
+        # 20 RELAYs of 5 + 4 + 11 bytes, the last one 11 bytes shorter
+        n = 20
+        sent = [struct.pack("!BII", RELAY, idb, i) + bytes([i]) * 11
+                for i in range(n)]
+        sent[-1] = sent[-1][:9]
+        send_gso(A, sent, dst)
+        got, msgs, merged = [], 0, False
+        while len(got) < n:
+            r = recv_gro(B)
+            if r is None:
+                break
+            got += r[0]
+            msgs += 1
+            merged |= r[1]
+        want = [struct.pack("!BI", RELAY_DELIVER, ida) + d[5:] for d in sent]
+        check(got == want, f"{name}: burst of {n} delivered in order as "
+              f"RELAY_DELIVERs from the sender's id ({len(got)} arrived)")
+        if batch > 1:
+            check(msgs == 1 and merged,
+                  f"{name}: burst relayed as one GSO buffer ({msgs} msgs)")
+        else:
+            check(msgs == n and not merged,
+                  f"{name}: burst relayed datagram by datagram "
+                  f"({msgs} msgs)")
+
+        # one datagram of 10 to an unknown node: dropped, the rest pass
+        m, bad = 10, 4
+        sent = [struct.pack("!BII", RELAY, 0x1234 if i == bad else idb, i)
+                for i in range(m)]
+        send_gso(A, sent, dst)
+        got = []
+        while len(got) < m - 1:
+            r = recv_gro(B)
+            if r is None:
+                break
+            got += r[0]
+        check(recv(B, QUIET) is None and
+              got == [struct.pack("!BII", RELAY_DELIVER, ida, i)
+                      for i in range(m) if i != bad],
+              f"{name}: datagram to an unknown node dropped, "
+              f"the other {m - 1} delivered in order")
+
+        st, line = b.stats()
+        print(f"# {line}")
+        want = {"nodes": 2, "relayed": n + m - 1, "drop_unknown_dst": 1,
+                "rx": 2 + n + m, "tx": 2 + n + m - 1, "drop_send": 0,
+                "drop_truncated": 0}
+        bad = {k: (st.get(k), v) for k, v in want.items()
+               if st.get(k) != str(v)}
+        check(not bad, f"{name}: stats count datagrams {bad or ''}")
+        check(b.stop() == 0, f"{name}: SIGTERM exits 0")
+        A.close()
+        B.close()
+    finally:
+        b.stop()
+
+
+def gso_many(binary):
+    """GSO bursts with more outputs than the beacon's send arrays hold."""
+    b = Beacon(binary, "127.0.0.1:0", "--batch", "2")
+    dst = (b.host, b.port)
+    name = "GSO --batch 2, long bursts"
+    try:
+        A = client(socket.AF_INET, "127.0.0.1")
+        B = client(socket.AF_INET, "127.0.0.1")
+        ida, idb = 1, 2
+        for s, nid in ((A, ida), (B, idb)):
+            s.sendto(idmsg(DISCOVER, nid), dst)
+            recv(s)
+        # loopback GSO takes up to 128 segments on new kernels, 64 on old
+        n = 100
+        try:
+            send_gso(A, [idmsg(PUNCH_REQUEST, idb)] * n, dst)
+        except OSError:
+            n = 64
+            send_gso(A, [idmsg(PUNCH_REQUEST, idb)] * n, dst)
+        pa = [parse_addr_msg(recv(A)) for _ in range(n)]
+        pb = [parse_addr_msg(recv(B)) for _ in range(n)]
+        check(pa == [(PUNCH_COMMAND, "127.0.0.1", B.getsockname()[1])] * n
+              and pb == [(PUNCH_COMMAND, "127.0.0.1",
+                          A.getsockname()[1])] * n,
+              f"{name}: {n} PUNCH_REQUESTs command both ends {n} times")
+        send_gso(A, [struct.pack("!BII", RELAY, idb, i) for i in range(n)],
+                 dst)
+        got = [recv(B) for _ in range(n)]
+        check(got == [struct.pack("!BII", RELAY_DELIVER, ida, i)
+                      for i in range(n)],
+              f"{name}: {n} RELAYs delivered in order")
+        st, line = b.stats()
+        print(f"# {line}")
+        check(st.get("rx") == str(2 + 2 * n) and
+              st.get("tx") == str(2 + 3 * n) and st.get("drop_send") == "0",
+              f"{name}: stats count datagrams")
+        check(b.stop() == 0, f"{name}: SIGTERM exits 0")
+        A.close()
+        B.close()
+    finally:
+        b.stop()
+
+
 def expiry(binary):
     b = Beacon(binary, "127.0.0.1:0", "--expire", "1")
     dst = (b.host, b.port)
@@ -265,6 +408,14 @@ def main():
                  socket.AF_INET, "127.0.0.1", "127.0.0.1", 1)
     else:
         print("ok - ipv6 # SKIP no IPv6 loopback")
+    for batch in (32, 1):
+        gso(binary, "ipv4", "127.0.0.1:0", socket.AF_INET, "127.0.0.1",
+            batch)
+    if have_ipv6():
+        gso(binary, "ipv6", "[::1]:0", socket.AF_INET6, "::1", 7)
+        gso(binary, "dual-stack", "[::ffff:127.0.0.1]:0", socket.AF_INET,
+            "127.0.0.1", 32)
+    gso_many(binary)
     expiry(binary)
     cap(binary)
     print(f"# integration: {passes} passed, {failures} failed")
