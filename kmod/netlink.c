@@ -365,8 +365,9 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	bool any = false;
 	u32 *field;
 
+	/* The policy lets through nothing else past the device's name. */
 	for (attr = OVL_A_DEV_NODE_ID; attr <= OVL_A_DEV_PROBE_INTERVAL_MS; attr++)
-		any |= attr != OVL_A_DEV_IFNAME && !!info->attrs[attr];
+		any |= !!info->attrs[attr];
 	if (!any) {
 		NL_SET_ERR_MSG(info->extack,
 			       "nothing to set: need a node id, a listen port, a beacon or a threshold");

@@ -410,7 +410,7 @@ TEST_F(ovl, peer_requests_rejected)
 	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 7);
 	mnl_attr_put_u32(nlh, OVL_A_PEER_PATH, OVL_PATH_RELAY);
 	mnl_attr_nest_end(nlh, peer);
-	expect_reject(nlh, EINVAL, "Unknown attribute");
+	expect_reject(nlh, EINVAL, "Unsupported attribute");
 
 	nl->ifindex = 1;	/* lo */
 	nlh = req(nl, OVL_CMD_PEER_NEW, 0, OVL_A_DEV_PEER, &peer);

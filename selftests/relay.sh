@@ -108,7 +108,7 @@ t_pinned()
 # address, and a replayed genuine one, change no peer state.
 t_cap_and_forgery()
 {
-	relay_setup || return 1
+	relay_setup blackhole-ms 2000 || return 1
 	ip netns exec $A "$OVLCTL" dev set ovl0 max-relay-peers 0 || return 1
 	monitor $A
 	start_ping

@@ -79,11 +79,48 @@ t_rejects()
 		--json '{"ifname": "ovl0ovl0ovl0ovl0ovl0"}'
 }
 
+# The beacon and the path thresholds: set through the spec alone, shown
+# by ovlctl; out-of-range values, half endpoints and reply-only
+# attributes rejected with nothing changed.
+t_relay_attrs()
+{
+	local out
+	setup || return 1
+	ynl --do dev-set --json '{"ifname": "ovl0", "beacon": {"ipv4": 3221225993, "port": 3478},
+		"blackhole-ms": 5000, "direct-clears": 5, "max-relay-peers": 10}' || return 1
+	out=$(ip netns exec $NS "$OVLCTL" -j dev show ovl0) || return 1
+	echo "$out"
+	expect_eq relay "$(jget "$out" '"\(.beacon) \(.blackhole_ms) \(.direct_clears) \(.max_relay_peers) \(.blackhole_misses)"')" \
+		"192.0.2.9:3478 5000 5 10 3" || return 1
+	expect_ynl_err "out of range|range" --do dev-set \
+		--json '{"ifname": "ovl0", "blackhole-ms": 99}' &&
+	expect_ynl_err "out of range|range" --do dev-set \
+		--json '{"ifname": "ovl0", "send-errors": 0}' &&
+	expect_ynl_err "out of range|range" --do dev-set \
+		--json '{"ifname": "ovl0", "probe-interval-ms": 3600001}' &&
+	expect_ynl_err "non-zero port" --do dev-set \
+		--json '{"ifname": "ovl0", "beacon": {"ipv4": 3221225985}}' &&
+	expect_ynl_err "needs an address" --do dev-set \
+		--json '{"ifname": "ovl0", "beacon": {"port": 1}}' &&
+	expect_ynl_err "not both" --do dev-set \
+		--json '{"ifname": "ovl0", "beacon": {"ipv4": 3221225985, "ipv6": "20010db8000000000000000000000001", "port": 1}}' &&
+	expect_ynl_err "[Uu]nknown attribute|[Uu]nsupported attribute|type" --do dev-set \
+		--json '{"ifname": "ovl0", "relay-peers": 1}' &&
+	expect_ynl_err "[Uu]nknown attribute|[Uu]nsupported attribute|type" --do dev-set \
+		--json '{"ifname": "ovl0", "node-id": 5, "public-endpoint": {"ipv4": 3221225985, "port": 1}}' || return 1
+	ynl --do dev-set --json '{"ifname": "ovl0", "max-relay-peers": 0}' &&
+	expect_ynl_err "relay cap" --do peer-new \
+		--json '{"ifname": "ovl0", "peer": {"node-id": 7, "relay": "pinned"}}' || return 1
+	ynl --do dev-set --json '{"ifname": "ovl0", "beacon": {}}' || return 1
+	expect_eq "beacon removed" "$(ip netns exec $NS "$OVLCTL" -j dev show ovl0 | jq .beacon)" null
+}
+
 [ -f "$REPO/build/ksrc/tools/net/ynl/cli.py" ] || skip_all "no ynl (run scripts/ksrc.sh)"
 "$PYTHON" -c 'import yaml' 2>/dev/null || skip_all "no python3-yaml"
 load_ovl || skip_all "cannot load the ovl module"
-plan 3
+plan 4
 run "ynl dev-get by name and by index" t_get
 run "ynl dev-set and dump" t_set_dump
 run "strict policies: bad requests rejected with extack" t_rejects
+run "beacon and path thresholds through the spec" t_relay_attrs
 finish
