@@ -1059,6 +1059,42 @@ static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return found ? 0 : -ENOENT;
 }
 
+/*
+ * Start an event of @dev: the message, its header and an open nest of
+ * type @nest_type for the event's own attributes.  Returns NULL if there
+ * is no memory.  Context: any.
+ */
+static struct sk_buff *ovl_nl_event_new(struct net_device *dev, u8 cmd,
+					int nest_type, void **hdr,
+					struct nlattr **nest)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, cmd);
+	if (!*hdr ||
+	    nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
+		goto free;
+	*nest = nla_nest_start(msg, nest_type);
+	if (*nest)
+		return msg;
+free:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+/* Close @msg from ovl_nl_event_new() and send it to the events group. */
+static void ovl_nl_event_send(struct net_device *dev, struct sk_buff *msg,
+			      void *hdr, struct nlattr *nest)
+{
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ovl_genl_family, dev_net(dev), msg, 0,
+				OVL_MCGRP_EVENTS_ID, GFP_ATOMIC);
+}
+
 /**
  * ovl_nl_key_needed - tell the control plane a peer needs a handshake
  * @peer: the peer
@@ -1080,27 +1116,16 @@ void ovl_nl_key_needed(struct ovl_peer *peer, enum ovl_key_reason reason)
 	    cmpxchg(lastp, last, now) != last)
 		return;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	msg = ovl_nl_event_new(dev, OVL_CMD_KEY_NEEDED_NTF, OVL_A_DEV_KEY,
+			       &hdr, &nest);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, OVL_CMD_KEY_NEEDED_NTF);
-	if (!hdr)
-		goto free;
-	if (nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
-	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
-		goto free;
-	nest = nla_nest_start(msg, OVL_A_DEV_KEY);
-	if (!nest ||
-	    nla_put_u32(msg, OVL_A_KEY_NODE_ID, peer->node_id) ||
-	    nla_put_u32(msg, OVL_A_KEY_REASON, reason))
-		goto free;
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ovl_genl_family, dev_net(dev), msg, 0,
-				OVL_MCGRP_EVENTS_ID, GFP_ATOMIC);
-	return;
-free:
-	nlmsg_free(msg);
+	if (nla_put_u32(msg, OVL_A_KEY_NODE_ID, peer->node_id) ||
+	    nla_put_u32(msg, OVL_A_KEY_REASON, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ovl_nl_event_send(dev, msg, hdr, nest);
 }
 
 /**
@@ -1118,32 +1143,21 @@ void ovl_nl_path_event(struct ovl_peer *peer, u8 path, u8 reason)
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	msg = ovl_nl_event_new(dev, OVL_CMD_PATH_NTF, OVL_A_DEV_PEER,
+			       &hdr, &nest);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, OVL_CMD_PATH_NTF);
-	if (!hdr)
-		goto free;
-	if (nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
-	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
-		goto free;
-	nest = nla_nest_start(msg, OVL_A_DEV_PEER);
-	if (!nest ||
-	    nla_put_u32(msg, OVL_A_PEER_NODE_ID, peer->node_id) ||
+	if (nla_put_u32(msg, OVL_A_PEER_NODE_ID, peer->node_id) ||
 	    nla_put_u32(msg, OVL_A_PEER_PATH, path) ||
 	    nla_put_u32(msg, OVL_A_PEER_PATH_REASON, reason) ||
 	    nla_put_u32(msg, OVL_A_PEER_RELAY, READ_ONCE(peer->path.mode)) ||
 	    ovl_nl_put_u64(msg, OVL_A_PEER_FLIPS, &peer->stats.flips) ||
 	    ovl_nl_put_u64(msg, OVL_A_PEER_RELAY_CAP_DROPS,
-			   &peer->stats.relay_cap_drops))
-		goto free;
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ovl_genl_family, dev_net(dev), msg, 0,
-				OVL_MCGRP_EVENTS_ID, GFP_ATOMIC);
-	return;
-free:
-	nlmsg_free(msg);
+			   &peer->stats.relay_cap_drops)) {
+		nlmsg_free(msg);
+		return;
+	}
+	ovl_nl_event_send(dev, msg, hdr, nest);
 }
 
 static const struct genl_ops ovl_genl_ops[] = {
