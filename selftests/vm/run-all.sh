@@ -7,7 +7,9 @@
 # /lib/modules/KVER/build. Each needs its module already built at
 # ${OVL_BUILD_DIR:-build}/KVER/ovl.ko. Per kernel, prints "# kernel KVER" and
 # the KTAP output of run_kselftest.sh in the VM (kept in
-# build/vm/selftests-KVER.log). A VM that did not boot, timed out or failed
+# build/vm/selftests-KVER.log); a VM gets OVL_VM_TIMEOUT seconds (default
+# 1800: the tests' own limits, selftests/settings, bound each test). A VM
+# that did not boot, timed out or failed
 # the kernel health check counts as one failed test "KVER: boot/health", a
 # missing module as one failed test "KVER: ovl.ko missing". The last line is "N passed, N failed, N skipped"; exits
 # 1 if a test failed or none ran (passed or failed).
@@ -38,7 +40,7 @@ for kver in "${kernels[@]}"; do
 		continue
 	fi
 
-	"$here/vm-run.sh" -k "$kver" -m "$ko" -- selftests/run_kselftest.sh 2>&1 | tee "$log"
+	"$here/vm-run.sh" -k "$kver" -m "$ko" -t "${OVL_VM_TIMEOUT:-1800}" -- selftests/run_kselftest.sh 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 
 	# Top-level KTAP results; test output is indented with "# ".
