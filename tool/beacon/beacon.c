@@ -354,6 +354,19 @@ static void wait_writable(int fd)
 }
 
 /*
+ * After a failed send: was it for want of buffer space, with retries left?
+ * Then wait a little for room and say so; @retries counts the waits.
+ */
+static bool send_should_retry(struct beacon *b, unsigned int *retries)
+{
+	if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) ||
+	    (*retries)++ >= BCN_SEND_RETRIES)
+		return false;
+	wait_writable(b->fd);
+	return true;
+}
+
+/*
  * The kernel refused GSO entry @t, of @segs datagrams, as such (EINVAL,
  * EMSGSIZE, EIO: a route through IPsec, or a path MTU below the segment
  * size): send its datagrams one by one, and count them one by one.
@@ -374,12 +387,8 @@ static void send_split(struct beacon *b, struct mmsghdr *t, unsigned int segs)
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-			      errno == ENOBUFS) &&
-		    retries++ < BCN_SEND_RETRIES) {
-			wait_writable(b->fd);
+		if (r < 0 && send_should_retry(b, &retries))
 			continue;
-		}
 		if (r < 0)
 			b->stats.drop_send++;
 		else
@@ -414,12 +423,8 @@ static void send_batch(struct beacon *b, unsigned int n)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-			      errno == ENOBUFS) &&
-		    retries++ < BCN_SEND_RETRIES) {
-			wait_writable(b->fd);
+		if (r < 0 && send_should_retry(b, &retries))
 			continue;
-		}
 		if (r < 0 && b->tx_segs[off] > 1 && (errno == EINVAL ||
 		    errno == EMSGSIZE || errno == EIO))
 			send_split(b, &b->tx_msgs[off], b->tx_segs[off]);
