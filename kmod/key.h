@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/ovl.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 
 #include "replay.h"
@@ -17,11 +18,15 @@
  * @tx_counter: the next nonce to send with
  * @replay_lock: serializes @replay between CPUs receiving for this key
  * @replay: window of counters received
+ * @refcnt: the peer's slot holds one reference; data-path users that keep
+ *	the key beyond their RCU read section another
  * @rcu: frees the key after a grace period
  *
  * A key is immutable once published but for @tx_counter and @replay.
- * Published in a peer's slot with RCU, unpublished under the device lock,
- * freed (and wiped) after a grace period.
+ * Published in a peer's slot with RCU, unpublished under the device lock;
+ * freed (and wiped) a grace period after its last reference is dropped.
+ * A reader that found the key under RCU may take a reference with
+ * ovl_key_tryget(), which fails once the last one is gone.
  */
 struct ovl_key {
 	u8 id;
@@ -30,11 +35,18 @@ struct ovl_key {
 	atomic64_t tx_counter;
 	spinlock_t replay_lock;	/* protects @replay */
 	struct ovl_replay replay;
+	refcount_t refcnt;
 	struct rcu_head rcu;
 };
 
 struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx);
 void ovl_key_put_rcu(struct ovl_key *key);
+
+/* Context: RCU read side, @key read from a peer's slot. */
+static inline bool ovl_key_tryget(struct ovl_key *key)
+{
+	return refcount_inc_not_zero(&key->refcnt);
+}
 
 extern u64 ovl_key_msg_limit;
 

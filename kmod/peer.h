@@ -5,6 +5,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -60,12 +61,16 @@ struct ovl_peer_stats {
  *	none
  * @last_key_ntf: jiffies of the last key-needed event, per reason (rate
  *	limit)
+ * @refcnt: the peer table holds one reference; data-path users that keep
+ *	the peer beyond their RCU read section another
  * @rcu: frees the peer after a grace period
  *
  * Lifetime: a peer is reachable from the data path only through the peer
  * table and the allowed-ips trie, both RCU; it is unlinked from both under
- * &ovl_dev.lock and freed after a grace period.  Data-path users never
- * sleep and never hold a peer beyond their RCU read section.
+ * &ovl_dev.lock, which drops the table's reference, and freed a grace
+ * period after its last reference is dropped.  Data-path users that found
+ * the peer under RCU take a reference with ovl_peer_tryget() before they
+ * keep it beyond their read section.
  */
 struct ovl_peer {
 	struct rhash_head hnode;
@@ -84,8 +89,23 @@ struct ovl_peer {
 	struct ovl_peer_stats stats;
 	unsigned long last_direct_rx;
 	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
+	refcount_t refcnt;
 	struct rcu_head rcu;
 };
+
+/* Context: RCU read side, @peer found in the table or the trie. */
+static inline bool ovl_peer_tryget(struct ovl_peer *peer)
+{
+	return refcount_inc_not_zero(&peer->refcnt);
+}
+
+/* Another reference, for a caller that holds one. */
+static inline void ovl_peer_get(struct ovl_peer *peer)
+{
+	refcount_inc(&peer->refcnt);
+}
+
+void ovl_peer_put(struct ovl_peer *peer);
 
 int ovl_peers_init(struct ovl_dev *ovl);
 void ovl_peers_uninit(struct ovl_dev *ovl);
