@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "device.h"
 #include "peer.h"
+#include "queue.h"
 #include "send.h"
 #include "socket.h"
 #include "version.h"
@@ -37,11 +38,16 @@ static int ovl_dev_init(struct net_device *dev)
 	err = gro_cells_init(&ovl->gro_cells, dev);
 	if (err)
 		goto err_drops;
-	err = ovl_peers_init(ovl);
+	err = ovl_queue_init(ovl);
 	if (err)
 		goto err_gro;
+	err = ovl_peers_init(ovl);
+	if (err)
+		goto err_queue;
 	return 0;
 
+err_queue:
+	ovl_queue_uninit(ovl);
 err_gro:
 	gro_cells_destroy(&ovl->gro_cells);
 err_drops:
@@ -55,6 +61,8 @@ err:
 /*
  * Called with the RTNL held, on unregister and on a failed register.  The
  * socket goes first: once it is closed no datagram can reach the peers.
+ * With the peers gone too nothing queues packets any more, and the queues
+ * drain before what their workers use (GRO cells, counters) goes away.
  */
 static void ovl_dev_uninit(struct net_device *dev)
 {
@@ -62,6 +70,7 @@ static void ovl_dev_uninit(struct net_device *dev)
 
 	ovl_socket_close(ovl);
 	ovl_peers_uninit(ovl);
+	ovl_queue_uninit(ovl);
 	gro_cells_destroy(&ovl->gro_cells);
 	free_percpu(ovl->drops);
 	ovl_compat_tstats_free(dev);

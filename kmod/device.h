@@ -12,6 +12,9 @@
 
 #include "allowedips.h"
 
+struct ovl_crypt_cpu;
+struct ovl_rx_slot;
+
 /**
  * struct ovl_drops - per-CPU drop counters, indexed by &enum ovl_a_drops
  */
@@ -32,8 +35,13 @@ struct ovl_drops {
  * @peers: peers by node id, for the data path (RCU)
  * @peer_tree: the same peers ordered by node id, for dumps (under @lock)
  * @aips: allowed-ips of all peers (RCU readers, writers under @lock)
- * @gro_cells: hands received packets to the stack through GRO
+ * @gro_cells: hands received packets to the stack through GRO; DATA
+ *	messages no longer use it (queue.c has its own NAPI per receive slot)
  * @drops: per-reason drop counters
+ * @wq: runs the crypt workers and the peers' tx works (queue.h)
+ * @crypt: per-CPU crypt workers
+ * @rx_slots: ordered receive queues, each with its NAPI (queue.h)
+ * @n_rx_slots: how many
  *
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
@@ -42,7 +50,9 @@ struct ovl_drops {
  *
  * Lifetime: the sockets are closed in ndo_uninit, so by the time the
  * device is freed no encap_rcv callback can still see this structure
- * (udp_tunnel_sock_release() waits for an RCU grace period).
+ * (udp_tunnel_sock_release() waits for an RCU grace period).  @wq is
+ * destroyed after the sockets are closed and the peers removed: whatever
+ * was queued has then run; the receive slots are emptied right after.
  */
 struct ovl_dev {
 	struct net_device *dev;
@@ -57,6 +67,10 @@ struct ovl_dev {
 	struct ovl_aips aips;
 	struct gro_cells gro_cells;
 	struct ovl_drops __percpu *drops;
+	struct workqueue_struct *wq;
+	struct ovl_crypt_cpu __percpu *crypt;
+	struct ovl_rx_slot *rx_slots;
+	unsigned int n_rx_slots;
 };
 
 static inline void ovl_drop(struct ovl_dev *ovl, enum ovl_a_drops reason)

@@ -18,8 +18,8 @@
  * @tx_counter: the next nonce to send with
  * @replay_lock: serializes @replay between CPUs receiving for this key
  * @replay: window of counters received
- * @refcnt: the peer's slot holds one reference; data-path users that keep
- *	the key beyond their RCU read section another
+ * @refcnt: the peer's slot holds one reference, every queued packet
+ *	encrypted or to be decrypted under the key another (see queue.h)
  * @rcu: frees the key after a grace period
  *
  * A key is immutable once published but for @tx_counter and @replay.
@@ -51,19 +51,33 @@ static inline bool ovl_key_tryget(struct ovl_key *key)
 extern u64 ovl_key_msg_limit;
 
 /*
+ * Claim up to @n consecutive counters of @key, the first in *@counter.
+ * Returns how many were claimed: fewer than @n, or none, as the key
+ * reaches its message limit, where the counter then stays.
+ */
+static inline unsigned int ovl_key_next_counters(struct ovl_key *key,
+						 unsigned int n, u64 *counter)
+{
+	u64 limit = READ_ONCE(ovl_key_msg_limit);
+	s64 c = atomic64_read(&key->tx_counter);
+	unsigned int got;
+
+	do {
+		if ((u64)c >= limit)
+			return 0;
+		got = min_t(u64, n, limit - (u64)c);
+	} while (!atomic64_try_cmpxchg(&key->tx_counter, &c, c + got));
+	*counter = c;
+	return got;
+}
+
+/*
  * Claim the next counter of @key.  Returns false, claiming nothing, once
  * the key has reached its message limit: the counter then stays there.
  */
 static inline bool ovl_key_next_counter(struct ovl_key *key, u64 *counter)
 {
-	s64 c = atomic64_read(&key->tx_counter);
-
-	do {
-		if ((u64)c >= READ_ONCE(ovl_key_msg_limit))
-			return false;
-	} while (!atomic64_try_cmpxchg(&key->tx_counter, &c, c + 1));
-	*counter = c;
-	return true;
+	return ovl_key_next_counters(key, 1, counter);
 }
 
 /* The key has used up seven eighths of its messages: time to rekey. */

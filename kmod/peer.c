@@ -85,6 +85,7 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
 	for (i = 0; i < ARRAY_SIZE(peer->last_key_ntf); i++)
 		peer->last_key_ntf[i] = jiffies - HZ;
+	ovl_queue_peer_init(peer);
 	refcount_set(&peer->refcnt, 1);
 	return peer;
 }
@@ -168,8 +169,8 @@ void ovl_peer_put(struct ovl_peer *peer)
 
 /*
  * Unlink @peer from the table and the trie, retire its keys, and drop the
- * table's reference: whoever holds another keeps the peer (not its keys)
- * until it drops it.  Context: &ovl_dev.lock held.
+ * table's reference: packets still queued for the peer keep it (and their
+ * keys) until they are sent or dropped.  Context: &ovl_dev.lock held.
  */
 void ovl_peer_remove(struct ovl_peer *peer)
 {

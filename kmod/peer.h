@@ -13,6 +13,7 @@
 
 #include "allowedips.h"
 #include "key.h"
+#include "queue.h"
 
 struct ovl_dev;
 
@@ -61,8 +62,9 @@ struct ovl_peer_stats {
  *	none
  * @last_key_ntf: jiffies of the last key-needed event, per reason (rate
  *	limit)
- * @refcnt: the peer table holds one reference; data-path users that keep
- *	the peer beyond their RCU read section another
+ * @queues: ordered transmit queue (queue.h)
+ * @refcnt: the peer table holds one reference, every queued packet and
+ *	the queued tx work another
  * @rcu: frees the peer after a grace period
  *
  * Lifetime: a peer is reachable from the data path only through the peer
@@ -70,7 +72,8 @@ struct ovl_peer_stats {
  * &ovl_dev.lock, which drops the table's reference, and freed a grace
  * period after its last reference is dropped.  Data-path users that found
  * the peer under RCU take a reference with ovl_peer_tryget() before they
- * keep it beyond their read section.
+ * queue a packet for it (queue.c); all others never sleep and never hold
+ * a peer beyond their RCU read section.
  */
 struct ovl_peer {
 	struct rhash_head hnode;
@@ -89,6 +92,7 @@ struct ovl_peer {
 	struct ovl_peer_stats stats;
 	unsigned long last_direct_rx;
 	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
+	struct ovl_peer_queues queues;
 	refcount_t refcnt;
 	struct rcu_head rcu;
 };

@@ -5,10 +5,14 @@
  * sender's node id, the key id, the authentication tag, the replay window
  * and the inner source address against the sender's allowed-ips.  What
  * fails a check is dropped and counted by reason.  Good packets go to the
- * stack through GRO (gro_cells), so that the stack sees batches.
+ * stack through GRO, so that the stack sees batches.
  *
- * Context: softirq, rcu_read_lock() held by the UDP layer, on whichever
- * CPU the datagram arrived: several CPUs decrypt at once.
+ * Context: ovl_recv() runs in softirq, rcu_read_lock() held by the UDP
+ * layer, on whichever CPU the datagram arrived.  It only checks the header
+ * and queues DATA messages (queue.h): crypt workers on every CPU decrypt
+ * them, ovl_recv_open(), and the NAPI poll of the sender's receive slot
+ * checks the replay window and delivers them in arrival order,
+ * ovl_recv_finish().
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -19,10 +23,11 @@
 
 #include "device.h"
 #include "peer.h"
+#include "queue.h"
 #include "receive.h"
 
-static void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
-			enum ovl_a_drops reason)
+void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+		 enum ovl_a_drops reason)
 {
 	ovl_drop(ovl, reason);
 	dev_core_stats_rx_dropped_inc(ovl->dev);
@@ -122,27 +127,22 @@ static int ovl_check_inner(struct ovl_dev *ovl, struct ovl_peer *peer,
 	return 0;
 }
 
-static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
-			  const union ovl_endpoint *src)
+/*
+ * A DATA message: find its peer and key and queue it to be decrypted by a
+ * crypt worker and delivered, in order, by the NAPI poll of its slot.
+ */
+static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb)
 {
 	struct ovl_data_hdr *hdr;
 	struct ovl_peer *peer;
 	struct ovl_key *key;
-	unsigned int len;
-	bool fresh;
-	u64 counter;
-	int reason;
 
-	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN) {
-		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
-		return;
-	}
-	if (skb_ensure_writable(skb, skb->len)) {
+	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN ||
+	    !pskb_may_pull(skb, sizeof(*hdr))) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
 		return;
 	}
 	hdr = (struct ovl_data_hdr *)skb->data;
-	len = skb->len - sizeof(*hdr) - OVL_AUTHTAG_LEN;
 
 	peer = ovl_peer_lookup(ovl, be32_to_cpu(hdr->sender));
 	if (!peer) {
@@ -154,11 +154,57 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NO_KEY);
 		return;
 	}
-	counter = be64_to_cpu(hdr->counter);
+	OVL_CB(skb)->counter = be64_to_cpu(hdr->counter);
+	ovl_queue_rx(peer, key, skb);
+}
+
+/**
+ * ovl_recv_open - decrypt a queued DATA message in place
+ * @key: the key it names
+ * @skb: the message, from its header on
+ *
+ * Context: crypt worker.  Returns the drop reason, or 0 if the message
+ * authenticated.  Nothing in it is believed before.
+ */
+int ovl_recv_open(struct ovl_key *key, struct sk_buff *skb)
+{
+	struct ovl_data_hdr *hdr;
+
+	if (skb_ensure_writable(skb, skb->len))
+		return OVL_A_DROPS_SHORT;
+	hdr = (struct ovl_data_hdr *)skb->data;
 	if (!chacha20poly1305_decrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1),
-				      len + OVL_AUTHTAG_LEN, (u8 *)hdr,
-				      sizeof(*hdr), counter, key->rx)) {
-		ovl_rx_drop(ovl, skb, OVL_A_DROPS_BAD_TAG);
+				      skb->len - sizeof(*hdr), (u8 *)hdr,
+				      sizeof(*hdr), OVL_CB(skb)->counter,
+				      key->rx))
+		return OVL_A_DROPS_BAD_TAG;
+	return 0;
+}
+
+/**
+ * ovl_recv_finish - deliver a message ovl_recv_open() authenticated
+ * @peer: the peer it came from
+ * @key: the key it was decrypted with
+ * @skb: the message; consumed
+ * @napi: where to hand the inner packet to GRO
+ *
+ * Checks the replay window, follows the peer's endpoint and hands the
+ * inner packet to the stack.  Context: the NAPI poll of the peer's receive
+ * slot, in the order the messages arrived; RCU read side.
+ */
+void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
+		     struct sk_buff *skb, struct napi_struct *napi)
+{
+	u64 counter = OVL_CB(skb)->counter;
+	struct ovl_dev *ovl = peer->ovl;
+	union ovl_endpoint src;
+	unsigned int len;
+	bool fresh;
+	int reason;
+
+	/* Removed while the message was queued: as if it came just after. */
+	if (READ_ONCE(peer->dead)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
 		return;
 	}
 	spin_lock(&key->replay_lock);
@@ -171,11 +217,13 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	}
 
 	/* Authenticated and fresh: from here on the sender is @peer. */
-	ovl_peer_heard_direct(peer, src);
+	len = skb->len - OVL_DATA_HDR_LEN - OVL_AUTHTAG_LEN;
+	ovl_skb_source(skb, &src);
+	ovl_peer_heard_direct(peer, &src);
 	atomic64_inc(&peer->stats.rx_packets);
 	atomic64_add(len, &peer->stats.rx_bytes);
 
-	__skb_pull(skb, sizeof(*hdr));
+	__skb_pull(skb, OVL_DATA_HDR_LEN);
 	__skb_trim(skb, len);
 	if (!len) {			/* keepalive */
 		consume_skb(skb);
@@ -185,6 +233,12 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	reason = ovl_check_inner(ovl, peer, skb);
 	if (reason) {
 		ovl_rx_drop(ovl, skb, reason);
+		return;
+	}
+	/* Nothing enters a device that is down. */
+	if (unlikely(!(ovl->dev->flags & IFF_UP))) {
+		dev_core_stats_rx_dropped_inc(ovl->dev);
+		kfree_skb(skb);
 		return;
 	}
 
@@ -199,19 +253,17 @@ static void ovl_recv_data(struct ovl_dev *ovl, struct sk_buff *skb,
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	dev_sw_netstats_rx_add(ovl->dev, skb->len);
-	gro_cells_receive(&ovl->gro_cells, skb);
+	napi_gro_receive(napi, skb);
 }
 
 int ovl_recv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
-	union ovl_endpoint src;
 
 	if (unlikely(!ovl)) {
 		kfree_skb(skb);
 		return 0;
 	}
-	ovl_skb_source(skb, &src);
 
 	/* skb->data is at the UDP header. */
 	if (!pskb_may_pull(skb, sizeof(struct udphdr) + 1)) {
@@ -222,7 +274,7 @@ int ovl_recv(struct sock *sk, struct sk_buff *skb)
 
 	switch (skb->data[0]) {
 	case OVL_MSG_DATA:
-		ovl_recv_data(ovl, skb, &src);
+		ovl_recv_data(ovl, skb);
 		break;
 	default:
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_TYPE);

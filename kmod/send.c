@@ -4,9 +4,9 @@
  * under the peer's primary key and send it over UDP.
  *
  * Context: ndo_start_xmit, with BH disabled and rcu_read_lock_bh() held by
- * the core.  Devices are LLTX: several CPUs transmit at once, each
- * encrypting its own packets; the only shared state written per packet is
- * the key's counter (atomic) and the statistics.
+ * the core.  Devices are LLTX: several CPUs transmit at once.  They only
+ * route and queue; the crypt workers segment and encrypt, and the peer's
+ * tx work sends, in order (queue.h).
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -15,13 +15,11 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/icmp.h>
-#ifdef OVL_HAVE_NET_GSO_H
-#include <net/gso.h>
-#endif
 
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "queue.h"
 #include "send.h"
 #include "socket.h"
 
@@ -58,33 +56,52 @@ static void ovl_xmit_unreachable(struct ovl_dev *ovl, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-static void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
-			enum ovl_a_drops reason)
+void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+		 enum ovl_a_drops reason)
 {
 	ovl_drop(ovl, reason);
 	dev_core_stats_tx_dropped_inc(ovl->dev);
 	kfree_skb(skb);
 }
 
-/*
- * Encrypt one packet (not GSO) in place into a DATA message and send it.
- * Consumes @skb.
+/**
+ * ovl_send_claim - claim counters of @key for messages to @peer
+ * @peer: the peer
+ * @key: its key
+ * @n: how many messages
+ * @counter: the first counter claimed; the others follow it
+ *
+ * Asks the control plane for a new key as this one runs out.  Returns how
+ * many counters were claimed, fewer than @n once the key has run out.
+ * Context: any, RCU read side.
  */
-static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
-			  struct ovl_key *key, const union ovl_endpoint *ep,
-			  struct sk_buff *skb)
+unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
+			    unsigned int n, u64 *counter)
+{
+	unsigned int got = ovl_key_next_counters(key, n, counter);
+
+	if (got < n)
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
+	if (got && unlikely(ovl_key_near_limit(*counter + got - 1)))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
+	return got;
+}
+
+/**
+ * ovl_send_seal - turn one packet (not GSO) into a DATA message, in place
+ * @ovl: the device
+ * @key: the key to encrypt under
+ * @skb: the packet
+ * @counter: the message counter claimed for it
+ *
+ * Context: process (crypt worker) or BH disabled.  Returns false, leaving
+ * @skb to be dropped, if it could not be made writable.
+ */
+bool ovl_send_seal(struct ovl_dev *ovl, struct ovl_key *key,
+		   struct sk_buff *skb, u64 counter)
 {
 	unsigned int len = skb->len;
 	struct ovl_data_hdr *hdr;
-	u64 counter;
-
-	if (!ovl_key_next_counter(key, &counter)) {
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_NO_KEY);
-		return;
-	}
-	if (unlikely(ovl_key_near_limit(counter)))
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
 
 	/*
 	 * The checksum must be final before the payload is sealed, and the
@@ -95,10 +112,8 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	    skb_cow_head(skb, OVL_DATA_HDR_LEN + OVL_IPV6_HDR_LEN +
 			 OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
 	    (skb_tailroom(skb) < OVL_AUTHTAG_LEN &&
-	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC))) {
-		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
-		return;
-	}
+	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC)))
+		return false;
 
 	hdr = skb_push(skb, sizeof(*hdr));
 	hdr->type = OVL_MSG_DATA;
@@ -109,6 +124,22 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	chacha20poly1305_encrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1), len,
 				 (u8 *)hdr, sizeof(*hdr), counter, key->tx);
 	skb_put(skb, OVL_AUTHTAG_LEN);
+	return true;
+}
+
+/**
+ * ovl_send_sealed - send a DATA message made by ovl_send_seal()
+ * @peer: the peer it is for
+ * @ep: where to send it
+ * @skb: the message; consumed
+ *
+ * Context: BH disabled, RCU read side.
+ */
+void ovl_send_sealed(struct ovl_peer *peer, const union ovl_endpoint *ep,
+		     struct sk_buff *skb)
+{
+	unsigned int len = skb->len - OVL_DATA_HDR_LEN - OVL_AUTHTAG_LEN;
+	struct ovl_dev *ovl = peer->ovl;
 
 	if (ovl_socket_send(ovl, &peer->dst_cache, ep, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
@@ -124,8 +155,6 @@ static void ovl_send_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ovl_dev *ovl = netdev_priv(dev);
-	struct sk_buff *segs, *next;
-	union ovl_endpoint ep;
 	struct ovl_peer *peer;
 	struct ovl_key *key;
 	int family;
@@ -146,27 +175,20 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_KEY);
 		return NETDEV_TX_OK;
 	}
-	ovl_peer_get_endpoint(peer, &ep);
-	if (ep.addr.sa_family == AF_UNSPEC) {
+	/*
+	 * Only whether there is an endpoint, for the ICMP error; the serial
+	 * work reads the endpoint itself under its lock when it sends.
+	 */
+	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC) {
 		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_ENDPOINT);
 		return NETDEV_TX_OK;
 	}
 
-	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR_OR_NULL(segs)) {
-			ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
-			return NETDEV_TX_OK;
-		}
-		consume_skb(skb);
-	} else {
-		segs = skb;
-	}
-
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		ovl_send_data(ovl, peer, key, &ep, skb);
-	}
+	/*
+	 * Segmented (GSO), encrypted by the crypt workers, sent in order by
+	 * the peer's tx work.
+	 */
+	ovl_queue_tx(peer, key, skb);
 	return NETDEV_TX_OK;
 }
 
@@ -176,7 +198,9 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
  *
  * Keeps NAT mappings on the path open and tells the peer we are alive.
  * Nothing is sent without a key and an endpoint.  Context: softirq (the
- * keepalive timer).
+ * keepalive timer).  The message is sealed and sent right here, not
+ * queued: it carries no data, so it may overtake queued packets (the
+ * receiver's replay window accepts counters out of order).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
@@ -184,6 +208,7 @@ void ovl_send_keepalive(struct ovl_peer *peer)
 	union ovl_endpoint ep;
 	struct ovl_key *key;
 	struct sk_buff *skb;
+	u64 counter;
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
@@ -194,7 +219,15 @@ void ovl_send_keepalive(struct ovl_peer *peer)
 	if (!skb)
 		goto out;
 	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_data(ovl, peer, key, &ep, skb);
+	if (!ovl_send_claim(peer, key, 1, &counter)) {
+		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_NO_KEY);
+		goto out;
+	}
+	if (!ovl_send_seal(ovl, key, skb, counter)) {
+		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
+		goto out;
+	}
+	ovl_send_sealed(peer, &ep, skb);
 out:
 	rcu_read_unlock_bh();
 }
