@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "device.h"
 #include "peer.h"
+#include "queue.h"
 #include "relay.h"
 #include "send.h"
 #include "socket.h"
@@ -36,16 +37,16 @@ static int ovl_dev_init(struct net_device *dev)
 	ovl->drops = alloc_percpu(struct ovl_drops);
 	if (!ovl->drops)
 		goto err_tstats;
-	err = gro_cells_init(&ovl->gro_cells, dev);
+	err = ovl_queue_init(ovl);
 	if (err)
 		goto err_drops;
 	err = ovl_peers_init(ovl);
 	if (err)
-		goto err_gro;
+		goto err_queue;
 	return 0;
 
-err_gro:
-	gro_cells_destroy(&ovl->gro_cells);
+err_queue:
+	ovl_queue_uninit(ovl);
 err_drops:
 	free_percpu(ovl->drops);
 err_tstats:
@@ -57,7 +58,9 @@ err:
 /*
  * Called with the RTNL held, on unregister and on a failed register.  The
  * beacon goes first (no more registrations), then the sockets: once they
- * are closed no datagram can reach the peers.
+ * are closed no datagram can reach the peers.  With the peers gone too
+ * nothing queues packets any more, and the queues drain before what their
+ * workers use (the drop counters) goes away.
  */
 static void ovl_dev_uninit(struct net_device *dev)
 {
@@ -66,7 +69,7 @@ static void ovl_dev_uninit(struct net_device *dev)
 	ovl_relay_uninit(ovl);
 	ovl_socket_close(ovl);
 	ovl_peers_uninit(ovl);
-	gro_cells_destroy(&ovl->gro_cells);
+	ovl_queue_uninit(ovl);
 	free_percpu(ovl->drops);
 	ovl_compat_tstats_free(dev);
 }

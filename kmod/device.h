@@ -8,13 +8,15 @@
 #include <linux/rbtree.h>
 #include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
-#include <net/gro_cells.h>
 
 #include "allowedips.h"
 #include "path.h"
 #include "peer.h"
 
 struct ovl_beacon;
+
+struct ovl_crypt_cpu;
+struct ovl_rx_slot;
 
 /**
  * struct ovl_drops - per-CPU drop counters, indexed by &enum ovl_a_drops
@@ -36,7 +38,6 @@ struct ovl_drops {
  * @peers: peers by node id, for the data path (RCU)
  * @peer_tree: the same peers ordered by node id, for dumps (under @lock)
  * @aips: allowed-ips of all peers (RCU readers, writers under @lock)
- * @gro_cells: hands received packets to the stack through GRO
  * @drops: per-reason drop counters
  * @beacon: the beacon to register with and relay through, or NULL (RCU,
  *	replaced under the RTNL)
@@ -50,6 +51,10 @@ struct ovl_drops {
  * @ep_hash: peers by endpoint, OVL_EP_HASH_SIZE buckets (RCU readers,
  *	writers under @ep_hash_lock), to match ICMP errors to peers
  * @ep_hash_lock: serializes changes to @ep_hash
+ * @wq: runs the crypt workers and the peers' tx works (queue.h)
+ * @crypt: per-CPU crypt workers
+ * @rx_slots: ordered receive queues, each with its NAPI (queue.h)
+ * @n_rx_slots: how many
  *
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
@@ -61,7 +66,9 @@ struct ovl_drops {
  *
  * Lifetime: the sockets are closed in ndo_uninit, so by the time the
  * device is freed no encap_rcv callback can still see this structure
- * (udp_tunnel_sock_release() waits for an RCU grace period).
+ * (udp_tunnel_sock_release() waits for an RCU grace period).  @wq is
+ * destroyed after the sockets are closed and the peers removed: whatever
+ * was queued has then run; the receive slots are emptied right after.
  */
 struct ovl_dev {
 	struct net_device *dev;
@@ -74,7 +81,6 @@ struct ovl_dev {
 	struct rhashtable peers;
 	struct rb_root peer_tree;
 	struct ovl_aips aips;
-	struct gro_cells gro_cells;
 	struct ovl_drops __percpu *drops;
 	struct ovl_beacon __rcu *beacon;
 	struct ovl_path_cfg path_cfg;
@@ -84,6 +90,10 @@ struct ovl_dev {
 	struct timer_list discover_timer;
 	struct hlist_head *ep_hash;
 	spinlock_t ep_hash_lock;	/* protects @ep_hash changes */
+	struct workqueue_struct *wq;
+	struct ovl_crypt_cpu __percpu *crypt;
+	struct ovl_rx_slot *rx_slots;
+	unsigned int n_rx_slots;
 };
 
 #define OVL_EP_HASH_BITS	12

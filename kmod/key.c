@@ -30,6 +30,7 @@ struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx)
 	atomic64_set(&key->tx_counter, 0);
 	spin_lock_init(&key->replay_lock);
 	ovl_replay_init(&key->replay);
+	refcount_set(&key->refcnt, 1);
 	return key;
 }
 
@@ -38,9 +39,12 @@ static void ovl_key_free_rcu(struct rcu_head *rcu)
 	kfree_sensitive(container_of(rcu, struct ovl_key, rcu));
 }
 
-/* Free @key once no reader can see it any more; NULL is fine. */
+/*
+ * Drop a reference to @key; NULL is fine.  The last one frees the key once
+ * no RCU reader can see it any more.  Context: any.
+ */
 void ovl_key_put_rcu(struct ovl_key *key)
 {
-	if (key)
+	if (key && refcount_dec_and_test(&key->refcnt))
 		call_rcu(&key->rcu, ovl_key_free_rcu);
 }

@@ -98,6 +98,8 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	for (i = 0; i < ARRAY_SIZE(peer->last_key_ntf); i++)
 		peer->last_key_ntf[i] = jiffies - HZ;
 	ovl_peer_path_init(peer);
+	ovl_queue_peer_init(peer);
+	refcount_set(&peer->refcnt, 1);
 	return peer;
 }
 
@@ -169,8 +171,19 @@ static void ovl_peer_free_rcu(struct rcu_head *rcu)
 }
 
 /*
- * Unlink @peer from the table and the trie, retire its keys, and free it
- * after a grace period.  Context: &ovl_dev.lock held.
+ * Drop a reference; the last one frees the peer after a grace period.
+ * Context: any.
+ */
+void ovl_peer_put(struct ovl_peer *peer)
+{
+	if (refcount_dec_and_test(&peer->refcnt))
+		call_rcu(&peer->rcu, ovl_peer_free_rcu);
+}
+
+/*
+ * Unlink @peer from the table and the trie, retire its keys, and drop the
+ * table's reference: packets still queued for the peer keep it (and their
+ * keys) until they are sent or dropped.  Context: &ovl_dev.lock held.
  */
 void ovl_peer_remove(struct ovl_peer *peer)
 {
@@ -191,7 +204,7 @@ void ovl_peer_remove(struct ovl_peer *peer)
 		ovl_key_put_rcu(rcu_replace_pointer(peer->keys[slot], NULL,
 						    lockdep_is_held(&ovl->lock)));
 	}
-	call_rcu(&peer->rcu, ovl_peer_free_rcu);
+	ovl_peer_put(peer);
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -13,6 +14,7 @@
 #include "allowedips.h"
 #include "key.h"
 #include "path.h"
+#include "queue.h"
 
 struct ovl_dev;
 
@@ -66,12 +68,18 @@ struct ovl_peer_stats {
  * @last_cap_ntf: jiffies of the last relay-cap event (rate limit)
  * @last_key_ntf: jiffies of the last key-needed event, per reason (rate
  *	limit)
+ * @queues: ordered transmit queue (queue.h)
+ * @refcnt: the peer table holds one reference, every queued packet and
+ *	the queued tx work another
  * @rcu: frees the peer after a grace period
  *
  * Lifetime: a peer is reachable from the data path only through the peer
  * table and the allowed-ips trie, both RCU; it is unlinked from both under
- * &ovl_dev.lock and freed after a grace period.  Data-path users never
- * sleep and never hold a peer beyond their RCU read section.
+ * &ovl_dev.lock, which drops the table's reference, and freed a grace
+ * period after its last reference is dropped.  Data-path users that found
+ * the peer under RCU take a reference with ovl_peer_tryget() before they
+ * queue a packet for it (queue.c); all others never sleep and never hold
+ * a peer beyond their RCU read section.
  */
 struct ovl_peer {
 	struct rhash_head hnode;
@@ -94,8 +102,24 @@ struct ovl_peer {
 	struct timer_list probe_timer;
 	unsigned long last_cap_ntf;
 	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
+	struct ovl_peer_queues queues;
+	refcount_t refcnt;
 	struct rcu_head rcu;
 };
+
+/* Context: RCU read side, @peer found in the table or the trie. */
+static inline bool ovl_peer_tryget(struct ovl_peer *peer)
+{
+	return refcount_inc_not_zero(&peer->refcnt);
+}
+
+/* Another reference, for a caller that holds one. */
+static inline void ovl_peer_get(struct ovl_peer *peer)
+{
+	refcount_inc(&peer->refcnt);
+}
+
+void ovl_peer_put(struct ovl_peer *peer);
 
 int ovl_peers_init(struct ovl_dev *ovl);
 void ovl_peers_uninit(struct ovl_dev *ovl);

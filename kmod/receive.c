@@ -7,10 +7,14 @@
  * Beacon messages count only from the device's beacon; a relayed message
  * only if the beacon's source node id is the sender the message names.  What
  * fails a check is dropped and counted by reason.  Good packets go to the
- * stack through GRO (gro_cells), so that the stack sees batches.
+ * stack through GRO, so that the stack sees batches.
  *
- * Context: softirq, rcu_read_lock() held by the UDP layer, on whichever
- * CPU the datagram arrived: several CPUs decrypt at once.
+ * Context: ovl_recv() runs in softirq, rcu_read_lock() held by the UDP
+ * layer, on whichever CPU the datagram arrived.  It checks the headers and
+ * queues sealed messages (queue.h): crypt workers on every CPU open them,
+ * ovl_recv_open(), and the NAPI poll of the sender's receive slot checks
+ * the replay window, acts on them and delivers them in arrival order,
+ * ovl_recv_finish().  Nothing about the peer changes before that.
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -21,12 +25,13 @@
 
 #include "device.h"
 #include "peer.h"
+#include "queue.h"
 #include "receive.h"
 #include "relay.h"
 #include "send.h"
 
-static void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
-			enum ovl_a_drops reason)
+void ovl_rx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+		 enum ovl_a_drops reason)
 {
 	ovl_drop(ovl, reason);
 	dev_core_stats_rx_dropped_inc(ovl->dev);
@@ -134,36 +139,25 @@ static void ovl_recv_probe(struct ovl_peer *peer, struct sk_buff *skb,
 /*
  * A sealed message: DATA, or PROBE.  @relay_src is the source node id the
  * beacon vouched for when the message came wrapped in a RELAY_DELIVER
- * (0 when it came straight from @src): it must be the sender the message
- * itself names, and no peer state changes unless the message authenticates
- * and is fresh.
+ * (0 when it came straight from its sender): it must be the sender the
+ * message itself names.  The message is queued to be opened and finished.
  */
 static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
-			    const union ovl_endpoint *src, u32 relay_src)
+			    u32 relay_src)
 {
 	struct ovl_data_hdr *hdr;
 	struct ovl_peer *peer;
 	struct ovl_key *key;
-	unsigned int len;
-	bool fresh;
-	u64 counter;
-	int reason;
-	u8 type;
 
-	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN) {
-		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
-		return;
-	}
-	if (skb_ensure_writable(skb, skb->len)) {
+	if (skb->len < sizeof(*hdr) + OVL_AUTHTAG_LEN ||
+	    !pskb_may_pull(skb, sizeof(*hdr))) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
 		return;
 	}
 	hdr = (struct ovl_data_hdr *)skb->data;
-	len = skb->len - sizeof(*hdr) - OVL_AUTHTAG_LEN;
-	type = hdr->type;
 
 	/* Probes test the direct path: one that was relayed means nothing. */
-	if (relay_src && type != OVL_MSG_DATA) {
+	if (relay_src && hdr->type != OVL_MSG_DATA) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_TYPE);
 		return;
 	}
@@ -181,11 +175,63 @@ static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NO_KEY);
 		return;
 	}
-	counter = be64_to_cpu(hdr->counter);
+	OVL_CB(skb)->counter = be64_to_cpu(hdr->counter);
+	ovl_queue_rx(peer, key, relay_src != 0, skb);
+}
+
+/**
+ * ovl_recv_open - decrypt a queued sealed message in place
+ * @key: the key it names
+ * @skb: the message, from its header on
+ *
+ * Context: crypt worker.  Returns the drop reason, or 0 if the message
+ * authenticated.  Nothing in it is believed before.
+ */
+int ovl_recv_open(struct ovl_key *key, struct sk_buff *skb)
+{
+	struct ovl_data_hdr *hdr;
+
+	if (skb_ensure_writable(skb, skb->len))
+		return OVL_A_DROPS_SHORT;
+	hdr = (struct ovl_data_hdr *)skb->data;
 	if (!chacha20poly1305_decrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1),
-				      len + OVL_AUTHTAG_LEN, (u8 *)hdr,
-				      sizeof(*hdr), counter, key->rx)) {
-		ovl_rx_drop(ovl, skb, OVL_A_DROPS_BAD_TAG);
+				      skb->len - sizeof(*hdr), (u8 *)hdr,
+				      sizeof(*hdr), OVL_CB(skb)->counter,
+				      key->rx))
+		return OVL_A_DROPS_BAD_TAG;
+	return 0;
+}
+
+/**
+ * ovl_recv_finish - act on a message ovl_recv_open() authenticated
+ * @peer: the peer it came from
+ * @key: the key it was decrypted with
+ * @skb: the message; consumed
+ * @napi: where to hand the inner packet to GRO
+ *
+ * Checks the replay window.  Then, and only then, the message counts: a
+ * direct one moves the peer's endpoint and tells the path heuristics the
+ * direct path works (a probe is answered or counted), a relayed one that
+ * the peer is relayed.  A data packet goes to the stack.  Context: the
+ * NAPI poll of the peer's receive slot, in the order the messages arrived;
+ * RCU read side.
+ */
+void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
+		     struct sk_buff *skb, struct napi_struct *napi)
+{
+	struct ovl_data_hdr *hdr = (struct ovl_data_hdr *)skb->data;
+	u64 counter = OVL_CB(skb)->counter;
+	bool relayed = OVL_CB(skb)->relay;
+	struct ovl_dev *ovl = peer->ovl;
+	union ovl_endpoint src;
+	unsigned int len;
+	bool fresh;
+	int reason;
+	u8 type;
+
+	/* Removed while the message was queued: as if it came just after. */
+	if (READ_ONCE(peer->dead)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
 		return;
 	}
 	spin_lock(&key->replay_lock);
@@ -198,18 +244,21 @@ static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
 	}
 
 	/* Authenticated and fresh: from here on the sender is @peer. */
+	type = hdr->type;
+	len = skb->len - sizeof(*hdr) - OVL_AUTHTAG_LEN;
 	__skb_pull(skb, sizeof(*hdr));
 	__skb_trim(skb, len);
-	if (relay_src) {
+	if (relayed) {
 		if (!ovl_peer_path_relay_rx(peer)) {
 			ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_CAP);
 			return;
 		}
 		atomic64_inc(&peer->stats.relay_rx_packets);
 	} else {
-		ovl_peer_roam(peer, src);
+		ovl_skb_source(skb, &src);
+		ovl_peer_roam(peer, &src);
 		if (type == OVL_MSG_PROBE) {
-			ovl_recv_probe(peer, skb, src);
+			ovl_recv_probe(peer, skb, &src);
 			return;
 		}
 		ovl_peer_path_direct_rx(peer);
@@ -227,6 +276,12 @@ static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
 		ovl_rx_drop(ovl, skb, reason);
 		return;
 	}
+	/* Nothing enters a device that is down. */
+	if (unlikely(!(ovl->dev->flags & IFF_UP))) {
+		dev_core_stats_rx_dropped_inc(ovl->dev);
+		kfree_skb(skb);
+		return;
+	}
 
 	skb_reset_mac_header(skb);
 	skb_reset_transport_header(skb);
@@ -239,12 +294,11 @@ static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	dev_sw_netstats_rx_add(ovl->dev, skb->len);
-	gro_cells_receive(&ovl->gro_cells, skb);
+	napi_gro_receive(napi, skb);
 }
 
 /* RELAY_DELIVER: [type][source node id][sealed message]. */
-static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb,
-			     const union ovl_endpoint *src)
+static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb)
 {
 	__be32 id;
 
@@ -258,19 +312,31 @@ static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_MISMATCH);
 		return;
 	}
-	ovl_recv_sealed(ovl, skb, src, be32_to_cpu(id));
+	ovl_recv_sealed(ovl, skb, be32_to_cpu(id));
+}
+
+/* A message only the configured beacon speaks. */
+static void ovl_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
+{
+	union ovl_endpoint src;
+
+	ovl_skb_source(skb, &src);
+	if (!ovl_relay_from_beacon(ovl, &src))
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NOT_BEACON);
+	else if (skb->data[0] == OVL_MSG_RELAY_DELIVER)
+		ovl_recv_relayed(ovl, skb);
+	else
+		ovl_relay_recv_beacon(ovl, skb);
 }
 
 int ovl_recv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
-	union ovl_endpoint src;
 
 	if (unlikely(!ovl)) {
 		kfree_skb(skb);
 		return 0;
 	}
-	ovl_skb_source(skb, &src);
 
 	/* skb->data is at the UDP header. */
 	if (!pskb_may_pull(skb, sizeof(struct udphdr) + 1)) {
@@ -282,18 +348,12 @@ int ovl_recv(struct sock *sk, struct sk_buff *skb)
 	switch (skb->data[0]) {
 	case OVL_MSG_DATA:
 	case OVL_MSG_PROBE:
-		ovl_recv_sealed(ovl, skb, &src, 0);
+		ovl_recv_sealed(ovl, skb, 0);
 		break;
 	case OVL_MSG_RELAY_DELIVER:
 	case OVL_MSG_DISCOVER_REPLY:
 	case OVL_MSG_PUNCH_COMMAND:
-		/* Only the configured beacon speaks these. */
-		if (!ovl_relay_from_beacon(ovl, &src))
-			ovl_rx_drop(ovl, skb, OVL_A_DROPS_NOT_BEACON);
-		else if (skb->data[0] == OVL_MSG_RELAY_DELIVER)
-			ovl_recv_relayed(ovl, skb, &src);
-		else
-			ovl_relay_recv_beacon(ovl, skb);
+		ovl_recv_beacon(ovl, skb);
 		break;
 	case OVL_MSG_PUNCH:
 		/* Opens NAT mappings on the way here; nothing to do. */

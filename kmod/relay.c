@@ -314,7 +314,9 @@ static void ovl_probe_arm(struct ovl_peer *peer, unsigned long delay)
 
 /*
  * Carry out @v for @peer.  Context: &ovl_peer.path_lock held.  A flip to
- * relay past the cap is refused and reported as a cap drop.
+ * relay past the cap is refused and reported as a cap drop.  A removed
+ * peer no longer flips: its relay slot went back when it was removed, and
+ * packets queued before still reach here.
  */
 static void ovl_flip(struct ovl_peer *peer, enum ovl_path_verdict v, u8 reason,
 		     struct ovl_flip *f)
@@ -323,7 +325,7 @@ static void ovl_flip(struct ovl_peer *peer, enum ovl_path_verdict v, u8 reason,
 
 	lockdep_assert_held(&peer->path_lock);
 	f->reason = 0;
-	if (v == OVL_PATH_STAY)
+	if (v == OVL_PATH_STAY || peer->dead)
 		return;
 	if (v == OVL_PATH_TO_RELAY) {
 		if (!ovl_relay_slot_get(ovl)) {

@@ -5,10 +5,12 @@
  * or wrapped in a RELAY message to the beacon, as the peer's path says
  * (relay.c).
  *
- * Context: ndo_start_xmit, with BH disabled and rcu_read_lock_bh() held by
- * the core.  Devices are LLTX: several CPUs transmit at once, each
- * encrypting its own packets; the only shared state written per packet is
- * the key's counter (atomic) and the statistics.
+ * Context: ovl_xmit() is ndo_start_xmit, with BH disabled and
+ * rcu_read_lock_bh() held by the core.  Devices are LLTX: several CPUs
+ * transmit at once.  They only route, choose the path and queue (queue.h);
+ * the crypt workers segment and seal with ovl_send_seal(), and the peer's
+ * tx work sends in order with ovl_send_sealed().  Keepalives and probes
+ * carry no data: they are sealed and sent at once.
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -17,13 +19,11 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/icmp.h>
-#ifdef OVL_HAVE_NET_GSO_H
-#include <net/gso.h>
-#endif
 
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "queue.h"
 #include "relay.h"
 #include "send.h"
 #include "socket.h"
@@ -61,8 +61,8 @@ static void ovl_xmit_unreachable(struct ovl_dev *ovl, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-static void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
-			enum ovl_a_drops reason)
+void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
+		 enum ovl_a_drops reason)
 {
 	ovl_drop(ovl, reason);
 	dev_core_stats_tx_dropped_inc(ovl->dev);
@@ -70,33 +70,22 @@ static void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
 }
 
 /**
- * struct ovl_route - where one message goes
- * @to: the peer's endpoint, or the beacon's when relayed
- * @cache: route cache for @to, or NULL
- * @relay_dst: the peer's node id when the message is relay-wrapped, else 0
+ * ovl_route_resolve - where messages to @peer go now
+ * @peer: the peer
+ * @relay: through the beacon (the peer's path said so when they were queued)
+ * @ep: storage for the peer's endpoint
+ * @rt: filled in
+ *
+ * Returns 0, or the reason to drop the messages: no beacon, or no endpoint.
+ * Context: RCU-BH read side, which keeps what @rt points to.
  */
-struct ovl_route {
-	const union ovl_endpoint *to;
-	struct dst_cache *cache;
-	u32 relay_dst;
-};
-
-/*
- * Route a data packet to @peer: ask the path heuristics (which may flip
- * the peer), then find the endpoint.  @ep is storage for the peer's
- * endpoint.  Returns 0 or the reason to drop the packet.
- */
-static int ovl_route_data(struct ovl_dev *ovl, struct ovl_peer *peer,
-			  union ovl_endpoint *ep, struct ovl_route *rt)
+int ovl_route_resolve(struct ovl_peer *peer, bool relay,
+		      union ovl_endpoint *ep, struct ovl_route *rt)
 {
 	struct ovl_beacon *beacon;
-	int path;
 
-	path = ovl_peer_tx_path(peer);
-	if (path < 0)
-		return OVL_A_DROPS_RELAY_CAP;
-	if (path == OVL_PATH_RELAY) {
-		beacon = rcu_dereference_bh(ovl->beacon);
+	if (relay) {
+		beacon = rcu_dereference_bh(peer->ovl->beacon);
 		if (!beacon)
 			return OVL_A_DROPS_TX_NO_BEACON;
 		rt->to = &beacon->ep;
@@ -113,28 +102,46 @@ static int ovl_route_data(struct ovl_dev *ovl, struct ovl_peer *peer,
 	return 0;
 }
 
-/*
- * Seal one packet (not GSO) in place into a DATA or PROBE message of type
- * @type, wrap it in a RELAY header if @rt says so, and send it.  Consumes
- * @skb.
+/**
+ * ovl_send_claim - claim counters of @key for messages to @peer
+ * @peer: the peer
+ * @key: its primary key
+ * @n: how many messages
+ * @counter: the first counter claimed; the others follow it
+ *
+ * Asks the control plane for a new key as this one runs out.  Returns how
+ * many counters were claimed, fewer than @n once the key has run out.
+ * Context: any, RCU read side.
  */
-static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
-			 struct ovl_key *key, u8 type,
-			 const struct ovl_route *rt, struct sk_buff *skb)
+unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
+			    unsigned int n, u64 *counter)
+{
+	unsigned int got = ovl_key_next_counters(key, n, counter);
+
+	if (got < n)
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
+	if (got && unlikely(ovl_key_near_limit(*counter + got - 1)))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
+	return got;
+}
+
+/**
+ * ovl_send_seal - turn one packet (not GSO) into a sealed message, in place
+ * @ovl: the device
+ * @key: the key to seal under
+ * @type: %OVL_MSG_DATA or %OVL_MSG_PROBE
+ * @skb: the packet
+ * @counter: the message counter claimed for it
+ *
+ * Leaves headroom for a RELAY header.  Context: process (crypt worker) or
+ * BH disabled.  Returns false, leaving @skb to be dropped, if it could not
+ * be made writable.
+ */
+bool ovl_send_seal(struct ovl_dev *ovl, struct ovl_key *key, u8 type,
+		   struct sk_buff *skb, u64 counter)
 {
 	unsigned int len = skb->len;
 	struct ovl_data_hdr *hdr;
-	__be32 relay_dst;
-	u64 counter;
-	u8 *relay;
-
-	if (!ovl_key_next_counter(key, &counter)) {
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_NO_KEY);
-		return;
-	}
-	if (unlikely(ovl_key_near_limit(counter)))
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
 
 	/*
 	 * The checksum must be final before the payload is sealed, and the
@@ -145,10 +152,8 @@ static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
 	    skb_cow_head(skb, OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN +
 			 OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
 	    (skb_tailroom(skb) < OVL_AUTHTAG_LEN &&
-	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC))) {
-		ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
-		return;
-	}
+	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC)))
+		return false;
 
 	hdr = skb_push(skb, sizeof(*hdr));
 	hdr->type = type;
@@ -159,13 +164,33 @@ static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
 	chacha20poly1305_encrypt((u8 *)(hdr + 1), (u8 *)(hdr + 1), len,
 				 (u8 *)hdr, sizeof(*hdr), counter, key->tx);
 	skb_put(skb, OVL_AUTHTAG_LEN);
+	return true;
+}
+
+/**
+ * ovl_send_sealed - send a message made by ovl_send_seal()
+ * @peer: the peer it is for
+ * @rt: the way, from ovl_route_resolve(): a RELAY header is pushed if it
+ *	goes through the beacon
+ * @skb: the message; consumed
+ *
+ * Context: BH disabled, RCU-BH read side.
+ */
+void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
+		     struct sk_buff *skb)
+{
+	unsigned int len = skb->len - OVL_DATA_HDR_LEN - OVL_AUTHTAG_LEN;
+	bool data = skb->data[0] == OVL_MSG_DATA;
+	struct ovl_dev *ovl = peer->ovl;
+	__be32 relay_dst;
+	u8 *relay;
+
 	if (rt->relay_dst) {
 		relay = skb_push(skb, OVL_RELAY_HDR_LEN);
 		relay[0] = OVL_MSG_RELAY;
 		relay_dst = cpu_to_be32(rt->relay_dst);
 		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
 	}
-
 	if (ovl_socket_send(ovl, rt->cache, rt->to, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
 		dev_core_stats_tx_dropped_inc(ovl->dev);
@@ -173,7 +198,7 @@ static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
 	}
 	/* The device's own tx counters were updated by the tunnel xmit. */
 	WRITE_ONCE(peer->last_tx, jiffies);
-	if (type != OVL_MSG_DATA)
+	if (!data)
 		return;
 	atomic64_inc(&peer->stats.tx_packets);
 	atomic64_add(len, &peer->stats.tx_bytes);
@@ -181,15 +206,51 @@ static void ovl_send_msg(struct ovl_dev *ovl, struct ovl_peer *peer,
 		atomic64_inc(&peer->stats.relay_tx_packets);
 }
 
+/*
+ * Seal a message with no data (keepalive, probe) and send it at once; it
+ * may overtake queued packets, which the receiver's replay window allows.
+ * Consumes @skb.  Context: BH disabled, RCU-BH read side.
+ */
+static void ovl_send_now(struct ovl_peer *peer, struct ovl_key *key, u8 type,
+			 const struct ovl_route *rt, struct sk_buff *skb)
+{
+	u64 counter;
+
+	if (!ovl_send_claim(peer, key, 1, &counter)) {
+		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_NO_KEY);
+		return;
+	}
+	if (!ovl_send_seal(peer->ovl, key, type, skb, counter)) {
+		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_ERROR);
+		return;
+	}
+	ovl_send_sealed(peer, rt, skb);
+}
+
+/* Whether a packet for @peer on @path can go anywhere, or why not. */
+static int ovl_path_usable(struct ovl_dev *ovl, struct ovl_peer *peer,
+			   int path)
+{
+	if (path < 0)
+		return OVL_A_DROPS_RELAY_CAP;
+	if (path == OVL_PATH_RELAY)
+		return rcu_access_pointer(ovl->beacon) ? 0 :
+			OVL_A_DROPS_TX_NO_BEACON;
+	/*
+	 * Only whether there is an endpoint, for the ICMP error: the tx work
+	 * reads it under its lock when it sends (ovl_route_resolve()).
+	 */
+	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
+		return OVL_A_DROPS_TX_NO_ENDPOINT;
+	return 0;
+}
+
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ovl_dev *ovl = netdev_priv(dev);
-	struct sk_buff *segs, *next;
-	union ovl_endpoint ep;
-	struct ovl_route rt;
 	struct ovl_peer *peer;
 	struct ovl_key *key;
-	int family, reason;
+	int family, reason, path;
 
 	family = ovl_inner_family(skb);
 	if (family == AF_UNSPEC) {
@@ -207,27 +268,19 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_KEY);
 		return NETDEV_TX_OK;
 	}
-	reason = ovl_route_data(ovl, peer, &ep, &rt);
+	/* The path heuristics count the send, and may flip the peer. */
+	path = ovl_peer_tx_path(peer);
+	reason = ovl_path_usable(ovl, peer, path);
 	if (reason) {
 		ovl_xmit_unreachable(ovl, skb, family, reason);
 		return NETDEV_TX_OK;
 	}
 
-	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR_OR_NULL(segs)) {
-			ovl_tx_drop(ovl, skb, OVL_A_DROPS_TX_ERROR);
-			return NETDEV_TX_OK;
-		}
-		consume_skb(skb);
-	} else {
-		segs = skb;
-	}
-
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		ovl_send_msg(ovl, peer, key, OVL_MSG_DATA, &rt, skb);
-	}
+	/*
+	 * Segmented (GSO) and sealed by the crypt workers, sent in order by
+	 * the peer's tx work.
+	 */
+	ovl_queue_tx(peer, key, path == OVL_PATH_RELAY, skb);
 	return NETDEV_TX_OK;
 }
 
@@ -241,21 +294,25 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
-	struct ovl_dev *ovl = peer->ovl;
 	union ovl_endpoint ep;
 	struct ovl_route rt;
 	struct ovl_key *key;
 	struct sk_buff *skb;
+	int path;
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	if (!key || ovl_route_data(ovl, peer, &ep, &rt))
+	if (!key)
+		goto out;
+	path = ovl_peer_tx_path(peer);
+	if (path < 0 ||
+	    ovl_route_resolve(peer, path == OVL_PATH_RELAY, &ep, &rt))
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
 	if (!skb)
 		goto out;
 	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_msg(ovl, peer, key, OVL_MSG_DATA, &rt, skb);
+	ovl_send_now(peer, key, OVL_MSG_DATA, &rt, skb);
 out:
 	rcu_read_unlock_bh();
 }
@@ -274,7 +331,6 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 		    const union ovl_endpoint *to)
 {
 	struct ovl_route rt = { .to = to };
-	struct ovl_dev *ovl = peer->ovl;
 	union ovl_endpoint ep;
 	struct ovl_key *key;
 	struct sk_buff *skb;
@@ -298,7 +354,7 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 	payload[0] = kind;
 	be_nonce = cpu_to_be64(nonce);
 	memcpy(payload + 8, &be_nonce, sizeof(be_nonce));
-	ovl_send_msg(ovl, peer, key, OVL_MSG_PROBE, &rt, skb);
+	ovl_send_now(peer, key, OVL_MSG_PROBE, &rt, skb);
 out:
 	rcu_read_unlock_bh();
 }
