@@ -959,8 +959,17 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ovl_key_put_rcu(key);
 		return PTR_ERR(ovl);
 	}
-	peer = ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
-				tb[OVL_A_KEY_NODE_ID], info->extack);
+	/* Every sealed message names its sender; 0 names nobody. */
+	if (!READ_ONCE(ovl->node_id)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "set the device's node-id before its keys");
+		peer = NULL;
+		err = -EINVAL;
+	} else {
+		peer = ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
+					tb[OVL_A_KEY_NODE_ID], info->extack);
+		err = peer ? 0 : -ENOENT;
+	}
 	if (peer) {
 		old = rcu_replace_pointer(peer->keys[slot], key,
 					  lockdep_is_held(&ovl->lock));
@@ -969,7 +978,7 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ovl_key_put_rcu(key);
 	}
 	ovl_nl_unlock(ovl);
-	return peer ? 0 : -ENOENT;
+	return err;
 }
 
 /* KEY_SWAP and KEY_DEL: the peer named in the key nest, or an ERR_PTR. */

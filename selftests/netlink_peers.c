@@ -428,6 +428,18 @@ TEST_F(ovl, key_requests_rejected)
 	struct nlattr *key;
 	int n;
 
+	/* No key before the device has a node id to name itself with. */
+	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
+	mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, 32, k);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "node-id before its keys");
+	nlh = req(nl, OVL_CMD_DEV_SET, 0, 0, NULL);
+	mnl_attr_put_u32(nlh, OVL_A_DEV_NODE_ID, 1);
+	ASSERT_EQ(0, talk(nl, nlh, NULL, NULL));
+
 	nlh = req(nl, OVL_CMD_KEY_NEW, 0, 0, NULL);
 	expect_reject(nlh, EINVAL, "missing key attributes");
 
