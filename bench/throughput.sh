@@ -6,15 +6,19 @@
 #
 # Prints iperf3 TCP throughput for 1 and 2 flows over veth, WireGuard and
 # ovl, the ratios ovl/WireGuard and ovl/veth, and the ratio of ovl with
-# 100,000 peers configured to ovl with one.  Never fails on a figure.
+# 100,000 peers configured to ovl with one.  Each figure is the median of
+# BENCH_ROUNDS runs (default 3), taken in rounds that alternate veth,
+# WireGuard and ovl, so that a noisy moment of the host does not fall on
+# one of them only.  Never fails on a figure.
 set -eu
 cd "$(dirname "$0")/.."
 source selftests/lib.sh
 trap - EXIT
 
 SECS=${BENCH_SECS:-8}
+ROUNDS=${BENCH_ROUNDS:-3}
 TMPDIR=$(mktemp -d)
-declare -A mbps
+declare -A mbps runs
 
 # iperf NS DST FLOWS: received Mbit/s of one iperf3 TCP run.
 iperf()
@@ -24,6 +28,18 @@ iperf()
 	sleep 0.5
 	out=$(ip netns exec "$1" iperf3 -c "$2" -t "$SECS" -O 1 -P "$3" -J)
 	jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out"
+}
+
+# median VALUE...: the middle one (the lower middle of an even count).
+median()
+{
+	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
+}
+
+# measure KEY DST FLOWS: one more run of figure KEY, into runs[KEY].
+measure()
+{
+	runs[$1]+=" $(iperf $A "$2" "$3")"
 }
 
 wg_setup()
@@ -63,18 +79,27 @@ wg_setup
 ip netns exec $A ping -q -c 2 10.77.0.2 >/dev/null
 ip netns exec $A ping -q -c 2 10.88.0.2 >/dev/null
 
-for flows in 1 2; do
-	mbps[veth,$flows]=$(iperf $A 192.0.2.2 $flows)
-	mbps[wg,$flows]=$(iperf $A 10.88.0.2 $flows)
-	mbps[ovl,$flows]=$(iperf $A 10.77.0.2 $flows)
+for ((round = 0; round < ROUNDS; round++)); do
+	for flows in 1 2; do
+		measure veth,$flows 192.0.2.2 $flows
+		measure wg,$flows 10.88.0.2 $flows
+		measure ovl,$flows 10.77.0.2 $flows
+	done
 done
 start=$(date +%s)
 add_peers 100000
 echo "# added 100,000 peers in $(($(date +%s) - start)) s"
-mbps[ovl100k,1]=$(iperf $A 10.77.0.2 1)
+for ((round = 0; round < ROUNDS; round++)); do
+	measure ovl100k,1 10.77.0.2 1
+done
+for key in "${!runs[@]}"; do
+	# shellcheck disable=SC2086
+	mbps[$key]=$(median ${runs[$key]})
+	echo "# $key:${runs[$key]} -> ${mbps[$key]}"
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
-echo "kernel: $(uname -r), $(nproc) CPUs, ${SECS}s per run"
+echo "kernel: $(uname -r), $(nproc) CPUs, median of $ROUNDS runs of ${SECS}s"
 printf '%-6s %10s %10s %10s %12s %10s\n' flows veth wireguard ovl ovl/wg ovl/veth
 for flows in 1 2; do
 	printf '%-6s %10s %10s %10s %12s %10s\n' "$flows" "${mbps[veth,$flows]}" \
