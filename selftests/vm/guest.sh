@@ -78,6 +78,26 @@ health_check() {
 	return "$status"
 }
 
+# Hold on, for the whole run, the static keys the tests would otherwise
+# turn on and off under traffic. Each turn rewrites jump labels in code the
+# other vCPU is running in softirq, and CI once died under multi-threaded
+# TCG with RIP one byte past the jump label at the top of
+# __netif_receive_skb_core (the receive-timestamp key), as if a stale int3
+# of the rewrite had been hit after it was done. Every ping turns that key
+# on when it starts and off when it ends; a ping that lasts the whole run
+# keeps its count above zero. The relay tests cut paths by adding and
+# deleting nftables forward chains; an empty one in the root namespace does
+# the same for the forward hooks' keys. So the labels are rewritten once,
+# here, before any traffic.
+ping -q -i 3600 127.0.0.1 >/dev/null &
+if command -v nft >/dev/null; then
+	nft -f - <<-'EOF' || echo "# ovl-vm: could not hold the forward hooks on"
+		table inet ovl_vm_keys {
+			chain forward { type filter hook forward priority 0; }
+		}
+	EOF
+fi
+
 boot_taint=$(cat /proc/sys/kernel/tainted)
 echo "$KMSG_MARK" >/dev/kmsg
 cd "$repo"
