@@ -240,6 +240,19 @@ while True:
 PY
 }
 
+# keyed_peers EP1 IPS1 EP2 IPS2: $A (node 1) and $B (node 2) take each
+# other as peers, node N at endpoint EPN with allowed-ips IPSN, and share
+# one fresh key pair, mirrored.
+keyed_peers()
+{
+	local k1 k2
+	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) &&
+	ip netns exec $A "$OVLCTL" peer add ovl0 2 endpoint "$3" allowed-ips "$4" &&
+	ip netns exec $B "$OVLCTL" peer add ovl0 1 endpoint "$1" allowed-ips "$2" &&
+	ip netns exec $A "$OVLCTL" key set ovl0 2 id 1 tx-key "$k1" rx-key "$k2" &&
+	ip netns exec $B "$OVLCTL" key set ovl0 1 id 1 tx-key "$k2" rx-key "$k1"
+}
+
 # pair_setup OUTER: hosts A and B (namespaces $A and $B) joined by veth,
 # each with ovl0 (node ids 1 and 2, port 4500, inner 10.77.0.N/24 and
 # fd77::N/64), peered over OUTER (4 or 6) addresses and keyed both ways.
@@ -247,7 +260,7 @@ A=ovl-a
 B=ovl-b
 pair_setup()
 {
-	local outer=$1 n me other ep k1 k2
+	local outer=$1 n me
 	new_netns $A && new_netns $B || return 1
 	ip -n $A link add v0 type veth peer name v0 netns $B || return 1
 	for n in 1 2; do
@@ -261,19 +274,13 @@ pair_setup()
 		ip -n "$me" addr add fd77::$n/64 dev ovl0 nodad &&
 		ip -n "$me" link set ovl0 up || return 1
 	done
-	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
-	for n in 1 2; do
-		me=$([ $n = 1 ] && echo $A || echo $B)
-		other=$((3 - n))
-		if [ "$outer" = 6 ]; then ep="[2001:db8::$other]:4500"; else ep="192.0.2.$other:4500"; fi
-		ip netns exec "$me" "$OVLCTL" peer add ovl0 $other endpoint "$ep" \
-			allowed-ips 10.77.0.$other/32,fd77::$other/128 || return 1
-		if [ $n = 1 ]; then
-			ip netns exec "$me" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k1" rx-key "$k2"
-		else
-			ip netns exec "$me" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k2" rx-key "$k1"
-		fi || return 1
-	done
+	if [ "$outer" = 6 ]; then
+		keyed_peers "[2001:db8::1]:4500" 10.77.0.1/32,fd77::1/128 \
+			"[2001:db8::2]:4500" 10.77.0.2/32,fd77::2/128
+	else
+		keyed_peers 192.0.2.1:4500 10.77.0.1/32,fd77::1/128 \
+			192.0.2.2:4500 10.77.0.2/32,fd77::2/128
+	fi
 }
 
 # drops NETNS REASON: a per-reason drop counter of NETNS's ovl0.

@@ -18,7 +18,7 @@ BEACON_BIN=$REPO/tool/beacon/ovl-beacon
 # go to "dev set" on both hosts (thresholds).
 relay_setup()
 {
-	local n ns k1 k2 other
+	local n ns
 	new_netns $R && new_netns $A && new_netns $B && new_netns $C || return 1
 	ip netns exec $R sysctl -qw net.ipv4.ip_forward=1 || return 1
 	for n in 1 2 3; do
@@ -41,18 +41,8 @@ relay_setup()
 		ip -n "$ns" addr add 10.77.0.$n/24 dev ovl0 &&
 		ip -n "$ns" link set ovl0 up || return 1
 	done
-	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
-	for n in 1 2; do
-		ns=$([ $n = 1 ] && echo $A || echo $B)
-		other=$((3 - n))
-		ip netns exec "$ns" "$OVLCTL" peer add ovl0 $other \
-			endpoint 10.0.$other.2:4500 allowed-ips 10.77.0.$other/32 || return 1
-		if [ $n = 1 ]; then
-			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k1" rx-key "$k2"
-		else
-			ip netns exec "$ns" "$OVLCTL" key set ovl0 $other id 1 tx-key "$k2" rx-key "$k1"
-		fi || return 1
-	done
+	keyed_peers 10.0.1.2:4500 10.77.0.1/32 10.0.2.2:4500 10.77.0.2/32 ||
+		return 1
 	wait_registered $A && wait_registered $B
 }
 
