@@ -10,30 +10,17 @@ import subprocess
 import sys
 import time
 
+import sniff
+
 OVL_MSG_DATA = 0x12
-ETH_P_ALL = 0x0003
 
 
 def capture(dst, port, inner):
-    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    sniff.bind(("v0", 0))
-    sniff.settimeout(5)
+    payloads = sniff.udp_payloads("v0", dst, port)
     ping = subprocess.Popen(["ping", "-c", "3", "-i", "0.2", inner],
                             stdout=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            frame = sniff.recv(65535)
-            if struct.unpack("!H", frame[12:14])[0] != 0x0800:
-                continue
-            ip = frame[14:]
-            ihl = (ip[0] & 0x0f) * 4
-            if ip[9] != socket.IPPROTO_UDP or socket.inet_ntoa(ip[16:20]) != dst:
-                continue
-            udp = ip[ihl:]
-            if struct.unpack("!H", udp[2:4])[0] != port:
-                continue
-            payload = udp[8:struct.unpack("!H", udp[4:6])[0]]
+        for payload in payloads:
             if payload and payload[0] == OVL_MSG_DATA:
                 return payload
     finally:

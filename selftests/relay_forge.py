@@ -14,11 +14,11 @@ send BIND DST [FILE]
 import socket
 import struct
 import sys
-import time
+
+import sniff
 
 RELAY_DELIVER = 6
 DATA = 0x12
-ETH_P_ALL = 0x0003
 
 
 def addr(s):
@@ -35,23 +35,7 @@ def deliver(src, inner):
 
 
 def capture(iface, dst, path):
-    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    sniff.bind((iface, 0))
-    sniff.settimeout(1)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            frame = sniff.recv(65535)
-        except socket.timeout:
-            continue
-        if struct.unpack("!H", frame[12:14])[0] != 0x0800:
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0f) * 4
-        if ip[9] != socket.IPPROTO_UDP or socket.inet_ntoa(ip[16:20]) != dst:
-            continue
-        udp = ip[ihl:]
-        payload = udp[8:struct.unpack("!H", udp[4:6])[0]]
+    for payload in sniff.udp_payloads(iface, dst):
         if payload and payload[0] == RELAY_DELIVER:
             with open(path, "wb") as f:
                 f.write(payload)
