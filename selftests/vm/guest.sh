@@ -80,15 +80,15 @@ health_check() {
 
 # Hold on, for the whole run, the static keys the tests would otherwise
 # turn on and off under traffic. Each turn rewrites jump labels in code the
-# other vCPU is running in softirq, and CI once died under multi-threaded
-# TCG with RIP one byte past the jump label at the top of
-# __netif_receive_skb_core (the receive-timestamp key), as if a stale int3
-# of the rewrite had been hit after it was done. Every ping turns that key
-# on when it starts and off when it ends; a ping that lasts the whole run
-# keeps its count above zero. The relay tests cut paths by adding and
-# deleting nftables forward chains; an empty one in the root namespace does
-# the same for the forward hooks' keys. So the labels are rewritten once,
-# here, before any traffic.
+# other vCPU may be running in softirq, which multi-threaded TCG does not
+# survive: "Oops: int3" one byte past the receive-timestamp key's label in
+# __netif_receive_skb_core killed a CI run, and a loop of pings under
+# iperf3 does it within seconds (docs/testing.md). Every ping turns that
+# key on when it starts and off when it ends; a ping that lasts the whole
+# run keeps its count above zero. The relay tests cut paths by adding and
+# deleting nftables forward chains; an empty one in the root namespace
+# does the same for the forward hooks' keys. So these labels are rewritten
+# once, here, before any traffic.
 ping -q -i 3600 127.0.0.1 >/dev/null &
 if command -v nft >/dev/null; then
 	nft -f - <<-'EOF' || echo "# ovl-vm: could not hold the forward hooks on"
