@@ -87,8 +87,10 @@ health_check() {
 # key on when it starts and off when it ends; a ping that lasts the whole
 # run keeps its count above zero. The relay tests cut paths by adding and
 # deleting nftables forward chains; an empty one in the root namespace
-# does the same for the forward hooks' keys. So these labels are rewritten
-# once, here, before any traffic.
+# does the same for the forward hooks' keys; the module tests close ovl's
+# UDP sockets under a flood, and a foo-over-UDP socket (IPv6, so both the
+# IPv4 and IPv6 encap keys) holds the UDP encap keys. So these labels are
+# rewritten once, here, before any traffic.
 ping -q -i 3600 127.0.0.1 >/dev/null &
 if command -v nft >/dev/null; then
 	nft -f - <<-'EOF' || echo "# ovl-vm: could not hold the forward hooks on"
@@ -97,6 +99,8 @@ if command -v nft >/dev/null; then
 		}
 	EOF
 fi
+modprobe fou && ip fou add port 65000 ipproto 4 -6 ||
+	echo "# ovl-vm: could not hold the UDP encap keys on"
 
 boot_taint=$(cat /proc/sys/kernel/tainted)
 echo "$KMSG_MARK" >/dev/kmsg
