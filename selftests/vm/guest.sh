@@ -82,22 +82,25 @@ health_check() {
 # turn on and off under traffic. Each turn rewrites jump labels in code the
 # other vCPU may be running in softirq, which multi-threaded TCG does not
 # survive: "Oops: int3" one byte past the receive-timestamp key's label in
-# __netif_receive_skb_core killed a CI run, and a loop of pings under
-# iperf3 does it within seconds (docs/testing.md). Every ping turns that
-# key on when it starts and off when it ends; a ping that lasts the whole
-# run keeps its count above zero. The relay tests cut paths by adding and
-# deleting nftables forward chains; an empty one in the root namespace
-# does the same for the forward hooks' keys; the module tests close ovl's
-# UDP sockets under a flood, and a foo-over-UDP socket (IPv6, so both the
-# IPv4 and IPv6 encap keys) holds the UDP encap keys. So these labels are
-# rewritten once, here, before any traffic.
+# __netif_receive_skb_core killed a CI run, and loops under traffic do it
+# within seconds (docs/testing.md). Each key is held by one user that lasts
+# the whole run, so its count never drops to zero:
+# - receive timestamps: every ping turns them on and off; a ping that
+#   does not end;
+# - the forward hooks: the relay tests and the demo cut paths by adding
+#   and deleting nftables forward chains (inet, bridge); empty ones in the
+#   root namespace;
+# - UDP encap: the module tests close ovl's sockets under a flood; a
+#   foo-over-UDP socket on IPv6 (which holds the IPv4 and IPv6 keys).
+# So these labels are rewritten once, here, before any traffic.
 ping -q -i 3600 127.0.0.1 >/dev/null &
 if command -v nft >/dev/null; then
-	nft -f - <<-'EOF' || echo "# ovl-vm: could not hold the forward hooks on"
-		table inet ovl_vm_keys {
-			chain forward { type filter hook forward priority 0; }
-		}
-	EOF
+	for family in inet bridge; do
+		nft add table $family ovl_vm_keys &&
+			nft add chain $family ovl_vm_keys forward \
+				'{ type filter hook forward priority 0; }' ||
+			echo "# ovl-vm: could not hold the $family forward hooks on"
+	done
 fi
 modprobe fou && ip fou add port 65000 ipproto 4 -6 ||
 	echo "# ovl-vm: could not hold the UDP encap keys on"
