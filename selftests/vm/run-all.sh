@@ -5,14 +5,18 @@
 #
 # By default every kernel with both /boot/vmlinuz-KVER and
 # /lib/modules/KVER/build. Each needs its module already built at
-# ${OVL_BUILD_DIR:-build}/KVER/ovl.ko. Per kernel, prints "# kernel KVER" and
-# the KTAP output of run_kselftest.sh in the VM (kept in
-# build/vm/selftests-KVER.log); a VM gets OVL_VM_TIMEOUT seconds (default
-# 1800: the tests' own limits, selftests/settings, bound each test). A VM
-# that did not boot, timed out or failed
-# the kernel health check counts as one failed test "KVER: boot/health", a
-# missing module as one failed test "KVER: ovl.ko missing". The last line is "N passed, N failed, N skipped"; exits
-# 1 if a test failed or none ran (passed or failed).
+# ${OVL_BUILD_DIR:-build}/KVER/ovl.ko; the programs the tests run (ovlctl,
+# ovl-beacon, the C selftests) are built here first, on the host, whose
+# root the VMs share.
+#
+# Per kernel, prints "# kernel KVER" and the KTAP output of
+# run_kselftest.sh in the VM (kept in build/vm/selftests-KVER.log); a VM
+# gets OVL_VM_TIMEOUT seconds (default 1800: the tests' own limits,
+# selftests/settings, bound each test). A VM that did not boot, timed out
+# or failed the kernel health check counts as one failed test "KVER:
+# boot/health", a missing module as one failed test "KVER: ovl.ko
+# missing". The last line is "N passed, N failed, N skipped"; exits 1 if a
+# test failed or none ran (passed or failed).
 set -eu
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +32,9 @@ if [ $# -eq 0 ]; then
 fi
 
 mkdir -p "$build/vm"
+for dir in tool tool/beacon selftests; do
+	make -s -C "$repo/$dir"
+done
 passed=0 failed=0 skipped=0 failures=()
 for kver in "${kernels[@]}"; do
 	echo "# kernel $kver"
