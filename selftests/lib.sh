@@ -260,7 +260,7 @@ A=ovl-a
 B=ovl-b
 pair_setup()
 {
-	local outer=$1 n me
+	local outer=$1 n me ep1 ep2
 	new_netns $A && new_netns $B || return 1
 	ip -n $A link add v0 type veth peer name v0 netns $B || return 1
 	for n in 1 2; do
@@ -275,12 +275,11 @@ pair_setup()
 		ip -n "$me" link set ovl0 up || return 1
 	done
 	if [ "$outer" = 6 ]; then
-		keyed_peers "[2001:db8::1]:4500" 10.77.0.1/32,fd77::1/128 \
-			"[2001:db8::2]:4500" 10.77.0.2/32,fd77::2/128
+		ep1="[2001:db8::1]:4500" ep2="[2001:db8::2]:4500"
 	else
-		keyed_peers 192.0.2.1:4500 10.77.0.1/32,fd77::1/128 \
-			192.0.2.2:4500 10.77.0.2/32,fd77::2/128
+		ep1=192.0.2.1:4500 ep2=192.0.2.2:4500
 	fi
+	keyed_peers "$ep1" 10.77.0.1/32,fd77::1/128 "$ep2" 10.77.0.2/32,fd77::2/128
 }
 
 # drops NETNS REASON: a per-reason drop counter of NETNS's ovl0.
