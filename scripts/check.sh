@@ -37,6 +37,9 @@ stage "ovl-beacon unit and integration tests" make -s -C tool/beacon check
 stage "netlink spec matches uAPI header" scripts/spec-check.sh
 stage "checkpatch, sparse, -Werror builds" scripts/lint.sh
 stage "dkms add/build/remove" scripts/dkms-check.sh
+vm_kver=$(scripts/kernels.sh | tail -n 1)
+stage "VM harness retries a failed boot, never a test" \
+	selftests/vm/test-vm-run.sh "$vm_kver" "build/$vm_kver/ovl.ko"
 stage "build C selftests" make -s -C selftests
 echo "# host: $passed passed, $failed failed, $skipped skipped"
 

@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# shellcheck shell=dash disable=SC2154 # ovl_guest, ovl_run
+# shellcheck shell=dash disable=SC2154 # ovl_guest, ovl_run, ovl_boot_fail
 # /init of the test VM's initramfs, packed by vm-run.sh with a static busybox
 # and the modules listed in /lib/modules/load-order.
 #
@@ -14,6 +14,13 @@ fail() {
 	echo "ovl-vm init: $*"
 	poweroff -f
 }
+
+# vm-run.sh's test of its boot retry: die as a boot flake would.
+if [ -n "${ovl_boot_fail:-}" ]; then
+	mkdir -p /proc && mount -t proc proc /proc
+	echo "ovl-vm init: crashing the kernel as asked (ovl_boot_fail)"
+	echo c >/proc/sysrq-trigger
+fi
 
 while read -r mod; do
 	insmod "/lib/modules/$mod.ko" || fail "insmod $mod failed"

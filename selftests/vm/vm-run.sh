@@ -14,6 +14,9 @@
 # output is streamed to stdout. Exit status: CMD's, 1 if CMD passed but the
 # kernel health check failed (Oops, WARNING, new taint, ...), 2 if the VM
 # did not boot, timed out or died (the last console lines go to stderr).
+# A VM that dies or hangs before CMD starts (a TCG boot flake) is booted
+# once more, and the output says so; once CMD has started nothing is
+# retried.
 #
 # Environment:
 #   OVL_BUILD_DIR  build directory (default <repo>/build); this script keeps
@@ -22,6 +25,10 @@
 #                  console of the last run) and accel (the KVM verdict)
 #   OVL_VM_ACCEL   tcg, kvm or auto (default): auto tries KVM once with a
 #                  short boot and caches the verdict, falling back to TCG
+#   OVL_VM_BOOT_TIMEOUT  seconds from power-on to CMD's start (default 300)
+#                  after which a boot counts as failed
+#   OVL_VM_INJECT_BOOT_FAILURE  if set, the first boot crashes the kernel
+#                  before CMD starts (tests of the retry)
 set -eu
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -167,38 +174,81 @@ declare -p kver modtree repo path tty_size cmd >"$run_dir/env"
 qemu=(qemu-system-x86_64 -m 2048 -smp 2 -nographic -no-reboot -nic none
 	-accel "$accel" -cpu max
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initramfs"
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 log_buf_len=4M ovl_guest=$here/guest.sh ovl_run=$run_dir/env"
 	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap')
+append="console=ttyS0 panic=-1 quiet loglevel=3 log_buf_len=4M ovl_guest=$here/guest.sh ovl_run=$run_dir/env"
 
 if [ "$interactive" = 1 ]; then
-	"${qemu[@]}"
+	"${qemu[@]}" -append "$append"
 	exit
 fi
 
-# QEMU writes the whole console to the log; tail follows it and sed shows
-# what the guest prints between its start and exit markers.
-log=$vm_dir/console-$kver.log
-: >"$log"
-timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >>"$log" 2>&1 &
-vm_pid=$!
-tail -n +1 -f --pid="$vm_pid" "$log" | sed -un '
-	s/\r$//
-	/OVL-VM-START$/,/^OVL-VM-EXIT: / {
-		/OVL-VM-START$/d
-		/^OVL-VM-EXIT: /d
-		p
-	}' &
-wait $! || true
-status=0
-wait "$vm_pid" || status=$?
-vm_pid=""
+# boot_and_run ATTEMPT: one VM, from boot to power-off; its status is
+# QEMU's (124 or 137 when timeout stopped it).  QEMU writes the whole
+# console to the log; tail follows it and sed shows what the guest prints
+# between its start and exit markers.  A VM that has not reached the start
+# marker after boot_timeout_s is stopped: a hung boot must not eat the
+# whole time limit.
+boot_and_run() {
+	local extra="" status=0
+	if [ "$1" = 1 ] && [ -n "${OVL_VM_INJECT_BOOT_FAILURE:-}" ]; then
+		extra=" ovl_boot_fail=1"
+	fi
+	: >"$log"
+	timeout -k 10 "$timeout_s" "${qemu[@]}" -append "$append$extra" \
+		</dev/null >>"$log" 2>&1 &
+	vm_pid=$!
+	(
+		for ((i = 0; i < boot_timeout_s; i++)); do
+			grep -q 'OVL-VM-START' "$log" && exit
+			kill -0 "$vm_pid" 2>/dev/null || exit
+			sleep 1
+		done
+		echo "vm-run: the VM did not start the command within ${boot_timeout_s}s of booting" >>"$log"
+		kill "$vm_pid" 2>/dev/null
+	) &
+	tail -n +1 -f --pid="$vm_pid" "$log" | sed -un '
+		s/\r$//
+		/OVL-VM-START$/,/^OVL-VM-EXIT: / {
+			/OVL-VM-START$/d
+			/^OVL-VM-EXIT: /d
+			p
+		}' &
+	wait $! || true
+	wait "$vm_pid" || status=$?
+	vm_pid=""
+	wait
+	return "$status"
+}
 
-code=$(sed -n 's/^OVL-VM-EXIT: \([0-9]*\)\r*$/\1/p' "$log" | tail -n 1)
-if [ -n "$code" ]; then
-	exit "$code"
-fi
+# Multi-threaded TCG sometimes dies while the kernel boots ("Oops: int3" in
+# early boot, before any module is loaded; docs/testing.md).  A VM that
+# died or hung before the command started ran nothing, so it is booted
+# once more; once the command has started, whatever happens is its result
+# and nothing is retried.
+log=$vm_dir/console-$kver.log
+boot_timeout_s=${OVL_VM_BOOT_TIMEOUT:-300}
+[ "$boot_timeout_s" -lt "$timeout_s" ] || boot_timeout_s=$timeout_s
+for attempt in 1 2; do
+	status=0
+	boot_and_run "$attempt" || status=$?
+	code=$(sed -n 's/^OVL-VM-EXIT: \([0-9]*\)\r*$/\1/p' "$log" | tail -n 1)
+	if [ -n "$code" ]; then
+		exit "$code"
+	fi
+	if [ "$attempt" = 1 ] && ! grep -q 'OVL-VM-START' "$log"; then
+		cp "$log" "$log.boot-failed"
+		echo "# vm-run: the VM died or hung while booting, before the command started (console: $log.boot-failed); booting it once more"
+		echo "vm-run: last 20 lines of the failed boot:" >&2
+		tail -n 20 "$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//; s/^/| /' >&2
+		continue
+	fi
+	break
+done
+
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
 	echo "vm-run: TIMEOUT: the VM did not finish within ${timeout_s}s" >&2
+elif ! grep -q 'OVL-VM-START' "$log"; then
+	echo "vm-run: the VM died twice while booting" >&2
 else
 	echo "vm-run: the VM died without reporting an exit code (kernel panic?)" >&2
 fi
