@@ -21,6 +21,14 @@
  *   noise_ik_read(msg2) -> cert   <--  noise_ik_write(cert) -> msg2
  *   noise_ik_split()                   noise_ik_split()
  *
+ * What the payloads get (section 7.7): message 1's is encrypted to the
+ * responder's static key only, so anyone who later steals that key reads
+ * it, and it can be replayed to the responder as is; the daemon puts a
+ * timestamp in it and refuses one not newer than the last (WireGuard's
+ * TAI64N).  Message 2's is forward-secret, and the responder is
+ * authenticated only once the initiator has read it.  Only after Split are
+ * both sides authenticated; the handshake hash binds the session.
+ *
  * Every function returns 0 or a negative errno:
  *   -EINVAL    misuse: wrong role or step, a NULL where a key is needed
  *   -EMSGSIZE  a message, payload or output buffer out of bounds
