@@ -10,6 +10,8 @@ packages=(
 	# build: module, tool, unit tests
 	build-essential pkg-config libmnl-dev libjson-c-dev libcmocka-dev
 	libsodium-dev
+	# libFuzzer harnesses (tool/fuzz/)
+	clang libclang-rt-14-dev
 	# kernels to build for and boot, their headers, and the kernel source
 	# (checkpatch, ynl, kselftest_harness.h)
 	linux-image-amd64 linux-headers-amd64
