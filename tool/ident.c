@@ -25,7 +25,7 @@
 #define DAY		86400
 #define VALID_FOR	365		/* days, the default */
 #define VALID_FOR_MAX	3650000		/* days; year 9999 is the real bound */
-#define CERT_FILE_MAX	8192		/* an armored certificate is < 1100 */
+#define CERT_FILE_MAX	4096		/* an armored certificate is < 1100 */
 #define KEY_IN_MAX	256		/* a key file is 45 bytes */
 
 /*
@@ -335,30 +335,30 @@ static int cert_sign_cmd(struct ovlctl *ctl, int argc, char **argv)
 /* Read and decode the certificate in @path ("-": standard input). */
 static int cert_read(const char *path, struct cert *c)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	uint8_t bin[CERT_MAX_LEN];
+	char err[KEY_ERR_LEN];
 	const char *why;
 	size_t len, n;
 	char *text;
 
-	if (!f) {
-		pr_err("%s: %s", path, strerror(errno));
+	if (strcmp(path, "-")) {
+		if (!cert_load(path, c, err))
+			return 0;
+		pr_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	text = read_all(f, CERT_FILE_MAX, &len);
-	if (!text)
-		pr_err("%s: %s", path, errno == EFBIG ?
+	text = read_all(stdin, CERT_FILE_MAX, &len);
+	if (!text) {
+		pr_err("-: %s", errno == EFBIG ?
 		       "not a certificate (too long)" : strerror(errno));
-	if (f != stdin)
-		fclose(f);
-	if (!text)
 		return EXIT_FAILURE;
+	}
 	if (!cert_dearmor(text, len, bin, sizeof(bin), &n, &why) &&
 	    cert_decode(bin, n, c, &why) == CERT_OK)
 		why = NULL;
 	free(text);
 	if (why) {
-		pr_err("%s: malformed certificate: %s", path, why);
+		pr_err("-: malformed certificate: %s", why);
 		return EXIT_FAILURE;
 	}
 	return 0;

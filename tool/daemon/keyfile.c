@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Identity key files (see keyfile.h).
+ * Identity key files and certificate files (see keyfile.h).
  */
 
 #include <errno.h>
@@ -11,10 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "keyfile.h"
 
 #define KEY_B64		sodium_base64_VARIANT_ORIGINAL
 #define KEY_FILE_MAX	256	/* a key file is 45 bytes; refuse junk */
+#define CERT_FILE_MAX	4096	/* an armored certificate is < 1100 */
 
 int identity_generate(struct identity *id)
 {
@@ -88,20 +90,20 @@ int identity_parse(const char *text, size_t len, struct identity *id,
 	return err;
 }
 
-/* Read at most KEY_FILE_MAX bytes of @fd into @buf; -1 if more. */
-static ssize_t read_small(int fd, char *buf)
+/* Read at most @max bytes of @fd into @buf (@max + 1 bytes); -1 if more. */
+static ssize_t read_small(int fd, char *buf, size_t max)
 {
 	ssize_t n, len = 0;
 
 	do {
-		n = read(fd, buf + len, KEY_FILE_MAX + 1 - len);
+		n = read(fd, buf + len, max + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
 		len += n;
-	} while (n && len <= KEY_FILE_MAX);
-	if (len > KEY_FILE_MAX) {
+	} while (n && (size_t)len <= max);
+	if ((size_t)len > max) {
 		errno = EFBIG;
 		return -1;
 	}
@@ -144,7 +146,7 @@ int identity_load(const char *path, struct identity *id, char *err)
 	}
 	if (check_mode(fd, path, err))
 		goto out;
-	len = read_small(fd, buf);
+	len = read_small(fd, buf, KEY_FILE_MAX);
 	if (len < 0)
 		snprintf(err, KEY_ERR_LEN, "%s: %s", path,
 			 errno == EFBIG ? "not a key (too long)" :
@@ -157,4 +159,34 @@ int identity_load(const char *path, struct identity *id, char *err)
 out:
 	close(fd);
 	return ret;
+}
+
+int cert_load(const char *path, struct cert *c, char *err)
+{
+	char text[CERT_FILE_MAX + 1];
+	uint8_t bin[CERT_MAX_LEN];
+	const char *why = NULL;
+	ssize_t len;
+	size_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, KEY_ERR_LEN, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = read_small(fd, text, CERT_FILE_MAX);
+	close(fd);
+	if (len < 0) {
+		snprintf(err, KEY_ERR_LEN, "%s: %s", path, errno == EFBIG ?
+			 "not a certificate (too long)" : strerror(errno));
+		return -1;
+	}
+	if (cert_dearmor(text, len, bin, sizeof(bin), &n, &why) ||
+	    cert_decode(bin, n, c, &why) != CERT_OK) {
+		snprintf(err, KEY_ERR_LEN, "%s: malformed certificate: %s",
+			 path, why);
+		return -1;
+	}
+	return 0;
 }

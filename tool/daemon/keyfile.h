@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Identity key files: "ovlctl genkey" writes the 32-byte Ed25519 seed in
+ * Identity key files and certificate files.  "ovlctl genkey" writes the 32-byte Ed25519 seed in
  * standard base64 (44 characters) and a newline, like "wg genkey"; the
  * 64-byte secret key and the public key are derived from the seed.  A
  * network's CA is such an identity too.
@@ -59,5 +59,15 @@ int identity_parse(const char *text, size_t len, struct identity *id,
  * one-line message naming @path in @err (KEY_ERR_LEN bytes).
  */
 int identity_load(const char *path, struct identity *id, char *err);
+
+struct cert;
+
+/*
+ * Load and decode the armored certificate in the file @path (its
+ * signature unchecked: see cert_verify()).  Returns 0, or -1 with a
+ * one-line message naming @path in @err (KEY_ERR_LEN bytes), e.g.
+ * "PATH: malformed certificate: trailing bytes".
+ */
+int cert_load(const char *path, struct cert *c, char *err);
 
 #endif /* _OVL_KEYFILE_H */

@@ -672,6 +672,51 @@ static void test_key_load(void **state)
 
 	identity_wipe(&id);
 	assert_true(sodium_is_zero((uint8_t *)&id, sizeof(id)));
+}
+
+static void test_cert_load(void **state)
+{
+	char text[CERT_ARMOR_MAX], err[KEY_ERR_LEN], want[KEY_ERR_LEN];
+	char big[5000];
+	uint8_t buf[CERT_MAX_LEN];
+	struct cert c;
+	size_t len;
+
+	(void)state;
+	len = make_bin(buf, 3);
+	assert_true(cert_armor(buf, len, text, sizeof(text)) > 0);
+	write_file("n.crt", text, 0644);
+	assert_int_equal(cert_load(tmp_path("n.crt"), &c, err), 0);
+	assert_int_equal(c.n_addrs, 3);
+	assert_int_equal(cert_verify(&c, ca.pk, NOW), CERT_OK);
+
+	buf[4] = 2;
+	assert_true(cert_armor(buf, len, text, sizeof(text)) > 0);
+	write_file("v2.crt", text, 0644);
+	assert_int_equal(cert_load(tmp_path("v2.crt"), &c, err), -1);
+	snprintf(want, sizeof(want), "%s: malformed certificate: unknown version",
+		 tmp_path("v2.crt"));
+	assert_string_equal(err, want);
+
+	write_file("junk.crt", "junk", 0644);
+	assert_int_equal(cert_load(tmp_path("junk.crt"), &c, err), -1);
+	snprintf(want, sizeof(want), "%s: malformed certificate: no '"
+		 CERT_ARMOR_BEGIN "' line", tmp_path("junk.crt"));
+	assert_string_equal(err, want);
+
+	memset(big, '\n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file("big.crt", big, 0644);
+	assert_int_equal(cert_load(tmp_path("big.crt"), &c, err), -1);
+	snprintf(want, sizeof(want), "%s: not a certificate (too long)",
+		 tmp_path("big.crt"));
+	assert_string_equal(err, want);
+
+	assert_int_equal(cert_load(tmp_path("none.crt"), &c, err), -1);
+	snprintf(want, sizeof(want), "%s: No such file or directory",
+		 tmp_path("none.crt"));
+	assert_string_equal(err, want);
+
 	snprintf(want, sizeof(want), "rm -rf %s", tmpdir);
 	assert_int_equal(system(want), 0);
 }
@@ -695,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_key_parse),
 		cmocka_unit_test(test_key_load),
+		cmocka_unit_test(test_cert_load),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
