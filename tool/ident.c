@@ -38,10 +38,9 @@ static int protect_fd(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    !(st.st_mode & (S_IRWXG | S_IRWXO)))
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0077))
 		return 0;
-	if (!fchmod(fd, st.st_mode & S_IRWXU))
+	if (!fchmod(fd, st.st_mode & 0700))
 		return 0;
 	pr_err("warning: standard output is a file that group or others may read (%s)",
 	       strerror(errno));
@@ -49,7 +48,7 @@ static int protect_fd(int fd)
 }
 
 /* genkey: a new identity's secret seed in base64. */
-static int genkey(struct ovlctl *ctl, int argc, char **argv)
+static int genkey_cmd(struct ovlctl *ctl, int argc, char **argv)
 {
 	char b64[KEY_B64_LEN + 1];
 	struct identity id;
@@ -88,7 +87,7 @@ static char *read_all(FILE *f, size_t max, size_t *len)
 }
 
 /* pubkey: the public key of the identity on standard input. */
-static int pubkey(struct ovlctl *ctl, int argc, char **argv)
+static int pubkey_cmd(struct ovlctl *ctl, int argc, char **argv)
 {
 	char b64[KEY_B64_LEN + 1];
 	struct identity id;
@@ -159,13 +158,12 @@ static int take_opt(const struct ovlctl *ctl, int argc, char **argv, int *i,
 		return 0;
 	if (val && *val)
 		return usage_err(ctl, "'--%s' given twice", name);
-	if (arg[2 + n] == '=') {
+	if (arg[2 + n] == '=')
 		*val = arg + 3 + n;
-	} else if (*i + 1 < argc) {
+	else if (*i + 1 < argc)
 		*val = argv[++*i];
-	} else {
+	else
 		return usage_err(ctl, "missing value for '--%s'", name);
-	}
 	return 1;
 }
 
@@ -373,6 +371,12 @@ static const char *const status_json[] = {
 	[CERT_EXPIRED]		= "expired",
 };
 
+static void json_add_str(struct json_object *obj, const char *key,
+			 const char *val)
+{
+	json_object_object_add(obj, key, json_object_new_string(val));
+}
+
 static void cert_show_json(const struct cert *c, enum cert_err status,
 			   bool ca_checked)
 {
@@ -380,24 +384,24 @@ static void cert_show_json(const struct cert *c, enum cert_err status,
 	char buf[ADDR_STRLEN], t[CERT_TIME_STRLEN], b64[KEY_B64_LEN + 1];
 	unsigned int i;
 
-	json_object_object_add(obj, "node_id", json_object_new_int64(c->node_id));
+	json_object_object_add(obj, "node_id",
+			       json_object_new_int64(c->node_id));
 	key_b64(c->public_key, b64);
-	json_object_object_add(obj, "public_key", json_object_new_string(b64));
+	json_add_str(obj, "public_key", b64);
 	addrs = json_object_new_array();
-	for (i = 0; i < c->n_addrs; i++)
-		json_object_array_add(addrs, json_object_new_string(
-				      cidr_fmt(&c->addrs[i], buf)));
+	for (i = 0; i < c->n_addrs; i++) {
+		cidr_fmt(&c->addrs[i], buf);
+		json_object_array_add(addrs, json_object_new_string(buf));
+	}
 	json_object_object_add(obj, "addresses", addrs);
-	json_object_object_add(obj, "relay_only", json_object_new_boolean(
-			       c->flags & CERT_F_RELAY_ONLY));
-	json_object_object_add(obj, "not_before", json_object_new_string(
-			       cert_time_str(c->not_before, t)));
-	json_object_object_add(obj, "not_after", json_object_new_string(
-			       cert_time_str(c->not_after, t)));
+	json_object_object_add(obj, "relay_only",
+			       json_object_new_boolean(c->flags &
+						       CERT_F_RELAY_ONLY));
+	json_add_str(obj, "not_before", cert_time_str(c->not_before, t));
+	json_add_str(obj, "not_after", cert_time_str(c->not_after, t));
 	key_b64(c->issuer, b64);
-	json_object_object_add(obj, "issuer", json_object_new_string(b64));
-	json_object_object_add(obj, "status",
-			       json_object_new_string(status_json[status]));
+	json_add_str(obj, "issuer", b64);
+	json_add_str(obj, "status", status_json[status]);
 	json_object_object_add(obj, "ca_checked",
 			       json_object_new_boolean(ca_checked));
 	json_print(obj);
@@ -457,19 +461,19 @@ static int cert_show_cmd(struct ovlctl *ctl, int argc, char **argv)
 		return EXIT_FAILURE;
 	status = cert_verify(&c, ca_b64 ? ca : c.issuer, time(NULL));
 	if (ctl->json)
-		cert_show_json(&c, status, ca_b64 != NULL);
+		cert_show_json(&c, status, !!ca_b64);
 	else
-		cert_show_text(path, &c, status, ca_b64 != NULL);
+		cert_show_text(path, &c, status, !!ca_b64);
 	return EXIT_SUCCESS;
 }
 
 static const struct ctl_cmd genkey_cmds[] = {
-	{ "genkey",	"",					genkey },
+	{ "genkey",	"",					genkey_cmd },
 	{}
 };
 
 static const struct ctl_cmd pubkey_cmds[] = {
-	{ "pubkey",	"< KEYFILE",				pubkey },
+	{ "pubkey",	"< KEYFILE",				pubkey_cmd },
 	{}
 };
 

@@ -123,7 +123,7 @@ static int check_mode(int fd, const char *path, char *err)
 		snprintf(err, KEY_ERR_LEN, "%s: not a regular file", path);
 		return -1;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	if (st.st_mode & 0077) {
 		snprintf(err, KEY_ERR_LEN,
 			 "%s: key file readable or writable by group or others (mode %04o): chmod 600 it",
 			 path, (unsigned int)(st.st_mode & 07777));
