@@ -114,8 +114,9 @@ int cidr_cmp(const struct cidr *a, const struct cidr *b)
 {
 	int d;
 
+	/* AF_INET (2) sorts before AF_INET6 (10); consistent for any. */
 	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
+		return a->family < b->family ? -1 : 1;
 	d = memcmp(cidr_bytes(a), cidr_bytes(b), cidr_len(a));
 	if (d)
 		return d;
