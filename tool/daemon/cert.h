@@ -8,6 +8,12 @@
  * encode(decode(b)) == b; docs/protocol.md "Certificates" has the layout.
  *
  * Pure code: no I/O, no clock (the caller passes "now"), no allocation.
+ *
+ * A peer's certificate, received in a handshake, is accepted after
+ * cert_decode() and cert_verify(ca, now) both return CERT_OK, and only if
+ * the caller also finds that its node id is the frame's sender, that its
+ * public key is the identity the handshake authenticated, and that
+ * cert_covers() holds for each allowed-ip configured for the peer.
  */
 #ifndef _OVL_CERT_H
 #define _OVL_CERT_H
