@@ -21,6 +21,9 @@ static const struct ctl_object *const objects[] = {
 	&peer_object,
 	&key_object,
 	&monitor_object,
+	&genkey_object,
+	&pubkey_object,
+	&cert_object,
 };
 
 static void object_usage(FILE *f, const struct ctl_object *obj)

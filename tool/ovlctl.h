@@ -79,6 +79,9 @@ extern const struct ctl_object peer_object;
 extern const struct ctl_object key_object;
 extern const struct ctl_object show_object;
 extern const struct ctl_object monitor_object;
+extern const struct ctl_object genkey_object;
+extern const struct ctl_object pubkey_object;
+extern const struct ctl_object cert_object;
 
 /*
  * Print "<lead>OBJECT COMMAND ARGS" (or "<lead>OBJECT ARGS" for a bare

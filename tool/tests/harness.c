@@ -464,6 +464,7 @@ static char *slurp(FILE *f)
 
 static const struct ctl_object *const objects[] = {
 	&show_object, &dev_object, &peer_object, &key_object, &monitor_object,
+	&genkey_object, &pubkey_object, &cert_object,
 };
 
 int run(const char *arg, ...)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Command-line contract of ovlctl: help, version, "key generate", and the
- * usage errors (exit status 2) that are all detected before netlink is
- * touched, so they hold with or without the ovl module.  Runs the sanitizer build
- * OVLCTL_BIN; sanitizer reports would show up on its standard error.
+ * Command-line contract of ovlctl: help, version, "key generate",
+ * "genkey" into a file, and the usage errors (exit status 2) that are all
+ * detected before netlink is touched, so they hold with or without the ovl
+ * module.  Runs the sanitizer build OVLCTL_BIN; sanitizer reports would
+ * show up on its standard error.
  */
 
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -48,6 +50,12 @@
 			"       ovlctl key swap DEV NODEID\n" \
 			"       ovlctl key del DEV NODEID [slot primary|secondary]\n" \
 			"       ovlctl key generate\n"
+#define CERT_SHOW_USAGE	"Usage: ovlctl cert show FILE|- [--ca B64]\n"
+#define CERT_SIGN_ARGS	"--ca-key FILE --node-id ID --pubkey B64 " \
+			"--address CIDR [--address CIDR]... [--relay-only] " \
+			"[--valid-for DAYS | --not-after TIME] " \
+			"[--not-before TIME]\n"
+#define CERT_USAGE	CERT_SHOW_USAGE "       ovlctl cert sign " CERT_SIGN_ARGS
 #define TOP_SHOW_USAGE	"Usage: ovlctl show [DEV]\n"
 #define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
 #define BAD_NAME	"ovlctl: invalid device name '0123456789abcdef': " \
@@ -242,6 +250,32 @@ static const struct cli_case cases[] = {
 	{ "key generate: extra argument", { "key", "generate", "x" }, 2, "",
 	  "ovlctl: key generate: unexpected argument 'x'\n" KEY_GEN_USAGE },
 
+	/* genkey, pubkey, cert */
+	{ "genkey", { "genkey" }, 0, "...", "" },
+	{ "genkey help", { "genkey", "help" }, 0, "Usage: ovlctl genkey\n", "" },
+	{ "genkey: extra argument", { "genkey", "x" }, 2, "",
+	  "ovlctl: genkey: unexpected argument 'x'\nUsage: ovlctl genkey\n" },
+	{ "pubkey: extra argument", { "pubkey", "x" }, 2, "",
+	  "ovlctl: pubkey: unexpected argument 'x'\n"
+	  "Usage: ovlctl pubkey < KEYFILE\n" },
+	{ "cert help", { "cert", "help" }, 0, CERT_USAGE, "" },
+	{ "cert: no file", { "cert" }, 2, "",
+	  "ovlctl: cert show: missing certificate file\n" CERT_SHOW_USAGE },
+	{ "cert show: no such file", { "cert", "show", "/nonexistent/n.crt" },
+	  1, "", "ovlctl: /nonexistent/n.crt: No such file or directory\n" },
+	{ "cert sign: nothing", { "cert", "sign" }, 2, "",
+	  "ovlctl: cert sign: missing '--ca-key'\nUsage: ovlctl cert sign "
+	  CERT_SIGN_ARGS },
+	{ "cert sign: bad address",
+	  { "cert", "sign", "--ca-key", "/nonexistent/ca.key", "--node-id", "2",
+	    "--pubkey", KEY_A, "--address", "10.77.0.2/24" }, 2, "",
+	  "ovlctl: invalid address '10.77.0.2/24': host bits set (an address "
+	  "is a prefix, e.g. 10.77.0.2/32)\n" },
+	{ "cert sign: no CA key",
+	  { "cert", "sign", "--ca-key", "/nonexistent/ca.key", "--node-id", "2",
+	    "--pubkey", KEY_A, "--address", "10.77.0.2/32" }, 1, "",
+	  "ovlctl: /nonexistent/ca.key: No such file or directory\n" },
+
 	/* show, monitor */
 	{ "show help", { "show", "help" }, 0, TOP_SHOW_USAGE, "" },
 	{ "show: extra argument", { "show", "ovl0", "ovl1" }, 2, "",
@@ -328,9 +362,40 @@ static void test_case(void **state)
 	assert_int_equal(WEXITSTATUS(status), c->status);
 }
 
+/*
+ * "ovlctl genkey > FILE" from a shell with umask 022: the shell creates
+ * FILE 0644, genkey leaves it 0600 with the key and a newline in it.
+ */
+static void test_genkey_file(void **state)
+{
+	char path[] = "/tmp/test_cli.XXXXXX";
+	struct stat st;
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(fd, STDOUT_FILENO);
+		execl(OVLCTL_BIN, "ovlctl", "genkey", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && !WEXITSTATUS(status));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 45);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases)];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 1];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
@@ -339,5 +404,6 @@ int main(void)
 			.test_func = test_case,
 			.initial_state = (void *)&cases[i],
 		};
+	tests[i] = (struct CMUnitTest)cmocka_unit_test(test_genkey_file);
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
