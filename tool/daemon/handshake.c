@@ -34,7 +34,6 @@ static const char *const result_names[HS_R_COUNT] = {
 	[HS_R_REPLAY]		= "replay",
 	[HS_R_RATE_LIMITED]	= "rate_limited",
 	[HS_R_BAD_CERT]		= "bad_cert",
-	[HS_R_CROSSED]		= "crossed",
 	[HS_R_ERROR]		= "error",
 };
 
@@ -443,17 +442,6 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 		ret = HS_R_BAD_CERT;
 		goto out;
 	}
-	/*
-	 * Simultaneous initiations: while our own initiation to this peer is
-	 * live, the lower node id's wins.  Ours: refuse theirs, keep waiting
-	 * for the response to ours (they answer it and drop theirs).  Theirs:
-	 * answer it and drop ours, below.
-	 */
-	ret = HS_R_CROSSED;
-	if (p->pending && since(now_ns, p->pending_ns) < HS_REKEY_TIMEOUT_NS &&
-	    l->node_id < p->node_id)
-		goto out;
-
 	ret = HS_R_ERROR;
 	if (out_cap < HS_RESP_FIXED_LEN + l->cert_len)
 		goto out;
@@ -477,7 +465,13 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 	memcpy(p->last_ts, ts, HS_TAI64N_LEN);
 	p->have_ts = true;
 	p->last_init_ns = now_ns;
-	if (p->pending)
+	/*
+	 * Simultaneous initiations: the lower node id's wins.  The higher
+	 * side, answering the lower's, drops its own initiation, so that a
+	 * RESP to it is refused and it never completes; the lower side keeps
+	 * its own pending (handshake.h, "Simultaneous initiations").
+	 */
+	if (p->pending && l->node_id > p->node_id)
 		hs_peer_abandon(p);
 	ret = HS_OK;
 out:

@@ -31,6 +31,27 @@
  * each refusal says why (enum hs_result).  The one exception is the cookie
  * secret, which rotates by time alone.
  *
+ * Using a session (the daemon's rule, issue 9's key slots): a session we
+ * initiated is used at once (primary slot); one we answered waits in the
+ * secondary slot until the peer has sent under it, then becomes primary.
+ * A newer completed session replaces the waiting one; the one in use
+ * stays until it is replaced.  The responder's session cannot be used
+ * before that: only the initiator's reading of the RESP proves that both
+ * sides hold it.
+ *
+ * Simultaneous initiations (both nodes send an INIT before either reads
+ * the other's): every valid INIT is answered, and the handshake of the
+ * lower node id wins.  The higher node, when it answers the lower's INIT,
+ * drops its own pending initiation, so the lower node's RESP to it is
+ * refused (HS_R_NO_HANDSHAKE) and that handshake never completes on the
+ * higher side.  The lower node keeps its own pending and completes it when the
+ * RESP arrives: an initiator session, used at once.  Its session from
+ * answering the higher's INIT waits, is never sent under by the higher
+ * node, and is replaced.  The higher node's session from answering is
+ * promoted when the lower node first sends: both use the lower node's
+ * handshake, in whichever order the four frames arrive (test_handshake
+ * plays every order through this rule).
+ *
  * Locking: none.  A hs_local and its peers belong to the daemon's single
  * event loop thread.
  */
@@ -77,8 +98,6 @@
 #define HS_NSEC_PER_SEC		1000000000ULL
 /* Accepted initiations per peer: at most one per 1/50 s. */
 #define HS_INIT_MIN_INTERVAL_NS	(HS_NSEC_PER_SEC / 50)
-/* An initiation of ours without a response this old is no longer live. */
-#define HS_REKEY_TIMEOUT_NS	(5 * HS_NSEC_PER_SEC)
 /* The cookie secret's lifetime; a cookie is used for 5 s less. */
 #define HS_COOKIE_SECRET_AGE_NS	(120 * HS_NSEC_PER_SEC)
 #define HS_COOKIE_USE_AGE_NS	(115 * HS_NSEC_PER_SEC)
@@ -101,7 +120,6 @@ enum hs_result {
 	HS_R_REPLAY,		/* timestamp not newer than the last accepted */
 	HS_R_RATE_LIMITED,	/* the peer's last accepted initiation < 20 ms */
 	HS_R_BAD_CERT,		/* the certificate callback refused it */
-	HS_R_CROSSED,		/* simultaneous initiation, ours wins */
 	HS_R_ERROR,		/* local: misuse, buffer too small, key error */
 	HS_R_COUNT
 };

@@ -2,7 +2,8 @@
 /*
  * Unit tests of daemon/handshake.c: whole handshakes both ways; tampered,
  * truncated and oversized frames; replayed and old initiations; mac1;
- * cookies under load; simultaneous initiations; certificate refusals;
+ * cookies under load; simultaneous initiations in every order of arrival,
+ * through the daemon's key slot rule; certificate refusals;
  * the per-peer and per-source rate limits.  Two nodes, A (node id 1) and
  * B (node id 2), each with the other as its one peer.  The fake
  * certificate is "CERT" || node id || static key, so that the callback
@@ -723,58 +724,129 @@ static void test_source_limit(void **state)
 }
 
 /*
- * Both initiate at once.  A has the lower node id: its handshake wins on
- * both sides, whichever INIT arrives first.
+ * The daemon's use of sessions (handshake.h): an initiator's session is
+ * used at once, a responder's waits until the peer sends under it, and a
+ * newer session replaces the waiting one.
  */
-static void crossed(struct node *n, bool a_first)
+struct slots {
+	struct hs_session primary, waiting;
+	bool has_primary, has_waiting;
+};
+
+static void slot_add(struct slots *s, const struct hs_session *x)
+{
+	if (x->initiator) {
+		s->primary = *x;
+		s->has_primary = true;
+		s->has_waiting = false;
+	} else {
+		s->waiting = *x;
+		s->has_waiting = true;
+	}
+}
+
+/* from sends a packet under its primary key, if it has one, to to. */
+static void slot_send(const struct slots *from, struct slots *to)
+{
+	if (!from->has_primary || !to->has_waiting ||
+	    memcmp(to->waiting.rx_key, from->primary.tx_key, 32))
+		return;
+	to->primary = to->waiting;
+	to->has_primary = true;
+	to->has_waiting = false;
+}
+
+enum { EV_INIT_TO_B, EV_INIT_TO_A, EV_RESP_TO_A, EV_RESP_TO_B };
+
+/*
+ * A (node 1) and B (node 2) both initiate; the four frames arrive in the
+ * order given (a frame not listed is lost), each side sending a packet
+ * under its primary key after every arrival.  Both must end up using the
+ * same session: its hash is returned, and those of A's and B's own
+ * handshakes where they completed.
+ */
+static void play(struct node *n, const int *ev, int nev,
+		 uint8_t hash[NOISE_HASH_LEN], uint8_t a_hash[NOISE_HASH_LEN],
+		 uint8_t b_hash[NOISE_HASH_LEN])
 {
 	struct frame ia, ib, ra, rb;
-	struct hs_session sa, sb, x;
+	struct slots sa = { 0 }, sb = { 0 };
+	struct hs_session s;
+	enum hs_result r;
+	bool was;
+	int i;
 
+	memset(a_hash, 0, NOISE_HASH_LEN);
+	memset(b_hash, 0, NOISE_HASH_LEN);
+	pair(&n[0], &n[1]);
 	init_of(&n[0], T0, W0, &ia);
 	init_of(&n[1], T0, W0, &ib);
-	if (a_first) {
-		assert_int_equal(take_init(&n[0], &ib, false, T0, &rb, &x),
-				 HS_R_CROSSED);
-		assert_int_equal(take_init(&n[1], &ia, false, T0, &ra, &sb),
-				 HS_OK);
-	} else {
-		assert_int_equal(take_init(&n[1], &ia, false, T0, &ra, &sb),
-				 HS_OK);
-		assert_int_equal(take_init(&n[0], &ib, false, T0, &rb, &x),
-				 HS_R_CROSSED);
+	for (i = 0; i < nev; i++) {
+		switch (ev[i]) {
+		case EV_INIT_TO_B:	/* B answers A's, drops its own */
+			assert_int_equal(take_init(&n[1], &ia, false, T0, &ra,
+						   &s), HS_OK);
+			assert_false(n[1].peer.pending);
+			slot_add(&sb, &s);
+			break;
+		case EV_INIT_TO_A:	/* A answers B's, keeps its own */
+			was = n[0].peer.pending;
+			assert_int_equal(take_init(&n[0], &ib, false, T0, &rb,
+						   &s), HS_OK);
+			assert_int_equal(n[0].peer.pending, was);
+			slot_add(&sa, &s);
+			break;
+		case EV_RESP_TO_A:	/* A's handshake completes */
+			assert_int_equal(take_resp(&n[0], &ra, T0, &s), HS_OK);
+			memcpy(a_hash, s.hash, NOISE_HASH_LEN);
+			slot_add(&sa, &s);
+			break;
+		case EV_RESP_TO_B:	/* only if B still waits for it */
+			r = take_resp(&n[1], &rb, T0, &s);
+			assert_true(r == HS_OK || r == HS_R_NO_HANDSHAKE);
+			if (r == HS_OK) {
+				memcpy(b_hash, s.hash, NOISE_HASH_LEN);
+				slot_add(&sb, &s);
+			}
+			break;
+		}
+		slot_send(&sa, &sb);
+		slot_send(&sb, &sa);
 	}
-	assert_int_equal(rb.len, 0);
-	/* B dropped its own initiation; A still waits for its response. */
-	assert_false(n[1].peer.pending);
-	assert_true(n[0].peer.pending);
-	assert_int_equal(take_resp(&n[0], &ra, T0, &sa), HS_OK);
-	same_session(&sa, &sb, 1, 2);
+	assert_true(sa.has_primary);
+	assert_true(sb.has_primary);
+	assert_memory_equal(sa.primary.tx_key, sb.primary.rx_key, 32);
+	assert_memory_equal(sa.primary.rx_key, sb.primary.tx_key, 32);
+	assert_memory_equal(sa.primary.hash, sb.primary.hash, NOISE_HASH_LEN);
+	memcpy(hash, sa.primary.hash, NOISE_HASH_LEN);
 }
 
+/* Both initiate at once: every order of arrival agrees on A's handshake. */
 static void test_simultaneous(void **state)
 {
+	static const int orders[][4] = {	/* RESP_TO_A after INIT_TO_B */
+		{ EV_INIT_TO_B, EV_RESP_TO_A, EV_INIT_TO_A, EV_RESP_TO_B },
+		{ EV_INIT_TO_B, EV_INIT_TO_A, EV_RESP_TO_A, EV_RESP_TO_B },
+		{ EV_INIT_TO_B, EV_INIT_TO_A, EV_RESP_TO_B, EV_RESP_TO_A },
+		{ EV_INIT_TO_A, EV_INIT_TO_B, EV_RESP_TO_A, EV_RESP_TO_B },
+		{ EV_INIT_TO_A, EV_INIT_TO_B, EV_RESP_TO_B, EV_RESP_TO_A },
+		{ EV_INIT_TO_A, EV_RESP_TO_B, EV_INIT_TO_B, EV_RESP_TO_A },
+	};
+	static const int lost_a[] = { EV_INIT_TO_A, EV_RESP_TO_B };
+	static const int lost_b[] = { EV_INIT_TO_B, EV_RESP_TO_A };
+	uint8_t h[NOISE_HASH_LEN], ha[NOISE_HASH_LEN], hb[NOISE_HASH_LEN];
 	struct node *n = *state;
+	size_t i;
 
-	crossed(n, true);
-	pair(&n[0], &n[1]);
-	crossed(n, false);
-}
-
-static void test_simultaneous_stale(void **state)
-{
-	struct node *n = *state;
-	struct frame ia, ib, rb;
-	struct hs_session sa, sb;
-
-	/* A's initiation got no answer for 5 s: B's is answered. */
-	init_of(&n[0], T0, W0, &ia);
-	init_of(&n[1], T0 + 5 * SEC, W0 + 5 * SEC, &ib);
-	assert_int_equal(take_init(&n[0], &ib, false, T0 + 5 * SEC, &rb, &sa),
-			 HS_OK);
-	assert_false(n[0].peer.pending);
-	assert_int_equal(take_resp(&n[1], &rb, T0 + 5 * SEC, &sb), HS_OK);
-	same_session(&sb, &sa, 2, 1);
+	for (i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		play(n, orders[i], 4, h, ha, hb);
+		assert_memory_equal(h, ha, NOISE_HASH_LEN);
+	}
+	/* One INIT lost: the other's handshake, whichever it is. */
+	play(n, lost_a, 2, h, ha, hb);
+	assert_memory_equal(h, hb, NOISE_HASH_LEN);
+	play(n, lost_b, 2, h, ha, hb);
+	assert_memory_equal(h, ha, NOISE_HASH_LEN);
 }
 
 static void test_ratelimit(void **state)
@@ -885,7 +957,6 @@ int main(void)
 		T(test_cookie_small_buffer),
 		T(test_source_limit),
 		T(test_simultaneous),
-		T(test_simultaneous_stale),
 		T(test_ratelimit),
 		cmocka_unit_test(test_result_names),
 		T(test_misuse),
