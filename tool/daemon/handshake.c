@@ -17,6 +17,8 @@ static const uint8_t label_cookie[8] = "ovl-cook";
 
 #define HS_PROLOGUE_LEN	(sizeof(prologue_label) + HS_INIT_HDR_LEN)
 
+_Static_assert(OVL_MSG_PUNCH + 1 == HS_MSG_COOKIE,
+	       "HANDSHAKE_COOKIE is the type after PUNCH");
 _Static_assert(HS_COOKIE_LEN <= HS_INIT_FIXED_LEN,
 	       "a cookie reply must never be larger than the INIT it answers");
 _Static_assert(HS_INIT_MAX_LEN <= NOISE_MAX_MSG_LEN, "INIT too large");
@@ -251,7 +253,7 @@ enum hs_result hs_create_init(struct hs_local *l, struct hs_peer *p,
 
 	index = new_index(l, p);
 	out[0] = HS_MSG_INIT;
-	out[1] = out[2] = out[3] = 0;
+	memset(out + 1, 0, 3);
 	put32(out + 4, l->node_id);
 	put32(out + 8, index);
 	make_prologue(prologue, out);
@@ -329,7 +331,7 @@ static enum hs_result check_mac2(struct hs_local *l, const uint8_t *frame,
 	if (out_cap < HS_COOKIE_LEN || HS_COOKIE_LEN > len)
 		goto out;
 	out[0] = HS_MSG_COOKIE;
-	out[1] = out[2] = out[3] = 0;
+	memset(out + 1, 0, 3);
 	memcpy(out + 4, frame + 8, 4);	/* receiver: the INIT's sender index */
 	get_random(l, out + 8, HS_COOKIE_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + 8 +
@@ -447,7 +449,7 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 		goto out;
 	index = new_index(l, NULL);
 	out[0] = HS_MSG_RESP;
-	out[1] = out[2] = out[3] = 0;
+	memset(out + 1, 0, 3);
 	put32(out + 4, l->node_id);
 	put32(out + 8, index);
 	put32(out + 12, sender_index);

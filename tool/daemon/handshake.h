@@ -62,15 +62,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/ovl.h>
+
 #include "noise.h"
 
 /*
- * Frame types.  INIT and RESP are include/uapi/linux/ovl.h's
- * OVL_MSG_HANDSHAKE_INIT and OVL_MSG_HANDSHAKE_RESP; the cookie reply
- * takes the first free value after OVL_MSG_PUNCH (0x14).
+ * Frame types.  The cookie reply takes the first free value after
+ * OVL_MSG_PUNCH (0x14); it belongs in enum ovl_msg_type once the kernel
+ * passes it to the daemon.
  */
-#define HS_MSG_INIT		0x10
-#define HS_MSG_RESP		0x11
+#define HS_MSG_INIT		OVL_MSG_HANDSHAKE_INIT	/* 0x10 */
+#define HS_MSG_RESP		OVL_MSG_HANDSHAKE_RESP	/* 0x11 */
 #define HS_MSG_COOKIE		0x15
 
 #define HS_MAC_LEN		16	/* mac1, mac2, a cookie */
@@ -110,8 +112,7 @@ enum hs_result {
 	HS_OK = 0,
 	HS_R_MALFORMED,		/* wrong type, length or zero field */
 	HS_R_BAD_MAC1,
-	HS_R_COOKIE_NEEDED,	/* under load, mac2 missing or stale: the
-				 * output is a cookie reply to send */
+	HS_R_COOKIE_NEEDED,	/* under load, no valid mac2: send out */
 	HS_R_SOURCE_LIMITED,	/* under load, the source's bucket is empty */
 	HS_R_UNKNOWN_PEER,	/* no such peer, or a RESP from another node */
 	HS_R_NO_HANDSHAKE,	/* RESP/COOKIE for no pending initiation */

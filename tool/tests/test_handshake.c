@@ -22,6 +22,7 @@
 
 #include "../daemon/handshake.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SEC	1000000000ULL
 #define MS	1000000ULL
 #define T0	(100 * SEC)		/* monotonic start */
@@ -200,7 +201,7 @@ static void same_session(const struct hs_session *i,
 	assert_int_equal(i->remote_index, r->local_index);
 }
 
-/* from initiates to to; both sessions returned, checked to agree. */
+/* from initiates, to answers; both sessions returned, checked to agree. */
 static void handshake(struct node *from, struct node *to, uint64_t now,
 		      uint64_t wall, struct hs_session *si,
 		      struct hs_session *sr)
@@ -745,7 +746,7 @@ static void slot_add(struct slots *s, const struct hs_session *x)
 	}
 }
 
-/* from sends a packet under its primary key, if it has one, to to. */
+/* One packet from one side to the other, under its primary key if any. */
 static void slot_send(const struct slots *from, struct slots *to)
 {
 	if (!from->has_primary || !to->has_waiting ||
@@ -838,7 +839,7 @@ static void test_simultaneous(void **state)
 	struct node *n = *state;
 	size_t i;
 
-	for (i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		play(n, orders[i], 4, h, ha, hb);
 		assert_memory_equal(h, ha, NOISE_HASH_LEN);
 	}
