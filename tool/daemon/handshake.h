@@ -273,7 +273,8 @@ enum hs_result hs_create_init(struct hs_local *l, struct hs_peer *p,
  * out is the RESP to send back and *sess the session; on
  * HS_R_COOKIE_NEEDED, out is a cookie reply, never longer than the INIT;
  * otherwise *out_len is 0.  *peerp is the peer named by the frame when
- * known (for counters), else NULL.
+ * known (for counters), else NULL.  out must not overlap frame; out_cap
+ * HS_RESP_MAX_LEN is always enough.
  */
 enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 			       size_t len, const uint8_t *src, size_t src_len,
