@@ -725,6 +725,79 @@ static void test_source_limit(void **state)
 }
 
 /*
+ * A flood of INITs with a good mac1 (anyone can make one) from many
+ * spoofed sources, under load: each gets a cookie reply no larger than
+ * itself and costs no Diffie-Hellman; one source that does receive its
+ * cookies is held to its bucket.  A's handshake still goes through.
+ */
+static void test_flood(void **state)
+{
+	struct node *n = *state;
+	struct hs_ratelimit *rl = calloc(1, sizeof(*rl));
+	struct frame junk, init, out, cookie;
+	uint8_t src[6], ck[16], secret[32];
+	struct hs_session s, si;
+	struct hs_peer *p;
+	int i, counts[HS_R_COUNT] = { 0 };
+
+	assert_non_null(rl);
+	assert_int_equal(hs_rl_init(rl, HS_RL_RATE, HS_RL_BURST, NULL), 0);
+	n[1].l.rl = rl;
+	for (i = 0; i < 2000; i++) {
+		junk.len = HS_INIT_FIXED_LEN + (i % 64);
+		randombytes_buf(junk.b, junk.len);
+		memset(junk.b, 0, 8);
+		junk.b[0] = HS_MSG_INIT;
+		junk.b[7] = 1;		/* claims to be A */
+		fix_mac1(&junk, &n[0].peer);
+		memcpy(src, &i, sizeof(i));
+		src[4] = 0x11;
+		src[5] = 0x94;
+		assert_int_equal(hs_consume_init(&n[1].l, junk.b, junk.len,
+						 src, sizeof(src), true, T0,
+						 out.b, sizeof(out.b),
+						 &out.len, &s, &p),
+				 HS_R_COOKIE_NEEDED);
+		assert_true(out.len <= junk.len);
+	}
+	/*
+	 * One source that gets its cookies (a real address): mac2 is good,
+	 * so its INITs reach the bucket, and most are stopped there.
+	 */
+	memcpy(secret, n[1].l.cookie_secret, 32);
+	crypto_generichash(ck, 16, src_x, sizeof(src_x), secret, 32);
+	for (i = 0; i < 200; i++) {
+		randombytes_buf(junk.b + 12, junk.len - 12 - 32);
+		fix_mac1(&junk, &n[0].peer);
+		crypto_generichash(junk.b + junk.len - 16, 16, junk.b,
+				   junk.len - 16, ck, 16);
+		counts[hs_consume_init(&n[1].l, junk.b, junk.len, src_x,
+				       sizeof(src_x), true, T0 + i * MS, out.b,
+				       sizeof(out.b), &out.len, &s, &p)]++;
+	}
+	/* 5 at once, then one per 50 ms over 199 ms: 8 or 9 get to Noise. */
+	assert_int_equal(counts[HS_R_DECRYPT] + counts[HS_R_SOURCE_LIMITED],
+			 200);
+	assert_in_range(counts[HS_R_DECRYPT], 8, 9);
+	assert_false(n[1].peer.have_ts);
+	assert_int_equal(n[1].cert_calls, 0);
+
+	/* A, from its own address, with a cookie. */
+	init_of(&n[0], T0 + SEC, W0, &init);
+	assert_int_equal(take_init(&n[1], &init, true, T0 + SEC, &cookie, &s),
+			 HS_R_COOKIE_NEEDED);
+	assert_int_equal(hs_consume_cookie(&n[0].l, cookie.b, cookie.len,
+					   T0 + SEC, &p), HS_OK);
+	init_of(&n[0], T0 + SEC, W0 + SEC, &init);
+	assert_int_equal(take_init(&n[1], &init, true, T0 + SEC, &out, &s),
+			 HS_OK);
+	assert_int_equal(take_resp(&n[0], &out, T0 + SEC, &si), HS_OK);
+	same_session(&si, &s, 1, 2);
+	n[1].l.rl = NULL;
+	free(rl);
+}
+
+/*
  * The daemon's use of sessions (handshake.h): an initiator's session is
  * used at once, a responder's waits until the peer sends under it, and a
  * newer session replaces the waiting one.
@@ -957,6 +1030,7 @@ int main(void)
 		T(test_cookie_expiry),
 		T(test_cookie_small_buffer),
 		T(test_source_limit),
+		T(test_flood),
 		T(test_simultaneous),
 		T(test_ratelimit),
 		cmocka_unit_test(test_result_names),
