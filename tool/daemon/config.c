@@ -462,8 +462,9 @@ static void add_registries(struct parser *p, char *list)
 		if (!c->registries)
 			c->registries = calloc(CONFIG_MAX_REGISTRIES,
 					       sizeof(*c->registries));
-		if (!c->registries ||
-		    !(c->registries[c->n_registries] = strdup(item))) {
+		if (c->registries)
+			c->registries[c->n_registries] = strdup(item);
+		if (!c->registries || !c->registries[c->n_registries]) {
 			fail(p, p->line, "out of memory");
 			return;
 		}
@@ -533,6 +534,7 @@ static int handle(void *user, const char *section, const char *name,
 	struct config_peer *peer;
 	char buf[512], *list;
 	const char *s;
+	size_t len;
 	uint32_t n;
 	int k;
 
@@ -566,11 +568,12 @@ static int handle(void *user, const char *section, const char *name,
 			return 0;
 		}
 	/* Shorter than a line, which libinih bounds. */
-	if (strlen(value) >= sizeof(buf)) {
+	len = strlen(value);
+	if (len >= sizeof(buf)) {
 		fail(p, p->line, "%s: value too long", name);
 		return 0;
 	}
-	strcpy(buf, value);
+	memcpy(buf, value, len + 1);
 	list = buf;
 	peer = p->sec == SEC_PEER ? &c->peers[c->n_peers - 1] : NULL;
 
@@ -809,6 +812,27 @@ static bool path_ok(const char *s)
 	return true;
 }
 
+/* Do two peers share a public key or an allowed-ip? */
+static bool peers_clash(const struct config_peer *a,
+			const struct config_peer *b, char *err, size_t errlen)
+{
+	unsigned int x, y;
+
+	if (!memcmp(a->public_key, b->public_key, CONFIG_KEY_LEN)) {
+		verr(err, errlen, "peers %u and %u: same public key",
+		     a->node_id, b->node_id);
+		return true;
+	}
+	for (x = 0; x < a->n_allowed; x++)
+		for (y = 0; y < b->n_allowed; y++)
+			if (!cidr_cmp(&a->allowed[x], &b->allowed[y])) {
+				verr(err, errlen, "peers %u and %u: same allowed-ip",
+				     a->node_id, b->node_id);
+				return true;
+			}
+	return false;
+}
+
 int config_validate(const struct config *c, char *err, size_t errlen)
 {
 	const struct config_peer *peer;
@@ -871,27 +895,12 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 					    peer->node_id), -1;
 		}
 	}
-	/* Across peers (quadratic, but only for the checker). */
-	if (c->n_peers <= 1024) {
-		for (i = 0; i < c->n_peers; i++)
-			for (j = 0; j < i; j++) {
-				unsigned int x, y;
-
-				if (!memcmp(c->peers[i].public_key,
-					    c->peers[j].public_key,
-					    CONFIG_KEY_LEN))
-					return verr(err, errlen, "peers %u and %u: same public key",
-						    c->peers[j].node_id,
-						    c->peers[i].node_id), -1;
-				for (x = 0; x < c->peers[i].n_allowed; x++)
-					for (y = 0; y < c->peers[j].n_allowed; y++)
-						if (!cidr_cmp(&c->peers[i].allowed[x],
-							      &c->peers[j].allowed[y]))
-							return verr(err, errlen, "peers %u and %u: same allowed-ip",
-								    c->peers[j].node_id,
-								    c->peers[i].node_id), -1;
-			}
-	}
+	/* Across peers (quadratic, but only a checker). */
+	for (i = 0; c->n_peers <= 1024 && i < c->n_peers; i++)
+		for (j = 0; j < i; j++)
+			if (peers_clash(&c->peers[j], &c->peers[i], err,
+					errlen))
+				return -1;
 	return 0;
 }
 
