@@ -638,6 +638,51 @@ static void test_load(void **state)
 	assert_non_null(strstr(err, "/: "));
 }
 
+/*
+ * The examples of ovl.conf(5), put together, parse: the manual shows a
+ * file that works.  Roff escapes in them: "\\-" only.
+ */
+static void test_man_example(void **state)
+{
+	char line[512], err[CONFIG_ERR_LEN], *text, *s, *d;
+	bool examples = false, ex = false;
+	size_t len = 0;
+	struct config c;
+	FILE *f;
+
+	(void)state;
+	f = fopen(OVL_CONF_MAN, "r");
+	assert_non_null(f);
+	text = calloc(1, 1 << 16);
+	assert_non_null(text);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, ".SH ", 4))
+			examples = !strcmp(line, ".SH EXAMPLES\n");
+		if (examples && !strcmp(line, ".EE\n"))
+			ex = false;
+		if (ex) {
+			for (s = d = line; *s; s++)
+				if (!(s[0] == '\\' && s[1] == '-'))
+					*d++ = *s;
+			*d = '\0';
+			assert_true(len + strlen(line) < (1 << 16));
+			memcpy(text + len, line, strlen(line));
+			len += strlen(line);
+		}
+		if (examples && !strcmp(line, ".EX\n"))
+			ex = true;
+	}
+	fclose(f);
+	if (parse(text, &c, err))
+		fail_msg("%s\n%s", err, text);
+	assert_int_equal(c.n_peers, 2);
+	assert_int_equal(c.peers[1].node_id, 3);
+	assert_int_equal(c.peers[1].n_allowed, 2);
+	assert_int_equal(c.n_beacons, 1);
+	config_free(&c);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_man_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
