@@ -640,7 +640,7 @@ static void test_load(void **state)
 
 /*
  * The examples of ovl.conf(5), put together, parse: the manual shows a
- * file that works.  Roff escapes in them: "\\-" only.
+ * file that works.  The only roff escape in them is "\-".
  */
 static void test_man_example(void **state)
 {
