@@ -119,7 +119,9 @@ int config_load(const char *path, struct config *cfg, char *err,
 /*
  * The invariants documented on struct config, checked on any config, e.g.
  * one that was built rather than parsed.  Returns 0, or -1 with the first
- * broken one in @err.  Whatever config_parse() returns passes.
+ * broken one in @err.  Whatever config_parse() returns passes.  The
+ * uniqueness of public keys and allowed-ips across peers is checked
+ * pairwise, so only for up to 1024 peers (config_parse() sorts instead).
  */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
