@@ -22,8 +22,6 @@ packages=(
 	iproute2 iputils-ping netcat-openbsd iperf3 nftables jq ethtool
 	util-linux procps python3 python3-yaml python3-jsonschema
 	wireguard-tools groff-base
-	# libFuzzer harnesses (make -C tool fuzz)
-	clang libclang-rt-14-dev
 )
 
 apt-get update
