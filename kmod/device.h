@@ -55,6 +55,8 @@ struct ovl_drops {
  * @crypt: per-CPU crypt workers
  * @rx_slots: ordered receive queues, each with its NAPI (queue.h)
  * @n_rx_slots: how many
+ * @ctrl_portid: netlink port id of the control listener, 0 if none
+ *	(ctrl.c: set and cleared with cmpxchg(), read locklessly)
  *
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
@@ -94,6 +96,7 @@ struct ovl_dev {
 	struct ovl_crypt_cpu __percpu *crypt;
 	struct ovl_rx_slot *rx_slots;
 	unsigned int n_rx_slots;
+	u32 ctrl_portid;
 };
 
 #define OVL_EP_HASH_BITS	12

@@ -12,6 +12,7 @@
 #include <net/rtnetlink.h>
 #include <linux/ovl.h>
 
+#include "ctrl.h"
 #include "device.h"
 #include "netlink.h"
 #include "version.h"
@@ -24,20 +25,29 @@ static int __init ovl_init(void)
 	if (err)
 		return err;
 
+	err = ovl_ctrl_init();
+	if (err)
+		goto device;
+
 	err = ovl_genl_init();
-	if (err) {
-		ovl_device_uninit();
-		return err;
-	}
+	if (err)
+		goto ctrl;
 
 	pr_info("ovl " OVL_VERSION " loaded\n");
 	return 0;
+
+ctrl:
+	ovl_ctrl_uninit();
+device:
+	ovl_device_uninit();
+	return err;
 }
 
 static void __exit ovl_exit(void)
 {
 	/* No new request can reach a device once the family is gone. */
 	ovl_genl_uninit();
+	ovl_ctrl_uninit();
 	ovl_device_uninit();
 	/* Peers and keys are freed by RCU callbacks that live in this module. */
 	rcu_barrier();

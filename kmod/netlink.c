@@ -13,6 +13,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "ctrl.h"
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
@@ -92,6 +93,18 @@ static const struct nla_policy ovl_dev_peer_policy[OVL_A_DEV_PEER + 1] = {
 	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OVL_A_DEV_PEER]	= NLA_POLICY_NESTED(ovl_peer_policy),
+};
+
+static const struct nla_policy ovl_ctrl_policy[OVL_A_CTRL_NODE_ID + 1] = {
+	[OVL_A_CTRL_FRAME]	= { .type = NLA_BINARY, .len = OVL_CTRL_FRAME_MAX },
+	[OVL_A_CTRL_ENDPOINT]	= NLA_POLICY_NESTED(ovl_ep_policy),
+	[OVL_A_CTRL_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy ovl_dev_ctrl_policy[OVL_A_DEV_CTRL + 1] = {
+	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OVL_A_DEV_CTRL]	= NLA_POLICY_NESTED(ovl_ctrl_policy),
 };
 
 static const struct nla_policy ovl_dev_key_policy[OVL_A_DEV_KEY + 1] = {
@@ -214,6 +227,21 @@ static int ovl_nl_put_relay(struct sk_buff *skb, struct ovl_dev *ovl)
 	return 0;
 }
 
+/* The control listener's port id, if the device has one. */
+static int ovl_nl_put_ctrl(struct sk_buff *skb, struct ovl_dev *ovl)
+{
+	u32 portid = READ_ONCE(ovl->ctrl_portid);
+	struct nlattr *nest;
+
+	if (!portid)
+		return 0;
+	nest = nla_nest_start(skb, OVL_A_DEV_CTRL);
+	if (!nest || nla_put_u32(skb, OVL_A_CTRL_PORTID, portid))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			   u32 portid, u32 seq, int flags)
 {
@@ -232,7 +260,8 @@ static int ovl_nl_dev_fill(struct sk_buff *skb, struct net_device *dev,
 			READ_ONCE(ovl->listen_port)) ||
 	    nla_put_u32(skb, OVL_A_DEV_PEERS, ovl_peer_count(ovl)) ||
 	    ovl_nl_put_drops(skb, ovl) ||
-	    ovl_nl_put_relay(skb, ovl)) {
+	    ovl_nl_put_relay(skb, ovl) ||
+	    ovl_nl_put_ctrl(skb, ovl)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -1068,6 +1097,128 @@ static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return found ? 0 : -ENOENT;
 }
 
+static int ovl_nl_ctrl_register_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct ovl_dev *ovl;
+	int err;
+
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	err = ovl_ctrl_register(ovl, info->snd_portid, info->extack);
+	ovl_nl_unlock(ovl);
+	return err;
+}
+
+static int ovl_nl_ctrl_send_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OVL_A_CTRL_NODE_ID + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	union ovl_endpoint ep, *to = NULL;
+	struct nlattr *frame;
+	struct ovl_dev *ovl;
+	u32 node_id = 0;
+	int err;
+
+	if (!info->attrs[OVL_A_DEV_CTRL]) {
+		NL_SET_ERR_ATTR_MISS(extack, NULL, OVL_A_DEV_CTRL);
+		NL_SET_ERR_MSG(extack, "missing control frame attributes");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, OVL_A_CTRL_NODE_ID, info->attrs[OVL_A_DEV_CTRL],
+			       ovl_ctrl_policy, extack);
+	if (err)
+		return err;
+	frame = tb[OVL_A_CTRL_FRAME];
+	if (!frame || !nla_len(frame)) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[OVL_A_DEV_CTRL],
+				    "missing or empty control frame");
+		return -EINVAL;
+	}
+	if (!!tb[OVL_A_CTRL_ENDPOINT] == !!tb[OVL_A_CTRL_NODE_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[OVL_A_DEV_CTRL],
+				    "give an endpoint or a node id to relay to, not both");
+		return -EINVAL;
+	}
+	if (tb[OVL_A_CTRL_ENDPOINT]) {
+		err = ovl_nl_parse_ep(tb[OVL_A_CTRL_ENDPOINT], &ep, extack);
+		if (err)
+			return err;
+		if (ep.addr.sa_family == AF_UNSPEC) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[OVL_A_CTRL_ENDPOINT],
+					    "an empty endpoint");
+			return -EINVAL;
+		}
+		to = &ep;
+	} else {
+		node_id = nla_get_u32(tb[OVL_A_CTRL_NODE_ID]);
+	}
+
+	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, extack);
+	if (IS_ERR(ovl))
+		return PTR_ERR(ovl);
+	err = ovl_ctrl_send(ovl, nla_data(frame), nla_len(frame), to, node_id,
+			    extack);
+	ovl_nl_unlock(ovl);
+	return err;
+}
+
+/**
+ * ovl_nl_ctrl_frame - pass a control frame up to the control listener
+ * @ovl: the device
+ * @portid: the listener's netlink port id
+ * @frame: the frame, from its type byte on (not consumed)
+ * @src: where it came from, or NULL if it came relayed...
+ * @relay_src: ...on behalf of this node id
+ *
+ * Returns 0 once the frame is in the listener's socket, or a negative
+ * error: no memory, the socket's receive buffer is full, the socket is
+ * gone.  Context: softirq.
+ */
+int ovl_nl_ctrl_frame(struct ovl_dev *ovl, u32 portid,
+		      const struct sk_buff *frame,
+		      const union ovl_endpoint *src, u32 relay_src)
+{
+	size_t size = nla_total_size(sizeof(u32)) +	/* ifindex */
+		      nla_total_size(IFNAMSIZ) +	/* ifname */
+		      nla_total_size(0) +		/* ctrl */
+		      nla_total_size(frame->len) +	/* frame */
+		      nla_total_size(0) +		/* endpoint, */
+		      nla_total_size(sizeof(struct in6_addr)) +
+		      nla_total_size(sizeof(u16)) +	/* or node id */
+		      nla_total_size(sizeof(u32));
+	struct net_device *dev = ovl->dev;
+	struct nlattr *nest, *attr;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(size, GFP_ATOMIC);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0,
+			  OVL_CMD_CTRL_FRAME_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, OVL_A_DEV_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, OVL_A_DEV_IFNAME, dev->name))
+		goto free;
+	nest = nla_nest_start(msg, OVL_A_DEV_CTRL);
+	if (!nest)
+		goto free;
+	attr = nla_reserve(msg, OVL_A_CTRL_FRAME, frame->len);
+	if (!attr || skb_copy_bits(frame, 0, nla_data(attr), frame->len))
+		goto free;
+	if (src ? ovl_nl_put_ep(msg, OVL_A_CTRL_ENDPOINT, src) :
+		  nla_put_u32(msg, OVL_A_CTRL_NODE_ID, relay_src))
+		goto free;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_unicast(dev_net(dev), msg, portid);
+free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 /*
  * Start an event of @dev: the message, its header and an open nest of
  * type @nest_type for the event's own attributes.  Returns NULL if there
@@ -1232,6 +1383,20 @@ static const struct genl_ops ovl_genl_ops[] = {
 		.policy		= ovl_dev_key_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
 		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_CTRL_REGISTER,
+		.doit		= ovl_nl_ctrl_register_doit,
+		.policy		= ovl_dev_get_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_get_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= OVL_CMD_CTRL_SEND,
+		.doit		= ovl_nl_ctrl_send_doit,
+		.policy		= ovl_dev_ctrl_policy,
+		.maxattr	= ARRAY_SIZE(ovl_dev_ctrl_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };
 

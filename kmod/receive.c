@@ -23,6 +23,7 @@
 #include <linux/udp.h>
 #include <net/udp_tunnel.h>
 
+#include "ctrl.h"
 #include "device.h"
 #include "peer.h"
 #include "queue.h"
@@ -297,7 +298,7 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	napi_gro_receive(napi, skb);
 }
 
-/* RELAY_DELIVER: [type][source node id][sealed message]. */
+/* RELAY_DELIVER: [type][source node id][sealed message or control frame]. */
 static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb)
 {
 	__be32 id;
@@ -312,7 +313,14 @@ static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb)
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_MISMATCH);
 		return;
 	}
-	ovl_recv_sealed(ovl, skb, be32_to_cpu(id));
+	if (!pskb_may_pull(skb, 1)) {
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+		return;
+	}
+	if (ovl_ctrl_is_frame(skb->data[0]))
+		ovl_ctrl_recv(ovl, skb, NULL, be32_to_cpu(id));
+	else
+		ovl_recv_sealed(ovl, skb, be32_to_cpu(id));
 }
 
 /* A message only the configured beacon speaks. */
@@ -332,6 +340,7 @@ static void ovl_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 int ovl_recv(struct sock *sk, struct sk_buff *skb)
 {
 	struct ovl_dev *ovl = rcu_dereference_sk_user_data(sk);
+	union ovl_endpoint src;
 
 	if (unlikely(!ovl)) {
 		kfree_skb(skb);
@@ -354,6 +363,12 @@ int ovl_recv(struct sock *sk, struct sk_buff *skb)
 	case OVL_MSG_DISCOVER_REPLY:
 	case OVL_MSG_PUNCH_COMMAND:
 		ovl_recv_beacon(ovl, skb);
+		break;
+	case OVL_MSG_HANDSHAKE_INIT:
+	case OVL_MSG_HANDSHAKE_RESP:
+	case OVL_MSG_HANDSHAKE_COOKIE:
+		ovl_skb_source(skb, &src);
+		ovl_ctrl_recv(ovl, skb, &src, 0);
 		break;
 	case OVL_MSG_PUNCH:
 		/* Opens NAT mappings on the way here; nothing to do. */

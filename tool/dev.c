@@ -82,6 +82,9 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_RELAY_MISMATCH]	= "relay_mismatch",
 	[OVL_A_DROPS_RELAY_CAP]		= "relay_cap",
 	[OVL_A_DROPS_TX_NO_BEACON]	= "tx_no_beacon",
+	[OVL_A_DROPS_CTRL_NO_LISTENER]	= "ctrl_no_listener",
+	[OVL_A_DROPS_CTRL_OVERFLOW]	= "ctrl_overflow",
+	[OVL_A_DROPS_CTRL_TOO_LONG]	= "ctrl_too_long",
 };
 
 /**

@@ -24,6 +24,9 @@
 /* Most allowed-ips one peer may have: a peer always fits in one message. */
 #define OVL_PEER_MAX_ALLOWED_IPS	512
 
+/* Longest control frame (handshake message) the kernel passes either way. */
+#define OVL_CTRL_FRAME_MAX		1280
+
 /**
  * enum ovl_key_slot - where a session key sits
  * @OVL_KEY_SLOT_PRIMARY: encrypts and decrypts
@@ -122,6 +125,8 @@ enum ovl_key_reason {
  * @OVL_A_DEV_PROBE_INTERVAL_MS: how often a relayed peer's direct path is
  *	probed (u32, ms)
  * @OVL_A_DEV_RELAY_PEERS: peers relayed now (u32, replies only)
+ * @OVL_A_DEV_CTRL: a control frame and where it comes from or goes to
+ *	(nest, &enum ovl_a_ctrl); in replies, the control listener
  */
 enum ovl_a_dev {
 	OVL_A_DEV_IFINDEX = 1,
@@ -142,6 +147,7 @@ enum ovl_a_dev {
 	OVL_A_DEV_MAX_RELAY_PEERS,
 	OVL_A_DEV_PROBE_INTERVAL_MS,
 	OVL_A_DEV_RELAY_PEERS,
+	OVL_A_DEV_CTRL,
 
 	__OVL_A_DEV_MAX,
 	OVL_A_DEV_MAX = (__OVL_A_DEV_MAX - 1)
@@ -171,6 +177,12 @@ enum ovl_a_dev {
  *	past the device's relay cap
  * @OVL_A_DROPS_TX_NO_BEACON: outgoing packet for a relayed peer while the
  *	device has no beacon
+ * @OVL_A_DROPS_CTRL_NO_LISTENER: control frame while no control listener
+ *	is registered
+ * @OVL_A_DROPS_CTRL_OVERFLOW: control frame the listener had no room for
+ *	(its socket's receive buffer was full) or no memory to pass up
+ * @OVL_A_DROPS_CTRL_TOO_LONG: control frame longer than
+ *	%OVL_CTRL_FRAME_MAX
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -190,6 +202,9 @@ enum ovl_a_drops {
 	OVL_A_DROPS_RELAY_MISMATCH,
 	OVL_A_DROPS_RELAY_CAP,
 	OVL_A_DROPS_TX_NO_BEACON,
+	OVL_A_DROPS_CTRL_NO_LISTENER,
+	OVL_A_DROPS_CTRL_OVERFLOW,
+	OVL_A_DROPS_CTRL_TOO_LONG,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
@@ -310,6 +325,28 @@ enum ovl_a_key {
 };
 
 /**
+ * enum ovl_a_ctrl - a control frame
+ * @OVL_A_CTRL_FRAME: the frame, from its message type byte on (1 to
+ *	%OVL_CTRL_FRAME_MAX bytes; the type is a handshake message's)
+ * @OVL_A_CTRL_ENDPOINT: the UDP endpoint it came from or goes to (nest,
+ *	&enum ovl_a_ep)
+ * @OVL_A_CTRL_NODE_ID: the node id it came from or goes to through the
+ *	beacon (u32), instead of an endpoint: relay-wrapped on the way out,
+ *	vouched for by the beacon on the way in
+ * @OVL_A_CTRL_PORTID: netlink port id of the device's control listener
+ *	(u32, replies only; absent when there is none)
+ */
+enum ovl_a_ctrl {
+	OVL_A_CTRL_FRAME = 1,
+	OVL_A_CTRL_ENDPOINT,
+	OVL_A_CTRL_NODE_ID,
+	OVL_A_CTRL_PORTID,
+
+	__OVL_A_CTRL_MAX,
+	OVL_A_CTRL_MAX = (__OVL_A_CTRL_MAX - 1)
+};
+
+/**
  * enum ovl_cmd - generic netlink commands of the "ovl" family
  * @OVL_CMD_DEV_GET: read one device (do, by ifindex or ifname) or every
  *	ovl device of the caller's network namespace (dump)
@@ -323,6 +360,12 @@ enum ovl_a_key {
  * @OVL_CMD_KEY_DEL: delete a peer's key in one slot, or both
  * @OVL_CMD_KEY_NEEDED_NTF: event: a peer needs a (new) handshake
  * @OVL_CMD_PATH_NTF: event: a peer's path changed, or it hit the relay cap
+ * @OVL_CMD_CTRL_REGISTER: make the requesting netlink socket the device's
+ *	control listener, until that socket closes
+ * @OVL_CMD_CTRL_SEND: send a control frame out of the device's socket, to
+ *	an endpoint or relay-wrapped to a node id
+ * @OVL_CMD_CTRL_FRAME_NTF: a control frame that arrived, unicast to the
+ *	control listener
  *
  * Every command that changes state needs CAP_NET_ADMIN and either applies
  * all its changes or none.
@@ -339,6 +382,9 @@ enum ovl_cmd {
 	OVL_CMD_KEY_DEL,
 	OVL_CMD_KEY_NEEDED_NTF,
 	OVL_CMD_PATH_NTF,
+	OVL_CMD_CTRL_REGISTER,
+	OVL_CMD_CTRL_SEND,
+	OVL_CMD_CTRL_FRAME_NTF,
 
 	__OVL_CMD_MAX,
 	OVL_CMD_MAX = (__OVL_CMD_MAX - 1)
@@ -362,6 +408,7 @@ enum ovl_msg_type {
 	OVL_MSG_DATA,
 	OVL_MSG_PROBE,
 	OVL_MSG_PUNCH,
+	OVL_MSG_HANDSHAKE_COOKIE,
 };
 
 /* Kinds of OVL_MSG_PROBE, the first byte of its sealed payload. */
