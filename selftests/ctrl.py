@@ -6,12 +6,13 @@ Speaks the "ovl" generic netlink family directly (raw netlink), so that
 the test checks the kernel, not a library:
 
   ctrl.py listen DEV [--count N] [--timeout S] [--rcvbuf B] [--stall S]
-                     [--ready FILE]
+                     [--stall-until FILE] [--ready FILE]
       register as DEV's control listener (touch FILE once registered),
       then print each frame that arrives as a JSON line
       {"frame": HEX, "endpoint": "IP:PORT" or null, "node_id": N or null}
       until N frames or S seconds.  --stall S: read nothing for S seconds
-      first (a slow daemon), then count what waited.
+      first (a slow daemon), then count what waited; --stall-until FILE:
+      read nothing until FILE exists.
   ctrl.py send DEV HEX (--endpoint IP:PORT | --node-id N)
       send one frame; on error print "ERRNO: extack message", exit 1.
   ctrl.py register DEV
@@ -207,6 +208,7 @@ def main():
     p.add_argument("--timeout", type=float, default=10)
     p.add_argument("--rcvbuf", type=int)
     p.add_argument("--stall", type=float, default=0)
+    p.add_argument("--stall-until")
     p.add_argument("--ready")
     p.add_argument("--endpoint")
     p.add_argument("--node-id", type=int)
@@ -238,6 +240,8 @@ def main():
         return 0
     if a.stall:
         time.sleep(a.stall)
+    while a.stall_until and not os.path.exists(a.stall_until):
+        time.sleep(0.05)
     for f in frames(g, a.count, time.monotonic() + a.timeout):
         print(json.dumps(f), flush=True)
     return 0

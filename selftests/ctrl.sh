@@ -32,28 +32,31 @@ for _ in range(n):
 PY
 }
 
-# udp_recv NETNS BIND OUT [SECONDS]: in the background, write to OUT what
-# reaches BIND, one "SOURCE HEX" line a datagram; READY is touched once
-# bound.  The pid is in RECV_PID.
+# udp_recv NETNS BIND OUT COUNT [SECONDS]: in the background, write to
+# OUT what reaches BIND, one "SOURCE HEX" line a datagram, until COUNT
+# datagrams (beacon DISCOVERs not counted) or SECONDS (default 20) have
+# passed.  Returns once bound; the pid is in RECV_PID.
 udp_recv()
 {
 	local ready
 	ready=$(mktemp -u)
-	ip netns exec "$1" "$PYTHON" - "$2" "$3" "$ready" "${4:-10}" <<'PY' &
+	ip netns exec "$1" "$PYTHON" - "$2" "$3" "$ready" "$4" "${5:-20}" <<'PY' &
 import socket, sys, time
 h, p = sys.argv[1].rsplit(":", 1)
 s = socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((h.strip("[]"), int(p)))
 open(sys.argv[3], "w").close()
-s.settimeout(float(sys.argv[4]))
+count, end = int(sys.argv[4]), time.monotonic() + float(sys.argv[5])
 with open(sys.argv[2], "w") as out:
-    try:
-        while True:
+    while count > 0 and time.monotonic() < end:
+        s.settimeout(max(end - time.monotonic(), 0.01))
+        try:
             d, a = s.recvfrom(65535)
-            out.write("%s:%d %s\n" % (a[0], a[1], d.hex()))
-            out.flush()
-    except socket.timeout:
-        pass
+        except socket.timeout:
+            break
+        out.write("%s:%d %s\n" % (a[0], a[1], d.hex()))
+        out.flush()
+        count -= d[:1] != b"\x01"
 PY
 	RECV_PID=$!
 	wait_file "$ready"
@@ -106,7 +109,7 @@ t_frames_up()
 	local out
 	pair_setup 4 || return 1
 	out=$(mktemp)
-	listen $A "$out" --count 4 --timeout 10 || return 1
+	listen $A "$out" --count 4 --timeout 30 || return 1
 	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $INIT &&
 	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $RESP &&
 	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $COOKIE &&
@@ -126,7 +129,7 @@ t_send_endpoint()
 	local out
 	pair_setup 4 || return 1
 	out=$(mktemp)
-	udp_recv $B 192.0.2.2:5556 "$out" 3 || return 1
+	udp_recv $B 192.0.2.2:5556 "$out" 2 || return 1
 	ip netns exec $A $CTRL send ovl0 $INIT --endpoint 192.0.2.2:5556 &&
 	ip netns exec $A $CTRL send ovl0 $COOKIE --endpoint 192.0.2.2:5556 ||
 		return 1
@@ -142,7 +145,7 @@ t_relay()
 	out=$(mktemp) frames=$(mktemp)
 	# B's address plays the beacon: it gets the RELAY frames, and
 	# RELAY_DELIVER frames from it are believed.
-	udp_recv $B 192.0.2.2:7000 "$out" 3 || return 1
+	udp_recv $B 192.0.2.2:7000 "$out" 1 || return 1
 	ip netns exec $A "$OVLCTL" dev set ovl0 beacon 192.0.2.2:7000 || return 1
 	ip netns exec $A $CTRL send ovl0 $RESP --node-id 7 || return 1
 	wait "$RECV_PID"
@@ -150,7 +153,7 @@ t_relay()
 	expect_eq "relayed frame" "$(grep -v ' 01' "$out")" \
 		"192.0.2.1:4500 0500000007$RESP" || return 1
 
-	listen $A "$frames" --count 1 --timeout 10 || return 1
+	listen $A "$frames" --count 1 --timeout 30 || return 1
 	udp_send $B 192.0.2.2:6000 192.0.2.1:4500 0600000009$INIT &&	# not the beacon
 	udp_send $B 192.0.2.2:7000 192.0.2.1:4500 0600000007$INIT || return 1
 	wait "$LISTEN_PID"
@@ -191,14 +194,17 @@ t_one_listener()
 
 t_slow_listener()
 {
-	local out got overflow
+	local out got overflow go
 	pair_setup 4 || return 1
-	out=$(mktemp)
-	# A daemon with a small receive buffer that reads nothing for 3 s
-	# while 300 frames arrive.
-	listen $A "$out" --rcvbuf 8192 --stall 3 --timeout 2 || return 1
+	out=$(mktemp) go=$(mktemp -u)
+	# A daemon with a small receive buffer that reads nothing while 300
+	# frames arrive.
+	listen $A "$out" --rcvbuf 8192 --stall-until "$go" --timeout 3 || return 1
 	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $INIT 300 || return 1
+	sleep 0.5
+	touch "$go"
 	wait "$LISTEN_PID"
+	rm -f "$go"
 	got=$(jq -r 'select(.frame) | .frame' "$out" | wc -l)
 	overflow=$(drops $A ctrl_overflow)
 	echo "delivered $got, ctrl_overflow $overflow"
@@ -214,7 +220,7 @@ t_refused()
 	local out long
 	pair_setup 4 || return 1
 	out=$(mktemp)
-	udp_recv $B 192.0.2.2:5556 "$out" 3 || return 1
+	udp_recv $B 192.0.2.2:5556 "$out" 1 || return 1
 	long=10$(printf '00%.0s' $(seq 1280))
 	expect_eq "data frame" "$(ip netns exec $A $CTRL send ovl0 12000000 --endpoint 192.0.2.2:5556)" \
 		"EINVAL: not a control frame type" &&
@@ -232,14 +238,17 @@ t_refused()
 		$CTRL send ovl0 $INIT --endpoint 192.0.2.2:5556)" "EPERM: Operation not permitted" &&
 	expect_eq "unprivileged register" "$(ip netns exec $A setpriv --reuid=65534 --regid=65534 \
 		--clear-groups $CTRL register ovl0 </dev/null)" "EPERM: Operation not permitted" || return 1
+	# What was not refused would be there by the time this one is.
+	ip netns exec $A $CTRL send ovl0 $RESP --endpoint 192.0.2.2:5556 || return 1
 	wait "$RECV_PID"
-	expect_eq "nothing sent" "$(cat "$out")" "" || return 1
+	expect_eq "nothing sent" "$(cat "$out")" "192.0.2.1:4500 $RESP" || return 1
 
 	# A frame too long to be a handshake is dropped before the listener.
-	listen $A "$out" --timeout 1 || return 1
-	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 "$long" || return 1
+	listen $A "$out" --count 1 --timeout 30 || return 1
+	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 "$long" &&
+	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $RESP || return 1
 	wait "$LISTEN_PID"
-	expect_eq "passed up" "$(cat "$out")" "" &&
+	expect_eq "passed up" "$(jq -r .frame "$out")" "$RESP" &&
 	expect_eq ctrl_too_long "$(drops $A ctrl_too_long)" 1
 }
 
