@@ -220,7 +220,7 @@ t_refused()
 	local out long
 	pair_setup 4 || return 1
 	out=$(mktemp)
-	udp_recv $B 192.0.2.2:5556 "$out" 1 || return 1
+	udp_recv $B 192.0.2.2:5556 "$out" 1 90 || return 1
 	long=10$(printf '00%.0s' $(seq 1280))
 	expect_eq "data frame" "$(ip netns exec $A $CTRL send ovl0 12000000 --endpoint 192.0.2.2:5556)" \
 		"EINVAL: not a control frame type" &&
