@@ -287,8 +287,10 @@ static int ovl_nl_dev_get_dumpit(struct sk_buff *skb,
 	int err = 0, sent = 0;
 
 	rcu_read_lock();
-	while ((dev = ovl_compat_next_netdev(net, cb->args[0],
-						     ovl_dev_is_ovl))) {
+	for (;;) {
+		dev = ovl_compat_next_netdev(net, cb->args[0], ovl_dev_is_ovl);
+		if (!dev)
+			break;
 		err = ovl_nl_dev_fill(skb, dev, NETLINK_CB(cb->skb).portid,
 				      cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		if (err)
