@@ -134,12 +134,26 @@ static bool aips_covers(const struct ovl_aips_node *node, const u64 key[2])
 	return aips_common(node->key, key) >= node->cidr;
 }
 
-static struct ovl_aips_node *aips_node_new(const u64 key[2], u8 cidr, u8 bits)
+/*
+ * A node for key/cidr: from @r if given (a reservation has one for every
+ * node an insert can need, so this never fails then), else allocated.
+ */
+static struct ovl_aips_node *aips_node_new(struct ovl_aips_reserve *r,
+					   const u64 key[2], u8 cidr, u8 bits)
 {
-	struct ovl_aips_node *node = kzalloc(sizeof(*node), GFP_KERNEL);
+	struct ovl_aips_node *node;
 
-	if (!node)
-		return NULL;
+	if (r) {
+		if (WARN_ON(list_empty(&r->nodes)))
+			return NULL;
+		node = list_first_entry(&r->nodes, struct ovl_aips_node,
+					peer_list);
+		list_del(&node->peer_list);
+	} else {
+		node = kzalloc(sizeof(*node), GFP_KERNEL);
+		if (!node)
+			return NULL;
+	}
 	node->key[0] = key[0];
 	node->key[1] = key[1];
 	aips_mask(node->key, cidr);
@@ -171,22 +185,55 @@ void ovl_aips_init(struct ovl_aips *t)
 }
 
 /**
- * ovl_aips_insert() - give a prefix to a peer
- * @t: the table
- * @family: AF_INET or AF_INET6
- * @addr: the prefix, network order, 4 or 16 bytes; bits past @cidr ignored
- * @cidr: prefix length, at most 32 or 128
- * @peer: the new owner
- * @peer_nodes: @peer's list of prefixes, which the node joins
+ * ovl_aips_reserve() - set aside the nodes that inserting prefixes needs
+ * @r: the reservation, filled here
+ * @n: how many prefixes will be inserted
  *
- * If another peer (or @peer) already owns the prefix, it moves to @peer.
- * Context: writer (see the top of the file); may sleep.
+ * One insert adds at most two nodes (the prefix and a fork above it), so
+ * 2 * @n nodes are allocated.  With them, ovl_aips_insert_reserved()
+ * cannot fail for lack of memory: a caller that reserves first and only
+ * then changes the table either fails before any change or makes them
+ * all.  Release what is left with ovl_aips_release().  Touches no table.
+ * Context: may sleep.
  *
- * Return: 0, -EINVAL for a bad @family or @cidr or a NULL @peer, or
- * -ENOMEM, in which case the table is unchanged.
+ * Return: 0, or -ENOMEM with nothing reserved.
  */
-int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
-		    struct ovl_peer *peer, struct list_head *peer_nodes)
+int ovl_aips_reserve(struct ovl_aips_reserve *r, unsigned int n)
+{
+	struct ovl_aips_node *node;
+	unsigned int i;
+
+	INIT_LIST_HEAD(&r->nodes);
+	for (i = 0; i < 2 * n; i++) {
+		node = kzalloc(sizeof(*node), GFP_KERNEL);
+		if (!node) {
+			ovl_aips_release(r);
+			return -ENOMEM;
+		}
+		list_add(&node->peer_list, &r->nodes);
+	}
+	return 0;
+}
+
+/**
+ * ovl_aips_release() - free the nodes a reservation did not use
+ * @r: the reservation, empty afterwards
+ *
+ * The nodes were never published, so they are freed at once.
+ */
+void ovl_aips_release(struct ovl_aips_reserve *r)
+{
+	struct ovl_aips_node *node, *tmp;
+
+	list_for_each_entry_safe(node, tmp, &r->nodes, peer_list) {
+		list_del(&node->peer_list);
+		kfree(node);
+	}
+}
+
+static int aips_insert(struct ovl_aips *t, struct ovl_aips_reserve *r,
+		       int family, const void *addr, u8 cidr,
+		       struct ovl_peer *peer, struct list_head *peer_nodes)
 {
 	struct ovl_aips_node __rcu **slot;
 	struct ovl_aips_node *node, *leaf, *fork;
@@ -215,7 +262,7 @@ int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
 		slot = &node->child[aips_bit(key, node->cidr)];
 	}
 
-	leaf = aips_node_new(key, cidr, bits);
+	leaf = aips_node_new(r, key, cidr, bits);
 	if (!leaf)
 		return -ENOMEM;
 
@@ -226,8 +273,9 @@ int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
 		RCU_INIT_POINTER(leaf->child[aips_bit(node->key, cidr)], node);
 	} else {
 		/* They part at bit common: a fork there joins the two. */
-		fork = aips_node_new(key, common, bits);
+		fork = aips_node_new(r, key, common, bits);
 		if (!fork) {
+			/* Only without a reservation: leaf came from kzalloc. */
 			kfree(leaf);
 			return -ENOMEM;
 		}
@@ -240,6 +288,51 @@ int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
 	aips_own(leaf, peer, peer_nodes);
 	rcu_assign_pointer(*slot, leaf);
 	return 0;
+}
+
+/**
+ * ovl_aips_insert() - give a prefix to a peer
+ * @t: the table
+ * @family: AF_INET or AF_INET6
+ * @addr: the prefix, network order, 4 or 16 bytes; bits past @cidr ignored
+ * @cidr: prefix length, at most 32 or 128
+ * @peer: the new owner
+ * @peer_nodes: @peer's list of prefixes, which the node joins
+ *
+ * If another peer (or @peer) already owns the prefix, it moves to @peer.
+ * Context: writer (see the top of the file); may sleep.
+ *
+ * Return: 0, -EINVAL for a bad @family or @cidr or a NULL @peer, or
+ * -ENOMEM, in which case the table is unchanged.
+ */
+int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
+		    struct ovl_peer *peer, struct list_head *peer_nodes)
+{
+	return aips_insert(t, NULL, family, addr, cidr, peer, peer_nodes);
+}
+
+/**
+ * ovl_aips_insert_reserved() - ovl_aips_insert() from a reservation
+ * @t: the table
+ * @r: a reservation made for this insert among others
+ * @family: AF_INET or AF_INET6
+ * @addr: the prefix, network order; bits past @cidr ignored
+ * @cidr: prefix length
+ * @peer: the new owner
+ * @peer_nodes: @peer's list of prefixes
+ *
+ * Allocates nothing: takes at most two nodes from @r.  Context: writer;
+ * does not sleep.
+ *
+ * Return: 0, or -EINVAL as ovl_aips_insert(); never -ENOMEM while @r
+ * holds the nodes reserved for this insert.
+ */
+int ovl_aips_insert_reserved(struct ovl_aips *t, struct ovl_aips_reserve *r,
+			     int family, const void *addr, u8 cidr,
+			     struct ovl_peer *peer,
+			     struct list_head *peer_nodes)
+{
+	return aips_insert(t, r, family, addr, cidr, peer, peer_nodes);
 }
 
 /*

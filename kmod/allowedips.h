@@ -9,9 +9,12 @@
  *    context with bottom halves disabled.  The peer it returns is only
  *    guaranteed to live until that section ends; take a reference on it
  *    before leaving the section if it is needed longer.
+ *  - ovl_aips_reserve() and ovl_aips_release() touch no table and need
+ *    no lock.
  *  - Every other function is a writer.  Writers must be serialized by one
  *    lock owned by the caller (this file never takes a lock), and that
- *    lock must allow sleeping: inserting allocates with GFP_KERNEL.  The
+ *    lock must allow sleeping: ovl_aips_insert() allocates with
+ *    GFP_KERNEL (ovl_aips_insert_reserved() allocates nothing).  The
  *    same lock protects every peer's peer_nodes list as far as this file
  *    is concerned.  With lockdep, tell the table which lock that is with
  *    ovl_aips_set_lock() so the writers' rcu_dereference_protected() calls
@@ -93,10 +96,24 @@ struct ovl_aips {
 #define ovl_aips_set_lock(t, lock)	((void)(t), (void)(lock))
 #endif
 
+/**
+ * struct ovl_aips_reserve - nodes set aside for inserts that must not fail
+ * @nodes: unused nodes, linked through their peer_list
+ */
+struct ovl_aips_reserve {
+	struct list_head nodes;
+};
+
 void ovl_aips_init(struct ovl_aips *t);
 void ovl_aips_free(struct ovl_aips *t);
 int ovl_aips_insert(struct ovl_aips *t, int family, const void *addr, u8 cidr,
 		    struct ovl_peer *peer, struct list_head *peer_nodes);
+int ovl_aips_reserve(struct ovl_aips_reserve *r, unsigned int n);
+void ovl_aips_release(struct ovl_aips_reserve *r);
+int ovl_aips_insert_reserved(struct ovl_aips *t, struct ovl_aips_reserve *r,
+			     int family, const void *addr, u8 cidr,
+			     struct ovl_peer *peer,
+			     struct list_head *peer_nodes);
 int ovl_aips_remove(struct ovl_aips *t, int family, const void *addr, u8 cidr,
 		    struct ovl_peer *peer);
 void ovl_aips_remove_by_peer(struct ovl_aips *t, struct ovl_peer *peer,

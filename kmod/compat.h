@@ -68,4 +68,34 @@ static inline struct nlattr **ovl_compat_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * The device of @net with the smallest ifindex above @after among those
+ * @match accepts, or NULL: for dumps that resume by ifindex.  Newer
+ * kernels index devices by ifindex; older ones only have the list, in
+ * the order the devices came into the namespace, so each call walks it.
+ * Context: rcu_read_lock().
+ */
+static inline struct net_device *
+ovl_compat_next_netdev(struct net *net, unsigned long after,
+		       bool (*match)(const struct net_device *dev))
+{
+	struct net_device *dev;
+#ifdef OVL_HAVE_NETDEV_DUMP
+	unsigned long ifindex = after + 1;
+
+	for_each_netdev_dump(net, dev, ifindex)
+		if (match(dev))
+			return dev;
+	return NULL;
+#else
+	struct net_device *best = NULL;
+
+	for_each_netdev_rcu(net, dev)
+		if (dev->ifindex > after && match(dev) &&
+		    (!best || dev->ifindex < best->ifindex))
+			best = dev;
+	return best;
+#endif
+}
+
 #endif /* _OVL_COMPAT_H */

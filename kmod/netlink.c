@@ -2,10 +2,14 @@
 /*
  * The "ovl" generic netlink family (docs/netlink/ovl.yaml).
  *
- * Requests are validated strictly against per-command policies.  Commands
- * that change state need CAP_NET_ADMIN, take the RTNL, and either apply all
- * their changes or none.  Reads run under RCU.  Devices are looked up in
- * the requester's network namespace only.
+ * Requests are validated strictly against per-command policies.  Every
+ * command, reads included (peers, endpoints and counters are not for any
+ * local user), needs CAP_NET_ADMIN in the user namespace that owns the
+ * device's network namespace (GENL_UNS_ADMIN_PERM, like WireGuard), so a
+ * container that owns its netns manages its own devices; so does joining
+ * the events group.  Commands that change state take the RTNL or the
+ * device lock and either apply all their changes or none.  Devices are
+ * looked up in the requester's network namespace only.
  */
 
 #include <linux/ovl.h>
@@ -28,7 +32,10 @@ enum {
 };
 
 static const struct genl_multicast_group ovl_mcgrps[] = {
-	[OVL_MCGRP_EVENTS_ID] = { .name = OVL_MCGRP_EVENTS },
+	[OVL_MCGRP_EVENTS_ID] = {
+		.name	= OVL_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static const struct nla_policy ovl_dev_get_policy[OVL_A_DEV_IFNAME + 1] = {
@@ -295,27 +302,36 @@ static int ovl_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: how many ovl devices earlier rounds of the dump sent. */
+/*
+ * Devices are dumped in ifindex order and cb->args[0] holds the last
+ * ifindex sent, so a device added or deleted between two rounds of the
+ * dump neither hides another device nor sends one twice (a position in
+ * the device list would).
+ */
 static int ovl_nl_dev_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
-	long skip = cb->args[0], idx = 0;
 	struct net_device *dev;
+	int err = 0, sent = 0;
 
 	rcu_read_lock();
-	for_each_netdev_rcu(net, dev) {
-		if (!ovl_dev_is_ovl(dev))
-			continue;
-		if (idx >= skip &&
-		    ovl_nl_dev_fill(skb, dev, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI))
+	for (;;) {
+		dev = ovl_compat_next_netdev(net, cb->args[0], ovl_dev_is_ovl);
+		if (!dev)
 			break;
-		idx++;
+		err = ovl_nl_dev_fill(skb, dev, NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[0] = dev->ifindex;
+		sent++;
 	}
 	rcu_read_unlock();
 
-	cb->args[0] = idx;
+	/* A device too big for an empty message would stall the dump. */
+	if (err && !sent)
+		return err;
 	return skb->len;
 }
 
@@ -510,6 +526,7 @@ static int ovl_nl_parse_nest(struct genl_info *info, int attr, int maxtype,
  * @keepalive: the keepalive interval, if @has_keepalive
  * @has_keepalive: the request sets the keepalive interval
  * @aips: the allowed-ips, if @has_aips (a list of nests)
+ * @n_aips: how many prefixes @aips holds (0 when it clears the list)
  * @has_aips: the request replaces the allowed-ips
  * @relay: &enum ovl_relay_mode, if @has_relay
  * @has_relay: the request sets the relay mode
@@ -521,6 +538,7 @@ struct ovl_peer_conf {
 	u32 keepalive;
 	bool has_keepalive;
 	struct nlattr *aips;
+	unsigned int n_aips;
 	bool has_aips;
 	u8 relay;
 	bool has_relay;
@@ -644,19 +662,24 @@ static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 		return -EINVAL;
 	}
 	conf->aips = info->attrs[OVL_A_DEV_PEER];
+	conf->n_aips = n - empty;
 	conf->has_aips = n > 0;
 	return 0;
 }
 
-/* Replace @peer's allowed-ips with those of @conf.  Context: ovl->lock. */
-static int ovl_peer_set_aips(struct ovl_peer *peer,
-			     const struct ovl_peer_conf *conf,
-			     struct netlink_ext_ack *extack)
+/*
+ * Replace @peer's allowed-ips with those of @conf, from @res, reserved for
+ * them: this cannot fail.  Context: ovl->lock.
+ */
+static void ovl_peer_set_aips(struct ovl_peer *peer,
+			      const struct ovl_peer_conf *conf,
+			      struct ovl_aips_reserve *res,
+			      struct netlink_ext_ack *extack)
 {
 	struct ovl_dev *ovl = peer->ovl;
 	struct nlattr *nest;
 	const u8 *addr;
-	int rem, family, err;
+	int rem, family;
 	u8 cidr;
 
 	ovl_aips_remove_by_peer(&ovl->aips, peer, &peer->aips);
@@ -666,32 +689,44 @@ static int ovl_peer_set_aips(struct ovl_peer *peer,
 		family = ovl_nl_parse_aip(nest, &addr, &cidr, extack);
 		if (family <= 0)
 			continue;
-		err = ovl_aips_insert(&ovl->aips, family, addr, cidr, peer,
-				      &peer->aips);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "out of memory for allowed-ips");
-			return err;
-		}
+		/* Validated by ovl_nl_parse_peer(), and memory is reserved. */
+		WARN_ON_ONCE(ovl_aips_insert_reserved(&ovl->aips, res, family,
+						      addr, cidr, peer,
+						      &peer->aips));
 	}
-	return 0;
 }
 
+/*
+ * Apply a validated request to @peer: all of it or, on error, nothing.
+ * What can fail comes first (the memory for the allowed-ips, then pinning,
+ * which the relay cap can refuse); what follows cannot fail.  Context:
+ * ovl->lock.
+ */
 static int ovl_peer_apply(struct ovl_peer *peer, const struct ovl_peer_conf *conf,
 			  struct netlink_ext_ack *extack)
 {
-	int err;
+	struct ovl_aips_reserve res;
+	int err = 0;
 
-	/* Pinning can fail on the relay cap: before anything else changes. */
+	if (conf->has_aips && ovl_aips_reserve(&res, conf->n_aips)) {
+		NL_SET_ERR_MSG(extack, "out of memory for allowed-ips");
+		return -ENOMEM;
+	}
 	if (conf->has_relay) {
 		err = ovl_peer_set_relay_mode(peer, conf->relay, extack);
 		if (err)
-			return err;
+			goto out;
 	}
 	if (conf->has_ep)
 		ovl_peer_set_endpoint(peer, &conf->ep);
 	if (conf->has_keepalive)
 		ovl_peer_set_keepalive(peer, conf->keepalive);
-	return conf->has_aips ? ovl_peer_set_aips(peer, conf, extack) : 0;
+	if (conf->has_aips)
+		ovl_peer_set_aips(peer, conf, &res, extack);
+out:
+	if (conf->has_aips)
+		ovl_aips_release(&res);
+	return err;
 }
 
 static int ovl_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info)
@@ -797,22 +832,35 @@ static int ovl_nl_put_endpoint(struct sk_buff *skb, struct ovl_peer *peer)
 	return 0;
 }
 
-static int ovl_nl_put_aips(struct sk_buff *skb, struct ovl_peer *peer)
+/*
+ * @peer's allowed-ips past the first @skip, as many as fit; *@put counts
+ * those put.  Returns 0 when all were put, -EMSGSIZE when the message is
+ * full (what fits is kept).
+ */
+static int ovl_nl_put_aips(struct sk_buff *skb, struct ovl_peer *peer,
+			   unsigned long skip, unsigned long *put)
 {
 	struct ovl_aips_node *node;
+	unsigned long i = 0;
 	struct nlattr *nest;
 	u8 addr[16], cidr;
 	int family;
 
 	list_for_each_entry(node, &peer->aips, peer_list) {
+		if (i++ < skip)
+			continue;
 		family = ovl_aips_node_read(node, addr, &cidr);
 		nest = nla_nest_start(skb, OVL_A_PEER_ALLOWED_IP);
-		if (!nest ||
-		    nla_put_u16(skb, OVL_A_AIP_FAMILY, family) ||
-		    nla_put(skb, OVL_A_AIP_ADDR, family == AF_INET ? 4 : 16, addr) ||
-		    nla_put_u8(skb, OVL_A_AIP_CIDR, cidr))
+		if (!nest)
 			return -EMSGSIZE;
+		if (nla_put_u16(skb, OVL_A_AIP_FAMILY, family) ||
+		    nla_put(skb, OVL_A_AIP_ADDR, family == AF_INET ? 4 : 16, addr) ||
+		    nla_put_u8(skb, OVL_A_AIP_CIDR, cidr)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
 		nla_nest_end(skb, nest);
+		(*put)++;
 	}
 	return 0;
 }
@@ -845,27 +893,17 @@ static int ovl_nl_put_u64(struct sk_buff *skb, int type, atomic64_t *v)
 	return nla_put_u64_64bit(skb, type, atomic64_read(v), OVL_A_PEER_PAD);
 }
 
-/* One peer as a message.  Context: ovl->lock held. */
-static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
-			    u32 portid, u32 seq, int flags)
+/*
+ * Everything of a peer but its node id and allowed-ips.  Keep
+ * ovl_nl_peer_size() in step.  Context: ovl->lock held.
+ */
+static int ovl_nl_put_peer_state(struct sk_buff *skb, struct ovl_peer *peer)
 {
 	u64 last = READ_ONCE(peer->path.last_direct_rx);
 	struct ovl_peer_stats *st = &peer->stats;
 	u8 mode = READ_ONCE(peer->path.mode);
-	struct nlattr *nest;
-	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &ovl_genl_family, flags,
-			  OVL_CMD_PEER_GET);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, OVL_A_DEV_IFINDEX, peer->ovl->dev->ifindex))
-		goto cancel;
-	nest = nla_nest_start(skb, OVL_A_DEV_PEER);
-	if (!nest ||
-	    nla_put_u32(skb, OVL_A_PEER_NODE_ID, peer->node_id) ||
-	    ovl_nl_put_endpoint(skb, peer) ||
-	    ovl_nl_put_aips(skb, peer) ||
+	if (ovl_nl_put_endpoint(skb, peer) ||
 	    nla_put_u32(skb, OVL_A_PEER_KEEPALIVE, READ_ONCE(peer->keepalive)) ||
 	    nla_put_u32(skb, OVL_A_PEER_PATH, READ_ONCE(peer->path.path)) ||
 	    nla_put_u32(skb, OVL_A_PEER_RELAY, mode) ||
@@ -882,10 +920,84 @@ static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
 	    (last && nla_put_u64_64bit(skb, OVL_A_PEER_LAST_DIRECT_RX_MS,
 				       ovl_now_ms() - last, OVL_A_PEER_PAD)) ||
 	    ovl_nl_put_keys(skb, peer))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * The size of the reply of ovl_nl_peer_fill() with the whole of @peer:
+ * OVL_A_DEV_IFINDEX and the OVL_A_DEV_PEER nest, at their largest.
+ * Context: ovl->lock held.
+ */
+static size_t ovl_nl_peer_size(struct ovl_peer *peer)
+{
+	const size_t aip = nla_total_size(nla_total_size(sizeof(u16)) +
+					  nla_total_size(sizeof(struct in6_addr)) +
+					  nla_total_size(sizeof(u8)));
+	const size_t key = nla_total_size(nla_total_size(sizeof(u32)) +
+					  nla_total_size(sizeof(u8)) +
+					  nla_total_size_64bit(sizeof(u64)));
+	struct ovl_aips_node *node;
+	size_t n = 0;
+
+	list_for_each_entry(node, &peer->aips, peer_list)
+		n++;
+	return nla_total_size(sizeof(u32)) +		/* DEV_IFINDEX */
+	       nla_total_size(nla_total_size(sizeof(u32)) +	/* NODE_ID */
+			      /* REMOTE_IPV6 (or IPV4), REMOTE_PORT */
+			      nla_total_size(sizeof(struct in6_addr)) +
+			      nla_total_size(sizeof(u16)) +
+			      /* KEEPALIVE, PATH, RELAY; PINNED */
+			      3 * nla_total_size(sizeof(u32)) +
+			      nla_total_size(0) +
+			      /* the 8 counters, LAST_DIRECT_RX_MS */
+			      9 * nla_total_size_64bit(sizeof(u64)) +
+			      ARRAY_SIZE(peer->keys) * key +
+			      n * aip);
+}
+
+/*
+ * One peer as a message, allowed-ips last.  With @aips_sent NULL, the
+ * whole peer (a reply sized by ovl_nl_peer_size()).  In a dump, a peer
+ * may take several messages: the first carries all of it but the
+ * allowed-ips that do not fit, the others its node id and more of its
+ * allowed-ips; *@aips_sent counts those already out, in earlier messages
+ * (0: this is the first) and, on return, in this one too.
+ *
+ * Return: 0 when the message ends the peer, 1 when more of its allowed-ips
+ * are to come, -EMSGSIZE when nothing was added (nothing of the peer fits
+ * the room left, or in a dump not even one of its remaining allowed-ips).
+ * Context: ovl->lock held.
+ */
+static int ovl_nl_peer_fill(struct sk_buff *skb, struct ovl_peer *peer,
+			    u32 portid, u32 seq, int flags,
+			    unsigned long *aips_sent)
+{
+	unsigned long skip = aips_sent ? *aips_sent : 0, put = 0;
+	struct nlattr *nest;
+	void *hdr;
+	int more;
+
+	hdr = genlmsg_put(skb, portid, seq, &ovl_genl_family, flags,
+			  OVL_CMD_PEER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, OVL_A_DEV_IFINDEX, peer->ovl->dev->ifindex))
+		goto cancel;
+	nest = nla_nest_start(skb, OVL_A_DEV_PEER);
+	if (!nest ||
+	    nla_put_u32(skb, OVL_A_PEER_NODE_ID, peer->node_id) ||
+	    (!skip && ovl_nl_put_peer_state(skb, peer)))
+		goto cancel;
+	more = ovl_nl_put_aips(skb, peer, skip, &put);
+	/* A part must bring allowed-ips, or the dump would not advance. */
+	if (more && (!aips_sent || !put))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
-	return 0;
+	if (aips_sent)
+		*aips_sent = skip + put;
+	return more ? 1 : 0;
 cancel:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
@@ -902,18 +1014,19 @@ static int ovl_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ovl_nl_parse_peer(info, &conf);
 	if (err)
 		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(ovl)) {
-		nlmsg_free(msg);
+	if (IS_ERR(ovl))
 		return PTR_ERR(ovl);
-	}
 	peer = ovl_nl_peer_find(ovl, conf.node_id, info->attrs[OVL_A_DEV_PEER],
 				info->extack);
-	err = peer ? ovl_nl_peer_fill(msg, peer, info->snd_portid,
-				      info->snd_seq, 0) : -ENOENT;
+	if (!peer) {
+		ovl_nl_unlock(ovl);
+		return -ENOENT;
+	}
+	/* Sized for the peer: its allowed-ips can outgrow NLMSG_GOODSIZE. */
+	msg = genlmsg_new(ovl_nl_peer_size(peer), GFP_KERNEL);
+	err = msg ? ovl_nl_peer_fill(msg, peer, info->snd_portid,
+				     info->snd_seq, 0, NULL) : -ENOMEM;
 	ovl_nl_unlock(ovl);
 	if (err) {
 		nlmsg_free(msg);
@@ -924,14 +1037,19 @@ static int ovl_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Peers are dumped in node id order; cb->args[0] holds the last node id
- * sent, so a dump resumes correctly whatever changed in between.
+ * sent whole, so a dump resumes correctly whatever changed in between.
+ * A peer whose allowed-ips do not fit in what is left of a message is
+ * sent in parts (see ovl_nl_peer_fill()), the next part in the next
+ * message: cb->args[1] holds its node id and cb->args[2] how many of its
+ * allowed-ips are out.  Readers merge the parts of one node id.
  */
 static int ovl_nl_peer_get_dumpit(struct sk_buff *skb,
 				  struct netlink_callback *cb)
 {
+	unsigned long aips_sent;
 	struct ovl_peer *peer;
 	struct ovl_dev *ovl;
-	int err = 0, sent = 0;
+	int ret = 0, sent = 0;
 
 	ovl = ovl_nl_lock(sock_net(skb->sk), ovl_compat_dump_attrs(cb),
 			  cb->extack);
@@ -939,18 +1057,27 @@ static int ovl_nl_peer_get_dumpit(struct sk_buff *skb,
 		return PTR_ERR(ovl);
 	for (peer = ovl_peer_first_after(ovl, cb->args[0]); peer;
 	     peer = ovl_peer_next(peer)) {
-		err = ovl_nl_peer_fill(skb, peer, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI);
-		if (err)
+		aips_sent = cb->args[1] == peer->node_id ? cb->args[2] : 0;
+		ret = ovl_nl_peer_fill(skb, peer, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				       &aips_sent);
+		if (ret < 0)
 			break;
-		cb->args[0] = peer->node_id;
 		sent++;
+		if (ret > 0) {
+			cb->args[1] = peer->node_id;
+			cb->args[2] = aips_sent;
+			break;
+		}
+		cb->args[0] = peer->node_id;
+		cb->args[1] = 0;
+		cb->args[2] = 0;
 	}
 	ovl_nl_unlock(ovl);
 
-	/* A peer too big for an empty message would stall the dump. */
-	if (err && !sent)
-		return err;
+	/* Not even a part of a peer fits an empty message: do not stall. */
+	if (ret < 0 && !sent)
+		return ret;
 	return skb->len;
 }
 
@@ -1222,14 +1349,20 @@ free:
 /*
  * Start an event of @dev: the message, its header and an open nest of
  * type @nest_type for the event's own attributes.  Returns NULL if there
- * is no memory.  Context: any.
+ * is no memory or no one listens.  Context: any; not under the locks of
+ * the data path (the tx queue's), as it allocates and multicasts.
  */
 static struct sk_buff *ovl_nl_event_new(struct net_device *dev, u8 cmd,
 					int nest_type, void **hdr,
 					struct nlattr **nest)
 {
-	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	struct sk_buff *msg;
 
+	/* Nothing is built for nobody (events can come once a packet). */
+	if (!genl_has_listeners(&ovl_genl_family, dev_net(dev),
+				OVL_MCGRP_EVENTS_ID))
+		return NULL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!msg)
 		return NULL;
 	*hdr = genlmsg_put(msg, 0, 0, &ovl_genl_family, 0, cmd);
@@ -1327,34 +1460,35 @@ static const struct genl_ops ovl_genl_ops[] = {
 		.dumpit		= ovl_nl_dev_get_dumpit,
 		.policy		= ovl_dev_get_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_get_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_DEV_SET,
 		.doit		= ovl_nl_dev_set_doit,
 		.policy		= ovl_dev_set_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_set_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_PEER_NEW,
 		.doit		= ovl_nl_peer_new_doit,
 		.policy		= ovl_dev_peer_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_PEER_SET,
 		.doit		= ovl_nl_peer_set_doit,
 		.policy		= ovl_dev_peer_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_PEER_DEL,
 		.doit		= ovl_nl_peer_del_doit,
 		.policy		= ovl_dev_peer_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_PEER_GET,
@@ -1362,27 +1496,28 @@ static const struct genl_ops ovl_genl_ops[] = {
 		.dumpit		= ovl_nl_peer_get_dumpit,
 		.policy		= ovl_dev_peer_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_peer_policy) - 1,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_KEY_NEW,
 		.doit		= ovl_nl_key_new_doit,
 		.policy		= ovl_dev_key_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_KEY_SWAP,
 		.doit		= ovl_nl_key_swap_doit,
 		.policy		= ovl_dev_key_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_KEY_DEL,
 		.doit		= ovl_nl_key_del_doit,
 		.policy		= ovl_dev_key_policy,
 		.maxattr	= ARRAY_SIZE(ovl_dev_key_policy) - 1,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= OVL_CMD_CTRL_REGISTER,

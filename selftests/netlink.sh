@@ -124,20 +124,134 @@ t_port_in_use()
 	done
 }
 
+# Reads, writes and events all need CAP_NET_ADMIN (peers, endpoints and
+# counters are not for any local user), refused with a clear error.
 t_no_cap()
 {
+	local nocap=(setpriv --bounding-set=-net_admin --inh-caps=-net_admin)
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	local who as
 	need setpriv || return $KSFT_SKIP
 	setup || return 1
+	ovlctl peer add ovl0 5 endpoint 192.0.2.5:4500 allowed-ips 10.9.0.5/32 ||
+		return 1
 	expect_err 1 "Operation not permitted" ip netns exec $NS \
-		setpriv --bounding-set=-net_admin --inh-caps=-net_admin \
-		"$OVLCTL" dev set ovl0 node-id 9 || return 1
+		"${nocap[@]}" "$OVLCTL" dev set ovl0 node-id 9 || return 1
 	expect_eq node_id "$(ovlctl -j dev show ovl0 | jq .node_id)" null || return 1
-	ip netns exec $NS setpriv --bounding-set=-net_admin --inh-caps=-net_admin \
-		"$OVLCTL" dev show ovl0 >/dev/null || fail "dev show needs no privilege"
+	for who in nocap nobody; do
+		if [ $who = nocap ]; then as=("${nocap[@]}"); else as=("${nobody[@]}"); fi
+		expect_err 1 "dev show ovl0: Operation not permitted \(CAP_NET_ADMIN required\)" \
+			ip netns exec $NS "${as[@]}" "$OVLCTL" dev show ovl0 &&
+		expect_err 1 "dev show: Operation not permitted" \
+			ip netns exec $NS "${as[@]}" "$OVLCTL" dev show &&
+		expect_err 1 "peer show ovl0: Operation not permitted" \
+			ip netns exec $NS "${as[@]}" "$OVLCTL" peer show ovl0 &&
+		expect_err 1 "peer show ovl0 5: Operation not permitted" \
+			ip netns exec $NS "${as[@]}" "$OVLCTL" -j peer show ovl0 5 &&
+		expect_err 1 "join multicast group events: Operation not permitted \(CAP_NET_ADMIN required\)" \
+			ip netns exec $NS timeout 20 "${as[@]}" "$OVLCTL" monitor ||
+			return 1
+	done
+}
+
+# A user namespace that owns its network namespace (a container) creates,
+# configures, reads and watches its own device, without any privilege in
+# the initial user namespace; it still cannot touch the host's devices.
+t_userns()
+{
+	local out
+	need unshare setpriv || return $KSFT_SKIP
+	setup || return 1
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -Urn sh -ec '
+		ip link add ovl7 type ovl
+		ip link set lo up
+		"$1" dev set ovl7 node-id 7 listen-port 4507
+		"$1" peer add ovl7 8 endpoint 127.0.0.1:4508 allowed-ips 10.7.0.8/32,fd07::8/128
+		"$1" peer set ovl7 8 keepalive 5
+		"$1" -j dev show ovl7
+		"$1" -j peer show ovl7
+		"$1" -j peer show ovl7 8
+		timeout 3 "$1" monitor ovl7 >/dev/null 2>&1 || [ $? = 124 ]
+		echo monitor-ok
+		' sh "$OVLCTL" 2>&1)
+	echo "$out"
+	echo "$out" | grep -q '"node_id":7,' || echo "$out" | grep -q '"node_id": *7' ||
+		fail "no dev show output" || return 1
+	expect_eq "peers in the container" \
+		"$(echo "$out" | grep -m1 '^\[' | jq -c '[.[] | [.node_id, .keepalive, .allowed_ips]]')" \
+		'[[8,5,["10.7.0.8/32","fd07::8/128"]]]' &&
+	expect_eq "one peer in the container" \
+		"$(echo "$out" | grep '^{"node_id":8' | jq -c .allowed_ips)" \
+		'["10.7.0.8/32","fd07::8/128"]' || return 1
+	echo "$out" | grep -qx monitor-ok || fail "monitor in the container" || return 1
+	# The host's namespace is not the container's to change.
+	expect_err 1 "Operation not permitted" \
+		ip netns exec $NS unshare -Ur "$OVLCTL" dev set ovl0 node-id 3 &&
+	expect_eq node_id "$(ovlctl -j dev show ovl0 | jq .node_id)" null
+}
+
+# Events are built only for listeners: with nobody in the events group,
+# traffic for 20 keyless peers (a key-needed event each) multicasts
+# nothing; with "ovlctl monitor" listening, the same traffic does.  The
+# kernel's multicasts to our group are counted with a kprobe.
+t_events_need_listener()
+{
+	local tr=/sys/kernel/tracing fn grp i mon n_off n_on lines monout
+	[ -e $tr/kprobe_events ] || mount -t tracefs nodev $tr 2>/dev/null
+	[ -w $tr/kprobe_events ] || { echo "no kprobe events"; return $KSFT_SKIP; }
+	need genl || return $KSFT_SKIP
+	# 6.12's nlmsg_multicast() goes straight to the _filtered variant.
+	fn=netlink_broadcast
+	grep -qw netlink_broadcast_filtered /proc/kallsyms && fn=netlink_broadcast_filtered
+	grp=$(genl ctrl get name ovl | sed -n 's/.*ID-\(0x[0-9a-f]*\)  *name: events.*/\1/p')
+	[ -n "$grp" ] || fail "no events group id" || return 1
+	echo "probing $fn for group $grp"
+	setup || return 1
+	ovlctl dev set ovl0 node-id 1 &&
+	ip -n $NS addr add 10.9.0.1/24 dev ovl0 && ip -n $NS link set ovl0 up || return 1
+	for i in $(seq 2 21); do
+		ovlctl peer add ovl0 $i allowed-ips 10.9.0.$i/32 || return 1
+	done
+	echo "p:ovl_nl_mc $fn group=%cx:u32" >>$tr/kprobe_events || return 1
+	echo "group == $((grp))" >$tr/events/kprobes/ovl_nl_mc/filter &&
+	echo 1 >$tr/events/kprobes/ovl_nl_mc/enable || { t_events_cleanup; return 1; }
+
+	: >$tr/trace
+	for i in $(seq 2 21); do
+		ip netns exec $NS bash -c "echo x >/dev/udp/10.9.0.$i/9" 2>/dev/null
+	done
+	n_off=$(grep -c ovl_nl_mc $tr/trace)
+
+	monout=$(mktemp) || return 1
+	ip netns exec $NS "$OVLCTL" monitor >"$monout" 2>&1 &
+	mon=$!
+	sleep 2		# subscribed, and past the one-second rate limit
+	: >$tr/trace
+	for i in $(seq 2 21); do
+		ip netns exec $NS bash -c "echo x >/dev/udp/10.9.0.$i/9" 2>/dev/null
+	done
+	sleep 1
+	n_on=$(grep -c ovl_nl_mc $tr/trace)
+	kill $mon; wait $mon 2>/dev/null
+	t_events_cleanup
+	lines=$(grep -c "needs a handshake" "$monout")
+	cat "$monout"; rm -f "$monout"
+	echo "multicasts: $n_off without a listener, $n_on with one; monitor printed $lines"
+	expect_eq "multicasts without a listener" "$n_off" 0 &&
+	expect_eq "multicasts with a listener" "$n_on" 20 &&
+	expect_eq "events the monitor printed" "$lines" 20
+}
+
+t_events_cleanup()
+{
+	local tr=/sys/kernel/tracing
+	echo 0 >$tr/events/kprobes/ovl_nl_mc/enable 2>/dev/null
+	echo "-:ovl_nl_mc" >>$tr/kprobe_events 2>/dev/null
 }
 
 load_ovl || skip_all "cannot load the ovl module"
-plan 9
+plan 11
 run "dev show: a fresh device" t_show_fresh
 run "dev set: node id and a dual-stack socket" t_set
 run "dev set: rebinding and closing the port" t_rebind
@@ -146,5 +260,7 @@ run "other namespaces' devices are invisible" t_netns_isolation
 run "unknown and non-ovl devices rejected" t_bad_device
 run "bad numbers and keywords rejected, nothing changed" t_bad_numbers
 run "port in use: error, nothing changed" t_port_in_use
-run "dev set without CAP_NET_ADMIN refused" t_no_cap
+run "reads, writes and events need CAP_NET_ADMIN" t_no_cap
+run "a user namespace configures its own netns's device" t_userns
+run "events are built only for listeners" t_events_need_listener
 finish

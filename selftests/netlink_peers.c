@@ -5,6 +5,9 @@
  *
  *  - every malformed request is refused with an errno and an extack
  *    message, and changes nothing;
+ *  - a peer with the most allowed-ips (512 IPv6 prefixes) is read whole
+ *    by PEER_GET and by a dump that was never given a large buffer;
+ *  - a device dump resumes by ifindex when a device goes mid-dump;
  *  - 100,000 peers are added and dumped back, each exactly once.
  *
  * Each test runs in a network namespace of its own (the harness forks).
@@ -198,6 +201,7 @@ struct dump_sum {
 	uint64_t sum;
 	uint32_t xor;
 	uint32_t aips;
+	uint64_t conf;	/* endpoints' ports, keepalives, allowed-ips bytes */
 };
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -216,7 +220,16 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 				d->sum += id;
 				d->xor ^= id;
 			} else if (mnl_attr_get_type(in) == OVL_A_PEER_ALLOWED_IP) {
+				const uint8_t *b = mnl_attr_get_payload(in);
+				uint16_t i;
+
 				d->aips++;
+				for (i = 0; i < mnl_attr_get_payload_len(in); i++)
+					d->conf = d->conf * 31 + b[i];
+			} else if (mnl_attr_get_type(in) == OVL_A_PEER_REMOTE_PORT) {
+				d->conf += 1000003ull * mnl_attr_get_u16(in);
+			} else if (mnl_attr_get_type(in) == OVL_A_PEER_KEEPALIVE) {
+				d->conf += 7919ull * mnl_attr_get_u32(in);
 			}
 		}
 	}
@@ -405,6 +418,18 @@ TEST_F(ovl, peer_requests_rejected)
 	mnl_attr_nest_end(nlh, peer);
 	expect_reject(nlh, E2BIG, "too many allowed-ips");
 
+	/* A bad prefix after good changes: none of them is made. */
+	nlh = req(nl, OVL_CMD_PEER_SET, 0, OVL_A_DEV_PEER, &peer);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 7);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_REMOTE_IPV4, htonl(0xc0000299));
+	mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, htons(9999));
+	mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, 11);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_RELAY, OVL_RELAY_MODE_OFF);
+	put_aip(nlh, AF_INET6, v6, 16, 128);
+	put_aip(nlh, AF_INET, &ip, 4, 33);
+	mnl_attr_nest_end(nlh, peer);
+	expect_reject(nlh, EINVAL, "allowed-ip");
+
 	/* Attributes only the kernel sends are refused in requests. */
 	nlh = req(nl, OVL_CMD_PEER_SET, 0, OVL_A_DEV_PEER, &peer);
 	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 7);
@@ -505,6 +530,292 @@ TEST_F(ovl, key_requests_rejected)
 	n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
 	ASSERT_LT(0, n);
 	EXPECT_EQ(NULL, memmem(nl->buf, n, k, 8));
+}
+
+/* fd77:<i>::<node id>/128 */
+static void aip6(uint8_t *a, uint32_t id, unsigned int i)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfd;
+	a[1] = 0x77;
+	a[2] = i >> 8;
+	a[3] = i & 0xff;
+	a[15] = id;
+}
+
+/* Add peer @id with @n IPv6 allowed-ips. */
+static int peer_add_v6(struct nl *nl, uint32_t id, unsigned int n)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *peer;
+	uint8_t a[16];
+	unsigned int i;
+
+	nlh = req(nl, OVL_CMD_PEER_NEW, 0, OVL_A_DEV_PEER, &peer);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, id);
+	mnl_attr_put(nlh, OVL_A_PEER_REMOTE_IPV6, 16, (aip6(a, id, 0xffff), a));
+	mnl_attr_put_u16(nlh, OVL_A_PEER_REMOTE_PORT, htons(4500));
+	mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, 25);
+	for (i = 0; i < n; i++) {
+		aip6(a, id, i);
+		put_aip(nlh, AF_INET6, a, 16, 128);
+	}
+	mnl_attr_nest_end(nlh, peer);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/*
+ * What the messages of a peer dump (or a get) said, merged by node id as
+ * readers must: for each of up to 4 peers, in order, how many messages,
+ * whether each non-first part carried only the node id and allowed-ips,
+ * and which of its own allowed-ips (fd77:<i>::<id>) came, each once.
+ */
+struct merged {
+	unsigned int n;
+	struct {
+		uint32_t id;
+		unsigned int msgs, aips, dups, foreign;
+		bool has_state, parts_bare;
+		uint8_t seen[OVL_PEER_MAX_ALLOWED_IPS];
+	} p[4];
+	bool error;
+};
+
+static int merge_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct merged *m = data;
+	struct nlattr *attr, *in, *x;
+	uint32_t id = 0;
+	unsigned int k, others = 0;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != OVL_A_DEV_PEER)
+			continue;
+		mnl_attr_for_each_nested(in, attr)
+			if (mnl_attr_get_type(in) == OVL_A_PEER_NODE_ID)
+				id = mnl_attr_get_u32(in);
+		if (!m->n || m->p[m->n - 1].id != id) {
+			if (m->n == 4) {
+				m->error = true;
+				return MNL_CB_OK;
+			}
+			m->p[m->n].id = id;
+			m->p[m->n].parts_bare = true;
+			m->n++;
+		}
+		k = m->n - 1;
+		m->p[k].msgs++;
+		mnl_attr_for_each_nested(in, attr) {
+			switch (mnl_attr_get_type(in)) {
+			case OVL_A_PEER_NODE_ID:
+				break;
+			case OVL_A_PEER_ALLOWED_IP:
+				mnl_attr_for_each_nested(x, in) {
+					const uint8_t *a = mnl_attr_get_payload(x);
+					unsigned int i;
+
+					if (mnl_attr_get_type(x) != OVL_A_AIP_ADDR)
+						continue;
+					i = a[2] << 8 | a[3];
+					if (mnl_attr_get_payload_len(x) != 16 ||
+					    a[0] != 0xfd || a[15] != (uint8_t)id ||
+					    i >= OVL_PEER_MAX_ALLOWED_IPS)
+						m->p[k].foreign++;
+					else if (m->p[k].seen[i]++)
+						m->p[k].dups++;
+					else
+						m->p[k].aips++;
+				}
+				break;
+			default:
+				others++;
+			}
+		}
+		if (m->p[k].msgs == 1)
+			m->p[k].has_state = others > 0;
+		else if (others)
+			m->p[k].parts_bare = false;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * A dump on a socket of its own that never read with a buffer larger than
+ * @bufsize (the kernel sizes dump messages by what a socket reads with).
+ * Returns 0 or -errno; counts the datagrams, and calls @after_first
+ * (if not NULL) once the first is read and handled.
+ */
+static int dump_fresh(struct nl *nl, uint8_t cmd, size_t bufsize,
+		      mnl_cb_t cb, void *data, unsigned int *dgrams,
+		      void (*after_first)(void))
+{
+	struct mnl_socket *sock = mnl_socket_open(NETLINK_GENERIC);
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_DONE] = done_cb };
+	struct talk t = { .nl = nl, .cb = cb, .data = data };
+	char *buf = malloc(bufsize);
+	struct nlmsghdr *nlh;
+	int ret = -EIO;
+
+	*dgrams = 0;
+	if (!sock || !buf || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nlh = msg_start(nl, nl->family, cmd, NLM_F_DUMP);
+	if (cmd == OVL_CMD_PEER_GET)
+		mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, nl->ifindex);
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	do {
+		ret = mnl_socket_recvfrom(sock, buf, bufsize);
+		if (ret < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run2(buf, ret, nl->seq, mnl_socket_get_portid(sock),
+				  data_cb, &t, ctl, NLMSG_MIN_TYPE);
+		if (++*dgrams == 1 && after_first)
+			after_first();
+	} while (ret > 0);
+	ret = ret < 0 ? -errno : 0;
+out:
+	if (sock)
+		mnl_socket_close(sock);
+	free(buf);
+	return ret;
+}
+
+TEST_F(ovl, peer_with_most_allowed_ips)
+{
+	struct nl *nl = &self->nl;
+	const unsigned int max = OVL_PEER_MAX_ALLOWED_IPS;
+	struct nlmsghdr *nlh;
+	struct nlattr *peer;
+	struct merged *m = calloc(1, sizeof(*m));
+	unsigned int dgrams, i;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, peer_add_v6(nl, 8, max));
+	ASSERT_EQ(0, peer_add_v6(nl, 9, 3));
+
+	/* PEER_GET: one reply, some 20 KiB, with every prefix. */
+	nlh = req(nl, OVL_CMD_PEER_GET, 0, OVL_A_DEV_PEER, &peer);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 8);
+	mnl_attr_nest_end(nlh, peer);
+	ASSERT_EQ(0, talk(nl, nlh, merge_cb, m)) TH_LOG("%s", nl->err_msg);
+	ASSERT_EQ(1u, m->n);
+	EXPECT_EQ(8u, m->p[0].id);
+	EXPECT_EQ(1u, m->p[0].msgs);
+	EXPECT_EQ(max, m->p[0].aips);
+	EXPECT_EQ(0u, m->p[0].dups);
+	EXPECT_EQ(0u, m->p[0].foreign);
+	EXPECT_TRUE(m->p[0].has_state);
+
+	/*
+	 * Dumps on fresh sockets reading with 8 KiB, 16 KiB and 64 KiB: peer
+	 * 8 comes in parts that merge into all 512 prefixes, once each, the
+	 * parts after the first bare; peers 7 and 9 whole.
+	 */
+	for (i = 0; i < 3; i++) {
+		size_t size = i == 0 ? 8192 : i == 1 ? 16384 : 65536;
+
+		memset(m, 0, sizeof(*m));
+		ASSERT_EQ(0, dump_fresh(nl, OVL_CMD_PEER_GET, size, merge_cb, m,
+					&dgrams, NULL));
+		TH_LOG("read with %zu bytes: peer 8 in %u messages, %u datagrams",
+		       size, m->p[1].msgs, dgrams);
+		ASSERT_FALSE(m->error);
+		ASSERT_EQ(3u, m->n);
+		EXPECT_EQ(7u, m->p[0].id);
+		EXPECT_EQ(8u, m->p[1].id);
+		EXPECT_EQ(9u, m->p[2].id);
+		EXPECT_EQ(1u, m->p[0].msgs);
+		EXPECT_EQ(1u, m->p[2].msgs);
+		EXPECT_EQ(3u, m->p[2].aips);
+		EXPECT_TRUE(m->p[2].has_state);
+		EXPECT_EQ(max, m->p[1].aips);
+		EXPECT_EQ(0u, m->p[1].dups);
+		EXPECT_EQ(0u, m->p[1].foreign);
+		EXPECT_TRUE(m->p[1].has_state);
+		EXPECT_TRUE(m->p[1].parts_bare);
+		if (size <= 16384)
+			EXPECT_LT(1u, m->p[1].msgs);
+	}
+	free(m);
+}
+
+/* Devices, by name, that a DEV_GET dump listed. */
+static struct {
+	unsigned int seen[400];
+	unsigned int other;
+	char first[IFNAMSIZ];
+} devs;
+
+static int devs_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+	unsigned int i;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) != OVL_A_DEV_IFNAME)
+			continue;
+		if (!devs.first[0])
+			snprintf(devs.first, sizeof(devs.first), "%s",
+				 mnl_attr_get_str(attr));
+		if (sscanf(mnl_attr_get_str(attr), "ovld%u", &i) == 1 && i < 400)
+			devs.seen[i]++;
+		else
+			devs.other++;
+	}
+	return MNL_CB_OK;
+}
+
+static void delete_first(void)
+{
+	char cmd[64];
+
+	/* The first message is already read: this device was listed. */
+	snprintf(cmd, sizeof(cmd), "ip link del %s", devs.first);
+	if (system(cmd))
+		devs.other += 1000;
+}
+
+/*
+ * A device deleted while a dump of the devices is under way hides no
+ * other device and none is listed twice.
+ */
+TEST_F(ovl, dev_dump_resumes_by_ifindex)
+{
+	struct nl *nl = &self->nl;
+	unsigned int dgrams, i, n = 200, missing = 0, twice = 0;
+	char first[IFNAMSIZ];
+	FILE *f = popen("ip -batch -", "w");
+
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "link add ovld%u type ovl\n", i);
+	ASSERT_EQ(0, pclose(f));
+	ASSERT_EQ(0, system("ip link del " DEV));
+
+	memset(&devs, 0, sizeof(devs));
+	ASSERT_EQ(0, dump_fresh(nl, OVL_CMD_DEV_GET, 8192, devs_cb, NULL,
+				&dgrams, NULL));
+	TH_LOG("%u devices in %u datagrams", n, dgrams);
+	ASSERT_LT(3u, dgrams);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(1u, devs.seen[i]);
+
+	/* Again, deleting the first device listed once it was read. */
+	memset(&devs, 0, sizeof(devs));
+	ASSERT_EQ(0, dump_fresh(nl, OVL_CMD_DEV_GET, 8192, devs_cb, NULL,
+				&dgrams, delete_first));
+	snprintf(first, sizeof(first), "%s", devs.first);
+	EXPECT_EQ(0u, devs.other);
+	for (i = 0; i < n; i++) {
+		missing += !devs.seen[i];
+		twice += devs.seen[i] > 1;
+	}
+	TH_LOG("deleted %s after the first datagram of %u", first, dgrams);
+	EXPECT_EQ(0u, missing);
+	EXPECT_EQ(0u, twice);
 }
 
 TEST_F_TIMEOUT(ovl, hundred_thousand_peers, 900)

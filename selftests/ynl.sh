@@ -115,12 +115,29 @@ t_relay_attrs()
 	expect_eq "beacon removed" "$(ip netns exec $NS "$OVLCTL" -j dev show ovl0 | jq .beacon)" null
 }
 
+# A peer with the most allowed-ips (512 IPv6 prefixes), added by ovlctl,
+# read through the spec alone: whole in a peer-get, and all of them in a
+# dump once the parts of its node id are merged.
+t_big_peer()
+{
+	local out list i
+	setup || return 1
+	list=$(for i in $(seq 0 511); do printf 'fd77:%x::8/128,' $i; done)
+	ip netns exec $NS "$OVLCTL" peer add ovl0 8 allowed-ips "${list%,}" || return 1
+	out=$(ynl --do peer-get --json '{"ifname": "ovl0", "peer": {"node-id": 8}}' \
+		--output-json) || return 1
+	expect_eq "peer-get" "$(jget "$out" '.peer."allowed-ip" | length')" 512 || return 1
+	out=$(ynl --dump peer-get --json '{"ifname": "ovl0"}' --output-json) || return 1
+	expect_eq "dump" "$(jget "$out" '[.[] | select(.peer."node-id" == 8) | .peer."allowed-ip"[]] | unique | length')" 512
+}
+
 [ -f "$REPO/build/ksrc/tools/net/ynl/cli.py" ] || skip_all "no ynl (run scripts/ksrc.sh)"
 "$PYTHON" -c 'import yaml' 2>/dev/null || skip_all "no python3-yaml"
 load_ovl || skip_all "cannot load the ovl module"
-plan 4
+plan 5
 run "ynl dev-get by name and by index" t_get
 run "ynl dev-set and dump" t_set_dump
 run "strict policies: bad requests rejected with extack" t_rejects
 run "beacon and path thresholds through the spec" t_relay_attrs
+run "a peer with 512 allowed-ips through the spec" t_big_peer
 finish

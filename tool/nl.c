@@ -377,8 +377,9 @@ int ovl_nl_subscribe(struct ovl_nl *nl)
 	}
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
 				  sizeof(group))) {
-		pr_err("join multicast group " OVL_MCGRP_EVENTS ": %s",
-		       strerror(errno));
+		pr_err("join multicast group " OVL_MCGRP_EVENTS ": %s%s",
+		       strerror(errno),
+		       errno == EPERM ? " (CAP_NET_ADMIN required)" : "");
 		return -1;
 	}
 	return 0;

@@ -20,8 +20,7 @@
 
 /*
  * The most allowed-ips prefixes of a peer: its request must fit in our
- * buffer, and so must its reply in one dump message (the kernel makes
- * those at most 32 KiB, and a reply carries one peer whole).
+ * buffer.  Replies may split a peer (below).
  */
 #define PEER_MAX_AIPS	OVL_PEER_MAX_ALLOWED_IPS
 
@@ -283,7 +282,11 @@ static int peer_del(struct ovlctl *ctl, int argc, char **argv)
 
 /*
  * Replies.  Each message of a peer dump (and the reply to a peer get)
- * carries the device and one OVL_A_DEV_PEER nest.
+ * carries the device and one OVL_A_DEV_PEER nest.  In a dump, a peer with
+ * more allowed-ips than fit in one message comes in parts, one after the
+ * other: the first with all of it but the allowed-ips left over, the
+ * others with its node id and more allowed-ips.  They are merged here
+ * into one peer before it is printed.
  */
 
 static const enum mnl_attr_data_type peer_msg_policy[OVL_A_DEV_MAX + 1] = {
@@ -340,10 +343,15 @@ struct key_state {
 	uint64_t tx_counter;
 };
 
+/* Keys a peer can have: its slots, with room for a newer kernel's. */
+#define PEER_MAX_KEYS	8
+
 /**
  * struct peer_info - a peer as the kernel reports it
- * @nest: its OVL_A_DEV_PEER nest, validated, to walk the allowed-ips and
- *	keys in
+ * @aips: its allowed-ips, @n_aips of them (allocated, or NULL)
+ * @n_aips: number of @aips
+ * @keys: the public state of its keys, @n_keys of them
+ * @n_keys: number of @keys
  * @endpoint: its endpoint; ss_family is 0 if it has none
  * @ctr: the u64 counters, indexed by attribute (OVL_A_PEER_RX_PACKETS...
  *	OVL_A_PEER_FLIPS, OVL_A_PEER_RELAY_CAP_DROPS); 0 if absent
@@ -357,7 +365,10 @@ struct key_state {
  * @direct_rx: something was ever received directly
  */
 struct peer_info {
-	const struct nlattr *nest;
+	struct cidr *aips;
+	size_t n_aips;
+	struct key_state keys[PEER_MAX_KEYS];
+	size_t n_keys;
 	struct sockaddr_storage endpoint;
 	uint64_t ctr[OVL_A_PEER_MAX + 1];
 	uint64_t last_direct_rx_ms;
@@ -414,22 +425,46 @@ static int key_state_parse(const struct nlattr *attr, struct key_state *k)
 	return 0;
 }
 
-/* Check every allowed-ips prefix and key of @p, to print them later. */
-static int peer_lists_check(const struct peer_info *p)
+static void peer_info_free(struct peer_info *p)
+{
+	free(p->aips);
+	p->aips = NULL;
+	p->n_aips = 0;
+}
+
+/*
+ * Add the allowed-ips prefixes and keys of the peer nest @nest to @p.
+ * Returns 0, or -1 with errno EBADMSG or ENOMEM.
+ */
+static int peer_lists_parse(const struct nlattr *nest, struct peer_info *p)
 {
 	const struct nlattr *attr;
-	struct key_state k;
-	struct cidr c;
+	size_t n = p->n_aips;
+	struct cidr *aips;
 
-	mnl_attr_for_each_nested(attr, p->nest) {
+	mnl_attr_for_each_nested(attr, nest)
+		n += mnl_attr_get_type(attr) == OVL_A_PEER_ALLOWED_IP;
+	if (n > p->n_aips) {
+		aips = realloc(p->aips, n * sizeof(*aips));
+		if (!aips)
+			return -1;
+		p->aips = aips;
+	}
+	mnl_attr_for_each_nested(attr, nest) {
 		switch (mnl_attr_get_type(attr)) {
 		case OVL_A_PEER_ALLOWED_IP:
-			if (aip_parse(attr, &c))
+			if (aip_parse(attr, &p->aips[p->n_aips]))
 				return -1;
+			p->n_aips++;
 			break;
 		case OVL_A_PEER_KEY:
-			if (key_state_parse(attr, &k))
+			if (p->n_keys == PEER_MAX_KEYS) {
+				errno = EBADMSG;
 				return -1;
+			}
+			if (key_state_parse(attr, &p->keys[p->n_keys]))
+				return -1;
+			p->n_keys++;
 			break;
 		}
 	}
@@ -456,7 +491,6 @@ static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
 		errno = EBADMSG;
 		return -1;
 	}
-	p->nest = nest;
 	p->node_id = mnl_attr_get_u32(tb[OVL_A_PEER_NODE_ID]);
 	if (peer_endpoint_parse(tb, &p->endpoint))
 		return -1;
@@ -478,21 +512,23 @@ static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
 		p->last_direct_rx_ms =
 			mnl_attr_get_u64(tb[OVL_A_PEER_LAST_DIRECT_RX_MS]);
 	}
-	return peer_lists_check(p);
+	if (peer_lists_parse(nest, p)) {
+		peer_info_free(p);
+		return -1;
+	}
+	return 0;
 }
 
-/* Read a reply message carrying a peer.  Returns 0 or -1 (EBADMSG). */
-static int peer_msg_parse(const struct nlmsghdr *nlh, struct peer_info *p)
+/* The OVL_A_DEV_PEER nest of a reply message, or NULL (errno EBADMSG). */
+static const struct nlattr *peer_msg_nest(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[OVL_A_DEV_MAX + 1] = {};
 
 	if (ovl_nl_parse(nlh, peer_msg_policy, OVL_A_DEV_MAX, tb))
-		return -1;
-	if (!tb[OVL_A_DEV_PEER]) {
+		return NULL;
+	if (!tb[OVL_A_DEV_PEER])
 		errno = EBADMSG;
-		return -1;
-	}
-	return peer_info_parse(tb[OVL_A_DEV_PEER], p);
+	return tb[OVL_A_DEV_PEER];
 }
 
 static const char *cidr_str(const struct cidr *c, char *buf)
@@ -557,17 +593,13 @@ static const char *bytes_str(uint64_t bytes, char *buf, size_t size)
 
 static void peer_print_aips(const struct peer_info *p)
 {
-	const struct nlattr *attr;
 	char buf[ADDR_STRLEN];
 	const char *sep = " ";
-	struct cidr c;
+	size_t i;
 
 	fputs("  allowed ips:", stdout);
-	mnl_attr_for_each_nested(attr, p->nest) {
-		if (mnl_attr_get_type(attr) != OVL_A_PEER_ALLOWED_IP)
-			continue;
-		aip_parse(attr, &c);
-		printf("%s%s", sep, cidr_str(&c, buf));
+	for (i = 0; i < p->n_aips; i++) {
+		printf("%s%s", sep, cidr_str(&p->aips[i], buf));
 		sep = ", ";
 	}
 	puts(*sep == ',' ? "" : " (none)");
@@ -575,23 +607,21 @@ static void peer_print_aips(const struct peer_info *p)
 
 static void peer_print_keys(const struct peer_info *p)
 {
-	const struct nlattr *attr;
+	const struct key_state *k;
 	const char *sep = " ";
-	struct key_state k;
 	const char *slot;
+	size_t i;
 
 	fputs("  keys:", stdout);
-	mnl_attr_for_each_nested(attr, p->nest) {
-		if (mnl_attr_get_type(attr) != OVL_A_PEER_KEY)
-			continue;
-		key_state_parse(attr, &k);
-		slot = ENUM_NAME(slot_names, k.slot);
+	for (i = 0; i < p->n_keys; i++) {
+		k = &p->keys[i];
+		slot = ENUM_NAME(slot_names, k->slot);
 		if (slot)
-			printf("%s%s id %u", sep, slot, k.id);
+			printf("%s%s id %u", sep, slot, k->id);
 		else
-			printf("%sslot %" PRIu32 " id %u", sep, k.slot, k.id);
-		if (k.tx_counter)
-			printf(" (%" PRIu64 " sent)", k.tx_counter);
+			printf("%sslot %" PRIu32 " id %u", sep, k->slot, k->id);
+		if (k->tx_counter)
+			printf(" (%" PRIu64 " sent)", k->tx_counter);
 		sep = ", ";
 	}
 	puts(*sep == ',' ? "" : " none");
@@ -649,43 +679,36 @@ static void peer_print(const struct peer_info *p)
 static struct json_object *peer_json_aips(const struct peer_info *p)
 {
 	struct json_object *arr = json_object_new_array();
-	const struct nlattr *attr;
 	char buf[ADDR_STRLEN];
-	struct cidr c;
+	size_t i;
 
 	if (!arr)
 		return NULL;
-	mnl_attr_for_each_nested(attr, p->nest) {
-		if (mnl_attr_get_type(attr) != OVL_A_PEER_ALLOWED_IP)
-			continue;
-		aip_parse(attr, &c);
-		json_object_array_add(arr,
-				      json_object_new_string(cidr_str(&c, buf)));
-	}
+	for (i = 0; i < p->n_aips; i++)
+		json_object_array_add(arr, json_object_new_string(
+					      cidr_str(&p->aips[i], buf)));
 	return arr;
 }
 
 static struct json_object *peer_json_keys(const struct peer_info *p)
 {
 	struct json_object *arr = json_object_new_array(), *obj;
-	const struct nlattr *attr;
-	struct key_state k;
+	const struct key_state *k;
+	size_t i;
 
 	if (!arr)
 		return NULL;
-	mnl_attr_for_each_nested(attr, p->nest) {
-		if (mnl_attr_get_type(attr) != OVL_A_PEER_KEY)
-			continue;
-		key_state_parse(attr, &k);
+	for (i = 0; i < p->n_keys; i++) {
+		k = &p->keys[i];
 		obj = json_object_new_object();
 		if (!obj)
 			break;
 		json_object_object_add(obj, "slot",
-				       json_enum(ENUM_NAME(slot_names, k.slot),
-						 k.slot));
-		json_object_object_add(obj, "id", json_object_new_int(k.id));
+				       json_enum(ENUM_NAME(slot_names, k->slot),
+						 k->slot));
+		json_object_object_add(obj, "id", json_object_new_int(k->id));
 		json_object_object_add(obj, "tx_counter",
-				       json_object_new_uint64(k.tx_counter));
+				       json_object_new_uint64(k->tx_counter));
 		if (json_object_array_add(arr, obj))
 			json_object_put(obj);
 	}
@@ -750,37 +773,81 @@ static struct json_object *peer_json(const struct peer_info *p)
  * @gap: text: an empty line before the first peer too
  * @single: the reply to a get of one peer
  * @count: peers printed so far
+ * @peer: the peer read last, not printed yet: the next message may be
+ *	another part of it
+ * @pending: @peer holds a peer
  */
 struct peer_show {
 	bool json;
 	bool gap;
 	bool single;
 	unsigned long count;
+	struct peer_info peer;
+	bool pending;
 };
+
+/* Print the pending peer, if any.  Returns 0, or -1 (errno ENOMEM). */
+static int peer_show_flush(struct peer_show *show)
+{
+	struct peer_info *p = &show->peer;
+	struct json_object *obj;
+	int err = 0;
+
+	if (!show->pending)
+		return 0;
+	show->pending = false;
+	if (show->json) {
+		obj = peer_json(p);
+		if (obj) {
+			if (show->single)
+				json_print(obj);
+			else
+				printf("%s%s", show->count ? "," : "[",
+				       json_str(obj));
+			json_object_put(obj);
+		} else {
+			err = -1;
+		}
+	} else {
+		if (show->count || show->gap)
+			putchar('\n');
+		peer_print(p);
+	}
+	peer_info_free(p);
+	show->count += !err;
+	return err;
+}
+
+/* The node id in a peer nest, or 0 (which names no peer) if none. */
+static uint32_t peer_nest_node_id(const struct nlattr *nest)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest)
+		if (mnl_attr_get_type(attr) == OVL_A_PEER_NODE_ID &&
+		    !mnl_attr_validate(attr, MNL_TYPE_U32))
+			return mnl_attr_get_u32(attr);
+	return 0;
+}
 
 static int peer_show_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct peer_show *show = arg;
-	struct json_object *obj;
-	struct peer_info p;
+	const struct nlattr *nest;
 
-	if (peer_msg_parse(nlh, &p))
+	nest = peer_msg_nest(nlh);
+	if (!nest)
 		return MNL_CB_ERROR;
-	if (show->json) {
-		obj = peer_json(&p);
-		if (!obj)
-			return MNL_CB_ERROR;
-		if (show->single)
-			json_print(obj);
-		else
-			printf("%s%s", show->count ? "," : "[", json_str(obj));
-		json_object_put(obj);
-	} else {
-		if (show->count || show->gap)
-			putchar('\n');
-		peer_print(&p);
-	}
-	show->count++;
+	/* Another part of the pending peer: only more allowed-ips. */
+	if (show->pending && !show->single &&
+	    peer_nest_node_id(nest) == show->peer.node_id)
+		return peer_lists_parse(nest, &show->peer) ? MNL_CB_ERROR :
+							      MNL_CB_OK;
+	if (peer_show_flush(show))
+		return MNL_CB_ERROR;
+	if (peer_info_parse(nest, &show->peer))
+		return MNL_CB_ERROR;
+	show->pending = true;
 	return MNL_CB_OK;
 }
 
@@ -792,8 +859,15 @@ static int peer_dump(struct ovl_nl *nl, const char *ifname,
 
 	nlh = ovl_nl_request(nl, OVL_CMD_PEER_GET, NLM_F_DUMP);
 	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, ifname);
-	if (ovl_nl_call(nl, nlh, peer_show_cb, show, "%s", what))
+	if (ovl_nl_call(nl, nlh, peer_show_cb, show, "%s", what)) {
+		/* What came before the error is shown. */
+		peer_show_flush(show);
 		return -1;
+	}
+	if (peer_show_flush(show)) {
+		pr_err("%s: %s", what, strerror(errno));
+		return -1;
+	}
 	if (show->json)
 		fputs(show->count ? "]" : "[]", stdout);
 	return 0;
@@ -840,6 +914,13 @@ static int peer_show(struct ovlctl *ctl, int argc, char **argv)
 		err = ovl_nl_call(nl, nlh, peer_show_cb, &show,
 				  "peer show %s %" PRIu32, req.ifname,
 				  req.node_id);
+		if (err) {
+			peer_show_flush(&show);
+		} else if (peer_show_flush(&show)) {
+			pr_err("peer show %s %" PRIu32 ": %s", req.ifname,
+			       req.node_id, strerror(errno));
+			err = -1;
+		}
 	}
 	ovl_nl_close(nl);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -113,16 +113,32 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL	0u
 #define GFP_ATOMIC	1u
 
+/*
+ * Allocation failure injection, for tests of what a function does when
+ * memory runs out (the kernel's fail-nth, which Debian's kernels lack):
+ * kshim_allocs counts kmalloc() and kzalloc() calls; set kshim_fail_nth
+ * to N > 0 and the Nth allocation from then on fails (returns NULL), once.
+ * Weak, so that every file of a test shares one of each.
+ */
+__attribute__((weak)) unsigned long kshim_allocs;
+__attribute__((weak)) unsigned long kshim_fail_nth;
+
+static inline bool kshim_alloc_fails(void)
+{
+	kshim_allocs++;
+	return kshim_fail_nth && !--kshim_fail_nth;
+}
+
 static inline void *kmalloc(size_t size, gfp_t gfp)
 {
 	(void)gfp;
-	return malloc(size);
+	return kshim_alloc_fails() ? NULL : malloc(size);
 }
 
 static inline void *kzalloc(size_t size, gfp_t gfp)
 {
 	(void)gfp;
-	return calloc(1, size);
+	return kshim_alloc_fails() ? NULL : calloc(1, size);
 }
 
 static inline void kfree(const void *p)

@@ -169,15 +169,13 @@ static int ref_lookup(const struct model *m, int family, const uint8_t *a)
 	return best;
 }
 
-static void m_insert(struct model *m, int family, const uint8_t *addr,
-		     unsigned int cidr, int peer)
+/* The model's side of an insert: @peer owns addr/cidr. */
+static void ref_put(struct model *m, int family, const uint8_t *addr,
+		    unsigned int cidr, int peer)
 {
 	uint8_t a[16];
 	ssize_t i;
 
-	assert_int_equal(ovl_aips_insert(&m->t, family, addr, cidr,
-					 &m->peers[peer],
-					 &m->peers[peer].nodes), 0);
 	memcpy(a, addr, 16);
 	mask_addr(a, cidr, family_bits(family));
 	i = ref_find(m, family, a, cidr);
@@ -195,6 +193,15 @@ static void m_insert(struct model *m, int family, const uint8_t *addr,
 	m->e[m->n].cidr = cidr;
 	m->e[m->n].peer = peer;
 	m->n++;
+}
+
+static void m_insert(struct model *m, int family, const uint8_t *addr,
+		     unsigned int cidr, int peer)
+{
+	assert_int_equal(ovl_aips_insert(&m->t, family, addr, cidr,
+					 &m->peers[peer],
+					 &m->peers[peer].nodes), 0);
+	ref_put(m, family, addr, cidr, peer);
 }
 
 /* Remove addr/cidr as peer; the model decides what the result must be. */
@@ -689,6 +696,124 @@ static void random_run(unsigned int ops, unsigned int npeers,
 	model_destroy(&m);
 }
 
+/* ---- running out of memory ---- */
+
+struct prefix {
+	int family;
+	uint8_t addr[16];
+	unsigned int cidr;
+};
+
+/*
+ * Replace @peer's prefixes with @n of @p the way PEER_SET does: reserve
+ * the nodes, and only then remove the old prefixes and insert the new
+ * ones, which must allocate nothing.  Returns 0 or the reservation's
+ * error, the trie untouched.
+ */
+static int replace(struct model *m, int peer, const struct prefix *p,
+		   unsigned int n)
+{
+	struct ovl_peer *owner = &m->peers[peer];
+	struct ovl_aips_reserve r;
+	unsigned long allocs;
+	unsigned int i;
+	size_t k;
+
+	if (ovl_aips_reserve(&r, n))
+		return -ENOMEM;
+	allocs = kshim_allocs;
+	ovl_aips_remove_by_peer(&m->t, owner, &owner->nodes);
+	for (i = 0; i < n; i++)
+		assert_int_equal(ovl_aips_insert_reserved(&m->t, &r, p[i].family,
+							  p[i].addr, p[i].cidr,
+							  owner, &owner->nodes),
+				 0);
+	assert_int_equal(kshim_allocs, allocs);
+	ovl_aips_release(&r);
+
+	for (k = 0; k < m->n;) {
+		if (m->e[k].peer == peer)
+			ref_del(m, k);
+		else
+			k++;
+	}
+	for (i = 0; i < n; i++)
+		ref_put(m, p[i].family, p[i].addr, p[i].cidr, peer);
+	return 0;
+}
+
+/*
+ * A replace that runs out of memory changes nothing, whichever allocation
+ * fails: fail the 1st, the 2nd, ... until one replace needs no more; each
+ * failed one leaves every lookup, list and node as it was.  The new set
+ * takes prefixes from another peer, repeats one and shares forks.
+ */
+static void test_replace_out_of_memory(void **state)
+{
+	enum { OLD = 40, NEW = 60 };
+	struct prefix p[NEW];
+	unsigned int i, f, c, nth;
+	size_t nodes, k;
+	struct model m;
+	int ret;
+
+	(void)state;
+	for (f = 0; f < 2; f++)
+		for (c = 0; c < 8; c++)
+			for (k = 0; k < 16; k++)
+				clusters[f][c][k] = (uint8_t)rnd();
+	model_init(&m, 3);
+	for (i = 0; i < 3 * OLD; i++) {
+		int family = (i & 1) ? AF_INET6 : AF_INET;
+		uint8_t a[16];
+
+		random_addr(family, a);
+		m_insert(&m, family, a, random_cidr(family), (int)(i % 3));
+	}
+	for (i = 0; i < NEW; i++) {
+		p[i].family = (i & 1) ? AF_INET6 : AF_INET;
+		if (i % 4 == 0 && m.n) {
+			/* Somebody's prefix: peer 1 or 2 loses it. */
+			k = rnd_below(m.n);
+			p[i].family = m.e[k].family;
+			memcpy(p[i].addr, m.e[k].addr, 16);
+			p[i].cidr = m.e[k].cidr;
+		} else if (i == NEW - 1) {
+			p[i] = p[i - 2];	/* twice in one request */
+		} else {
+			random_addr(p[i].family, p[i].addr);
+			p[i].cidr = random_cidr(p[i].family);
+		}
+	}
+	verify(&m, 2000);
+
+	/* The injection works: an insert on its own does fail. */
+	kshim_fail_nth = 1;
+	assert_int_equal(ovl_aips_insert(&m.t, p[1].family, p[1].addr, 128,
+					 &m.peers[0], &m.peers[0].nodes),
+			 -ENOMEM);
+	assert_int_equal(kshim_fail_nth, 0);
+
+	for (nth = 1;; nth++) {
+		nodes = count_nodes(m.t.root4) + count_nodes(m.t.root6);
+		kshim_fail_nth = nth;
+		ret = replace(&m, 0, p, NEW);
+		if (!ret)
+			break;
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(kshim_fail_nth, 0);
+		assert_int_equal(count_nodes(m.t.root4) +
+				 count_nodes(m.t.root6), nodes);
+		verify(&m, 500);
+	}
+	/* Success came once the failure was past every allocation. */
+	assert_int_not_equal(kshim_fail_nth, 0);
+	kshim_fail_nth = 0;
+	assert_int_equal(nth, 2 * NEW + 1);
+	verify(&m, 5000);
+	model_destroy(&m);
+}
+
 static void test_random_few_peers(void **state)
 {
 	(void)state;
@@ -848,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_reown_and_forks),
 		cmocka_unit_test(test_families_apart),
 		cmocka_unit_test(test_free_populated),
+		cmocka_unit_test(test_replace_out_of_memory),
 		cmocka_unit_test(test_random_few_peers),
 		cmocka_unit_test(test_random_many_peers),
 		cmocka_unit_test(test_scale),

@@ -437,6 +437,91 @@ static void test_show_dump(void **state)
 				     PEER9_JSON "]\n");
 }
 
+/* A part of a split peer: its node id and allowed-ips fd00:42::i/128. */
+static void put_part(uint32_t node_id, unsigned int from, unsigned int n)
+{
+	struct nlmsghdr *nlh = fake_answer_msg(OVL_CMD_PEER_GET);
+	struct nlattr *nest, *aip;
+	struct in6_addr a;
+	unsigned int i;
+
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, 5);
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_PEER);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, node_id);
+	for (i = from; i < from + n; i++) {
+		inet_pton(AF_INET6, "fd00:42::", &a);
+		a.s6_addr[14] = i >> 8;
+		a.s6_addr[15] = i & 0xff;
+		aip = mnl_attr_nest_start(nlh, OVL_A_PEER_ALLOWED_IP);
+		mnl_attr_put_u16(nlh, OVL_A_AIP_FAMILY, AF_INET6);
+		mnl_attr_put(nlh, OVL_A_AIP_ADDR, sizeof(a), &a);
+		mnl_attr_put_u8(nlh, OVL_A_AIP_CIDR, 128);
+		mnl_attr_nest_end(nlh, aip);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * @base (PEER42_TEXT or _JSON) with allowed-ips fd00:42::1 to ::@n added
+ * after fd00::42/128, each as @fmt.
+ */
+static char *with_parts(const char *base, const char *fmt, unsigned int n)
+{
+	const char *cut = strstr(base, "fd00::42/128") + strlen("fd00::42/128");
+	char *out = malloc(strlen(base) + n * 32), *p;
+	unsigned int i;
+
+	if (strncmp(cut, "\"", 1) == 0)
+		cut++;
+	p = out + sprintf(out, "%.*s", (int)(cut - base), base);
+	for (i = 1; i <= n; i++)
+		p += sprintf(p, fmt, i);
+	strcpy(p, cut);
+	return out;
+}
+
+/*
+ * A peer the kernel split over several messages (and datagrams) is shown
+ * once, with all its allowed-ips in order; the next peer stays apart.
+ */
+static void test_show_split(void **state)
+{
+	const struct reply_peer *peers[] = { &peer7 };
+	char *text, *json;
+
+	(void)state;
+	text = with_parts(PEER42_TEXT, ", fd00:42::%x/128", 200);
+	json = with_parts(PEER42_JSON, ",\"fd00:42::%x/128\"", 200);
+	assert_non_null(strstr(json, "\"fd00:42::c8/128\"]"));
+
+	fake_answer();
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &peer42);
+	put_part(42, 1, 90);
+	put_part(42, 91, 90);
+	put_part(42, 181, 20);
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), peers[0]);
+	assert_int_equal(run("peer", "show", "ovl0", NULL), 0);
+	assert_string_equal(run_err, "");
+	assert_string_equal(run_out + strlen(run_out) - strlen(PEER7_TEXT),
+			    PEER7_TEXT);
+	run_out[strlen(run_out) - strlen(PEER7_TEXT) - 1] = 0;
+	assert_string_equal(run_out, text);
+
+	fake_answer();
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &peer42);
+	put_part(42, 1, 90);
+	put_part(42, 91, 90);
+	put_part(42, 181, 20);
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), peers[0]);
+	assert_int_equal(run("-j", "peer", "show", "ovl0", NULL), 0);
+	assert_string_equal(run_out + strlen(run_out) - strlen(PEER7_JSON) - 2,
+			    PEER7_JSON "]\n");
+	run_out[strlen(run_out) - strlen(PEER7_JSON) - 3] = 0;
+	assert_string_equal(run_out + 1, json);
+	free(text);
+	free(json);
+}
+
 static void test_show_dump_empty(void **state)
 {
 	(void)state;
@@ -716,6 +801,7 @@ int main(void)
 		cmocka_unit_test_setup(test_show_one, setup),
 		cmocka_unit_test_setup(test_show_odd, setup),
 		cmocka_unit_test_setup(test_show_dump, setup),
+		cmocka_unit_test_setup(test_show_split, setup),
 		cmocka_unit_test_setup(test_show_dump_empty, setup),
 		cmocka_unit_test_setup(test_show_errors, setup),
 		cmocka_unit_test_setup(test_malformed, setup),

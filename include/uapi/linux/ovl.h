@@ -21,7 +21,10 @@
 
 #define OVL_MCGRP_EVENTS	"events"
 
-/* Most allowed-ips one peer may have: a peer always fits in one message. */
+/*
+ * Most allowed-ips one peer may have.  A dump splits a peer whose
+ * allowed-ips do not fit in one message; readers merge the parts.
+ */
 #define OVL_PEER_MAX_ALLOWED_IPS	512
 
 /* Longest control frame (handshake message) the kernel passes either way. */
