@@ -41,6 +41,10 @@
  *
  * Locking: none inside; the caller serializes calls on one struct ovl_path_state
  * (the peer's path lock).  @path may be read locklessly with READ_ONCE().
+ * The exceptions, called without the lock, touch only timestamps with
+ * READ_ONCE()/WRITE_ONCE(), where any racing writer's time will do:
+ * ovl_path_tx_silent() (senders), ovl_path_direct_tx() (senders) and
+ * ovl_path_keepalive_due() (the peer's receive slot, one at a time).
  */
 #ifndef _OVL_PATH_H
 #define _OVL_PATH_H
