@@ -917,6 +917,7 @@ static int ovl_nl_put_peer_state(struct sk_buff *skb, struct ovl_peer *peer)
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_TX_PACKETS, &st->relay_tx_packets) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_FLIPS, &st->flips) ||
 	    ovl_nl_put_u64(skb, OVL_A_PEER_RELAY_CAP_DROPS, &st->relay_cap_drops) ||
+	    ovl_nl_put_u64(skb, OVL_A_PEER_ICMP_ERRORS, &st->icmp_errors) ||
 	    (last && nla_put_u64_64bit(skb, OVL_A_PEER_LAST_DIRECT_RX_MS,
 				       ovl_now_ms() - last, OVL_A_PEER_PAD)) ||
 	    ovl_nl_put_keys(skb, peer))

@@ -55,12 +55,13 @@ static u64 ovl_path_silent_since(const struct ovl_path_state *p)
  * The lockless part of a direct send: note the first send since the last
  * receipt, and say whether this send counts a miss, in which case the
  * caller takes the lock and calls ovl_path_tx().  A healthy direct peer so
- * costs no lock.  Racing with ovl_path_direct_rx() is harmless: at worst
- * first_tx is set just after a receipt, to about the time it would get on
- * the next send anyway.
+ * costs no lock, and so does any peer of a device without a @beacon,
+ * which has nowhere to flip to.  Racing with ovl_path_direct_rx() is
+ * harmless: at worst first_tx is set just after a receipt, to about the
+ * time it would get on the next send anyway.
  */
 bool ovl_path_tx_silent(struct ovl_path_state *p,
-			const struct ovl_path_cfg *cfg, u64 now)
+			const struct ovl_path_cfg *cfg, u64 now, bool beacon)
 {
 	u64 first = READ_ONCE(p->first_tx);
 
@@ -71,18 +72,23 @@ bool ovl_path_tx_silent(struct ovl_path_state *p,
 		WRITE_ONCE(p->first_tx, now);
 		return false;
 	}
-	return now - max(READ_ONCE(p->last_direct_rx), first) > cfg->blackhole_ms;
+	return beacon &&
+	       now - max(READ_ONCE(p->last_direct_rx), first) > cfg->blackhole_ms;
 }
 
-/* A packet is about to go straight to the peer. */
+/*
+ * A packet is about to go straight to the peer.  Without a @beacon the
+ * silence is measured but no miss is counted.
+ */
 enum ovl_path_verdict ovl_path_tx(struct ovl_path_state *p,
-				  const struct ovl_path_cfg *cfg, u64 now)
+				  const struct ovl_path_cfg *cfg, u64 now,
+				  bool beacon)
 {
 	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT)
 		return OVL_PATH_STAY;
 	if (!p->first_tx)
 		WRITE_ONCE(p->first_tx, now);
-	if (now - ovl_path_silent_since(p) <= cfg->blackhole_ms)
+	if (!beacon || now - ovl_path_silent_since(p) <= cfg->blackhole_ms)
 		return OVL_PATH_STAY;
 	if (p->misses < U8_MAX)
 		p->misses++;
@@ -102,11 +108,68 @@ void ovl_path_direct_rx(struct ovl_path_state *p, u64 now)
 	p->send_errs = 0;
 }
 
-/* A send to the peer's endpoint came back as ICMP unreachable. */
-enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
-					   const struct ovl_path_cfg *cfg)
+/*
+ * The passive keepalive interval: a peer that receives data answers at
+ * least this often, so that the sender (with the same thresholds) hears
+ * from it four times within its blackhole threshold.
+ */
+u32 ovl_path_keepalive_ms(const struct ovl_path_cfg *cfg)
 {
-	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT)
+	return min(cfg->blackhole_ms / 4, (u32)OVL_PASSIVE_KEEPALIVE_MAX_MS);
+}
+
+/*
+ * A DATA message (data or keepalive) went straight to the peer.  Lockless:
+ * senders on several CPUs may race, and any of their times will do.
+ */
+void ovl_path_direct_tx(struct ovl_path_state *p, u64 now)
+{
+	if (READ_ONCE(p->last_direct_tx) != now)
+		WRITE_ONCE(p->last_direct_tx, now);
+}
+
+/*
+ * Data came straight from the peer: is a passive keepalive due, i.e. did
+ * we send it nothing straight for a keepalive interval?  If so, it counts
+ * as sent now, so that the data packets right behind do not ask again.
+ * Keepalives themselves are never answered: the caller asks only for
+ * packets that carry data.  Context: the peer's receive slot, which
+ * serializes the calls for one peer; racing senders are harmless.
+ */
+bool ovl_path_keepalive_due(struct ovl_path_state *p,
+			    const struct ovl_path_cfg *cfg, u64 now)
+{
+	u64 last = READ_ONCE(p->last_direct_tx);
+
+	if (last && now - last < ovl_path_keepalive_ms(cfg))
+		return false;
+	WRITE_ONCE(p->last_direct_tx, now);
+	return true;
+}
+
+/*
+ * Is the direct path overdue: we sent since the last direct receipt and
+ * heard nothing straight back for longer than a live peer takes to
+ * answer (twice the passive keepalive interval)?
+ */
+bool ovl_path_overdue(const struct ovl_path_state *p,
+		      const struct ovl_path_cfg *cfg, u64 now)
+{
+	return p->first_tx &&
+	       now - ovl_path_silent_since(p) > 2 * (u64)ovl_path_keepalive_ms(cfg);
+}
+
+/*
+ * A send to the peer's endpoint came back as ICMP unreachable, or so an
+ * unauthenticated ICMP message says.  It counts only with a @beacon and
+ * only while the direct path is overdue; otherwise it changes nothing.
+ */
+enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
+					   const struct ovl_path_cfg *cfg,
+					   u64 now, bool beacon)
+{
+	if (p->mode != OVL_RELAY_MODE_ON || p->path != OVL_PATH_DIRECT ||
+	    !beacon || !ovl_path_overdue(p, cfg, now))
 		return OVL_PATH_STAY;
 	if (p->send_errs < U8_MAX)
 		p->send_errs++;

@@ -10,7 +10,22 @@
  *   the last direct receipt and the first send after it; blackhole_misses
  *   misses in a row flip the peer.  Any direct receipt resets the count.
  * - Direct to relay, "unreachable": send_errors ICMP unreachable errors in a
- *   row, with no direct receipt in between.
+ *   row, with no direct receipt in between, each received while the direct
+ *   path is already overdue: we sent and heard nothing straight back for
+ *   longer than twice the passive keepalive interval, the longest a live
+ *   peer takes to answer.  An ICMP error is unauthenticated (anyone on the
+ *   path can forge one), so it only corroborates a silence that the
+ *   blackhole rule would act on anyway, a little later; on its own it
+ *   flips nothing.
+ * - Only a device with a beacon flips a peer to relay: without one, relay
+ *   would blackhole its traffic, so the blackhole and unreachable rules
+ *   count nothing and the peer stays direct.
+ * - Passive keepalive (WireGuard's): a peer that receives data straight
+ *   from its peer and has sent it nothing straight for a keepalive
+ *   interval (blackhole_ms / 4, at most OVL_PASSIVE_KEEPALIVE_MAX_MS)
+ *   answers with an empty DATA message, straight back.  So the sender of
+ *   one-way traffic hears from the receiver at least that often and its
+ *   direct path never looks silent.  Keepalives are never answered.
  * - Direct to relay, "relay activation": an authenticated relayed packet
  *   arrives while the direct path is silent (never heard, or for longer
  *   than blackhole_ms).
@@ -26,6 +41,10 @@
  *
  * Locking: none inside; the caller serializes calls on one struct ovl_path_state
  * (the peer's path lock).  @path may be read locklessly with READ_ONCE().
+ * The exceptions, called without the lock, touch only timestamps with
+ * READ_ONCE()/WRITE_ONCE(), where any racing writer's time will do:
+ * ovl_path_tx_silent() (senders), ovl_path_direct_tx() (senders) and
+ * ovl_path_keepalive_due() (the peer's receive slot, one at a time).
  */
 #ifndef _OVL_PATH_H
 #define _OVL_PATH_H
@@ -48,6 +67,9 @@
 #define OVL_DEF_SEND_ERRORS		3
 #define OVL_DEF_MAX_RELAY_PEERS		4096
 #define OVL_DEF_PROBE_INTERVAL_MS	1000
+
+/* The passive keepalive interval is blackhole_ms / 4, at most this. */
+#define OVL_PASSIVE_KEEPALIVE_MAX_MS	2000
 
 /**
  * struct ovl_path_cfg - a device's path thresholds (see enum ovl_a_dev)
@@ -73,6 +95,8 @@ struct ovl_path_cfg {
  * @last_probe: when the latest probe was sent
  * @first_tx: the first send since the last direct receipt; 0 if none
  * @last_direct_rx: the last direct receipt that counts; 0 if none
+ * @last_direct_tx: the last DATA message (data or keepalive) sent straight
+ *	to the peer; 0 if none.  Written locklessly by the senders.
  */
 struct ovl_path_state {
 	u8 mode;
@@ -85,6 +109,7 @@ struct ovl_path_state {
 	u64 last_probe;
 	u64 first_tx;
 	u64 last_direct_rx;
+	u64 last_direct_tx;
 };
 
 /**
@@ -106,12 +131,20 @@ void ovl_path_set(struct ovl_path_state *p, u8 path);
 u8 ovl_path_for_mode(const struct ovl_path_state *p, u8 mode);
 
 bool ovl_path_tx_silent(struct ovl_path_state *p,
-			const struct ovl_path_cfg *cfg, u64 now);
+			const struct ovl_path_cfg *cfg, u64 now, bool beacon);
 enum ovl_path_verdict ovl_path_tx(struct ovl_path_state *p,
-				  const struct ovl_path_cfg *cfg, u64 now);
+				  const struct ovl_path_cfg *cfg, u64 now,
+				  bool beacon);
 void ovl_path_direct_rx(struct ovl_path_state *p, u64 now);
+u32 ovl_path_keepalive_ms(const struct ovl_path_cfg *cfg);
+void ovl_path_direct_tx(struct ovl_path_state *p, u64 now);
+bool ovl_path_keepalive_due(struct ovl_path_state *p,
+			    const struct ovl_path_cfg *cfg, u64 now);
+bool ovl_path_overdue(const struct ovl_path_state *p,
+		      const struct ovl_path_cfg *cfg, u64 now);
 enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
-					   const struct ovl_path_cfg *cfg);
+					   const struct ovl_path_cfg *cfg,
+					   u64 now, bool beacon);
 enum ovl_path_verdict ovl_path_relay_rx(struct ovl_path_state *p,
 					const struct ovl_path_cfg *cfg, u64 now);
 bool ovl_path_probe_due(const struct ovl_path_state *p,

@@ -40,6 +40,7 @@ struct ovl_peer_stats {
 	atomic64_t relay_tx_packets;
 	atomic64_t flips;
 	atomic64_t relay_cap_drops;
+	atomic64_t icmp_errors;
 };
 
 /**

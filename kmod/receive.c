@@ -212,10 +212,10 @@ int ovl_recv_open(struct ovl_key *key, struct sk_buff *skb)
  *
  * Checks the replay window.  Then, and only then, the message counts: a
  * direct one moves the peer's endpoint and tells the path heuristics the
- * direct path works (a probe is answered or counted), a relayed one that
- * the peer is relayed.  A data packet goes to the stack.  Context: the
- * NAPI poll of the peer's receive slot, in the order the messages arrived;
- * RCU read side.
+ * direct path works (a probe is answered or counted; data may be answered
+ * with a passive keepalive), a relayed one that the peer is relayed.  A
+ * data packet goes to the stack.  Context: the NAPI poll of the peer's
+ * receive slot, in the order the messages arrived; RCU read side.
  */
 void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		     struct sk_buff *skb, struct napi_struct *napi)
@@ -263,6 +263,9 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 			return;
 		}
 		ovl_peer_path_direct_rx(peer);
+		/* Data, not a keepalive: the sender wants to hear from us. */
+		if (len)
+			ovl_peer_path_data_rx(peer, &src);
 	}
 	atomic64_inc(&peer->stats.rx_packets);
 	atomic64_add(len, &peer->stats.rx_bytes);

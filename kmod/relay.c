@@ -434,23 +434,25 @@ int ovl_peer_set_relay_mode(struct ovl_peer *peer, u8 mode,
  * @peer: the peer
  *
  * Counts a blackhole miss when the direct path is silent and flips when
- * enough were counted.  Returns &enum ovl_path, or -ENOSPC when the peer
- * should have gone to relay but the cap is reached (drop the packet).
- * Context: BH disabled, RCU read side.
+ * enough were counted (never on a device without a beacon).  Returns
+ * &enum ovl_path, or -ENOSPC when the peer should have gone to relay but
+ * the cap is reached (drop the packet).  Context: BH disabled, RCU read
+ * side.
  */
 int ovl_peer_tx_path(struct ovl_peer *peer)
 {
 	struct ovl_path_cfg *cfg = &peer->ovl->path_cfg;
+	bool beacon = rcu_access_pointer(peer->ovl->beacon);
 	u64 now = ovl_now_ms();
 	struct ovl_flip f;
 
 	if (READ_ONCE(peer->path.path) == OVL_PATH_RELAY)
 		return OVL_PATH_RELAY;
-	if (!ovl_path_tx_silent(&peer->path, cfg, now))
+	if (!ovl_path_tx_silent(&peer->path, cfg, now, beacon))
 		return OVL_PATH_DIRECT;
 
 	spin_lock(&peer->path_lock);
-	ovl_flip(peer, ovl_path_tx(&peer->path, cfg, now),
+	ovl_flip(peer, ovl_path_tx(&peer->path, cfg, now, beacon),
 		 OVL_PATH_REASON_BLACKHOLE, &f);
 	spin_unlock(&peer->path_lock);
 	ovl_flip_report(peer, &f);
@@ -478,6 +480,19 @@ void ovl_peer_path_direct_rx(struct ovl_peer *peer)
 	spin_lock(&peer->path_lock);
 	ovl_path_direct_rx(p, now);
 	spin_unlock(&peer->path_lock);
+}
+
+/*
+ * An authenticated DATA message with a payload came straight from @peer
+ * at @src: answer with a passive keepalive, straight back to @src, when we
+ * sent it nothing straight for a keepalive interval (path.h).  Context:
+ * the NAPI poll of the peer's receive slot, RCU.
+ */
+void ovl_peer_path_data_rx(struct ovl_peer *peer, const union ovl_endpoint *src)
+{
+	if (ovl_path_keepalive_due(&peer->path, &peer->ovl->path_cfg,
+				   ovl_now_ms()))
+		ovl_send_keepalive_to(peer, src);
 }
 
 /*
@@ -520,13 +535,21 @@ void ovl_peer_path_probe_reply(struct ovl_peer *peer, u64 nonce)
 	ovl_flip_report(peer, &f);
 }
 
-/* A direct send to @peer came back ICMP unreachable.  Context: softirq. */
+/*
+ * An ICMP unreachable error quotes a datagram from our port to @peer's
+ * endpoint.  It may be forged: it counts only while the direct path is
+ * overdue anyway, and only on a device with a beacon (path.h).  Context:
+ * softirq, RCU.
+ */
 void ovl_peer_path_unreachable(struct ovl_peer *peer)
 {
+	struct ovl_dev *ovl = peer->ovl;
 	struct ovl_flip f;
 
 	spin_lock(&peer->path_lock);
-	ovl_flip(peer, ovl_path_unreachable(&peer->path, &peer->ovl->path_cfg),
+	ovl_flip(peer, ovl_path_unreachable(&peer->path, &ovl->path_cfg,
+					    ovl_now_ms(),
+					    rcu_access_pointer(ovl->beacon)),
 		 OVL_PATH_REASON_UNREACHABLE, &f);
 	spin_unlock(&peer->path_lock);
 	ovl_flip_report(peer, &f);

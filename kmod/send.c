@@ -217,6 +217,8 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 	WRITE_ONCE(peer->last_tx, jiffies);
 	if (!data)
 		return;
+	if (!rt->relay_dst)
+		ovl_path_direct_tx(&peer->path, ovl_now_ms());
 	atomic64_inc(&peer->stats.tx_packets);
 	atomic64_add(len, &peer->stats.tx_bytes);
 	if (rt->relay_dst)
@@ -301,36 +303,58 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/* An empty DATA message (a keepalive) to @peer along @rt.  Context: RCU-BH. */
+static void ovl_send_empty(struct ovl_peer *peer, const struct ovl_route *rt)
+{
+	struct ovl_key *key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
+	struct sk_buff *skb;
+
+	if (!key)
+		return;
+	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
+	ovl_send_now(peer, key, OVL_MSG_DATA, rt, skb);
+}
+
 /**
  * ovl_send_keepalive - send @peer a DATA message with no payload
  * @peer: the peer
  *
  * Keeps NAT mappings on the path open and tells the peer we are alive.
- * It goes the way data would, direct or relayed.  Nothing is sent without
- * a key and a way to the peer.  Context: softirq (the keepalive timer).
+ * It goes the way data is going now, direct or relayed, but is not a send
+ * the path heuristics count: keepalives are never answered, so a
+ * keepalive set on one side only must not make the peer look silent.
+ * Nothing is sent without a key and a way to the peer.  Context: softirq
+ * (the keepalive timer).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
 	union ovl_endpoint ep;
 	struct ovl_route rt;
-	struct ovl_key *key;
-	struct sk_buff *skb;
-	int path;
 
 	rcu_read_lock_bh();
-	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	if (!key)
-		goto out;
-	path = ovl_peer_tx_path(peer);
-	if (path < 0 ||
-	    ovl_route_resolve(peer, path == OVL_PATH_RELAY, &ep, &rt))
-		goto out;
-	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
-	if (!skb)
-		goto out;
-	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_now(peer, key, OVL_MSG_DATA, &rt, skb);
-out:
+	if (!ovl_route_resolve(peer, READ_ONCE(peer->path.path) == OVL_PATH_RELAY,
+			       &ep, &rt))
+		ovl_send_empty(peer, &rt);
+	rcu_read_unlock_bh();
+}
+
+/**
+ * ovl_send_keepalive_to - a passive keepalive: an empty DATA message
+ *	straight to @to, never through the beacon
+ * @peer: the peer
+ * @to: where the data it answers came from
+ *
+ * Context: softirq (the peer's receive slot).
+ */
+void ovl_send_keepalive_to(struct ovl_peer *peer, const union ovl_endpoint *to)
+{
+	struct ovl_route rt = { .to = to };
+
+	rcu_read_lock_bh();
+	ovl_send_empty(peer, &rt);
 	rcu_read_unlock_bh();
 }
 

@@ -25,6 +25,7 @@ struct ovl_route {
 
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev);
 void ovl_send_keepalive(struct ovl_peer *peer);
+void ovl_send_keepalive_to(struct ovl_peer *peer, const union ovl_endpoint *to);
 void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 		    const union ovl_endpoint *to);
 void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,

@@ -37,8 +37,11 @@ static bool ovl_err_unreachable(struct sock *sk, struct sk_buff *skb)
 
 /*
  * encap_err_rcv: an ICMP error about the datagram whose UDP header is @uh.
- * Every peer whose endpoint the datagram went to counts an unreachable
- * error (relay.c).  Context: softirq, RCU read side.
+ * Only a datagram of ours counts: from our listen port to a peer's
+ * endpoint.  Every such peer counts the error (icmp_errors), and a
+ * destination unreachable one is handed to the path heuristics, which
+ * believe it only as corroboration (relay.c).  ICMP is unauthenticated:
+ * anyone on the path can forge one.  Context: softirq, RCU read side.
  */
 static void ovl_err(struct sock *sk, struct sk_buff *skb,
 		    const struct udphdr *uh)
@@ -47,9 +50,11 @@ static void ovl_err(struct sock *sk, struct sk_buff *skb,
 	union ovl_endpoint to = {};
 	struct ovl_peer *peer;
 	union ovl_endpoint ep;
+	bool unreachable;
 
-	if (!ovl || !ovl_err_unreachable(sk, skb))
+	if (!ovl || uh->source != htons(READ_ONCE(ovl->listen_port)))
 		return;
+	unreachable = ovl_err_unreachable(sk, skb);
 	if (sk->sk_family == AF_INET) {
 		to.addr4.sin_family = AF_INET;
 		to.addr4.sin_addr.s_addr = ((struct iphdr *)skb->data)->daddr;
@@ -61,7 +66,10 @@ static void ovl_err(struct sock *sk, struct sk_buff *skb,
 	}
 	hlist_for_each_entry_rcu(peer, ovl_peer_ep_bucket(ovl, &to), ep_node) {
 		ovl_peer_get_endpoint(peer, &ep);
-		if (ovl_endpoint_eq(&ep, &to))
+		if (!ovl_endpoint_eq(&ep, &to))
+			continue;
+		atomic64_inc(&peer->stats.icmp_errors);
+		if (unreachable)
 			ovl_peer_path_unreachable(peer);
 	}
 }

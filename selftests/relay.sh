@@ -68,18 +68,28 @@ t_one_way()
 	heal && wait_path $A 2 direct 30 >/dev/null && wait_path $B 1 direct 30 >/dev/null
 }
 
-# Every send bounces with ICMP host unreachable: the peers flip at once,
-# well before the blackhole timeout.
+# Every send bounces with ICMP host unreachable: the peers flip on the
+# ICMP errors well before the blackhole timeout (60 s), but only once the
+# direct path is overdue (nothing heard for twice the passive keepalive
+# interval, 4 s): a live peer is never flipped by ICMP alone (path.sh).
 t_unreachable()
 {
 	local t
 	relay_setup blackhole-ms 60000 || return 1
+	monitor $A
 	start_ping
 	ping_ok || return 1
 	cut unreach || return 1
-	t=$(wait_path $A 2 relay 10) || return 1
+	t=$(wait_path $A 2 relay 20) || return 1
 	echo "A flipped to relay after $t ms"
-	wait_path $B 1 relay 10 >/dev/null && ping_ok
+	[ "$t" -ge 3000 ] ||
+		fail "A flipped before its direct path was overdue" || return 1
+	wait_path $B 1 relay 20 >/dev/null && ping_ok || return 1
+	sleep 0.5
+	expect_eq "A's path events" "$(jq -r '"\(.path)/\(.reason)"' "$TMP/events-$A" | xargs)" \
+		relay/unreachable || return 1
+	[ "$(peer_json $A 2 .icmp_errors)" -ge 3 ] ||
+		fail "A counted no ICMP errors"
 }
 
 # A pinned peer goes through the beacon on a healthy path and stays there;
@@ -218,7 +228,7 @@ TMP=$(mktemp -d)
 plan 8
 run "both ways cut: relay within seconds, back to direct when healed" t_cut_both
 run "one-way cut for 60 s: both relay, zero flaps" t_one_way
-run "ICMP unreachable flips to relay before the blackhole timeout" t_unreachable
+run "ICMP unreachable on a dead path flips to relay before the blackhole timeout" t_unreachable
 run "pinned relay never clears on its own" t_pinned
 run "relay cap, forged and replayed relay frames" t_cap_and_forgery
 run "beacon messages from others are dropped" t_not_beacon

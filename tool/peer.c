@@ -316,6 +316,7 @@ static const enum mnl_attr_data_type peer_policy[OVL_A_PEER_MAX + 1] = {
 	[OVL_A_PEER_RELAY]		= MNL_TYPE_U32,
 	[OVL_A_PEER_RELAY_CAP_DROPS]	= MNL_TYPE_U64,
 	[OVL_A_PEER_PATH_REASON]	= MNL_TYPE_U32,
+	[OVL_A_PEER_ICMP_ERRORS]	= MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type aip_policy[OVL_A_AIP_MAX + 1] = {
@@ -354,7 +355,8 @@ struct key_state {
  * @n_keys: number of @keys
  * @endpoint: its endpoint; ss_family is 0 if it has none
  * @ctr: the u64 counters, indexed by attribute (OVL_A_PEER_RX_PACKETS...
- *	OVL_A_PEER_FLIPS, OVL_A_PEER_RELAY_CAP_DROPS); 0 if absent
+ *	OVL_A_PEER_FLIPS, OVL_A_PEER_RELAY_CAP_DROPS, OVL_A_PEER_ICMP_ERRORS);
+ *	0 if absent
  * @last_direct_rx_ms: milliseconds since the last direct receipt, if
  *	@direct_rx
  * @node_id: node id
@@ -507,6 +509,9 @@ static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
 	if (tb[OVL_A_PEER_RELAY_CAP_DROPS])
 		p->ctr[OVL_A_PEER_RELAY_CAP_DROPS] =
 			mnl_attr_get_u64(tb[OVL_A_PEER_RELAY_CAP_DROPS]);
+	if (tb[OVL_A_PEER_ICMP_ERRORS])
+		p->ctr[OVL_A_PEER_ICMP_ERRORS] =
+			mnl_attr_get_u64(tb[OVL_A_PEER_ICMP_ERRORS]);
 	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS]) {
 		p->direct_rx = true;
 		p->last_direct_rx_ms =
@@ -656,6 +661,9 @@ static void peer_print(const struct peer_info *p)
 	if (p->ctr[OVL_A_PEER_RELAY_CAP_DROPS])
 		printf("  relay cap drops: %" PRIu64 "\n",
 		       p->ctr[OVL_A_PEER_RELAY_CAP_DROPS]);
+	if (p->ctr[OVL_A_PEER_ICMP_ERRORS])
+		printf("  icmp errors: %" PRIu64 "\n",
+		       p->ctr[OVL_A_PEER_ICMP_ERRORS]);
 	if (p->direct_rx)
 		printf("  latest direct receipt: %" PRIu64 ".%03u s ago\n",
 		       p->last_direct_rx_ms / 1000,
@@ -730,6 +738,7 @@ static struct json_object *peer_json(const struct peer_info *p)
 		{ "relay_rx_packets",	OVL_A_PEER_RELAY_RX_PACKETS },
 		{ "flips",		OVL_A_PEER_FLIPS },
 		{ "relay_cap_drops",	OVL_A_PEER_RELAY_CAP_DROPS },
+		{ "icmp_errors",	OVL_A_PEER_ICMP_ERRORS },
 	};
 	struct json_object *obj = json_object_new_object();
 	const char *endpoint;

@@ -2,10 +2,12 @@
 /*
  * Unit tests of the direct/relay heuristics (../path.c), built in userspace
  * through kshim.h: each rule on its own, then two simulated peers that
- * send to each other every 100 ms over links that can be cut one way or
- * both, with the beacon always working.  The simulations check what a user
- * would see: failover and recovery within the thresholds, and no flapping
- * under a one-way blackhole.
+ * send to each other (or one to the other) every 100 ms over links that
+ * can be cut one way or both, with or without a working beacon, answering
+ * data with passive keepalives.  The simulations check what a user would
+ * see: failover and recovery within the thresholds, no flapping under a
+ * one-way blackhole or one-way traffic, and forged ICMP errors changing
+ * nothing.
  */
 
 #include <stdarg.h>
@@ -43,17 +45,17 @@ static void blackhole_needs_silence_and_misses(void **state)
 
 	(void)state;
 	ovl_path_init(&p, OVL_RELAY_MODE_ON);
-	assert_int_equal(ovl_path_tx(&p, &cfg, t), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t, true), OVL_PATH_STAY);
 	/* Many sends within the threshold: no miss at all. */
 	for (t = 1000; t <= 9000; t += 100) {
-		assert_int_equal(ovl_path_tx(&p, &cfg, t), OVL_PATH_STAY);
-		assert_false(ovl_path_tx_silent(&p, &cfg, t));
+		assert_int_equal(ovl_path_tx(&p, &cfg, t, true), OVL_PATH_STAY);
+		assert_false(ovl_path_tx_silent(&p, &cfg, t, true));
 	}
 	assert_int_equal(p.misses, 0);
-	assert_true(ovl_path_tx_silent(&p, &cfg, 9001));
-	assert_int_equal(ovl_path_tx(&p, &cfg, 9001), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_tx(&p, &cfg, 9002), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_tx(&p, &cfg, 9003), OVL_PATH_TO_RELAY);
+	assert_true(ovl_path_tx_silent(&p, &cfg, 9001, true));
+	assert_int_equal(ovl_path_tx(&p, &cfg, 9001, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, 9002, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, 9003, true), OVL_PATH_TO_RELAY);
 }
 
 /* A direct receipt resets the misses and restarts the clock. */
@@ -63,33 +65,135 @@ static void direct_rx_resets_misses(void **state)
 
 	(void)state;
 	ovl_path_init(&p, OVL_RELAY_MODE_ON);
-	ovl_path_tx(&p, &cfg, 1000);
-	ovl_path_tx(&p, &cfg, 9500);
-	ovl_path_tx(&p, &cfg, 9600);
+	ovl_path_tx(&p, &cfg, 1000, true);
+	ovl_path_tx(&p, &cfg, 9500, true);
+	ovl_path_tx(&p, &cfg, 9600, true);
 	assert_int_equal(p.misses, 2);
 	ovl_path_direct_rx(&p, 9700);
 	assert_int_equal(p.misses, 0);
-	assert_false(ovl_path_tx_silent(&p, &cfg, 9800));
-	assert_int_equal(ovl_path_tx(&p, &cfg, 9800), OVL_PATH_STAY);
+	assert_false(ovl_path_tx_silent(&p, &cfg, 9800, true));
+	assert_int_equal(ovl_path_tx(&p, &cfg, 9800, true), OVL_PATH_STAY);
 	/* An idle peer that answered our last send is not silent. */
 	ovl_path_direct_rx(&p, 9900);
-	assert_int_equal(ovl_path_tx(&p, &cfg, 60000), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_tx(&p, &cfg, 60100), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, 60000, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, 60100, true), OVL_PATH_STAY);
 	assert_int_equal(p.misses, 0);
 }
 
-static void unreachable_counts_only_in_a_row(void **state)
+/*
+ * ICMP unreachable counts only while the direct path is overdue (we sent
+ * and heard nothing for more than twice the passive keepalive interval),
+ * and only in a row.
+ */
+static void unreachable_counts_only_when_overdue(void **state)
 {
 	struct ovl_path_state p;
+	u64 t;
 
 	(void)state;
 	ovl_path_init(&p, OVL_RELAY_MODE_ON);
-	assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_STAY);
-	ovl_path_direct_rx(&p, 10);
-	assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_STAY);
-	assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_TO_RELAY);
+	/* Nothing sent yet: nothing can be overdue. */
+	for (t = 0; t < 100000; t += 1000)
+		assert_int_equal(ovl_path_unreachable(&p, &cfg, t, true),
+				 OVL_PATH_STAY);
+	assert_int_equal(p.send_errs, 0);
+	ovl_path_direct_rx(&p, 100000);
+	ovl_path_tx(&p, &cfg, 100500, true);
+	/* Silent since 100500; overdue only past 2 * 2000 ms. */
+	assert_false(ovl_path_overdue(&p, &cfg, 104500));
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 104500, true),
+			 OVL_PATH_STAY);
+	assert_int_equal(p.send_errs, 0);
+	assert_true(ovl_path_overdue(&p, &cfg, 104501));
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 104501, true),
+			 OVL_PATH_STAY);
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 104502, true),
+			 OVL_PATH_STAY);
+	assert_int_equal(p.send_errs, 2);
+	/* An answer: the count starts again, and so does the silence. */
+	ovl_path_direct_rx(&p, 104600);
+	assert_int_equal(p.send_errs, 0);
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 200000, true),
+			 OVL_PATH_STAY);
+	ovl_path_tx(&p, &cfg, 200000, true);
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 204001, true),
+			 OVL_PATH_STAY);
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 204002, true),
+			 OVL_PATH_STAY);
+	/* Well before the blackhole rule would flip (8000 ms and 3 sends). */
+	assert_int_equal(ovl_path_unreachable(&p, &cfg, 204003, true),
+			 OVL_PATH_TO_RELAY);
+}
+
+/* A shorter blackhole threshold shortens both intervals. */
+static void keepalive_interval_follows_blackhole(void **state)
+{
+	struct ovl_path_cfg c = cfg;
+	struct ovl_path_state p;
+
+	(void)state;
+	assert_int_equal(ovl_path_keepalive_ms(&cfg), 2000);
+	c.blackhole_ms = 60000;
+	assert_int_equal(ovl_path_keepalive_ms(&c), 2000);
+	c.blackhole_ms = 4000;
+	assert_int_equal(ovl_path_keepalive_ms(&c), 1000);
+	c.blackhole_ms = 100;
+	assert_int_equal(ovl_path_keepalive_ms(&c), 25);
+
+	ovl_path_init(&p, OVL_RELAY_MODE_ON);
+	ovl_path_tx(&p, &c, 1000, true);
+	assert_false(ovl_path_overdue(&p, &c, 1050));
+	assert_true(ovl_path_overdue(&p, &c, 1051));
+}
+
+/*
+ * Data answered with a passive keepalive when nothing went straight to
+ * the peer for an interval; the keepalive counts as sent, and so does any
+ * direct send.
+ */
+static void passive_keepalive_at_most_once_an_interval(void **state)
+{
+	struct ovl_path_state p;
+	u64 t;
+	int n = 0;
+
+	(void)state;
+	ovl_path_init(&p, OVL_RELAY_MODE_ON);
+	assert_true(ovl_path_keepalive_due(&p, &cfg, 5000));
+	for (t = 5001; t < 15000; t += 10)
+		n += ovl_path_keepalive_due(&p, &cfg, t);
+	/* At 7001, 9001, 11001, 13001: each 2000 after the last. */
+	assert_int_equal(n, 4);
+	/* Our own direct sends keep it quiet. */
+	for (t = 15000; t < 30000; t += 500) {
+		ovl_path_direct_tx(&p, t);
+		assert_false(ovl_path_keepalive_due(&p, &cfg, t + 100));
+	}
+	assert_true(ovl_path_keepalive_due(&p, &cfg, 29500 + 2000));
+}
+
+/* Without a beacon, no rule flips a peer to relay: it stays direct. */
+static void no_beacon_never_flips(void **state)
+{
+	struct ovl_path_state p;
+	u64 t;
+
+	(void)state;
+	ovl_path_init(&p, OVL_RELAY_MODE_ON);
+	for (t = 1000; t < 300000; t += 100) {
+		assert_false(ovl_path_tx_silent(&p, &cfg, t, false));
+		assert_int_equal(ovl_path_tx(&p, &cfg, t, false), OVL_PATH_STAY);
+		assert_int_equal(ovl_path_unreachable(&p, &cfg, t, false),
+				 OVL_PATH_STAY);
+	}
+	assert_int_equal(p.misses, 0);
+	assert_int_equal(p.send_errs, 0);
+	assert_true(ovl_path_overdue(&p, &cfg, t));
+	/* A beacon appears: the silence measured meanwhile counts at once. */
+	assert_true(ovl_path_tx_silent(&p, &cfg, t, true));
+	assert_int_equal(ovl_path_tx(&p, &cfg, t, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t + 1, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t + 2, true), OVL_PATH_TO_RELAY);
 }
 
 static void relay_rx_activates_only_when_direct_is_silent(void **state)
@@ -157,12 +261,13 @@ static void pinned_and_off_never_flip(void **state)
 
 	ovl_path_init(&p, OVL_RELAY_MODE_OFF);
 	for (i = 0; i < 10; i++) {
-		assert_int_equal(ovl_path_tx(&p, &cfg, 100000 * i), OVL_PATH_STAY);
-		assert_int_equal(ovl_path_unreachable(&p, &cfg), OVL_PATH_STAY);
+		assert_int_equal(ovl_path_tx(&p, &cfg, 100000 * i, true), OVL_PATH_STAY);
+		assert_int_equal(ovl_path_unreachable(&p, &cfg, 100000 * i, true),
+				 OVL_PATH_STAY);
 		assert_int_equal(ovl_path_relay_rx(&p, &cfg, 100000 * i),
 				 OVL_PATH_STAY);
 	}
-	assert_false(ovl_path_tx_silent(&p, &cfg, 1000000));
+	assert_false(ovl_path_tx_silent(&p, &cfg, 1000000, true));
 
 	p.path = OVL_PATH_RELAY;
 	assert_int_equal(ovl_path_for_mode(&p, OVL_RELAY_MODE_OFF), OVL_PATH_DIRECT);
@@ -175,7 +280,11 @@ static void pinned_and_off_never_flip(void **state)
 struct sim {
 	struct ovl_path_state p[2];
 	bool up[2];		/* up[i]: i's direct sends reach the other */
+	bool sends[2];		/* sends[i]: i has data for the other */
+	bool beacon;		/* both have a beacon, which always works */
+	bool passive;		/* data is answered with passive keepalives */
 	int flips[2];
+	int keepalives[2];
 	u64 nonce;
 	u64 now;
 };
@@ -189,21 +298,36 @@ static void sim_flip(struct sim *s, int i, enum ovl_path_verdict v)
 	s->flips[i]++;
 }
 
-/* Node i sends one data packet to the other, then maybe a probe. */
+/*
+ * Node i sends one data packet to the other (if it has data), then maybe
+ * a probe.  Data that arrives straight may be answered straight with a
+ * passive keepalive, as the kernel's receive path does.
+ */
 static void sim_send(struct sim *s, int i)
 {
 	int j = !i;
 
+	if (!s->sends[i])
+		goto probe;
 	if (s->p[i].path == OVL_PATH_DIRECT &&
-	    ovl_path_tx_silent(&s->p[i], &cfg, s->now))
-		sim_flip(s, i, ovl_path_tx(&s->p[i], &cfg, s->now));
+	    ovl_path_tx_silent(&s->p[i], &cfg, s->now, s->beacon))
+		sim_flip(s, i, ovl_path_tx(&s->p[i], &cfg, s->now, s->beacon));
 	if (s->p[i].path == OVL_PATH_DIRECT) {
-		if (s->up[i])
+		ovl_path_direct_tx(&s->p[i], s->now);
+		if (s->up[i]) {
 			ovl_path_direct_rx(&s->p[j], s->now);
-	} else {
+			if (s->passive &&
+			    ovl_path_keepalive_due(&s->p[j], &cfg, s->now)) {
+				s->keepalives[j]++;
+				if (s->up[j])
+					ovl_path_direct_rx(&s->p[i], s->now);
+			}
+		}
+	} else if (s->beacon) {
 		sim_flip(s, j, ovl_path_relay_rx(&s->p[j], &cfg, s->now));
 	}
 
+probe:
 	if (ovl_path_probe_due(&s->p[i], &cfg, s->now)) {
 		u64 nonce = ++s->nonce;
 
@@ -243,6 +367,8 @@ static void sim_init(struct sim *s)
 	ovl_path_init(&s->p[0], OVL_RELAY_MODE_ON);
 	ovl_path_init(&s->p[1], OVL_RELAY_MODE_ON);
 	s->up[0] = s->up[1] = true;
+	s->sends[0] = s->sends[1] = true;
+	s->beacon = s->passive = true;
 	s->now = 1000;
 	sim_run(s, 5000);
 	assert_int_equal(s->flips[0] + s->flips[1], 0);
@@ -301,19 +427,104 @@ static void sim_one_way_blackhole_does_not_flap(void **state)
 	assert_int_equal(s.flips[0] + s.flips[1], 4);
 }
 
+/*
+ * A sends, B only receives, for 60 s: B's passive keepalives keep A
+ * direct, with a beacon and without.  Without them A would flap.
+ */
+static void sim_one_way_traffic_does_not_flap(void **state)
+{
+	struct sim s;
+	int beacon;
+
+	(void)state;
+	for (beacon = 0; beacon < 2; beacon++) {
+		sim_init(&s);
+		s.beacon = beacon;
+		s.sends[1] = false;
+		sim_run(&s, 60000);
+		assert_int_equal(s.flips[0] + s.flips[1], 0);
+		assert_int_equal(s.p[0].path, OVL_PATH_DIRECT);
+		/* One keepalive every interval, not one per packet. */
+		assert_in_range(s.keepalives[1], 60000 / 2000 - 1, 60000 / 2000 + 1);
+		assert_int_equal(s.keepalives[0], 0);
+	}
+
+	/* The flapping this prevents: no passive keepalives. */
+	sim_init(&s);
+	s.passive = false;
+	s.sends[1] = false;
+	sim_run(&s, 60000);
+	assert_true(s.flips[0] >= 4);
+}
+
+/*
+ * A forger on the path sends A an ICMP unreachable quoting A's datagrams
+ * to B every 10 ms, for a minute: B is alive, so none of them counts.
+ * Without a beacon not even a dead path flips.
+ */
+static void sim_forged_unreachable_changes_nothing(void **state)
+{
+	struct sim s;
+	int beacon, k;
+
+	(void)state;
+	for (beacon = 0; beacon < 2; beacon++) {
+		sim_init(&s);
+		s.beacon = beacon;
+		s.sends[1] = false;	/* B only answers with keepalives */
+		for (k = 0; k < 600; k++) {
+			sim_run(&s, 100);
+			for (int f = 0; f < 10; f++)
+				sim_flip(&s, 0, ovl_path_unreachable(&s.p[0], &cfg,
+								     s.now + f * 10,
+								     s.beacon));
+		}
+		assert_int_equal(s.flips[0] + s.flips[1], 0);
+		assert_int_equal(s.p[0].send_errs, 0);
+	}
+
+	/* No beacon, and the path really dies, with genuine ICMP errors. */
+	sim_init(&s);
+	s.beacon = false;
+	s.up[0] = s.up[1] = false;
+	for (k = 0; k < 600; k++) {
+		sim_run(&s, 100);
+		sim_flip(&s, 0, ovl_path_unreachable(&s.p[0], &cfg, s.now, false));
+	}
+	assert_int_equal(s.flips[0] + s.flips[1], 0);
+
+	/* With a beacon, a dead path and ICMP flip A well before 8 s. */
+	sim_init(&s);
+	s.up[0] = s.up[1] = false;
+	for (k = 0; s.p[0].path == OVL_PATH_DIRECT; k++) {
+		assert_true(k < 80);
+		sim_run(&s, 100);
+		sim_flip(&s, 0, ovl_path_unreachable(&s.p[0], &cfg, s.now, true));
+	}
+	print_message("dead path + ICMP: relay after %d ms\n", k * 100);
+	assert_true(k * 100 <= 2 * 2000 + 500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(defaults_are_the_reference_ones, setup),
 		cmocka_unit_test_setup(blackhole_needs_silence_and_misses, setup),
 		cmocka_unit_test_setup(direct_rx_resets_misses, setup),
-		cmocka_unit_test_setup(unreachable_counts_only_in_a_row, setup),
+		cmocka_unit_test_setup(unreachable_counts_only_when_overdue, setup),
+		cmocka_unit_test_setup(keepalive_interval_follows_blackhole, setup),
+		cmocka_unit_test_setup(passive_keepalive_at_most_once_an_interval,
+				       setup),
+		cmocka_unit_test_setup(no_beacon_never_flips, setup),
 		cmocka_unit_test_setup(relay_rx_activates_only_when_direct_is_silent,
 				       setup),
 		cmocka_unit_test_setup(return_needs_consecutive_answers, setup),
 		cmocka_unit_test_setup(pinned_and_off_never_flip, setup),
 		cmocka_unit_test_setup(sim_cut_both_ways_then_heal, setup),
 		cmocka_unit_test_setup(sim_one_way_blackhole_does_not_flap, setup),
+		cmocka_unit_test_setup(sim_one_way_traffic_does_not_flap, setup),
+		cmocka_unit_test_setup(sim_forged_unreachable_changes_nothing,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

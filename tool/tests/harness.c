@@ -611,6 +611,8 @@ void put_peer(struct nlmsghdr *nlh, const struct reply_peer *p)
 		mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, "ovl0");
 	peer = mnl_attr_nest_start(nlh, OVL_A_DEV_PEER);
 	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, p->node_id);
+	if (p->icmp_errors)
+		mnl_attr_put_u64(nlh, OVL_A_PEER_ICMP_ERRORS, p->icmp_errors);
 	if (p->endpoint) {
 		assert_int_equal(parse_endpoint(p->endpoint, &ss), 0);
 		if (ss.ss_family == AF_INET6) {

@@ -117,6 +117,7 @@ struct reply_peer {
 	bool pinned;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t relay_rx_packets, relay_tx_packets, flips;
+	uint64_t icmp_errors;	/* left out when 0 */
 	bool direct_rx;
 	uint64_t last_direct_rx_ms;
 	struct reply_key keys[3];

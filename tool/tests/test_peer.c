@@ -305,7 +305,7 @@ static const struct reply_peer peer42 = {
 	"\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":34,\"rx_packets\":12,\"tx_bytes\":3482," \
 	"\"rx_bytes\":1229,\"relay_tx_packets\":0,\"relay_rx_packets\":0," \
-	"\"flips\":0,\"relay_cap_drops\":0,\"last_direct_rx_ms\":1234," \
+	"\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0,\"last_direct_rx_ms\":1234," \
 	"\"keys\":[{\"slot\":\"primary\",\"id\":1,\"tx_counter\":17}," \
 	"{\"slot\":\"secondary\",\"id\":2,\"tx_counter\":0}]}"
 
@@ -317,6 +317,7 @@ static const struct reply_peer peer7 = {
 	.rx_packets = 3, .rx_bytes = 5 << 20,
 	.tx_packets = 4, .tx_bytes = 1023,
 	.relay_rx_packets = 3, .relay_tx_packets = 4, .flips = 2,
+	.icmp_errors = 5,
 	.no_ifname = true,
 };
 
@@ -327,6 +328,7 @@ static const struct reply_peer peer7 = {
 	"  keepalive: every 25 s\n" \
 	"  path: relay (pinned)\n" \
 	"  flips: 2\n" \
+	"  icmp errors: 5\n" \
 	"  latest direct receipt: never\n" \
 	"  transfer: 5.00 MiB received, 1023 B sent (3/4 packets)\n" \
 	"  relayed: 3 received, 4 sent packets\n" \
@@ -337,7 +339,7 @@ static const struct reply_peer peer7 = {
 	"\"keepalive\":25,\"path\":\"relay\",\"pinned\":true,\"relay\":\"on\"," \
 	"\"tx_packets\":4,\"rx_packets\":3,\"tx_bytes\":1023," \
 	"\"rx_bytes\":5242880,\"relay_tx_packets\":4,\"relay_rx_packets\":3," \
-	"\"flips\":2,\"relay_cap_drops\":0,\"last_direct_rx_ms\":null,\"keys\":[]}"
+	"\"flips\":2,\"relay_cap_drops\":0,\"icmp_errors\":5,\"last_direct_rx_ms\":null,\"keys\":[]}"
 
 /* IPv6 endpoint, values from a newer kernel, maximal counters. */
 static const struct reply_peer peer9 = {
@@ -365,7 +367,7 @@ static const struct reply_peer peer9 = {
 	"\"allowed_ips\":[\"::/0\"],\"keepalive\":0,\"path\":5," \
 	"\"pinned\":false,\"relay\":\"on\",\"tx_packets\":18446744073709551615," \
 	"\"rx_packets\":0,\"tx_bytes\":18446744073709551615,\"rx_bytes\":0," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
 	"\"last_direct_rx_ms\":0,\"keys\":[{\"slot\":9,\"id\":255," \
 	"\"tx_counter\":0}]}"
 
@@ -697,7 +699,7 @@ static void test_unknown_attrs(void **state)
 			    "\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\","
 			    "\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,"
 			    "\"rx_bytes\":0,\"relay_tx_packets\":0,"
-			    "\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,"
+			    "\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0,"
 			    "\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":"
 			    "\"primary\",\"id\":4,\"tx_counter\":0}]}\n");
 }

@@ -102,7 +102,7 @@ static const struct reply_peer peer43 = {
 	"\"allowed_ips\":[\"10.77.0.42/32\"],\"keepalive\":0," \
 	"\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\",\"tx_packets\":2," \
 	"\"rx_packets\":1,\"tx_bytes\":200,\"rx_bytes\":100," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
 	"\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":\"primary\"," \
 	"\"id\":1,\"tx_counter\":2}]}"
 
@@ -110,7 +110,7 @@ static const struct reply_peer peer43 = {
 	"{\"node_id\":43,\"endpoint\":null,\"allowed_ips\":[]," \
 	"\"keepalive\":0,\"path\":\"relay\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,\"rx_bytes\":0," \
-	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0," \
+	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
 	"\"last_direct_rx_ms\":61001,\"keys\":[]}"
 
 /* Request @i: OVL_CMD_DEV_GET or a peer dump, for @ifname (or none). */

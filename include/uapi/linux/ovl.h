@@ -242,6 +242,9 @@ enum ovl_a_drops {
  * @OVL_A_PEER_RELAY_CAP_DROPS: packets dropped because the peer could not
  *	enter relay past the device's cap (u64)
  * @OVL_A_PEER_PATH_REASON: &enum ovl_path_reason (u32, path events only)
+ * @OVL_A_PEER_ICMP_ERRORS: ICMP errors received about datagrams sent from
+ *	the listen port to the peer's endpoint (u64); unauthenticated, they
+ *	affect the path only while the direct path is already overdue
  */
 enum ovl_a_peer {
 	OVL_A_PEER_NODE_ID = 1,
@@ -265,6 +268,7 @@ enum ovl_a_peer {
 	OVL_A_PEER_RELAY,
 	OVL_A_PEER_RELAY_CAP_DROPS,
 	OVL_A_PEER_PATH_REASON,
+	OVL_A_PEER_ICMP_ERRORS,
 
 	__OVL_A_PEER_MAX,
 	OVL_A_PEER_MAX = (__OVL_A_PEER_MAX - 1)
