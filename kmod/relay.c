@@ -367,7 +367,7 @@ static void ovl_peer_probe_fire(struct timer_list *t)
 	spin_unlock_bh(&peer->path_lock);
 
 	if (due)
-		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, NULL);
+		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, NULL, NULL);
 }
 
 void ovl_peer_path_init(struct ovl_peer *peer)

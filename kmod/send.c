@@ -73,17 +73,18 @@ void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
  * ovl_route_resolve - where messages to @peer go now
  * @peer: the peer
  * @relay: through the beacon (the peer's path said so when they were queued)
- * @ep: storage for the peer's endpoint
  * @rt: filled in
  *
  * Returns 0, or the reason to drop the messages: no beacon, or no endpoint.
+ * A direct route names no address: the endpoint is read when each message
+ * is sent, under the lock that keeps it and its cached route together.
  * Context: RCU-BH read side, which keeps what @rt points to.
  */
-int ovl_route_resolve(struct ovl_peer *peer, bool relay,
-		      union ovl_endpoint *ep, struct ovl_route *rt)
+int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 {
 	struct ovl_beacon *beacon;
 
+	rt->src = NULL;
 	if (relay) {
 		beacon = rcu_dereference_bh(peer->ovl->beacon);
 		if (!beacon)
@@ -93,11 +94,14 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
 		rt->relay_dst = peer->node_id;
 		return 0;
 	}
-	ovl_peer_get_endpoint(peer, ep);
-	if (ep->addr.sa_family == AF_UNSPEC)
+	/*
+	 * Whether there is an endpoint: once set it is never unset, so this
+	 * answer holds; the send reads it under its lock.
+	 */
+	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		return OVL_A_DROPS_TX_NO_ENDPOINT;
-	rt->to = ep;
-	rt->cache = &peer->dst_cache;
+	rt->to = NULL;
+	rt->cache = NULL;
 	rt->relay_dst = 0;
 	return 0;
 }
@@ -191,7 +195,8 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 		relay_dst = cpu_to_be32(rt->relay_dst);
 		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
 	}
-	if (ovl_socket_send(ovl, rt->cache, rt->to, skb)) {
+	if (rt->to ? ovl_socket_send_src(ovl, rt->cache, rt->to, rt->src, skb) :
+		     ovl_socket_send_peer(peer, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
 		dev_core_stats_tx_dropped_inc(ovl->dev);
 		return;
@@ -238,7 +243,7 @@ static int ovl_path_usable(struct ovl_dev *ovl, struct ovl_peer *peer,
 			OVL_A_DROPS_TX_NO_BEACON;
 	/*
 	 * Only whether there is an endpoint, for the ICMP error: the tx work
-	 * reads it under its lock when it sends (ovl_route_resolve()).
+	 * reads it under its lock when it sends (ovl_socket_send_peer()).
 	 */
 	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		return OVL_A_DROPS_TX_NO_ENDPOINT;
@@ -294,7 +299,6 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
-	union ovl_endpoint ep;
 	struct ovl_route rt;
 	struct ovl_key *key;
 	struct sk_buff *skb;
@@ -306,7 +310,7 @@ void ovl_send_keepalive(struct ovl_peer *peer)
 		goto out;
 	path = ovl_peer_tx_path(peer);
 	if (path < 0 ||
-	    ovl_route_resolve(peer, path == OVL_PATH_RELAY, &ep, &rt))
+	    ovl_route_resolve(peer, path == OVL_PATH_RELAY, &rt))
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
 	if (!skb)
@@ -322,16 +326,18 @@ out:
  * @peer: the peer
  * @kind: %OVL_PROBE_REQUEST or %OVL_PROBE_REPLY
  * @nonce: the request's nonce, which a reply echoes
- * @to: where to (the source of the request being answered), or NULL for
- *	the peer's endpoint
+ * @to: where to (the source of the request being answered, a roam
+ *	candidate), or NULL for the peer's endpoint
+ * @src: with @to, our address to send from (the one @to talked to), or
+ *	NULL
  *
  * Context: softirq or BH disabled.
  */
 void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
-		    const union ovl_endpoint *to)
+		    const union ovl_endpoint *to,
+		    const union ovl_endpoint *src)
 {
-	struct ovl_route rt = { .to = to };
-	union ovl_endpoint ep;
+	struct ovl_route rt = { .to = to, .src = src };
 	struct ovl_key *key;
 	struct sk_buff *skb;
 	__be64 be_nonce;
@@ -339,12 +345,14 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	if (!to) {
-		ovl_peer_get_endpoint(peer, &ep);
-		rt.to = &ep;
-		rt.cache = &peer->dst_cache;
-	}
-	if (!key || rt.to->addr.sa_family == AF_UNSPEC)
+	if (!key)
+		goto out;
+	/*
+	 * Whether the peer has an endpoint at all: once set it is never
+	 * unset, and the send reads it under its lock.
+	 */
+	if (to ? to->addr.sa_family == AF_UNSPEC :
+		 data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD + OVL_PROBE_LEN, GFP_ATOMIC);
 	if (!skb)
