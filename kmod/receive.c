@@ -277,12 +277,17 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	} else {
 		ovl_skb_source(skb, &src);
 		ovl_skb_local(skb, &local);
-		/* The endpoint moves only once a probe confirms (roam.h). */
-		at_ep = ovl_peer_endpoint_rx(peer, &src, &local, newest);
+		/*
+		 * The endpoint moves only once a probe confirms (roam.h).  A
+		 * probe reply is looked at first: the roam it confirms must
+		 * not be probed again, with a new nonce, before.
+		 */
 		if (type == OVL_MSG_PROBE) {
 			ovl_recv_probe(peer, skb, &src, &local);
+			ovl_peer_endpoint_rx(peer, &src, &local, newest);
 			return;
 		}
+		at_ep = ovl_peer_endpoint_rx(peer, &src, &local, newest);
 		/* Only what comes from where we send proves the direct path. */
 		if (at_ep)
 			ovl_peer_path_direct_rx(peer);
