@@ -295,6 +295,8 @@ EOF
 	done
 }
 
+need nft jq ping || skip_all "needs nft, jq and ping"
+load_ovl || skip_all "cannot load the ovl module"
 hold_nat_keys || skip_all "cannot set up NAT (nftables)"
 plan 3
 run "a replayed capture from a third address does not move the endpoint" \
