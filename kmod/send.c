@@ -347,12 +347,10 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
 	if (!key)
 		goto out;
-	/*
-	 * Whether the peer has an endpoint at all: once set it is never
-	 * unset, and the send reads it under its lock.
-	 */
-	if (to ? to->addr.sa_family == AF_UNSPEC :
-		 data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
+	if (to && to->addr.sa_family == AF_UNSPEC)
+		goto out;
+	/* Once set, an endpoint is never unset; the send reads it locked. */
+	if (!to && data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD + OVL_PROBE_LEN, GFP_ATOMIC);
 	if (!skb)
