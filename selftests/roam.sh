@@ -145,13 +145,16 @@ table inet cut {
 	}
 }
 EOF
+	# A pings until the capture (10 s at most) has its datagram.
+	ip netns exec $A ping -q -c 50 -i 0.2 -W 1 10.77.0.2 >/dev/null 2>&1 &
+	local aping=$!
 	ip netns exec $R "$PYTHON" "$REPO/selftests/replay_from.py" capture r1 \
-		10.3.0.2 4500 "$TMP/capture" >"$TMP/cap.out" 2>&1 &
-	local cap=$!
-	sleep 0.5
-	ip netns exec $A ping -q -c 5 -i 0.2 -W 1 10.77.0.2 >/dev/null 2>&1
-	wait $cap || { cat "$TMP/cap.out"; fail "nothing captured"; return 1; }
+		10.3.0.2 4500 "$TMP/capture" >"$TMP/cap.out" 2>&1
+	local cap=$?
+	kill $aping
+	wait $aping
 	cat "$TMP/cap.out"
+	[ $cap = 0 ] || fail "nothing captured" || return 1
 	# B keeps sending to its endpoint for A meanwhile.
 	ip netns exec $B ping -i 0.2 10.77.0.1 >/dev/null 2>&1 &
 	local bping=$!
