@@ -241,9 +241,9 @@ EOF
 # B is behind R's NAT and A does not know where B is: B's first datagrams
 # teach A (confirmed by a probe).  Then the NAT rebinds (a new port, the
 # old mapping forgotten) while B pings A every 0.2 s: A follows within one
-# probe interval (1 s) of B's first datagram from the new port, plus the
-# time to notice; the ping goes on, having lost only what A answered to
-# the dead mapping before it followed.
+# probe interval (1 s) of B's first datagram from the new port: the ping
+# goes on, having lost at most what A answered to the dead mapping in
+# that time.
 t_nat_rebind()
 {
 	local t lost
@@ -263,11 +263,14 @@ t_nat_rebind()
 	kill -INT $bping
 	wait $bping
 	tail -n 2 "$TMP/ping"
-	# 0.2 s until B's next datagram, one probe interval, 0.8 s to poll.
-	[ "$t" -le 2000 ] || fail "the rebinding took $t ms" || return 1
+	# Counted in pings, not timed with ovlctl polls (slow in a loaded VM):
+	# the echoes A answered to the dead mapping within one probe interval
+	# (1 s, 5 pings) of B's first datagram from the new port, and one in
+	# flight when the ping stopped.
 	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1-\2/p' "$TMP/ping")
-	# The echoes answered before A followed, and one in flight at the end.
-	[ $((lost)) -le $((t / 200 + 2)) ] || fail "$((lost)) pings lost" || return 1
+	echo "$((lost)) pings lost"
+	[ $((lost)) -le 6 ] || fail "$((lost)) pings lost, more than one probe interval's" ||
+		return 1
 	ping_ok $A 10.77.0.2
 }
 
