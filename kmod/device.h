@@ -61,10 +61,13 @@ struct ovl_drops {
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
  * @node_id and @listen_port are read locklessly with READ_ONCE().  Lock
- * order: RTNL, then @lock; a peer's path lock, @ep_hash_lock and
- * @public_lock are leaves, taken with BH disabled and never nested.  A
- * peer that moves is relinked in @ep_hash under RCU: a concurrent reader
- * may miss it once, which only delays an ICMP-unreachable count.
+ * order: RTNL, then @lock; a peer's endpoint lock (written), then
+ * @ep_hash_lock: a peer is relinked in @ep_hash in the same write hold of
+ * its endpoint lock that changes its endpoint (peer.h), so the bucket is
+ * always the endpoint's.  A peer's path lock, @ep_hash_lock and
+ * @public_lock are otherwise leaves, taken with BH disabled.  A peer that
+ * moves is relinked under RCU: a concurrent reader may miss it once,
+ * which only delays an ICMP-unreachable count.
  *
  * Lifetime: the sockets are closed in ndo_uninit, so by the time the
  * device is freed no encap_rcv callback can still see this structure

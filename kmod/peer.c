@@ -4,11 +4,14 @@
  *
  * Locking: the table is an rhashtable (RCU lookups from the data path);
  * every insertion and removal, and every change to a peer's allowed-ips
- * or keys, happens under &ovl_dev.lock.
+ * or keys, happens under &ovl_dev.lock.  A peer's endpoint, its route
+ * cache and its roaming state are under its endpoint lock (peer.h).
  */
 
 #include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "device.h"
 #include "peer.h"
@@ -95,6 +98,7 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	timer_setup(&peer->keepalive_timer, ovl_peer_keepalive_fire, 0);
 	peer->last_tx = jiffies;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	peer->endpoint_src.addr.sa_family = AF_UNSPEC;
 	for (i = 0; i < ARRAY_SIZE(peer->last_key_ntf); i++)
 		peer->last_key_ntf[i] = jiffies - HZ;
 	ovl_peer_path_init(peer);
@@ -252,24 +256,174 @@ struct hlist_head *ovl_peer_ep_bucket(struct ovl_dev *ovl,
 }
 
 /*
- * Context: any but hard IRQ; the peer is live (not yet removed), which
- * both netlink (under &ovl_dev.lock) and the receive path (RCU, before
- * the grace period of a removal) guarantee.
+ * Relink @peer in &ovl_dev.ep_hash under its new endpoint.  Context:
+ * &ovl_peer.endpoint_lock held for writing (so BH is disabled): the hash
+ * bucket changes with the endpoint, atomically for every other writer.
+ * A removed peer is not hashed again (ovl_peer_remove() unhashed it).
  */
-void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep)
+static void ovl_peer_ep_relink(struct ovl_peer *peer)
 {
 	struct ovl_dev *ovl = peer->ovl;
 
-	write_lock_bh(&peer->endpoint_lock);
-	peer->endpoint = *ep;
-	dst_cache_reset(&peer->dst_cache);
-	write_unlock_bh(&peer->endpoint_lock);
-
-	spin_lock_bh(&ovl->ep_hash_lock);
+	lockdep_assert_held_write(&peer->endpoint_lock);
+	spin_lock(&ovl->ep_hash_lock);
 	if (!READ_ONCE(peer->dead)) {
 		if (!hlist_unhashed(&peer->ep_node))
 			hlist_del_rcu(&peer->ep_node);
-		hlist_add_head_rcu(&peer->ep_node, ovl_peer_ep_bucket(ovl, ep));
+		hlist_add_head_rcu(&peer->ep_node,
+				   ovl_peer_ep_bucket(ovl, &peer->endpoint));
 	}
-	spin_unlock_bh(&ovl->ep_hash_lock);
+	spin_unlock(&ovl->ep_hash_lock);
+}
+
+/*
+ * Move @peer's endpoint to @ep, reached from our address @src (AF_UNSPEC:
+ * let the routing table choose).  The cached route goes, the roaming
+ * state starts afresh.  Context: &ovl_peer.endpoint_lock held for writing.
+ */
+static void ovl_peer_endpoint_move(struct ovl_peer *peer,
+				   const union ovl_endpoint *ep,
+				   const union ovl_endpoint *src)
+{
+	lockdep_assert_held_write(&peer->endpoint_lock);
+	peer->endpoint = *ep;
+	peer->endpoint_src = *src;
+	/* No reader can hold a route got or set before this (peer.h). */
+	dst_cache_reset(&peer->dst_cache);
+	ovl_roam_reset(&peer->roam);
+	ovl_peer_ep_relink(peer);
+}
+
+/*
+ * The endpoint netlink gave.  Context: any but hard IRQ; the peer is
+ * live (not yet removed), which netlink (under &ovl_dev.lock) guarantees.
+ */
+void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep)
+{
+	const union ovl_endpoint any = { .addr.sa_family = AF_UNSPEC };
+
+	write_lock_bh(&peer->endpoint_lock);
+	ovl_peer_endpoint_move(peer, ep, &any);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+/* Same local address (the port is not part of it); AF_UNSPEC equals itself. */
+static bool ovl_local_eq(const union ovl_endpoint *a,
+			 const union ovl_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr);
+	return true;
+}
+
+/*
+ * Where a datagram from @src to our @local is, to @peer's roaming rules.
+ * An endpoint whose local address is not known yet (set by netlink) is
+ * matched by its remote address alone.  Context: &ovl_peer.endpoint_lock
+ * held.
+ */
+static enum ovl_roam_from ovl_peer_roam_from(struct ovl_peer *peer,
+					     const union ovl_endpoint *src,
+					     const union ovl_endpoint *local)
+{
+	if (ovl_endpoint_eq(&peer->endpoint, src) &&
+	    (peer->endpoint_src.addr.sa_family == AF_UNSPEC ||
+	     ovl_local_eq(&peer->endpoint_src, local)))
+		return OVL_ROAM_FROM_ENDPOINT;
+	if (peer->roam.pending && ovl_endpoint_eq(&peer->roam_ep, src) &&
+	    ovl_local_eq(&peer->roam_src, local))
+		return OVL_ROAM_FROM_CANDIDATE;
+	return OVL_ROAM_FROM_OTHER;
+}
+
+/**
+ * ovl_peer_endpoint_rx - an authenticated, fresh datagram came straight
+ * from @peer
+ * @peer: the peer
+ * @src: where from
+ * @local: our address it came to (port 0)
+ * @newest: its counter is above every counter accepted before under its key
+ *
+ * Applies the roaming rules (roam.h): the endpoint does not move here; a
+ * datagram from elsewhere may make its source the roam candidate, which
+ * is then probed.  The first datagram from an endpoint netlink set tells
+ * which of our addresses the peer talks to.
+ *
+ * Returns true if the datagram came from the endpoint.  Context: softirq
+ * (the NAPI poll of the peer's receive slot), RCU read side.
+ */
+bool ovl_peer_endpoint_rx(struct ovl_peer *peer, const union ovl_endpoint *src,
+			  const union ovl_endpoint *local, bool newest)
+{
+	union ovl_endpoint to, from;
+	enum ovl_roam_from where;
+	unsigned int act;
+	bool settled;
+	u64 nonce;
+
+	/* The common case, read-locked: from the endpoint, nothing pending. */
+	read_lock(&peer->endpoint_lock);
+	where = ovl_peer_roam_from(peer, src, local);
+	settled = where == OVL_ROAM_FROM_ENDPOINT && !peer->roam.pending &&
+		  peer->endpoint_src.addr.sa_family != AF_UNSPEC;
+	read_unlock(&peer->endpoint_lock);
+	if (settled || !newest)
+		return where == OVL_ROAM_FROM_ENDPOINT;
+
+	nonce = get_random_u64();
+	write_lock(&peer->endpoint_lock);
+	where = ovl_peer_roam_from(peer, src, local);
+	if (where == OVL_ROAM_FROM_ENDPOINT &&
+	    peer->endpoint_src.addr.sa_family == AF_UNSPEC) {
+		/* Same remote address: nothing to confirm, the route follows. */
+		peer->endpoint_src = *local;
+		dst_cache_reset(&peer->dst_cache);
+	}
+	act = ovl_roam_rx(&peer->roam, where, newest, nonce, ovl_now_ms(),
+			  READ_ONCE(peer->ovl->path_cfg.probe_interval_ms));
+	if (act & OVL_ROAM_RECORD) {
+		peer->roam_ep = *src;
+		peer->roam_src = *local;
+	}
+	to = peer->roam_ep;
+	from = peer->roam_src;
+	write_unlock(&peer->endpoint_lock);
+
+	/* Straight to the candidate, from the address it talked to. */
+	if (act & OVL_ROAM_PROBE)
+		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, &to, &from);
+	return where == OVL_ROAM_FROM_ENDPOINT;
+}
+
+/**
+ * ovl_peer_roam_reply - an authenticated, fresh PROBE reply came straight
+ * from @peer
+ * @peer: the peer
+ * @src: where from
+ * @local: our address it came to (port 0)
+ * @nonce: the nonce it echoes
+ *
+ * Returns true if it answered the roam candidate's probe from the
+ * candidate: the endpoint has moved there.  Context: softirq, RCU.
+ */
+bool ovl_peer_roam_reply(struct ovl_peer *peer, const union ovl_endpoint *src,
+			 const union ovl_endpoint *local, u64 nonce)
+{
+	union ovl_endpoint ep, ep_src;
+	bool moved;
+
+	write_lock(&peer->endpoint_lock);
+	moved = ovl_roam_reply(&peer->roam,
+			       ovl_peer_roam_from(peer, src, local), nonce);
+	if (moved) {
+		ep = peer->roam_ep;
+		ep_src = peer->roam_src;
+		ovl_peer_endpoint_move(peer, &ep, &ep_src);
+	}
+	write_unlock(&peer->endpoint_lock);
+	return moved;
 }

@@ -15,6 +15,7 @@
 #include "key.h"
 #include "path.h"
 #include "queue.h"
+#include "roam.h"
 
 struct ovl_dev;
 
@@ -51,9 +52,16 @@ struct ovl_peer_stats {
  * @node_id: the peer's node id, fixed for its lifetime
  * @ovl: the device the peer belongs to
  * @aips: the peer's allowed-ips prefixes (writer side, under &ovl_dev.lock)
- * @endpoint_lock: protects @endpoint and @dst_cache
+ * @endpoint_lock: protects @endpoint, @endpoint_src, @dst_cache (see
+ *	below), @roam, @roam_ep and @roam_src
  * @endpoint: where direct datagrams go
- * @dst_cache: route cache for @endpoint
+ * @endpoint_src: our local address the peer's datagrams from @endpoint
+ *	come to (port 0), the source of what we send it; AF_UNSPEC while
+ *	unknown (the routing table then picks one)
+ * @dst_cache: route cache for @endpoint from @endpoint_src
+ * @roam: roaming state (roam.h)
+ * @roam_ep: the roam candidate's address, valid while @roam.pending
+ * @roam_src: the local address the candidate's datagrams came to
  * @keepalive: keepalive interval in seconds; 0 is off
  * @keepalive_timer: sends a keepalive when nothing went out for @keepalive
  *	seconds, so that NAT mappings on the way stay open
@@ -74,6 +82,18 @@ struct ovl_peer_stats {
  *	the queued tx work another
  * @rcu: frees the peer after a grace period
  *
+ * Endpoint locking: @endpoint_lock is a BH-safe rwlock.  Whoever sends to
+ * the endpoint holds it for reading from reading @endpoint until the
+ * datagram is handed to the IP layer, and looks up, gets and sets the
+ * route in @dst_cache only within that hold (ovl_socket_send_peer()).
+ * The endpoint is changed only with it held for writing, which resets
+ * @dst_cache and relinks the peer in &ovl_dev.ep_hash (under
+ * &ovl_dev.ep_hash_lock, nested inside) in the same hold
+ * (ovl_peer_set_endpoint(), a confirmed roam).  So a cached route was
+ * always looked up for the endpoint and source it is used with, and the
+ * hash bucket a peer is in is always its endpoint's, whatever the order
+ * in which netlink and roams change it.
+ *
  * Lifetime: a peer is reachable from the data path only through the peer
  * table and the allowed-ips trie, both RCU; it is unlinked from both under
  * &ovl_dev.lock, which drops the table's reference, and freed a grace
@@ -91,7 +111,11 @@ struct ovl_peer {
 	struct list_head aips;
 	rwlock_t endpoint_lock;
 	union ovl_endpoint endpoint;
+	union ovl_endpoint endpoint_src;
 	struct dst_cache dst_cache;
+	struct ovl_roam roam;
+	union ovl_endpoint roam_ep;
+	union ovl_endpoint roam_src;
 	u32 keepalive;
 	struct timer_list keepalive_timer;
 	unsigned long last_tx;
@@ -137,6 +161,10 @@ unsigned int ovl_peer_count(const struct ovl_dev *ovl);
 void ovl_peer_set_keepalive(struct ovl_peer *peer, u32 secs);
 void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep);
 void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep);
+bool ovl_peer_endpoint_rx(struct ovl_peer *peer, const union ovl_endpoint *src,
+			  const union ovl_endpoint *local, bool newest);
+bool ovl_peer_roam_reply(struct ovl_peer *peer, const union ovl_endpoint *src,
+			 const union ovl_endpoint *local, u64 nonce);
 struct hlist_head *ovl_peer_ep_bucket(struct ovl_dev *ovl,
 				      const union ovl_endpoint *ep);
 

@@ -435,7 +435,6 @@ static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 	bool relay = OVL_CB(first)->relay;
 	int reason = OVL_CB(first)->drop;
 	struct ovl_dev *ovl = peer->ovl;
-	union ovl_endpoint ep;
 	struct ovl_route rt;
 
 	if (reason) {			/* it could not be segmented */
@@ -451,7 +450,7 @@ static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 	if (READ_ONCE(peer->dead))
 		reason = OVL_A_DROPS_TX_NO_PEER;
 	else
-		reason = ovl_route_resolve(peer, relay, &ep, &rt);
+		reason = ovl_route_resolve(peer, relay, &rt);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		if (reason || OVL_CB(skb)->drop)

@@ -56,17 +56,17 @@ static void ovl_skb_source(struct sk_buff *skb, union ovl_endpoint *ep)
 	}
 }
 
-/*
- * An authenticated packet came straight from @peer at @src: follow the
- * peer if it moved (a NAT rebinding, a new address).
- */
-static void ovl_peer_roam(struct ovl_peer *peer, const union ovl_endpoint *src)
+/* Our address the datagram came to (port 0). */
+static void ovl_skb_local(struct sk_buff *skb, union ovl_endpoint *ep)
 {
-	union ovl_endpoint cur;
-
-	ovl_peer_get_endpoint(peer, &cur);
-	if (!ovl_endpoint_eq(&cur, src))
-		ovl_peer_set_endpoint(peer, src);
+	memset(ep, 0, sizeof(*ep));
+	if (ip_hdr(skb)->version == 4) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->daddr;
+	} else {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_addr = ipv6_hdr(skb)->daddr;
+	}
 }
 
 static struct ovl_key *ovl_peer_rx_key(struct ovl_peer *peer, u8 id)
@@ -117,9 +117,15 @@ static int ovl_check_inner(struct ovl_dev *ovl, struct ovl_peer *peer,
 	return 0;
 }
 
-/* A PROBE, authenticated and fresh: answer a request, count an answer. */
+/*
+ * A PROBE, authenticated and fresh, straight from @src to our @local:
+ * answer a request from where it came and to where it came; an answer
+ * confirms a roam (it echoes the roam candidate's probe, from the
+ * candidate) or counts for the path heuristics.
+ */
 static void ovl_recv_probe(struct ovl_peer *peer, struct sk_buff *skb,
-			   const union ovl_endpoint *src)
+			   const union ovl_endpoint *src,
+			   const union ovl_endpoint *local)
 {
 	u8 payload[OVL_PROBE_LEN];
 	__be64 nonce;
@@ -131,10 +137,15 @@ static void ovl_recv_probe(struct ovl_peer *peer, struct sk_buff *skb,
 	}
 	consume_skb(skb);
 	memcpy(&nonce, payload + 8, sizeof(nonce));
-	if (payload[0] == OVL_PROBE_REQUEST)
-		ovl_send_probe(peer, OVL_PROBE_REPLY, be64_to_cpu(nonce), src);
-	else if (payload[0] == OVL_PROBE_REPLY)
-		ovl_peer_path_probe_reply(peer, be64_to_cpu(nonce));
+	if (payload[0] == OVL_PROBE_REQUEST) {
+		ovl_send_probe(peer, OVL_PROBE_REPLY, be64_to_cpu(nonce), src,
+			       local);
+	} else if (payload[0] == OVL_PROBE_REPLY) {
+		if (ovl_peer_roam_reply(peer, src, local, be64_to_cpu(nonce)))
+			ovl_peer_path_direct_rx(peer);
+		else
+			ovl_peer_path_probe_reply(peer, be64_to_cpu(nonce));
+	}
 }
 
 /*
@@ -211,9 +222,10 @@ int ovl_recv_open(struct ovl_key *key, struct sk_buff *skb)
  * @napi: where to hand the inner packet to GRO
  *
  * Checks the replay window.  Then, and only then, the message counts: a
- * direct one moves the peer's endpoint and tells the path heuristics the
- * direct path works (a probe is answered or counted; data may be answered
- * with a passive keepalive), a relayed one that the peer is relayed.  A
+ * direct one from elsewhere than the peer's endpoint may start a roam
+ * (roam.h), one from the endpoint tells the path heuristics the direct
+ * path works (a probe is answered or counted; data may be answered with a
+ * passive keepalive); a relayed one tells them the peer is relayed.  A
  * data packet goes to the stack.  Context: the NAPI poll of the peer's
  * receive slot, in the order the messages arrived; RCU read side.
  */
@@ -224,10 +236,11 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	u64 counter = OVL_CB(skb)->counter;
 	bool relayed = OVL_CB(skb)->relay;
 	struct ovl_dev *ovl = peer->ovl;
-	union ovl_endpoint src;
+	union ovl_endpoint src, local;
+	bool fresh, newest, at_ep;
 	unsigned int len;
-	bool fresh;
 	int reason;
+	u64 top;
 	u8 type;
 
 	/* Removed while the message was queued: as if it came just after. */
@@ -236,9 +249,16 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		return;
 	}
 	spin_lock(&key->replay_lock);
+	top = key->replay.top;
 	fresh = ovl_replay_check(&key->replay, counter,
 				 READ_ONCE(ovl_key_msg_limit));
 	spin_unlock(&key->replay_lock);
+	/*
+	 * Newer than every message accepted before under this key (equal
+	 * only for the very first, counter 0): only such a message may
+	 * propose a roam.
+	 */
+	newest = counter >= top;
 	if (!fresh) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_REPLAY);
 		return;
@@ -257,15 +277,25 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		atomic64_inc(&peer->stats.relay_rx_packets);
 	} else {
 		ovl_skb_source(skb, &src);
-		ovl_peer_roam(peer, &src);
+		ovl_skb_local(skb, &local);
+		/*
+		 * The endpoint moves only once a probe confirms (roam.h).  A
+		 * probe reply is looked at first: the roam it confirms must
+		 * not be probed again, with a new nonce, before.
+		 */
 		if (type == OVL_MSG_PROBE) {
-			ovl_recv_probe(peer, skb, &src);
+			ovl_recv_probe(peer, skb, &src, &local);
+			ovl_peer_endpoint_rx(peer, &src, &local, newest);
 			return;
 		}
-		ovl_peer_path_direct_rx(peer);
-		/* Data, not a keepalive: the sender wants to hear from us. */
-		if (len)
-			ovl_peer_path_data_rx(peer, &src);
+		at_ep = ovl_peer_endpoint_rx(peer, &src, &local, newest);
+		/* Only what comes from where we send proves the direct path. */
+		if (at_ep) {
+			ovl_peer_path_direct_rx(peer);
+			/* Data, not a keepalive: the sender wants to hear from us. */
+			if (len)
+				ovl_peer_path_data_rx(peer);
+		}
 	}
 	atomic64_inc(&peer->stats.rx_packets);
 	atomic64_add(len, &peer->stats.rx_bytes);

@@ -367,7 +367,7 @@ static void ovl_peer_probe_fire(struct timer_list *t)
 	spin_unlock_bh(&peer->path_lock);
 
 	if (due)
-		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, NULL);
+		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, NULL, NULL);
 }
 
 void ovl_peer_path_init(struct ovl_peer *peer)
@@ -483,16 +483,16 @@ void ovl_peer_path_direct_rx(struct ovl_peer *peer)
 }
 
 /*
- * An authenticated DATA message with a payload came straight from @peer
- * at @src: answer with a passive keepalive, straight back to @src, when we
+ * An authenticated DATA message with a payload came straight from @peer's
+ * endpoint: answer with a passive keepalive, straight back there, when we
  * sent it nothing straight for a keepalive interval (path.h).  Context:
  * the NAPI poll of the peer's receive slot, RCU.
  */
-void ovl_peer_path_data_rx(struct ovl_peer *peer, const union ovl_endpoint *src)
+void ovl_peer_path_data_rx(struct ovl_peer *peer)
 {
 	if (ovl_path_keepalive_due(&peer->path, &peer->ovl->path_cfg,
 				   ovl_now_ms()))
-		ovl_send_keepalive_to(peer, src);
+		ovl_send_keepalive_direct(peer);
 }
 
 /*

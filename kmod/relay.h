@@ -53,7 +53,7 @@ int ovl_peer_set_relay_mode(struct ovl_peer *peer, u8 mode,
 			    struct netlink_ext_ack *extack);
 int ovl_peer_tx_path(struct ovl_peer *peer);
 void ovl_peer_path_direct_rx(struct ovl_peer *peer);
-void ovl_peer_path_data_rx(struct ovl_peer *peer, const union ovl_endpoint *src);
+void ovl_peer_path_data_rx(struct ovl_peer *peer);
 bool ovl_peer_path_relay_rx(struct ovl_peer *peer);
 void ovl_peer_path_probe_reply(struct ovl_peer *peer, u64 nonce);
 void ovl_peer_path_unreachable(struct ovl_peer *peer);

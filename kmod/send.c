@@ -73,17 +73,18 @@ void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
  * ovl_route_resolve - where messages to @peer go now
  * @peer: the peer
  * @relay: through the beacon (the peer's path said so when they were queued)
- * @ep: storage for the peer's endpoint
  * @rt: filled in
  *
  * Returns 0, or the reason to drop the messages: no beacon, or no endpoint.
+ * A direct route names no address: the endpoint is read when each message
+ * is sent, under the lock that keeps it and its cached route together.
  * Context: RCU-BH read side, which keeps what @rt points to.
  */
-int ovl_route_resolve(struct ovl_peer *peer, bool relay,
-		      union ovl_endpoint *ep, struct ovl_route *rt)
+int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 {
 	struct ovl_beacon *beacon;
 
+	rt->src = NULL;
 	if (relay) {
 		beacon = rcu_dereference_bh(peer->ovl->beacon);
 		if (!beacon)
@@ -93,11 +94,14 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
 		rt->relay_dst = peer->node_id;
 		return 0;
 	}
-	ovl_peer_get_endpoint(peer, ep);
-	if (ep->addr.sa_family == AF_UNSPEC)
+	/*
+	 * Whether there is an endpoint: once set it is never unset, so this
+	 * answer holds; the send reads it under its lock.
+	 */
+	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		return OVL_A_DROPS_TX_NO_ENDPOINT;
-	rt->to = ep;
-	rt->cache = &peer->dst_cache;
+	rt->to = NULL;
+	rt->cache = NULL;
 	rt->relay_dst = 0;
 	return 0;
 }
@@ -208,7 +212,8 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 		relay_dst = cpu_to_be32(rt->relay_dst);
 		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
 	}
-	if (ovl_socket_send(ovl, rt->cache, rt->to, skb)) {
+	if (rt->to ? ovl_socket_send_src(ovl, rt->cache, rt->to, rt->src, skb) :
+		     ovl_socket_send_peer(peer, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
 		dev_core_stats_tx_dropped_inc(ovl->dev);
 		return;
@@ -257,7 +262,7 @@ static int ovl_path_usable(struct ovl_dev *ovl, struct ovl_peer *peer,
 			OVL_A_DROPS_TX_NO_BEACON;
 	/*
 	 * Only whether there is an endpoint, for the ICMP error: the tx work
-	 * reads it under its lock when it sends (ovl_route_resolve()).
+	 * reads it under its lock when it sends (ovl_socket_send_peer()).
 	 */
 	if (data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		return OVL_A_DROPS_TX_NO_ENDPOINT;
@@ -331,27 +336,25 @@ static void ovl_send_empty(struct ovl_peer *peer, const struct ovl_route *rt)
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
-	union ovl_endpoint ep;
 	struct ovl_route rt;
 
 	rcu_read_lock_bh();
 	if (!ovl_route_resolve(peer, READ_ONCE(peer->path.path) == OVL_PATH_RELAY,
-			       &ep, &rt))
+			       &rt))
 		ovl_send_empty(peer, &rt);
 	rcu_read_unlock_bh();
 }
 
 /**
- * ovl_send_keepalive_to - a passive keepalive: an empty DATA message
- *	straight to @to, never through the beacon
+ * ovl_send_keepalive_direct - a passive keepalive: an empty DATA message
+ *	straight to @peer's endpoint, never through the beacon
  * @peer: the peer
- * @to: where the data it answers came from
  *
  * Context: softirq (the peer's receive slot).
  */
-void ovl_send_keepalive_to(struct ovl_peer *peer, const union ovl_endpoint *to)
+void ovl_send_keepalive_direct(struct ovl_peer *peer)
 {
-	struct ovl_route rt = { .to = to };
+	struct ovl_route rt = {};	/* the peer's endpoint, under its lock */
 
 	rcu_read_lock_bh();
 	ovl_send_empty(peer, &rt);
@@ -363,16 +366,18 @@ void ovl_send_keepalive_to(struct ovl_peer *peer, const union ovl_endpoint *to)
  * @peer: the peer
  * @kind: %OVL_PROBE_REQUEST or %OVL_PROBE_REPLY
  * @nonce: the request's nonce, which a reply echoes
- * @to: where to (the source of the request being answered), or NULL for
- *	the peer's endpoint
+ * @to: where to (the source of the request being answered, a roam
+ *	candidate), or NULL for the peer's endpoint
+ * @src: with @to, our address to send from (the one @to talked to), or
+ *	NULL
  *
  * Context: softirq or BH disabled.
  */
 void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
-		    const union ovl_endpoint *to)
+		    const union ovl_endpoint *to,
+		    const union ovl_endpoint *src)
 {
-	struct ovl_route rt = { .to = to };
-	union ovl_endpoint ep;
+	struct ovl_route rt = { .to = to, .src = src };
 	struct ovl_key *key;
 	struct sk_buff *skb;
 	__be64 be_nonce;
@@ -380,12 +385,12 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	if (!to) {
-		ovl_peer_get_endpoint(peer, &ep);
-		rt.to = &ep;
-		rt.cache = &peer->dst_cache;
-	}
-	if (!key || rt.to->addr.sa_family == AF_UNSPEC)
+	if (!key)
+		goto out;
+	if (to && to->addr.sa_family == AF_UNSPEC)
+		goto out;
+	/* Once set, an endpoint is never unset; the send reads it locked. */
+	if (!to && data_race(peer->endpoint.addr.sa_family) == AF_UNSPEC)
 		goto out;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD + OVL_PROBE_LEN, GFP_ATOMIC);
 	if (!skb)

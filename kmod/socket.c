@@ -9,6 +9,7 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ovl.h>
+#include <linux/inetdevice.h>
 #include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/ipv6_stubs.h>
@@ -188,11 +189,20 @@ void ovl_socket_close(struct ovl_dev *ovl)
 	ovl_socket_set_port(ovl, 0, NULL);
 }
 
+/*
+ * @src, the source address to send from (the one the peer talks to), is
+ * only a preference: once it is no longer ours, the routing table picks
+ * one.  A route is got from and put in @cache only here, within the
+ * caller's hold of whatever makes @cache belong to @to and @src (the
+ * peer's endpoint lock; a beacon is immutable).
+ */
 static int ovl_send4(struct ovl_dev *ovl, struct dst_cache *cache,
-		     const struct sockaddr_in *to, struct sk_buff *skb)
+		     const struct sockaddr_in *to, const struct sockaddr_in *src,
+		     struct sk_buff *skb)
 {
 	struct sock *sk = rcu_dereference_bh(ovl->sock4);
 	struct flowi4 fl = {
+		.saddr		= src ? src->sin_addr.s_addr : 0,
 		.daddr		= to->sin_addr.s_addr,
 		.fl4_dport	= to->sin_port,
 		.flowi4_proto	= IPPROTO_UDP,
@@ -205,7 +215,14 @@ static int ovl_send4(struct ovl_dev *ovl, struct dst_cache *cache,
 
 	rt = cache ? dst_cache_get_ip4(cache, &fl.saddr) : NULL;
 	if (!rt) {
+		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0,
+						   fl.saddr, RT_SCOPE_HOST))
+			fl.saddr = 0;
 		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		if (IS_ERR(rt) && fl.saddr) {
+			fl.saddr = 0;
+			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		}
 		if (IS_ERR(rt))
 			goto drop;
 		/* Our own device must not carry our datagrams. */
@@ -228,7 +245,8 @@ drop:
 
 #if IS_ENABLED(CONFIG_IPV6)
 static int ovl_send6(struct ovl_dev *ovl, struct dst_cache *cache,
-		     const struct sockaddr_in6 *to, struct sk_buff *skb)
+		     const struct sockaddr_in6 *to,
+		     const struct sockaddr_in6 *src, struct sk_buff *skb)
 {
 	struct sock *sk = rcu_dereference_bh(ovl->sock6);
 	struct flowi6 fl = {
@@ -243,8 +261,13 @@ static int ovl_send6(struct ovl_dev *ovl, struct dst_cache *cache,
 		goto drop;
 	fl.fl6_sport = inet_sk(sk)->inet_sport;
 
+	if (src)
+		fl.saddr = src->sin6_addr;
 	dst = cache ? dst_cache_get_ip6(cache, &fl.saddr) : NULL;
 	if (!dst) {
+		if (!ipv6_addr_any(&fl.saddr) &&
+		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
+			fl.saddr = in6addr_any;
 		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst))
 			goto drop;
@@ -267,6 +290,38 @@ drop:
 #endif
 
 /**
+ * ovl_socket_send_src - send a finished overlay message from @src
+ * @ovl: the device
+ * @cache: route cache for @to from @src, or NULL for a one-off destination
+ * @to: destination
+ * @src: our address to send from, or NULL (or AF_UNSPEC) to let the
+ *	routing table choose
+ * @skb: the message, from its type byte on; consumed
+ *
+ * Context: BH disabled, RCU read side.  Returns 0 or a negative error
+ * (the datagram was dropped).
+ */
+int ovl_socket_send_src(struct ovl_dev *ovl, struct dst_cache *cache,
+			const union ovl_endpoint *to,
+			const union ovl_endpoint *src, struct sk_buff *skb)
+{
+	if (src && src->addr.sa_family != to->addr.sa_family)
+		src = NULL;
+	skb->dev = ovl->dev;
+	skb->mark = 0;
+	if (to->addr.sa_family == AF_INET)
+		return ovl_send4(ovl, cache, &to->addr4,
+				 src ? &src->addr4 : NULL, skb);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (to->addr.sa_family == AF_INET6)
+		return ovl_send6(ovl, cache, &to->addr6,
+				 src ? &src->addr6 : NULL, skb);
+#endif
+	kfree_skb(skb);
+	return -EAFNOSUPPORT;
+}
+
+/**
  * ovl_socket_send - send a finished overlay message
  * @ovl: the device
  * @cache: route cache for @to, or NULL for a one-off destination
@@ -279,14 +334,34 @@ drop:
 int ovl_socket_send(struct ovl_dev *ovl, struct dst_cache *cache,
 		    const union ovl_endpoint *to, struct sk_buff *skb)
 {
-	skb->dev = ovl->dev;
-	skb->mark = 0;
-	if (to->addr.sa_family == AF_INET)
-		return ovl_send4(ovl, cache, &to->addr4, skb);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (to->addr.sa_family == AF_INET6)
-		return ovl_send6(ovl, cache, &to->addr6, skb);
-#endif
-	kfree_skb(skb);
-	return -EAFNOSUPPORT;
+	return ovl_socket_send_src(ovl, cache, to, NULL, skb);
+}
+
+/**
+ * ovl_socket_send_peer - send a finished overlay message to @peer's endpoint
+ * @peer: the peer
+ * @skb: the message, from its type byte on; consumed
+ *
+ * The endpoint lock is held for reading from reading the endpoint until
+ * the datagram is handed to the IP layer, and the peer's route cache is
+ * used only within that hold: a roam (which resets the cache with the
+ * lock held for writing) can come before or after, never in between, so
+ * the route used and cached is always the current endpoint's (peer.h).
+ * Context: BH disabled, RCU read side.  Returns 0 or a negative error
+ * (the datagram was dropped).
+ */
+int ovl_socket_send_peer(struct ovl_peer *peer, struct sk_buff *skb)
+{
+	int err;
+
+	read_lock(&peer->endpoint_lock);
+	if (peer->endpoint.addr.sa_family == AF_UNSPEC) {
+		read_unlock(&peer->endpoint_lock);
+		kfree_skb(skb);
+		return -EDESTADDRREQ;
+	}
+	err = ovl_socket_send_src(peer->ovl, &peer->dst_cache, &peer->endpoint,
+				  &peer->endpoint_src, skb);
+	read_unlock(&peer->endpoint_lock);
+	return err;
 }
