@@ -13,6 +13,7 @@
 #include <linux/ovl.h>
 
 #include "device.h"
+#include "key.h"
 #include "netlink.h"
 #include "version.h"
 
@@ -20,6 +21,7 @@ static int __init ovl_init(void)
 {
 	int err;
 
+	ovl_key_init();
 	err = ovl_device_init();
 	if (err)
 		return err;
@@ -41,6 +43,7 @@ static void __exit ovl_exit(void)
 	ovl_device_uninit();
 	/* Peers and keys are freed by RCU callbacks that live in this module. */
 	rcu_barrier();
+	ovl_key_uninit();
 }
 
 module_init(ovl_init);

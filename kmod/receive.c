@@ -225,7 +225,6 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	struct ovl_dev *ovl = peer->ovl;
 	union ovl_endpoint src;
 	unsigned int len;
-	bool fresh;
 	int reason;
 	u8 type;
 
@@ -234,11 +233,7 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
 		return;
 	}
-	spin_lock(&key->replay_lock);
-	fresh = ovl_replay_check(&key->replay, counter,
-				 READ_ONCE(ovl_key_msg_limit));
-	spin_unlock(&key->replay_lock);
-	if (!fresh) {
+	if (!ovl_key_rx_check(key, counter)) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_REPLAY);
 		return;
 	}

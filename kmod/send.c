@@ -120,7 +120,7 @@ unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 
 	if (got < n)
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-	if (got && unlikely(ovl_key_near_limit(*counter + got - 1)))
+	if (got && unlikely(ovl_key_near_limit(key, *counter + got - 1)))
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
 	return got;
 }
