@@ -54,13 +54,18 @@ static u64 ovl_key_fresh_start(void)
 	return ns > 0 ? (u64)ns >> 4 : 0;
 }
 
-/* A fresh entry for the bytes @k, not yet in the table, or NULL. */
-static struct ovl_kmem *ovl_kmem_alloc(const u8 *k, u64 start)
+/*
+ * A fresh entry for the bytes @k, not yet in the table, with a replay
+ * window if it is for receiving (@for_rx), or NULL.
+ */
+static struct ovl_kmem *ovl_kmem_alloc(const u8 *k, u64 start, bool for_rx)
 {
 	struct ovl_kmem *m = kmalloc(sizeof(*m), GFP_KERNEL);
-	struct ovl_replay *rx = kmalloc(sizeof(*rx), GFP_KERNEL);
+	struct ovl_replay *rx = NULL;
 
-	if (!m || !rx) {
+	if (for_rx)
+		rx = kmalloc(sizeof(*rx), GFP_KERNEL);
+	if (!m || (for_rx && !rx)) {
 		kfree(m);
 		kfree(rx);
 		return NULL;
@@ -76,8 +81,8 @@ struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx)
 	u64 start = ovl_key_fresh_start();
 	struct ovl_kmem *txm, *rxm;
 
-	txm = ovl_kmem_alloc(tx, start);
-	rxm = ovl_kmem_alloc(rx, start);
+	txm = ovl_kmem_alloc(tx, start, false);
+	rxm = ovl_kmem_alloc(rx, start, true);
 	if (!key || !txm || !rxm) {
 		ovl_kmem_discard(txm);
 		ovl_kmem_discard(rxm);
@@ -88,8 +93,8 @@ struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx)
 	memcpy(key->tx, tx, OVL_KEY_LEN);
 	memcpy(key->rx, rx, OVL_KEY_LEN);
 	spin_lock_bh(&ovl_kmem_lock);
-	key->txm = ovl_kmem_acquire(&ovl_kmem_table, txm);
-	key->rxm = ovl_kmem_acquire(&ovl_kmem_table, rxm);
+	key->txm = ovl_kmem_acquire(&ovl_kmem_table, txm, false);
+	key->rxm = ovl_kmem_acquire(&ovl_kmem_table, rxm, true);
 	spin_unlock_bh(&ovl_kmem_lock);
 	refcount_set(&key->refcnt, 1);
 	return key;
@@ -121,8 +126,8 @@ static void ovl_key_free_rcu(struct rcu_head *rcu)
 	struct ovl_key *key = container_of(rcu, struct ovl_key, rcu);
 
 	spin_lock_bh(&ovl_kmem_lock);
-	ovl_kmem_release(&ovl_kmem_table, key->txm);
-	ovl_kmem_release(&ovl_kmem_table, key->rxm);
+	ovl_kmem_release(&ovl_kmem_table, key->txm, false);
+	ovl_kmem_release(&ovl_kmem_table, key->rxm, true);
 	spin_unlock_bh(&ovl_kmem_lock);
 	kfree_sensitive(key);
 }

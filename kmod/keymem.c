@@ -4,12 +4,13 @@
  *
  * Lifetime: an entry is allocated by the caller (ovl_kmem_prepare()) and
  * handed to ovl_kmem_acquire(), which either inserts it or frees it in
- * favour of the entry already there.  A live entry (@users > 0) owns a
- * replay window; releasing its last user frees the window, keeping only
- * its highest counter, and queues the entry on the released list, where
- * it stays until it is acquired again, pushed out by newer releases, or
- * flushed.  Nothing else frees an entry, so a key may keep a pointer to
- * an entry it acquired until it releases it.
+ * favour of the entry already there.  An entry that a key receives under
+ * owns a replay window; releasing the last receiving key frees the window,
+ * keeping only its highest counter.  Releasing the last key of either
+ * kind queues the entry on the released list, where it stays until it is
+ * acquired again, pushed out by newer releases, or flushed.  Nothing else
+ * frees an entry, so a key may keep a pointer to an entry it acquired
+ * until it releases it.
  */
 
 #ifdef __KERNEL__
@@ -36,14 +37,16 @@ void ovl_kmem_table_init(struct ovl_kmem_table *t, unsigned int max_released)
 /*
  * Make @fresh an entry for the bytes named @id that have not been used in
  * this boot: sending starts at @tx_start, nothing was received.  @rx is
- * its replay window, allocated by the caller; @fresh owns it from now on.
+ * its replay window, allocated by the caller, needed to acquire @fresh
+ * for receiving (NULL otherwise); @fresh owns it from now on.
  */
 void ovl_kmem_prepare(struct ovl_kmem *fresh, u64 id, u64 tx_start,
 		      struct ovl_replay *rx)
 {
 	fresh->id = id;
 	INIT_LIST_HEAD(&fresh->lru);
-	fresh->users = 0;
+	fresh->tx_users = 0;
+	fresh->rx_users = 0;
 	atomic64_set(&fresh->tx_next, tx_start);
 	fresh->tx_start = tx_start;
 	spin_lock_init(&fresh->rx_lock);
@@ -51,7 +54,8 @@ void ovl_kmem_prepare(struct ovl_kmem *fresh, u64 id, u64 tx_start,
 	fresh->rx_start = 0;
 	fresh->rx_top = 0;
 	fresh->rx = rx;
-	ovl_replay_init(rx);
+	if (rx)
+		ovl_replay_init(rx);
 }
 
 static void ovl_kmem_free(struct ovl_kmem *m)
@@ -77,39 +81,54 @@ static struct ovl_kmem *ovl_kmem_find(struct ovl_kmem_table *t, u64 id)
 	return NULL;
 }
 
+static bool ovl_kmem_live(const struct ovl_kmem *m)
+{
+	return m->tx_users || m->rx_users;
+}
+
 /**
  * ovl_kmem_acquire() - one more user of some key's bytes
  * @t: the table
- * @fresh: an entry from ovl_kmem_prepare() for the bytes; consumed
+ * @fresh: an entry from ovl_kmem_prepare() for the bytes, with a replay
+ *	window if @rx; consumed
+ * @rx: the user receives under the bytes (else it sends)
  *
  * Return: the entry of the bytes.  If they are in use, that entry, shared;
  * if they were used and released, that entry, resumed: sending goes on
- * from the next counter never used, and the replay window refuses every
- * counter up to the highest one accepted.  Otherwise @fresh, inserted.
- * Never fails.
+ * from the next counter never used, and a replay window that was given
+ * up refuses every counter up to the highest one it accepted.  Otherwise
+ * @fresh, inserted.  Never fails.
  */
 struct ovl_kmem *ovl_kmem_acquire(struct ovl_kmem_table *t,
-				  struct ovl_kmem *fresh)
+				  struct ovl_kmem *fresh, bool rx)
 {
 	struct ovl_kmem *m = ovl_kmem_find(t, fresh->id);
 
 	if (!m) {
-		hlist_add_head(&fresh->hnode,
-			       &t->buckets[fresh->id & OVL_KMEM_HASH_MASK]);
-		fresh->users = 1;
-		return fresh;
+		m = fresh;
+		hlist_add_head(&m->hnode, &t->buckets[m->id & OVL_KMEM_HASH_MASK]);
+		if (!rx) {
+			kfree(m->rx);
+			m->rx = NULL;
+		}
+	} else {
+		if (!ovl_kmem_live(m)) {
+			list_del_init(&m->lru);
+			t->nr_released--;
+		}
+		if (rx && !m->rx_users) {
+			/* Take @fresh's window, seeded with what was seen. */
+			m->rx = fresh->rx;
+			fresh->rx = NULL;
+			if (m->rx_seen)
+				ovl_replay_init_after(m->rx, m->rx_top);
+		}
+		ovl_kmem_free(fresh);
 	}
-	if (!m->users) {
-		/* Resume: take @fresh's window, seeded with what was seen. */
-		list_del_init(&m->lru);
-		t->nr_released--;
-		m->rx = fresh->rx;
-		fresh->rx = NULL;
-		if (m->rx_seen)
-			ovl_replay_init_after(m->rx, m->rx_top);
-	}
-	m->users++;
-	ovl_kmem_free(fresh);
+	if (rx)
+		m->rx_users++;
+	else
+		m->tx_users++;
 	return m;
 }
 
@@ -117,21 +136,28 @@ struct ovl_kmem *ovl_kmem_acquire(struct ovl_kmem_table *t,
  * ovl_kmem_release() - a user of @m is gone
  * @t: the table
  * @m: an entry from ovl_kmem_acquire()
+ * @rx: as it was acquired
  *
- * The last user's release keeps the entry's counters, frees its replay
- * window and makes it the most recently released entry; if that makes too
- * many, the least recently released one is forgotten.  Context: no user of
- * @m may touch it any more (the caller holds no @rx_lock).
+ * The last receiving user's release keeps the highest counter accepted
+ * and frees the replay window.  The last user's release makes the entry
+ * the most recently released one; if that makes too many, the least
+ * recently released one is forgotten.  Context: no user of @m for @rx
+ * may touch it any more.
  */
-void ovl_kmem_release(struct ovl_kmem_table *t, struct ovl_kmem *m)
+void ovl_kmem_release(struct ovl_kmem_table *t, struct ovl_kmem *m, bool rx)
 {
+	unsigned int *users = rx ? &m->rx_users : &m->tx_users;
 	struct ovl_kmem *old;
 
-	if (WARN_ON(!m->users) || --m->users)
+	if (WARN_ON(!*users) || --*users)
 		return;
-	m->rx_top = m->rx->top;
-	kfree(m->rx);
-	m->rx = NULL;
+	if (rx) {
+		m->rx_top = m->rx->top;
+		kfree(m->rx);
+		m->rx = NULL;
+	}
+	if (ovl_kmem_live(m))
+		return;
 	list_add_tail(&m->lru, &t->released);
 	if (++t->nr_released <= t->max_released)
 		return;
@@ -168,7 +194,7 @@ unsigned int ovl_kmem_table_flush(struct ovl_kmem_table *t)
 
 /**
  * ovl_kmem_rx_check() - accept a received counter once
- * @m: the entry of the receiving key's bytes, acquired
+ * @m: the entry of the receiving key's bytes, acquired for receiving
  * @counter: the authenticated message's counter
  * @limit: how many messages the bytes may protect, counted from the first
  *	counter accepted under them (the sender's start, or close to it: the

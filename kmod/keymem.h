@@ -8,7 +8,8 @@
  * (the caller computes it; the bytes themselves are never kept here).  An
  * entry holds the sending state of the bytes (the next counter and the
  * counter the bytes started at) and their receiving state (the replay
- * window while a key uses them, only its highest counter once none does).
+ * window while a key receives under them, only its highest counter once
+ * none does).
  * Every live key that uses the bytes, for sending or receiving, in any
  * peer of any device, shares the entry.  When the last one goes the
  * entry is released: it shrinks to a few words and joins a list of
@@ -44,23 +45,26 @@
  * struct ovl_kmem - the memory of one key's bytes
  * @id: keyed hash of the bytes
  * @hnode: in &ovl_kmem_table.buckets
- * @lru: in &ovl_kmem_table.released while @users is 0
- * @users: live keys using the bytes (each counts once per direction)
+ * @lru: in &ovl_kmem_table.released while neither @tx_users nor @rx_users
+ * @tx_users: live keys sending under the bytes
+ * @rx_users: live keys receiving under the bytes
  * @tx_next: the next counter to seal with under these bytes
  * @tx_start: the counter the bytes started at in this boot; the message
  *	limit counts from it
- * @rx_lock: protects @rx, @rx_seen and @rx_start while @users
+ * @rx_lock: protects @rx, @rx_seen and @rx_start while @rx_users
  * @rx_seen: a message under these bytes was accepted
  * @rx_start: the first counter accepted, if @rx_seen; the receiving
  *	side's message limit counts from it
- * @rx_top: the highest counter accepted, if @rx_seen, kept while released
- * @rx: the replay window, while @users (NULL while released)
+ * @rx_top: the highest counter accepted, if @rx_seen, kept while no key
+ *	receives under the bytes
+ * @rx: the replay window, while @rx_users (NULL otherwise)
  */
 struct ovl_kmem {
 	u64 id;
 	struct hlist_node hnode;
 	struct list_head lru;
-	unsigned int users;
+	unsigned int tx_users;
+	unsigned int rx_users;
 	atomic64_t tx_next;
 	u64 tx_start;
 	spinlock_t rx_lock;	/* protects @rx, @rx_seen, @rx_start */
@@ -89,8 +93,8 @@ void ovl_kmem_prepare(struct ovl_kmem *fresh, u64 id, u64 tx_start,
 		      struct ovl_replay *rx);
 void ovl_kmem_discard(struct ovl_kmem *fresh);
 struct ovl_kmem *ovl_kmem_acquire(struct ovl_kmem_table *t,
-				  struct ovl_kmem *fresh);
-void ovl_kmem_release(struct ovl_kmem_table *t, struct ovl_kmem *m);
+				  struct ovl_kmem *fresh, bool rx);
+void ovl_kmem_release(struct ovl_kmem_table *t, struct ovl_kmem *m, bool rx);
 unsigned int ovl_kmem_table_flush(struct ovl_kmem_table *t);
 bool ovl_kmem_rx_check(struct ovl_kmem *m, u64 counter, u64 limit);
 

@@ -21,20 +21,40 @@
 
 static struct ovl_kmem_table table;
 
-static struct ovl_kmem *fresh(u64 id, u64 start)
+static struct ovl_kmem *fresh(u64 id, u64 start, bool rx)
 {
 	struct ovl_kmem *m = malloc(sizeof(*m));
-	struct ovl_replay *rx = malloc(sizeof(*rx));
+	struct ovl_replay *r = rx ? malloc(sizeof(*r)) : NULL;
 
 	assert_non_null(m);
-	assert_non_null(rx);
-	ovl_kmem_prepare(m, id, start, rx);
+	assert_true(!rx || r);
+	ovl_kmem_prepare(m, id, start, r);
 	return m;
 }
 
+static struct ovl_kmem *get_tx(u64 id, u64 start)
+{
+	return ovl_kmem_acquire(&table, fresh(id, start, false), false);
+}
+
+static struct ovl_kmem *get_rx(u64 id, u64 start)
+{
+	return ovl_kmem_acquire(&table, fresh(id, start, true), true);
+}
+
+/* A key whose tx and rx bytes are the same: both roles, one entry. */
 static struct ovl_kmem *get(u64 id, u64 start)
 {
-	return ovl_kmem_acquire(&table, fresh(id, start));
+	struct ovl_kmem *m = get_tx(id, start);
+
+	assert_ptr_equal(get_rx(id, start), m);
+	return m;
+}
+
+static void put(struct ovl_kmem *m)
+{
+	ovl_kmem_release(&table, m, false);
+	ovl_kmem_release(&table, m, true);
 }
 
 static u64 tx_next(struct ovl_kmem *m)
@@ -67,12 +87,13 @@ static void test_fresh(void **state)
 	struct ovl_kmem *m = get(1, START);
 
 	(void)state;
-	assert_int_equal(m->users, 1);
+	assert_int_equal(m->tx_users, 1);
+	assert_int_equal(m->rx_users, 1);
 	assert_int_equal(tx_next(m), START);
 	assert_int_equal(m->tx_start, START);
 	assert_false(m->rx_seen);
 	assert_true(ovl_kmem_rx_check(m, 7, NOLIMIT));
-	ovl_kmem_release(&table, m);
+	put(m);
 }
 
 /* The same bytes in two live keys: one entry, one counter sequence. */
@@ -85,13 +106,14 @@ static void test_shared_while_live(void **state)
 	assert_true(ovl_kmem_rx_check(a, 500, NOLIMIT));
 	b = get(1, START + 1000);
 	assert_ptr_equal(a, b);
-	assert_int_equal(a->users, 2);
+	assert_int_equal(a->tx_users, 2);
+	assert_int_equal(a->rx_users, 2);
 	assert_int_equal(tx_next(b), START + 10);
 	assert_false(ovl_kmem_rx_check(b, 500, NOLIMIT));
-	ovl_kmem_release(&table, a);
+	put(a);
 	assert_int_equal(table.nr_released, 0);
 	assert_non_null(b->rx);
-	ovl_kmem_release(&table, b);
+	put(b);
 	assert_int_equal(table.nr_released, 1);
 	assert_null(b->rx);
 }
@@ -106,14 +128,14 @@ static void test_resume(void **state)
 	send_n(m, 100);
 	for (c = START + 3; c < START + 60; c += 2)
 		assert_true(ovl_kmem_rx_check(m, c, NOLIMIT));
-	ovl_kmem_release(&table, m);
+	put(m);
 	assert_int_equal(table.nr_released, 1);
 
 	/* A later install starts later: the memory wins, not the start. */
 	again = get(9, START + 5000);
 	assert_ptr_equal(again, m);
 	assert_int_equal(table.nr_released, 0);
-	assert_int_equal(again->users, 1);
+	assert_int_equal(again->tx_users, 1);
 	assert_int_equal(tx_next(again), START + 100);
 	assert_int_equal(again->tx_start, START);
 	/* Everything up to the highest counter accepted is refused now,
@@ -123,13 +145,13 @@ static void test_resume(void **state)
 	assert_true(ovl_kmem_rx_check(again, START + 60, NOLIMIT));
 	assert_false(ovl_kmem_rx_check(again, START + 60, NOLIMIT));
 	assert_true(ovl_kmem_rx_check(again, START + 1000, NOLIMIT));
-	ovl_kmem_release(&table, again);
+	put(again);
 
 	/* An earlier start (the clock stepped back) changes nothing. */
 	again = get(9, 1);
 	assert_int_equal(tx_next(again), START + 100);
 	assert_false(ovl_kmem_rx_check(again, START + 1000, NOLIMIT));
-	ovl_kmem_release(&table, again);
+	put(again);
 }
 
 /* Bytes that never received keep an empty window across a release. */
@@ -138,11 +160,11 @@ static void test_resume_unseen(void **state)
 	struct ovl_kmem *m = get(3, START);
 
 	(void)state;
-	ovl_kmem_release(&table, m);
+	put(m);
 	m = get(3, START);
 	assert_false(m->rx_seen);
 	assert_true(ovl_kmem_rx_check(m, 0, NOLIMIT));
-	ovl_kmem_release(&table, m);
+	put(m);
 }
 
 /* At most max_released entries are kept; the least recently released goes. */
@@ -155,28 +177,28 @@ static void test_lru_bound(void **state)
 	for (id = 1; id <= 4; id++) {
 		m[id] = get(id, START);
 		send_n(m[id], id);
-		ovl_kmem_release(&table, m[id]);
+		put(m[id]);
 	}
 	assert_int_equal(table.nr_released, 4);
 	/* Using 1 again makes it the most recently released. */
-	ovl_kmem_release(&table, get(1, START));
+	put(get(1, START));
 	m[5] = get(5, START);
-	ovl_kmem_release(&table, m[5]);
+	put(m[5]);
 	assert_int_equal(table.nr_released, 4);
 	/* 2 was the least recently released: forgotten, starts afresh. */
 	m[2] = get(2, START + 77);
 	assert_int_equal(tx_next(m[2]), START + 77);
 	assert_int_equal(table.nr_released, 4);
-	ovl_kmem_release(&table, m[2]);	/* pushes out 3 */
+	put(m[2]);	/* pushes out 3 */
 	m[1] = get(1, START + 77);
 	assert_int_equal(tx_next(m[1]), START + 1);
 	m[4] = get(4, START + 77);
 	assert_int_equal(tx_next(m[4]), START + 4);
 	m[3] = get(3, START + 77);
 	assert_int_equal(tx_next(m[3]), START + 77);
-	ovl_kmem_release(&table, m[1]);
-	ovl_kmem_release(&table, m[3]);
-	ovl_kmem_release(&table, m[4]);
+	put(m[1]);
+	put(m[3]);
+	put(m[4]);
 }
 
 /* Live entries are never pushed out, however many are released. */
@@ -188,14 +210,14 @@ static void test_live_kept(void **state)
 	(void)state;
 	send_n(live, 42);
 	for (id = 1; id <= 50; id++)
-		ovl_kmem_release(&table, get(id, START));
+		put(get(id, START));
 	assert_int_equal(table.nr_released, 4);
 	m = get(1000, START + 9);
 	assert_ptr_equal(m, live);
 	assert_int_equal(tx_next(m), START + 42);
-	ovl_kmem_release(&table, m);
+	put(m);
 	assert_int_equal(ovl_kmem_table_flush(&table), 1);
-	ovl_kmem_release(&table, live);
+	put(live);
 }
 
 /* The receiving limit counts from the first counter accepted. */
@@ -210,11 +232,11 @@ static void test_rx_limit(void **state)
 	/* Older than the first, still within the window: accepted once. */
 	assert_true(ovl_kmem_rx_check(m, START + 995, 10));
 	assert_false(ovl_kmem_rx_check(m, START + 995, 10));
-	ovl_kmem_release(&table, m);
+	put(m);
 	/* The start survives a release. */
 	m = get(1, START);
 	assert_false(ovl_kmem_rx_check(m, START + 1010, 10));
-	ovl_kmem_release(&table, m);
+	put(m);
 
 	/* A limit of 0 accepts nothing; the last counter never. */
 	m = get(2, START);
@@ -222,7 +244,36 @@ static void test_rx_limit(void **state)
 	assert_false(m->rx_seen);
 	assert_false(ovl_kmem_rx_check(m, UINT64_MAX, NOLIMIT));
 	assert_true(ovl_kmem_rx_check(m, UINT64_MAX - 1, NOLIMIT));
-	ovl_kmem_release(&table, m);
+	put(m);
+}
+
+/*
+ * Sending needs no window; a window given up keeps its highest counter
+ * while the bytes still send, and the entry stays off the released list.
+ */
+static void test_roles(void **state)
+{
+	struct ovl_kmem *tx = get_tx(5, START), *rx;
+	u64 c;
+
+	(void)state;
+	assert_null(tx->rx);
+	send_n(tx, 3);
+	rx = get_rx(5, START + 9);
+	assert_ptr_equal(rx, tx);
+	assert_non_null(rx->rx);
+	assert_int_equal(tx_next(rx), START + 3);
+	for (c = 100; c < 110; c++)
+		assert_true(ovl_kmem_rx_check(rx, c, NOLIMIT));
+	ovl_kmem_release(&table, rx, true);
+	assert_null(tx->rx);
+	assert_int_equal(table.nr_released, 0);
+	rx = get_rx(5, START);
+	assert_false(ovl_kmem_rx_check(rx, 105, NOLIMIT));
+	assert_true(ovl_kmem_rx_check(rx, 110, NOLIMIT));
+	ovl_kmem_release(&table, rx, true);
+	ovl_kmem_release(&table, tx, false);
+	assert_int_equal(table.nr_released, 1);
 }
 
 static void test_end(void **state)
@@ -239,7 +290,8 @@ static void test_end(void **state)
 static void test_discard(void **state)
 {
 	(void)state;
-	ovl_kmem_discard(fresh(1, START));
+	ovl_kmem_discard(fresh(1, START, true));
+	ovl_kmem_discard(fresh(2, START, false));
 	ovl_kmem_discard(NULL);
 	assert_int_equal(table.nr_released, 0);
 }
@@ -254,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lru_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
 	};
