@@ -14,6 +14,7 @@
 
 #include "ctrl.h"
 #include "device.h"
+#include "key.h"
 #include "netlink.h"
 #include "version.h"
 
@@ -21,6 +22,7 @@ static int __init ovl_init(void)
 {
 	int err;
 
+	ovl_key_init();
 	err = ovl_device_init();
 	if (err)
 		return err;
@@ -51,6 +53,7 @@ static void __exit ovl_exit(void)
 	ovl_device_uninit();
 	/* Peers and keys are freed by RCU callbacks that live in this module. */
 	rcu_barrier();
+	ovl_key_uninit();
 }
 
 module_init(ovl_init);

@@ -881,7 +881,7 @@ static int ovl_nl_put_keys(struct sk_buff *skb, struct ovl_peer *peer)
 		    nla_put_u32(skb, OVL_A_KEY_SLOT, slot) ||
 		    nla_put_u8(skb, OVL_A_KEY_ID, key->id) ||
 		    nla_put_u64_64bit(skb, OVL_A_KEY_TX_COUNTER,
-				      atomic64_read(&key->tx_counter), OVL_A_KEY_PAD))
+				      ovl_key_tx_used(key), OVL_A_KEY_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

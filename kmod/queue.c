@@ -239,7 +239,7 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 	if (got)
 		ovl_serial_append(s, skb);
 	spin_unlock(&s->lock);
-	ovl_send_claimed(peer, n, got, counter);
+	ovl_send_claimed(peer, key, n, got, counter);
 	if (got) {
 		ovl_crypt_submit(ovl, c, cpu, skb);
 		return;

@@ -237,10 +237,9 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	bool relayed = OVL_CB(skb)->relay;
 	struct ovl_dev *ovl = peer->ovl;
 	union ovl_endpoint src, local;
-	bool fresh, newest, at_ep;
+	bool newest, at_ep;
 	unsigned int len;
 	int reason;
-	u64 top;
 	u8 type;
 
 	/* Removed while the message was queued: as if it came just after. */
@@ -248,18 +247,11 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_UNKNOWN_PEER);
 		return;
 	}
-	spin_lock(&key->replay_lock);
-	top = key->replay.top;
-	fresh = ovl_replay_check(&key->replay, counter,
-				 READ_ONCE(ovl_key_msg_limit));
-	spin_unlock(&key->replay_lock);
 	/*
-	 * Newer than every message accepted before under this key (equal
-	 * only for the very first, counter 0): only such a message may
-	 * propose a roam.
+	 * Newer than every message accepted before under these key bytes:
+	 * only such a message may propose a roam.
 	 */
-	newest = counter >= top;
-	if (!fresh) {
+	if (!ovl_key_rx_check(key, counter, &newest)) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_REPLAY);
 		return;
 	}

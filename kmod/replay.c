@@ -35,6 +35,26 @@ void ovl_replay_init(struct ovl_replay *r)
 }
 
 /**
+ * ovl_replay_init_after() - a window that has seen every counter up to @top
+ * @r: the window
+ * @top: the highest counter taken as seen
+ *
+ * For a key whose earlier window is gone but whose highest counter is
+ * known: every counter up to and including @top is then refused, anything
+ * above it is new.  Keeps the invariant: the bits above @top in its own
+ * word stay clear, every other bit stands for a counter below it.
+ */
+void ovl_replay_init_after(struct ovl_replay *r, u64 top)
+{
+	unsigned int b = top % BITS_PER_LONG;
+
+	r->top = top;
+	memset(r->ring, 0xff, sizeof(r->ring));
+	r->ring[(top / BITS_PER_LONG) & OVL_REPLAY_WORD_MASK] =
+		b == BITS_PER_LONG - 1 ? ~0UL : (1UL << (b + 1)) - 1;
+}
+
+/**
  * ovl_replay_check() - accept a counter once
  * @r: window of the key the packet came in on
  * @counter: the packet's counter

@@ -6,9 +6,9 @@
  * so each check costs O(1) (at most OVL_REPLAY_RING_WORDS word stores on a
  * jump, usually none) and the bitmap is never shifted.
  *
- * Locking: none inside.  The caller serializes ovl_replay_init() and
- * ovl_replay_check() on one struct ovl_replay, e.g. with the receiving
- * key's spinlock.
+ * Locking: none inside.  The caller serializes ovl_replay_init(),
+ * ovl_replay_init_after() and ovl_replay_check() on one struct ovl_replay,
+ * e.g. with the receiving key's spinlock.
  *
  * Call ovl_replay_check() only for packets that authenticated: it records
  * the counter, and a forged high counter would move the window.
@@ -48,6 +48,7 @@ struct ovl_replay {
 };
 
 void ovl_replay_init(struct ovl_replay *r);
+void ovl_replay_init_after(struct ovl_replay *r, u64 top);
 bool ovl_replay_check(struct ovl_replay *r, u64 counter, u64 limit);
 
 #endif /* _OVL_REPLAY_H */

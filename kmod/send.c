@@ -109,6 +109,7 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 /**
  * ovl_send_claimed - ask for a new key if a claim ran @peer's key down
  * @peer: the peer
+ * @key: the key they were claimed from
  * @n: how many counters were asked for
  * @got: how many ovl_key_next_counters() gave
  * @counter: the first of them
@@ -117,12 +118,12 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
  * can tell the control plane after the lock is dropped.  Context: any,
  * RCU read side, no spinlock of the data path held.
  */
-void ovl_send_claimed(struct ovl_peer *peer, unsigned int n,
-		      unsigned int got, u64 counter)
+void ovl_send_claimed(struct ovl_peer *peer, struct ovl_key *key,
+		      unsigned int n, unsigned int got, u64 counter)
 {
 	if (got < n)
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-	if (got && unlikely(ovl_key_near_limit(counter + got - 1)))
+	if (got && unlikely(ovl_key_near_limit(key, counter + got - 1)))
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
 }
 
@@ -142,7 +143,7 @@ unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 {
 	unsigned int got = ovl_key_next_counters(key, n, counter);
 
-	ovl_send_claimed(peer, n, got, got ? *counter : 0);
+	ovl_send_claimed(peer, key, n, got, got ? *counter : 0);
 	return got;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The little kernel API that kmod's pure-logic files (allowedips.c,
- * replay.c) use, for building them into userspace unit tests.
+ * replay.c, keymem.c, ...) use, for building them into userspace unit tests.
  *
  * Single-threaded model: RCU accessors are plain loads and stores, the
  * RCU read-side and lockdep conditions are always true, and kfree_rcu()
@@ -43,6 +43,7 @@ typedef int64_t s64;
 #define __must_check	__attribute__((warn_unused_result))
 
 #define U8_MAX		((u8)~0U)
+#define U64_MAX		((u64)~0ULL)
 
 #define BITS_PER_LONG	((int)(sizeof(long) * CHAR_BIT))
 
@@ -236,6 +237,72 @@ static inline bool list_empty(const struct list_head *head)
 	     n = list_next_entry(pos, member);				\
 	     &pos->member != (head);					\
 	     pos = n, n = list_next_entry(n, member))
+
+/* Hash lists */
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+static inline void INIT_HLIST_HEAD(struct hlist_head *h)
+{
+	h->first = NULL;
+}
+
+static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
+{
+	n->next = h->first;
+	if (h->first)
+		h->first->pprev = &n->next;
+	h->first = n;
+	n->pprev = &h->first;
+}
+
+static inline void hlist_del(struct hlist_node *n)
+{
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+}
+
+#define hlist_entry_safe(ptr, type, member) \
+	({ __typeof__(ptr) ____ptr = (ptr); \
+	   ____ptr ? container_of(____ptr, type, member) : NULL; })
+
+#define hlist_for_each_entry(pos, head, member)				\
+	for (pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); \
+	     pos;							\
+	     pos = hlist_entry_safe((pos)->member.next, __typeof__(*(pos)), member))
+
+/* Atomics and locks, single-threaded */
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return v->counter;
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	v->counter = i;
+}
+
+typedef struct {
+	int unused;
+} spinlock_t;
+
+#define spin_lock_init(l)	((void)(l))
+#define spin_lock(l)		((void)(l))
+#define spin_unlock(l)		((void)(l))
+#define spin_lock_bh(l)		((void)(l))
+#define spin_unlock_bh(l)	((void)(l))
 
 /* RCU, single-threaded */
 struct rcu_head {

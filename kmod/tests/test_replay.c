@@ -194,6 +194,38 @@ static void test_huge_jumps(void **state)
 	stale(&r, 0, NOLIMIT);
 }
 
+/*
+ * A window seeded with "everything up to T was seen" refuses every counter
+ * up to T, old or within the window, accepts T + 1 on, and then behaves
+ * as any window: for T at word edges and far in the counter space.
+ */
+static void test_init_after(void **state)
+{
+	static const u64 tops[] = {
+		0, 1, 62, 63, 64, 65, RING - 1, RING, 3 * RING + 17,
+		1ULL << 56, (1ULL << 56) + 63, UINT64_MAX - 2,
+	};
+	struct ovl_replay r;
+	unsigned int i;
+	u64 t, c;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(tops); i++) {
+		t = tops[i];
+		ovl_replay_init_after(&r, t);
+		for (c = t > W + 70 ? t - W - 70 : 0; c <= t; c++)
+			stale(&r, c, NOLIMIT);
+		fresh(&r, t + 1, NOLIMIT);
+		stale(&r, t + 1, NOLIMIT);
+		if (t < UINT64_MAX - 200) {
+			fresh(&r, t + 200, NOLIMIT);
+			fresh(&r, t + 100, NOLIMIT);
+			stale(&r, t + 100, NOLIMIT);
+			stale(&r, t, NOLIMIT);
+		}
+	}
+}
+
 static void test_limit(void **state)
 {
 	struct ovl_replay r;
@@ -359,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_window_edge),
 		cmocka_unit_test(test_huge_jumps),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_init_after),
 		cmocka_unit_test(test_ring_wrap),
 		cmocka_unit_test(test_random_low),
 		cmocka_unit_test(test_random_u32_edge),
