@@ -82,6 +82,11 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_RELAY_MISMATCH]	= "relay_mismatch",
 	[OVL_A_DROPS_RELAY_CAP]		= "relay_cap",
 	[OVL_A_DROPS_TX_NO_BEACON]	= "tx_no_beacon",
+	[OVL_A_DROPS_RX_QUEUE_FULL]	= "rx_queue_full",
+	[OVL_A_DROPS_RX_PEER_BUDGET]	= "rx_peer_budget",
+	[OVL_A_DROPS_TX_QUEUE_FULL]	= "tx_queue_full",
+	[OVL_A_DROPS_CRYPT_QUEUE_FULL]	= "crypt_queue_full",
+	[OVL_A_DROPS_DEV_DOWN]		= "dev_down",
 };
 
 /**

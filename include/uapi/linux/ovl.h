@@ -171,6 +171,18 @@ enum ovl_a_dev {
  *	past the device's relay cap
  * @OVL_A_DROPS_TX_NO_BEACON: outgoing packet for a relayed peer while the
  *	device has no beacon
+ * @OVL_A_DROPS_RX_QUEUE_FULL: sealed message dropped because the receive
+ *	queue it goes to (shared by several peers) is full
+ * @OVL_A_DROPS_RX_PEER_BUDGET: sealed message dropped, before decryption,
+ *	because its peer has its receive budget of bytes queued, which its
+ *	recent authentication failures shrink
+ * @OVL_A_DROPS_TX_QUEUE_FULL: outgoing packet dropped because the peer's
+ *	transmit queue is full, or probe held back because it would overtake
+ *	too many queued packets
+ * @OVL_A_DROPS_CRYPT_QUEUE_FULL: packet (either way) dropped because the
+ *	queue of the CPU that was to encrypt or decrypt it is full
+ * @OVL_A_DROPS_DEV_DOWN: received packet dropped because the device is
+ *	down, or still queued when the device was deleted
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -190,6 +202,11 @@ enum ovl_a_drops {
 	OVL_A_DROPS_RELAY_MISMATCH,
 	OVL_A_DROPS_RELAY_CAP,
 	OVL_A_DROPS_TX_NO_BEACON,
+	OVL_A_DROPS_RX_QUEUE_FULL,
+	OVL_A_DROPS_RX_PEER_BUDGET,
+	OVL_A_DROPS_TX_QUEUE_FULL,
+	OVL_A_DROPS_CRYPT_QUEUE_FULL,
+	OVL_A_DROPS_DEV_DOWN,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
