@@ -9,8 +9,9 @@
  * rcu_read_lock_bh() held by the core.  Devices are LLTX: several CPUs
  * transmit at once.  They only route, choose the path and queue (queue.h);
  * the crypt workers segment and seal with ovl_send_seal(), and the peer's
- * tx work sends in order with ovl_send_sealed().  Keepalives and probes
- * carry no data: they are sealed and sent at once.
+ * tx work sends in order with ovl_send_sealed().  Keepalives go the same
+ * way; probes are sealed and sent at once, when they cannot overtake
+ * queued data too far (queue.c).
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -103,6 +104,25 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
 }
 
 /**
+ * ovl_send_claimed - @got of @n counters were claimed from @peer's key
+ * @peer: the peer
+ * @n: how many were wanted
+ * @got: how many were claimed (ovl_key_next_counters())
+ * @first: the first claimed, if any
+ *
+ * Asks the control plane for a new key as this one runs out.  Context:
+ * any, RCU read side, no spinlock held: the event is allocated here.
+ */
+void ovl_send_claimed(struct ovl_peer *peer, unsigned int n, unsigned int got,
+		      u64 first)
+{
+	if (got < n)
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
+	if (got && unlikely(ovl_key_near_limit(first + got - 1)))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
+}
+
+/**
  * ovl_send_claim - claim counters of @key for messages to @peer
  * @peer: the peer
  * @key: its primary key
@@ -111,17 +131,14 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
  *
  * Asks the control plane for a new key as this one runs out.  Returns how
  * many counters were claimed, fewer than @n once the key has run out.
- * Context: any, RCU read side.
+ * Context: any, RCU read side, no spinlock held.
  */
 unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 			    unsigned int n, u64 *counter)
 {
 	unsigned int got = ovl_key_next_counters(key, n, counter);
 
-	if (got < n)
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-	if (got && unlikely(ovl_key_near_limit(*counter + got - 1)))
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
+	ovl_send_claimed(peer, n, got, got ? *counter : 0);
 	return got;
 }
 
@@ -207,15 +224,21 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 }
 
 /*
- * Seal a message with no data (keepalive, probe) and send it at once; it
- * may overtake queued packets, which the receiver's replay window allows.
- * Consumes @skb.  Context: BH disabled, RCU-BH read side.
+ * Seal a message with no data (a probe) and send it at once.  It overtakes
+ * the packets queued for @peer, and would get them refused by the peer's
+ * replay window if they held too many counters: then it is not sent (the
+ * prober tries again later).  Consumes @skb.  Context: BH disabled, RCU-BH
+ * read side.
  */
 static void ovl_send_now(struct ovl_peer *peer, struct ovl_key *key, u8 type,
 			 const struct ovl_route *rt, struct sk_buff *skb)
 {
 	u64 counter;
 
+	if (!ovl_queue_may_overtake(peer)) {
+		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_QUEUE_FULL);
+		return;
+	}
 	if (!ovl_send_claim(peer, key, 1, &counter)) {
 		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_NO_KEY);
 		return;
@@ -289,8 +312,10 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
  * @peer: the peer
  *
  * Keeps NAT mappings on the path open and tells the peer we are alive.
- * It goes the way data would, direct or relayed.  Nothing is sent without
- * a key and a way to the peer.  Context: softirq (the keepalive timer).
+ * It goes the way data would, direct or relayed, through the peer's
+ * ordered queue behind the data already there, so that its counter never
+ * overtakes theirs.  Nothing is sent without a key and a way to the peer.
+ * Context: softirq (the keepalive timer).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
@@ -312,7 +337,7 @@ void ovl_send_keepalive(struct ovl_peer *peer)
 	if (!skb)
 		goto out;
 	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_now(peer, key, OVL_MSG_DATA, &rt, skb);
+	ovl_queue_tx(peer, key, path == OVL_PATH_RELAY, skb);
 out:
 	rcu_read_unlock_bh();
 }
