@@ -5,8 +5,19 @@
  *
  * Bounds: a peer's transmit queue holds at most OVL_TX_MAX entries, a
  * receive slot OVL_RX_MAX and a CPU's crypt worker OVL_CRYPT_MAX; what
- * does not fit is dropped (transmit: TCP's small queues keep a flow well
- * below; receive: it is what a CPU would have dropped from its backlog).
+ * does not fit is dropped and counted (transmit: TCP's small queues keep
+ * a flow well below; receive: it is what a CPU would have dropped from its
+ * backlog).  Received messages are checked first against their peer's
+ * receive budget (budget.h), in bytes and shrunk by the peer's recent
+ * authentication failures, so that junk naming one peer is dropped before
+ * any crypto and never fills the slot that other peers share.
+ *
+ * Messages with no data (keepalives, probes) claim their counters from the
+ * same key as data.  A keepalive goes through the ordered queue like data;
+ * a probe, which must go now and to a given address, is sent out of band
+ * only while the peer's queued data holds at most OVL_TX_OVERTAKE
+ * counters, so that it cannot get ahead of queued data by more than the
+ * receiver's replay window (ovl_queue_may_overtake()).
  *
  * CPU hotplug: producers pick the next online CPU for each entry, round
  * robin; a work queued on a CPU that then goes offline still runs (the
@@ -29,11 +40,16 @@
 #include "peer.h"
 #include "queue.h"
 #include "receive.h"
+#include "relay.h"
+#include "replay.h"
 #include "send.h"
 
 #define OVL_TX_MAX	1024
 #define OVL_RX_MAX	4096
 #define OVL_CRYPT_MAX	4096
+/* Half the replay window: room for reordering on the way, too. */
+#define OVL_TX_OVERTAKE	(OVL_REPLAY_WINDOW / 2)
+#define OVL_RX_CHARGE_UNIT	64
 
 /* The entry that @skb's cb is part of: its first skb. */
 static struct sk_buff *ovl_cb_skb(struct ovl_cb *cb)
@@ -79,20 +95,41 @@ static void ovl_tx_kick(struct ovl_peer *peer)
 }
 
 /*
+ * A received entry leaves its slot: give back what it was charged to its
+ * peer's receive budget, and put a message that failed authentication on
+ * the peer's debt.  Context: the slot's lock held.
+ */
+static void ovl_rx_uncharge(struct sk_buff *skb, u64 now)
+{
+	struct ovl_cb *cb = OVL_CB(skb);
+
+	ovl_rx_budget_release(&cb->peer->queues.rx,
+			      cb->charge * OVL_RX_CHARGE_UNIT,
+			      cb->drop == OVL_A_DROPS_BAD_TAG, now);
+}
+
+/*
  * Take the entries at the head of @s whose crypto is done, at most @max,
- * oldest first (linked through &ovl_cb.serial_next).  Context: the
- * consumer of @s.
+ * oldest first (linked through &ovl_cb.serial_next).  Received entries
+ * are uncharged from their peers' receive budgets.  Context: the consumer
+ * of @s, or the device's teardown.
  */
 static struct sk_buff *ovl_serial_take(struct ovl_serial *s, unsigned int max)
 {
 	struct sk_buff *first, *skb, *last = NULL;
 	unsigned int n = 0;
+	u64 now = 0;
 
 	spin_lock_bh(&s->lock);
 	first = s->head;
 	for (skb = first; skb && n < max; skb = OVL_CB(skb)->serial_next) {
 		if (atomic_read_acquire(&OVL_CB(skb)->state) == OVL_ENTRY_PENDING)
 			break;
+		if (!OVL_CB(skb)->tx) {
+			if (!n)
+				now = ovl_now_ms();
+			ovl_rx_uncharge(skb, now);
+		}
 		last = skb;
 		n++;
 	}
@@ -213,13 +250,13 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 	struct ovl_serial *s = &peer->queues.tx;
 	struct ovl_dev *ovl = peer->ovl;
 	struct ovl_crypt_cpu *c;
-	int cpu, reason;
 	u64 counter = 0;
+	int cpu, reason;
 
 	reason = ovl_entry_init(skb, peer, key, true, relay);
 	if (reason)
 		goto drop;
-	reason = OVL_A_DROPS_TX_ERROR;
+	reason = OVL_A_DROPS_CRYPT_QUEUE_FULL;
 	c = ovl_crypt_reserve(ovl, &cpu);
 	if (!c)
 		goto release;
@@ -227,6 +264,7 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 	spin_lock(&s->lock);
 	if (s->len >= OVL_TX_MAX) {
 		spin_unlock(&s->lock);
+		reason = OVL_A_DROPS_TX_QUEUE_FULL;
 		goto unreserve;
 	}
 	/*
@@ -234,10 +272,12 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 	 * event asking for a new key is built after the unlock.
 	 */
 	got = ovl_key_next_counters(key, n, &counter);
-	OVL_CB(skb)->counter = counter;
-	OVL_CB(skb)->ncounters = got;
-	if (got)
+	if (got) {
+		OVL_CB(skb)->counter = counter;
+		OVL_CB(skb)->ncounters = got;
+		atomic_add(got, &peer->queues.tx_inflight);
 		ovl_serial_append(s, skb);
+	}
 	spin_unlock(&s->lock);
 	ovl_send_claimed(peer, key, n, got, counter);
 	if (got) {
@@ -267,6 +307,7 @@ drop:
 void ovl_queue_rx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		  struct sk_buff *skb)
 {
+	unsigned int charge = DIV_ROUND_UP(skb->truesize, OVL_RX_CHARGE_UNIT);
 	struct ovl_serial *s = &ovl_rx_slot(peer)->q;
 	struct ovl_dev *ovl = peer->ovl;
 	struct ovl_crypt_cpu *c;
@@ -277,25 +318,53 @@ void ovl_queue_rx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		ovl_rx_drop(ovl, skb, reason);
 		return;
 	}
-	c = ovl_crypt_reserve(ovl, &cpu);
-	if (!c)
-		goto full;
+	charge = clamp(charge, 1U, (unsigned int)U16_MAX);
+	OVL_CB(skb)->charge = charge;
+
+	/* The cheap checks first: nothing is decrypted for what fails them. */
 	spin_lock(&s->lock);
+	if (!ovl_rx_budget_charge(&peer->queues.rx, charge * OVL_RX_CHARGE_UNIT,
+				  ovl_now_ms())) {
+		reason = OVL_A_DROPS_RX_PEER_BUDGET;
+		goto unlock;
+	}
 	if (s->len >= OVL_RX_MAX) {
-		spin_unlock(&s->lock);
-		atomic_dec(&c->len);
-		goto full;
+		reason = OVL_A_DROPS_RX_QUEUE_FULL;
+	} else {
+		c = ovl_crypt_reserve(ovl, &cpu);
+		if (!c)
+			reason = OVL_A_DROPS_CRYPT_QUEUE_FULL;
+	}
+	if (reason) {
+		ovl_rx_budget_release(&peer->queues.rx,
+				      charge * OVL_RX_CHARGE_UNIT, false, 0);
+		goto unlock;
 	}
 	ovl_serial_append(s, skb);
 	spin_unlock(&s->lock);
 	ovl_crypt_submit(ovl, c, cpu, skb);
 	return;
 
-full:
-	/* Congestion, not a bad datagram: no reason is counted. */
+unlock:
+	spin_unlock(&s->lock);
 	ovl_entry_release(skb);
-	dev_core_stats_rx_dropped_inc(ovl->dev);
-	kfree_skb(skb);
+	ovl_rx_drop(ovl, skb, reason);
+}
+
+/**
+ * ovl_queue_may_overtake - may a message to @peer go out of band now?
+ * @peer: the peer
+ *
+ * A message sent now, not through the peer's ordered queue, takes a
+ * counter past those of every queued packet and may reach the peer first.
+ * The peer's replay window then refuses the queued packets that are more
+ * than OVL_REPLAY_WINDOW counters older.  True while the queued packets
+ * hold at most OVL_TX_OVERTAKE counters.  Context: any.
+ */
+bool ovl_queue_may_overtake(struct ovl_peer *peer)
+{
+	BUILD_BUG_ON(OVL_TX_OVERTAKE >= OVL_REPLAY_WINDOW);
+	return atomic_read(&peer->queues.tx_inflight) <= OVL_TX_OVERTAKE;
 }
 
 /*
@@ -431,6 +500,7 @@ static void ovl_crypt_work(struct work_struct *work)
 static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 {
 	struct sk_buff *segs = OVL_CB(first)->segs, *skb, *next;
+	unsigned int ncounters = OVL_CB(first)->ncounters;
 	struct ovl_key *key = OVL_CB(first)->key;
 	bool relay = OVL_CB(first)->relay;
 	int reason = OVL_CB(first)->drop;
@@ -460,6 +530,8 @@ static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 	}
 	rcu_read_unlock_bh();
 out:
+	/* Sent or dropped: a probe can no longer overtake these. */
+	atomic_sub(ncounters, &peer->queues.tx_inflight);
 	ovl_key_put_rcu(key);
 	ovl_peer_put(peer);		/* the entry's; the work holds another */
 }
@@ -530,6 +602,8 @@ void ovl_queue_peer_init(struct ovl_peer *peer)
 	ovl_serial_init(&peer->queues.tx);
 	INIT_WORK(&peer->queues.tx_work, ovl_tx_work);
 	peer->queues.cpu = nr_cpu_ids;
+	atomic_set(&peer->queues.tx_inflight, 0);
+	ovl_rx_budget_init(&peer->queues.rx, ovl_now_ms());
 }
 
 /* Context: ndo_init, RTNL held. */
@@ -599,8 +673,7 @@ void ovl_queue_uninit(struct ovl_dev *ovl)
 		for (skb = ovl_serial_take(&slot->q, UINT_MAX); skb; skb = next) {
 			next = OVL_CB(skb)->serial_next;
 			ovl_entry_release(skb);
-			dev_core_stats_rx_dropped_inc(ovl->dev);
-			kfree_skb(skb);
+			ovl_rx_drop(ovl, skb, OVL_A_DROPS_DEV_DOWN);
 		}
 		WARN_ON_ONCE(slot->q.head);
 	}

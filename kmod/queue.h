@@ -44,6 +44,8 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "budget.h"
+
 struct ovl_dev;
 struct ovl_key;
 struct ovl_peer;
@@ -65,15 +67,21 @@ struct ovl_serial {
 };
 
 /**
- * struct ovl_peer_queues - a peer's transmit queue
+ * struct ovl_peer_queues - a peer's transmit queue and receive budget
  * @tx: packets to send, in the order their counters were claimed
  * @tx_work: the consumer of @tx, queued on @cpu
  * @cpu: the CPU @tx_work runs on; chosen again when it goes offline
+ * @tx_inflight: counters claimed for the entries of @tx that are not sent
+ *	yet: how far a message sent now, out of band, would overtake them
+ * @rx: what the peer's received messages may take of its receive slot
+ *	(budget.h); under the lock of that slot, which is always the same
  */
 struct ovl_peer_queues {
 	struct ovl_serial tx;
 	struct work_struct tx_work;
 	unsigned int cpu;
+	atomic_t tx_inflight;
+	struct ovl_rx_budget rx;
 };
 
 /**
@@ -112,6 +120,8 @@ enum ovl_entry_state {
  * @state: &enum ovl_entry_state; set with release semantics once the
  *	crypto is done
  * @ncounters: (transmit) how many counters from @counter were claimed
+ * @charge: (receive) what the entry is charged to its peer's receive
+ *	budget, in OVL_RX_CHARGE_UNIT bytes
  * @tx: a transmit entry
  * @relay: goes (transmit) or came (receive) through the beacon
  * @drop: why the entry is to be dropped (&enum ovl_a_drops), 0 if it is
@@ -130,7 +140,10 @@ enum ovl_entry_state {
 struct ovl_cb {
 	struct sk_buff *serial_next;
 	atomic_t state;
-	u16 ncounters;
+	union {
+		u16 ncounters;
+		u16 charge;
+	};
 	u8 tx:1;
 	u8 relay:1;
 	u8 drop;
@@ -156,5 +169,6 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		  struct sk_buff *skb);
 void ovl_queue_rx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		  struct sk_buff *skb);
+bool ovl_queue_may_overtake(struct ovl_peer *peer);
 
 #endif /* _OVL_QUEUE_H */

@@ -304,18 +304,23 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	}
 	/* Nothing enters a device that is down. */
 	if (unlikely(!(ovl->dev->flags & IFF_UP))) {
-		dev_core_stats_rx_dropped_inc(ovl->dev);
-		kfree_skb(skb);
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_DEV_DOWN);
 		return;
 	}
 
+	/*
+	 * A new packet: nothing of the datagram that carried it stays with
+	 * it (route, conntrack, xfrm state and other extensions, mark,
+	 * timestamp, flow hash, priority, queue), as if it came from
+	 * another namespace.
+	 */
+	skb_scrub_packet(skb, true);
+	skb_clear_hash(skb);
+	skb->priority = 0;
+	skb->queue_mapping = 0;
 	skb_reset_mac_header(skb);
 	skb_reset_transport_header(skb);
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
 	skb->dev = ovl->dev;
-	skb->pkt_type = PACKET_HOST;
-	skb->mark = 0;
 	/* The tag covered every byte: no checksum needs checking again. */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;

@@ -9,8 +9,9 @@
  * rcu_read_lock_bh() held by the core.  Devices are LLTX: several CPUs
  * transmit at once.  They only route, choose the path and queue (queue.h);
  * the crypt workers segment and seal with ovl_send_seal(), and the peer's
- * tx work sends in order with ovl_send_sealed().  Keepalives and probes
- * carry no data: they are sealed and sent at once.
+ * tx work sends in order with ovl_send_sealed().  Keepalives go the same
+ * way; probes are sealed and sent at once, when they cannot overtake
+ * queued data too far (queue.c).
  */
 
 #include <crypto/chacha20poly1305.h>
@@ -232,15 +233,21 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 }
 
 /*
- * Seal a message with no data (keepalive, probe) and send it at once; it
- * may overtake queued packets, which the receiver's replay window allows.
- * Consumes @skb.  Context: BH disabled, RCU-BH read side.
+ * Seal a message with no data (a probe) and send it at once.  It overtakes
+ * the packets queued for @peer, and would get them refused by the peer's
+ * replay window if they held too many counters: then it is not sent (the
+ * prober tries again later).  Consumes @skb.  Context: BH disabled, RCU-BH
+ * read side.
  */
 static void ovl_send_now(struct ovl_peer *peer, struct ovl_key *key, u8 type,
 			 const struct ovl_route *rt, struct sk_buff *skb)
 {
 	u64 counter;
 
+	if (!ovl_queue_may_overtake(peer)) {
+		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_QUEUE_FULL);
+		return;
+	}
 	if (!ovl_send_claim(peer, key, 1, &counter)) {
 		ovl_tx_drop(peer->ovl, skb, OVL_A_DROPS_TX_NO_KEY);
 		return;
@@ -309,8 +316,12 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
-/* An empty DATA message (a keepalive) to @peer along @rt.  Context: RCU-BH. */
-static void ovl_send_empty(struct ovl_peer *peer, const struct ovl_route *rt)
+/*
+ * An empty DATA message (a keepalive) to @peer, direct or through the
+ * beacon, queued behind the peer's data so that its counter never
+ * overtakes theirs.  Context: RCU-BH.
+ */
+static void ovl_send_empty(struct ovl_peer *peer, bool relay)
 {
 	struct ovl_key *key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
 	struct sk_buff *skb;
@@ -321,7 +332,7 @@ static void ovl_send_empty(struct ovl_peer *peer, const struct ovl_route *rt)
 	if (!skb)
 		return;
 	skb_reserve(skb, LL_MAX_HEADER + OVL_OVERHEAD - OVL_AUTHTAG_LEN);
-	ovl_send_now(peer, key, OVL_MSG_DATA, rt, skb);
+	ovl_queue_tx(peer, key, relay, skb);
 }
 
 /**
@@ -329,20 +340,21 @@ static void ovl_send_empty(struct ovl_peer *peer, const struct ovl_route *rt)
  * @peer: the peer
  *
  * Keeps NAT mappings on the path open and tells the peer we are alive.
- * It goes the way data is going now, direct or relayed, but is not a send
- * the path heuristics count: keepalives are never answered, so a
- * keepalive set on one side only must not make the peer look silent.
- * Nothing is sent without a key and a way to the peer.  Context: softirq
- * (the keepalive timer).
+ * It goes the way data is going now, direct or relayed, through the
+ * peer's ordered queue behind the data already there, so that its counter
+ * never overtakes theirs; but it is not a send the path heuristics count:
+ * keepalives are never answered, so a keepalive set on one side only must
+ * not make the peer look silent.  Nothing is sent without a key and a way
+ * to the peer.  Context: softirq (the keepalive timer).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {
+	bool relay = READ_ONCE(peer->path.path) == OVL_PATH_RELAY;
 	struct ovl_route rt;
 
 	rcu_read_lock_bh();
-	if (!ovl_route_resolve(peer, READ_ONCE(peer->path.path) == OVL_PATH_RELAY,
-			       &rt))
-		ovl_send_empty(peer, &rt);
+	if (!ovl_route_resolve(peer, relay, &rt))
+		ovl_send_empty(peer, relay);
 	rcu_read_unlock_bh();
 }
 
@@ -355,10 +367,8 @@ void ovl_send_keepalive(struct ovl_peer *peer)
  */
 void ovl_send_keepalive_direct(struct ovl_peer *peer)
 {
-	struct ovl_route rt = {};	/* the peer's endpoint, under its lock */
-
 	rcu_read_lock_bh();
-	ovl_send_empty(peer, &rt);
+	ovl_send_empty(peer, false);
 	rcu_read_unlock_bh();
 }
 

@@ -85,6 +85,11 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_CTRL_NO_LISTENER]	= "ctrl_no_listener",
 	[OVL_A_DROPS_CTRL_OVERFLOW]	= "ctrl_overflow",
 	[OVL_A_DROPS_CTRL_TOO_LONG]	= "ctrl_too_long",
+	[OVL_A_DROPS_RX_QUEUE_FULL]	= "rx_queue_full",
+	[OVL_A_DROPS_RX_PEER_BUDGET]	= "rx_peer_budget",
+	[OVL_A_DROPS_TX_QUEUE_FULL]	= "tx_queue_full",
+	[OVL_A_DROPS_CRYPT_QUEUE_FULL]	= "crypt_queue_full",
+	[OVL_A_DROPS_DEV_DOWN]		= "dev_down",
 };
 
 /**

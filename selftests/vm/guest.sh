@@ -89,7 +89,8 @@ health_check() {
 #   does not end;
 # - the forward hooks: the relay tests and the demo cut paths by adding
 #   and deleting nftables forward chains (inet, bridge); empty ones in the
-#   root namespace;
+#   root namespace; the same for the inet prerouting and input hooks,
+#   which flood.sh's scrub test uses;
 # - UDP encap: the module tests close ovl's sockets under a flood; a
 #   foo-over-UDP socket on IPv6 (which holds the IPv4 and IPv6 keys).
 # So these labels are rewritten once, here, before any traffic.
@@ -100,6 +101,11 @@ if command -v nft >/dev/null; then
 			nft add chain $family ovl_vm_keys forward \
 				'{ type filter hook forward priority 0; }' ||
 			echo "# ovl-vm: could not hold the $family forward hooks on"
+	done
+	for hook in prerouting input; do
+		nft add chain inet ovl_vm_keys $hook \
+			"{ type filter hook $hook priority 0; }" ||
+			echo "# ovl-vm: could not hold the inet $hook hooks on"
 	done
 fi
 modprobe fou && ip fou add port 65000 ipproto 4 -6 ||

@@ -186,6 +186,18 @@ enum ovl_a_dev {
  *	(its socket's receive buffer was full) or no memory to pass up
  * @OVL_A_DROPS_CTRL_TOO_LONG: control frame longer than
  *	%OVL_CTRL_FRAME_MAX
+ * @OVL_A_DROPS_RX_QUEUE_FULL: sealed message dropped because the receive
+ *	queue it goes to (shared by several peers) is full
+ * @OVL_A_DROPS_RX_PEER_BUDGET: sealed message dropped, before decryption,
+ *	because its peer has its receive budget of bytes queued, which its
+ *	recent authentication failures shrink
+ * @OVL_A_DROPS_TX_QUEUE_FULL: outgoing packet dropped because the peer's
+ *	transmit queue is full, or probe held back because it would overtake
+ *	too many queued packets
+ * @OVL_A_DROPS_CRYPT_QUEUE_FULL: packet (either way) dropped because the
+ *	queue of the CPU that was to encrypt or decrypt it is full
+ * @OVL_A_DROPS_DEV_DOWN: received packet dropped because the device is
+ *	down, or still queued when the device was deleted
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -208,6 +220,11 @@ enum ovl_a_drops {
 	OVL_A_DROPS_CTRL_NO_LISTENER,
 	OVL_A_DROPS_CTRL_OVERFLOW,
 	OVL_A_DROPS_CTRL_TOO_LONG,
+	OVL_A_DROPS_RX_QUEUE_FULL,
+	OVL_A_DROPS_RX_PEER_BUDGET,
+	OVL_A_DROPS_TX_QUEUE_FULL,
+	OVL_A_DROPS_CRYPT_QUEUE_FULL,
+	OVL_A_DROPS_DEV_DOWN,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Watch, on interface IFACE, the sealed messages node SENDER sends from
+UDP port 4500 for SECONDS, and tell how far its PROBEs overtook its DATA:
+for each DATA message, how many counters below the highest PROBE counter
+seen before it its own counter is.  A receiver's replay window refuses a
+DATA message that is more than 8128 below a counter it already accepted.
+Only the first bytes of each frame are captured (a socket filter trims
+them), into a large buffer; what the buffer cannot take is missed, never
+misread.
+
+usage: overtake_sniff.py IFACE SENDER SECONDS
+prints: probes N data N max_overtake N"""
+
+import ctypes
+import socket
+import struct
+import sys
+import time
+
+ETH_P_ALL = 0x0003
+SO_ATTACH_FILTER = 26
+SO_RCVBUFFORCE = 33
+OVL_MSG_DATA = 0x12
+OVL_MSG_PROBE = 0x13
+# Ethernet (14) + IPv4 without options (20) + UDP (8): the ovl header.
+OFF = 42
+
+# IPv4, UDP, source port 4500: keep 64 bytes; anything else: nothing.
+FILTER = [
+    (0x28, 0, 0, 12),       # ldh [12]        ethertype
+    (0x15, 0, 5, 0x0800),   # jeq IPv4
+    (0x30, 0, 0, 23),       # ldb [23]        protocol
+    (0x15, 0, 3, 17),       # jeq UDP
+    (0x28, 0, 0, 34),       # ldh [34]        source port
+    (0x15, 0, 1, 4500),     # jeq 4500
+    (0x06, 0, 0, 64),       # ret 64
+    (0x06, 0, 0, 0),        # ret 0
+]
+
+
+def main():
+    iface, sender, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    prog = b"".join(struct.pack("HBBI", *insn) for insn in FILTER)
+    buf = ctypes.create_string_buffer(prog)
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
+                    struct.pack("HL", len(FILTER), ctypes.addressof(buf)))
+    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
+    sock.bind((iface, 0))
+    sock.settimeout(0.5)
+    print("ready", flush=True)
+    probes = data = 0
+    top_probe = None
+    overtake = 0
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        try:
+            frame = sock.recv(64)
+        except socket.timeout:
+            continue
+        if len(frame) < OFF + 16:
+            continue
+        kind, _, _, node, counter = struct.unpack("!BBHIQ", frame[OFF:OFF + 16])
+        if node != sender:
+            continue
+        if kind == OVL_MSG_PROBE:
+            probes += 1
+            top_probe = counter if top_probe is None else max(top_probe, counter)
+        elif kind == OVL_MSG_DATA:
+            data += 1
+            if top_probe is not None and top_probe > counter:
+                overtake = max(overtake, top_probe - counter)
+    print(f"probes {probes} data {data} max_overtake {overtake}")
+
+
+if __name__ == "__main__":
+    main()
