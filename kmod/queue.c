@@ -209,12 +209,11 @@ static unsigned int ovl_tx_segs(struct sk_buff *skb)
 void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		  struct sk_buff *skb)
 {
-	unsigned int n = ovl_tx_segs(skb), got;
+	unsigned int n = ovl_tx_segs(skb);
 	struct ovl_serial *s = &peer->queues.tx;
 	struct ovl_dev *ovl = peer->ovl;
 	struct ovl_crypt_cpu *c;
 	int cpu, reason;
-	u64 counter = 0;
 
 	reason = ovl_entry_init(skb, peer, key, true, relay);
 	if (reason)
@@ -229,18 +228,13 @@ void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		spin_unlock(&s->lock);
 		goto unreserve;
 	}
-	/*
-	 * Segments past the last counter are dropped once segmented.  The
-	 * event asking for a new key is built after the unlock.
-	 */
-	got = ovl_key_next_counters(key, n, &counter);
-	OVL_CB(skb)->counter = counter;
-	OVL_CB(skb)->ncounters = got;
-	if (got)
+	/* Segments past the last counter are dropped once segmented. */
+	OVL_CB(skb)->ncounters = ovl_send_claim(peer, key, n,
+						&OVL_CB(skb)->counter);
+	if (OVL_CB(skb)->ncounters)
 		ovl_serial_append(s, skb);
 	spin_unlock(&s->lock);
-	ovl_send_claimed(peer, n, got, counter);
-	if (got) {
+	if (OVL_CB(skb)->ncounters) {
 		ovl_crypt_submit(ovl, c, cpu, skb);
 		return;
 	}

@@ -103,26 +103,6 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
 }
 
 /**
- * ovl_send_claimed - ask for a new key if a claim ran @peer's key down
- * @peer: the peer
- * @n: how many counters were asked for
- * @got: how many ovl_key_next_counters() gave
- * @counter: the first of them
- *
- * Apart from the claim so that a claim made under the tx queue's lock
- * can tell the control plane after the lock is dropped.  Context: any,
- * RCU read side, no spinlock of the data path held.
- */
-void ovl_send_claimed(struct ovl_peer *peer, unsigned int n,
-		      unsigned int got, u64 counter)
-{
-	if (got < n)
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
-	if (got && unlikely(ovl_key_near_limit(counter + got - 1)))
-		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
-}
-
-/**
  * ovl_send_claim - claim counters of @key for messages to @peer
  * @peer: the peer
  * @key: its primary key
@@ -131,14 +111,17 @@ void ovl_send_claimed(struct ovl_peer *peer, unsigned int n,
  *
  * Asks the control plane for a new key as this one runs out.  Returns how
  * many counters were claimed, fewer than @n once the key has run out.
- * Context: any, RCU read side, no spinlock of the data path held.
+ * Context: any, RCU read side.
  */
 unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 			    unsigned int n, u64 *counter)
 {
 	unsigned int got = ovl_key_next_counters(key, n, counter);
 
-	ovl_send_claimed(peer, n, got, got ? *counter : 0);
+	if (got < n)
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXHAUSTED);
+	if (got && unlikely(ovl_key_near_limit(*counter + got - 1)))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_LIMIT);
 	return got;
 }
 

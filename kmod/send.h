@@ -33,8 +33,6 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay,
 		      union ovl_endpoint *ep, struct ovl_route *rt);
 unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 			    unsigned int n, u64 *counter);
-void ovl_send_claimed(struct ovl_peer *peer, unsigned int n,
-		      unsigned int got, u64 counter);
 bool ovl_send_seal(struct ovl_dev *ovl, struct ovl_key *key, u8 type,
 		   struct sk_buff *skb, u64 counter);
 void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
