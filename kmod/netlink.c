@@ -894,8 +894,8 @@ static int ovl_nl_put_u64(struct sk_buff *skb, int type, atomic64_t *v)
 }
 
 /*
- * Everything of a peer but its node id and allowed-ips.  Keep
- * ovl_nl_peer_size() in step.  Context: ovl->lock held.
+ * Everything of a peer but its node id and allowed-ips (each attribute
+ * once, see ovl_nl_peer_size()).  Context: ovl->lock held.
  */
 static int ovl_nl_put_peer_state(struct sk_buff *skb, struct ovl_peer *peer)
 {
@@ -926,9 +926,12 @@ static int ovl_nl_put_peer_state(struct sk_buff *skb, struct ovl_peer *peer)
 }
 
 /*
- * The size of the reply of ovl_nl_peer_fill() with the whole of @peer:
- * OVL_A_DEV_IFINDEX and the OVL_A_DEV_PEER nest, at their largest.
- * Context: ovl->lock held.
+ * Room for the reply of ovl_nl_peer_fill() with the whole of @peer:
+ * OVL_A_DEV_IFINDEX and the OVL_A_DEV_PEER nest.  In the nest, every
+ * attribute but the allowed-ips and the keys appears at most once and
+ * holds at most 16 bytes (an IPv6 endpoint), so OVL_A_PEER_MAX of those
+ * bound it, also once new attributes are appended.  Context: ovl->lock
+ * held.
  */
 static size_t ovl_nl_peer_size(struct ovl_peer *peer)
 {
@@ -943,16 +946,9 @@ static size_t ovl_nl_peer_size(struct ovl_peer *peer)
 
 	list_for_each_entry(node, &peer->aips, peer_list)
 		n++;
-	return nla_total_size(sizeof(u32)) +		/* DEV_IFINDEX */
-	       nla_total_size(nla_total_size(sizeof(u32)) +	/* NODE_ID */
-			      /* REMOTE_IPV6 (or IPV4), REMOTE_PORT */
-			      nla_total_size(sizeof(struct in6_addr)) +
-			      nla_total_size(sizeof(u16)) +
-			      /* KEEPALIVE, PATH, RELAY; PINNED */
-			      3 * nla_total_size(sizeof(u32)) +
-			      nla_total_size(0) +
-			      /* the 8 counters, LAST_DIRECT_RX_MS */
-			      9 * nla_total_size_64bit(sizeof(u64)) +
+	return nla_total_size(sizeof(u32)) +			/* DEV_IFINDEX */
+	       nla_total_size(OVL_A_PEER_MAX *
+			      nla_total_size_64bit(sizeof(struct in6_addr)) +
 			      ARRAY_SIZE(peer->keys) * key +
 			      n * aip);
 }

@@ -137,7 +137,7 @@ void ovl_send_claimed(struct ovl_peer *peer, struct ovl_key *key,
  *
  * Asks the control plane for a new key as this one runs out.  Returns how
  * many counters were claimed, fewer than @n once the key has run out.
- * Context: any, RCU read side, no spinlock of the data path held.
+ * Context: any, RCU read side.
  */
 unsigned int ovl_send_claim(struct ovl_peer *peer, struct ovl_key *key,
 			    unsigned int n, u64 *counter)
