@@ -246,7 +246,7 @@ static unsigned int ovl_tx_segs(struct sk_buff *skb)
 void ovl_queue_tx(struct ovl_peer *peer, struct ovl_key *key, bool relay,
 		  struct sk_buff *skb)
 {
-	unsigned int n = ovl_tx_segs(skb);
+	unsigned int n = ovl_tx_segs(skb), got;
 	struct ovl_serial *s = &peer->queues.tx;
 	struct ovl_dev *ovl = peer->ovl;
 	struct ovl_crypt_cpu *c;
