@@ -147,12 +147,12 @@ t_one_way_flow()
 	add_dev ovl1 4501 10.78.0 1 2 || return 1
 	add_dev ovl2 4502 10.79.0 11 12 beacon $BEACON blackhole-ms 2000 ||
 		return 1
-	ip netns exec $A "$OVLCTL" peer set ovl2 12 keepalive 1 || return 1
 	snapshot "$TMP/before"
 	cat "$TMP/before"
 	grep -v ' direct flips=0 ' "$TMP/before" &&
 		{ fail "a peer was not direct, or flipped, before the flow"; return 1; }
 	udp_sink $((FLOW_SECS + 5)) "$TMP/got" 10.77.0.2 10.78.0.2 || return 1
+	ip netns exec $A "$OVLCTL" peer set ovl2 12 keepalive 1 || return 1
 	echo "one-way UDP A -> B for $FLOW_SECS s, $FLOW_RATE/s to each device"
 	sent=$(udp_source $FLOW_SECS $FLOW_RATE 10.77.0.2 10.78.0.2) || return 1
 	wait $SINK_PID
