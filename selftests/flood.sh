@@ -13,7 +13,7 @@ FLOOD=$REPO/selftests/junk_flood
 # crypt workers can decrypt: on a kernel whose receive slot is bounded
 # only in packets, the junk fills the slot the victim shares.
 FLOOD_SIZE=${FLOOD_SIZE:-60000}
-FLOOD_RATE=${FLOOD_RATE:-500}
+FLOOD_RATE=${FLOOD_RATE:-2000}
 # The victim's traffic: UDP at a fixed rate well below what even a loaded
 # TCG machine carries, so that its quiet figure is steady and what the
 # flood takes from it shows.
@@ -201,7 +201,7 @@ t_overtake()
 	"$PYTHON" -c 'import cryptography' 2>/dev/null || return $KSFT_SKIP
 	known_pair || return 1
 	ip netns exec $A ping -q -c 2 -W 2 10.77.0.2 >/dev/null || fail "ping" || return 1
-	ip netns exec $B taskset -c 1 "$PYTHON" "$REPO/selftests/overtake_sniff.py" v0 1 14 \
+	ip netns exec $B taskset -c 1 "$PYTHON" "$REPO/selftests/overtake_sniff.py" v0 1 20 \
 		>"$TMPDIR/sniff" &
 	for i in $(seq 50); do
 		grep -q ready "$TMPDIR/sniff" && break
