@@ -170,12 +170,12 @@ a_counter()
 	peer_json $A 2 '.keys[0].tx_counter'
 }
 
-# blast NETNS SECS: from NETNS, two senders of 64 KiB UDP GSO packets (47
+# blast NETNS SECS: from NETNS, four senders of 64 KiB UDP GSO packets (47
 # segments each) to 10.77.0.2, with large send buffers, for SECS.
 blast()
 {
 	local i
-	for i in 1 2; do
+	for i in 1 2 3 4; do
 		ip netns exec "$1" timeout "$2" "$PYTHON" - <<'PY' &
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
