@@ -286,4 +286,5 @@ plan 3
 run "junk naming one peer leaves another's throughput" t_flood
 run "probes cannot overtake queued data past the replay window" t_overtake
 run "a received packet keeps nothing of its datagram" t_scrub
+diag "flood.sh took ${SECONDS} s"
 finish
