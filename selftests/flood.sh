@@ -174,12 +174,12 @@ a_counter()
 	peer_json $A 2 '.keys[0].tx_counter'
 }
 
-# blast NETNS SECS: from NETNS, four senders of 64 KiB UDP GSO packets (47
+# blast NETNS SECS: from NETNS, two senders of 64 KiB UDP GSO packets (47
 # segments each) to 10.77.0.2, with large send buffers, for SECS.
 blast()
 {
 	local i
-	for i in 1 2 3 4; do
+	for i in 1 2; do
 		ip netns exec "$1" timeout "$2" "$PYTHON" - <<'PY' &
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -187,7 +187,10 @@ s.setsockopt(socket.SOL_SOCKET, 32, 64 << 20)	# SO_SNDBUFFORCE
 s.setsockopt(socket.IPPROTO_UDP, 103, 1372)	# UDP_SEGMENT
 buf = bytes(1372 * 47)
 while True:
-    s.sendto(buf, ("10.77.0.2", 9))
+    try:
+        s.sendto(buf, ("10.77.0.2", 9))
+    except OSError:	# ENOBUFS when memory runs short: keep going
+        pass
 PY
 	done
 }
