@@ -12,10 +12,16 @@ FLOOD=$REPO/selftests/junk_flood
 # modest packet rate (little CPU for the flooder) is far more than the
 # crypt workers can decrypt: on a kernel whose receive slot is bounded
 # only in packets, the junk fills the slot the victim shares.
-FLOOD_SIZE=${FLOOD_SIZE:-16000}
-FLOOD_RATE=${FLOOD_RATE:-3000}
+FLOOD_SIZE=${FLOOD_SIZE:-60000}
+FLOOD_RATE=${FLOOD_RATE:-2000}
+# The victim's traffic: UDP at a fixed rate well below what even a loaded
+# TCG machine carries, so that its quiet figure is steady and what the
+# flood takes from it shows.
+VICTIM_RATE=${VICTIM_RATE:-4M}
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-4}
+TMPDIR=$(mktemp -d)
+trap 'cleanup_netns; rm -rf "$TMPDIR"' EXIT
 
 # median N...: the median of integers.
 median()
@@ -67,13 +73,14 @@ flood_setup()
 	ip netns exec $R "$OVLCTL" key set ovl0 "$junk" id 1 tx-key "$k3" rx-key "$k4"
 }
 
-# tcp_mbps SECS: H's TCP throughput to R over the overlay, Mbit/s, on CPU 0.
-tcp_mbps()
+# udp_kbps SECS: what R receives of H's UDP flow over the overlay, kbit/s
+# (iperf3 on CPU 0).
+udp_kbps()
 {
 	local out
-	out=$(ip netns exec $H taskset -c 0 iperf3 -c 10.77.0.1 -t "$1" -J 2>&1) ||
-		{ echo "iperf3: $out" >&2; echo 0; return; }
-	jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out"
+	out=$(ip netns exec $H taskset -c 0 iperf3 -c 10.77.0.1 -u -b "$VICTIM_RATE" \
+		-l 1300 -t "$1" -J 2>&1) || { echo "iperf3: $out" >&2; echo 0; return; }
+	jq '(.end.sum_received.bits_per_second // .end.sum.bits_per_second) / 1e3 | floor' <<<"$out"
 }
 
 t_flood()
@@ -92,14 +99,14 @@ t_flood()
 	flood_setup $junk $victim || return 1
 	ip netns exec $R taskset -c 0 iperf3 -s -D -B 10.77.0.1 || return 1
 	sleep 1
-	tcp_mbps 1 >/dev/null	# warm up: ARP, the first key use, TCP metrics
+	udp_kbps 1 >/dev/null	# warm up: ARP, the first key use
 	for i in $(seq "$ROUNDS"); do
-		q=$(tcp_mbps "$SECS")
+		q=$(udp_kbps "$SECS")
 		ip netns exec $F taskset -c 1 "$FLOOD" 198.51.100.1 4500 $junk 1 \
 			"$FLOOD_SIZE" "$FLOOD_RATE" $((SECS + 2)) >"$TMPDIR/sent.$i" &
 		sleep 1
 		grep '^cpu[0-9]' /proc/stat >"$TMPDIR/stat0"
-		f=$(tcp_mbps "$SECS")
+		f=$(udp_kbps "$SECS")
 		grep '^cpu[0-9]' /proc/stat >"$TMPDIR/stat1"
 		wait
 		paste "$TMPDIR/stat0" "$TMPDIR/stat1" | awk '{ n = (NF - 2) / 2;
@@ -109,11 +116,11 @@ t_flood()
 		echo
 		s=$(cat "$TMPDIR/sent.$i")
 		sent=$((sent + s))
-		echo "round $i: ${q} Mbit/s alone, ${f} Mbit/s under $s junk datagrams"
+		echo "round $i: ${q} kbit/s alone, ${f} kbit/s under $s junk datagrams"
 		quiet+=("$q") flooded+=("$f")
 	done
 	mq=$(median "${quiet[@]}") mf=$(median "${flooded[@]}")
-	echo "median: ${mq} Mbit/s alone, ${mf} Mbit/s flooded"
+	echo "median: ${mq} kbit/s alone, ${mf} kbit/s flooded"
 	tot=0
 	for r in $reasons; do
 		s=$(drops $R "$r")
@@ -127,6 +134,10 @@ t_flood()
 	[ "$(drops $R bad_tag)" -gt 0 ] || fail "no junk reached the tag check" || return 1
 	[ "$(drops $R rx_peer_budget)" -gt 0 ] ||
 		fail "no junk dropped by its peer's receive budget" || return 1
+	# Bounded work before authentication: most junk never reaches the
+	# crypto (the old kernel decrypted every junk datagram).
+	[ $(($(drops $R bad_tag) * 10)) -le "$sent" ] ||
+		fail "$(drops $R bad_tag) of $sent junk datagrams were decrypted" || return 1
 	# Every junk datagram that reached the device is counted, by reason.
 	[ $((tot * 100)) -ge $((sent * 90)) ] && [ "$tot" -le "$sent" ] ||
 		fail "$tot of $sent junk datagrams counted" || return 1
@@ -176,7 +187,10 @@ s.setsockopt(socket.SOL_SOCKET, 32, 64 << 20)	# SO_SNDBUFFORCE
 s.setsockopt(socket.IPPROTO_UDP, 103, 1372)	# UDP_SEGMENT
 buf = bytes(1372 * 47)
 while True:
-    s.sendto(buf, ("10.77.0.2", 9))
+    try:
+        s.sendto(buf, ("10.77.0.2", 9))
+    except OSError:	# ENOBUFS when memory runs short: keep going
+        pass
 PY
 	done
 }
@@ -194,7 +208,7 @@ t_overtake()
 	"$PYTHON" -c 'import cryptography' 2>/dev/null || return $KSFT_SKIP
 	known_pair || return 1
 	ip netns exec $A ping -q -c 2 -W 2 10.77.0.2 >/dev/null || fail "ping" || return 1
-	ip netns exec $B taskset -c 1 "$PYTHON" "$REPO/selftests/overtake_sniff.py" v0 1 14 \
+	ip netns exec $B taskset -c 1 "$PYTHON" "$REPO/selftests/overtake_sniff.py" v0 1 20 \
 		>"$TMPDIR/sniff" &
 	for i in $(seq 50); do
 		grep -q ready "$TMPDIR/sniff" && break
@@ -275,9 +289,9 @@ NFT
 	expect_eq "inner packets with the outer xfrm state" "$c_sp" 0
 }
 
-plan 4
+plan 3
 run "junk naming one peer leaves another's throughput" t_flood
-run "junk naming one peer leaves another's throughput (60k)" t_flood 60000 1000
 run "probes cannot overtake queued data past the replay window" t_overtake
 run "a received packet keeps nothing of its datagram" t_scrub
+diag "flood.sh took ${SECONDS} s"
 finish
