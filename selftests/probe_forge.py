@@ -3,7 +3,10 @@
 """Send sealed PROBE requests as peer SENDER would, from SRC:PORT (a raw
 socket, since the peer's own ovl socket holds that port) to DST:PORT,
 under KEY (base64, the sender's tx key) with key id KEY_ID: COUNT of them,
-INTERVAL seconds apart, with counters from 2^40 + FIRST on.  The receiver
+INTERVAL seconds apart, with counters from NOW + FIRST on, where NOW is the
+wall clock in units of 16 ns: past every counter the real sender used, as
+a key's counters start at the wall clock when it is installed and cannot
+outrun it (docs/protocol.md, "Counters and key reuse").  The receiver
 answers each with a PROBE reply, which takes a counter of its own key.
 
 usage: probe_forge.py SRC DST PORT SENDER KEY KEY_ID FIRST COUNT INTERVAL"""
@@ -26,8 +29,9 @@ def main():
     aead = ChaCha20Poly1305(base64.b64decode(key))
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
     sock.bind((src, 0))
+    base = time.time_ns() >> 4
     for i in range(int(count)):
-        counter = (1 << 40) + int(first) + i
+        counter = base + int(first) + i
         hdr = struct.pack("!BBHIQ", OVL_MSG_PROBE, key_id, 0, sender, counter)
         payload = bytes([OVL_PROBE_REQUEST]) + bytes(7) + struct.pack("!Q", i + 1)
         nonce = bytes(4) + struct.pack("<Q", counter)
