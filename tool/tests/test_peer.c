@@ -464,6 +464,20 @@ static void put_part(uint32_t node_id, unsigned int from, unsigned int n)
 }
 
 /*
+ * The dump of test_show_split: peer 42 whole, then three more parts of it
+ * (200 more allowed-ips), then @next.
+ */
+static void answer_split_dump(const struct reply_peer *next)
+{
+	fake_answer();
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &peer42);
+	put_part(42, 1, 90);
+	put_part(42, 91, 90);
+	put_part(42, 181, 20);
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), next);
+}
+
+/*
  * @base (PEER42_TEXT or _JSON) with allowed-ips fd00:42::1 to ::@n added
  * after fd00::42/128, each as @fmt.
  */
@@ -496,12 +510,7 @@ static void test_show_split(void **state)
 	json = with_parts(PEER42_JSON, ",\"fd00:42::%x/128\"", 200);
 	assert_non_null(strstr(json, "\"fd00:42::c8/128\"]"));
 
-	fake_answer();
-	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &peer42);
-	put_part(42, 1, 90);
-	put_part(42, 91, 90);
-	put_part(42, 181, 20);
-	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), peers[0]);
+	answer_split_dump(peers[0]);
 	assert_int_equal(run("peer", "show", "ovl0", NULL), 0);
 	assert_string_equal(run_err, "");
 	assert_string_equal(run_out + strlen(run_out) - strlen(PEER7_TEXT),
@@ -509,12 +518,7 @@ static void test_show_split(void **state)
 	run_out[strlen(run_out) - strlen(PEER7_TEXT) - 1] = 0;
 	assert_string_equal(run_out, text);
 
-	fake_answer();
-	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &peer42);
-	put_part(42, 1, 90);
-	put_part(42, 91, 90);
-	put_part(42, 181, 20);
-	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), peers[0]);
+	answer_split_dump(peers[0]);
 	assert_int_equal(run("-j", "peer", "show", "ovl0", NULL), 0);
 	assert_string_equal(run_out + strlen(run_out) - strlen(PEER7_JSON) - 2,
 			    PEER7_JSON "]\n");
