@@ -62,16 +62,6 @@ PY
 	wait_file "$ready"
 }
 
-wait_file()
-{
-	local i
-	for i in $(seq 100); do
-		[ -e "$1" ] && { rm -f "$1"; return 0; }
-		sleep 0.1
-	done
-	fail "timed out waiting for $1"
-}
-
 # listen NETNS OUT ARGS...: ctrl.py listen in the background, its JSON
 # lines to OUT; returns once registered, the pid in LISTEN_PID.
 listen()

@@ -14,15 +14,10 @@ CAPTURE="$PYTHON $REPO/selftests/capture.py"
 # directions) into $TMPDIR/NAME until capture_stop.
 capture_start()
 {
-	local i
 	rm -f "$TMPDIR/mark"
 	ip netns exec $A $CAPTURE record v0 4500 "$TMPDIR/$1" "$TMPDIR/mark" &
 	CAP=$!
-	for i in $(seq 100); do
-		[ -e "$TMPDIR/mark" ] && return 0
-		sleep 0.1
-	done
-	fail "capture did not start"
+	wait_file "$TMPDIR/mark" "capture did not start"
 }
 
 capture_stop()

@@ -174,6 +174,19 @@ PY
 	fail "could not hold UDP port $2 (IPv$3)"
 }
 
+# wait_file FILE [WHAT]: wait up to 10 s for FILE, a mark a background
+# helper writes once it is ready, and remove it; fails saying WHAT did not
+# happen otherwise.
+wait_file()
+{
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && { rm -f "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "${2:-timed out waiting for $1}"
+}
+
 # udp_listeners NETNS PORT: the UDP sockets bound to PORT, one local
 # address per line, sorted.
 udp_listeners()

@@ -80,7 +80,7 @@ snapshot()
 # to OUT.  Returns once the sockets are bound.
 udp_sink()
 {
-	local secs=$1 out=$2 mark i
+	local secs=$1 out=$2 mark
 	shift 2
 	mark=$(mktemp -u)
 	ip netns exec $B "$PYTHON" - "$secs" "$out" "$mark" "$@" <<'PY' &
@@ -103,11 +103,7 @@ with open(out, "w") as f:
         print(a, len(seen), file=f)
 PY
 	SINK_PID=$!
-	for i in $(seq 100); do
-		[ -e "$mark" ] && { rm -f "$mark"; return 0; }
-		sleep 0.1
-	done
-	fail "the UDP sink did not start"
+	wait_file "$mark" "the UDP sink did not start"
 }
 
 # udp_source SECS RATE ADDR...: from A, send RATE datagrams a second to
