@@ -63,11 +63,16 @@ demo: tool
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) scripts/demo.sh
 
+# make bench BENCH_BASE_KO=path/ovl.ko: A/B of that module against this
+# tree's, in one VM boot (bench/throughput.sh); BENCH_ROUNDS, BENCH_SECS.
+BENCH_ENV = $(foreach v,BENCH_ROUNDS BENCH_SECS,$(if $($(v)),$(v)=$($(v)))) \
+	$(if $(BENCH_BASE_KO),BENCH_BASE_KO=$(abspath $(BENCH_BASE_KO)))
+
 bench: tool
 	@$(MAKE) -s -C tool/beacon all bench
 	@scripts/build-kmods.sh "$(VM_KVER)"
-	@$(VM_RUN) bench/throughput.sh
-	@$(VM_RUN) bench/relay.sh
+	@$(VM_RUN) env $(BENCH_ENV) bench/throughput.sh
+	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/relay.sh)
 
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)

@@ -10,13 +10,22 @@
 # BENCH_ROUNDS runs (default 3), taken in rounds that alternate veth,
 # WireGuard and ovl, so that a noisy moment of the host does not fall on
 # one of them only.  Never fails on a figure.
+#
+# A/B mode, BENCH_BASE_KO=PATH/ovl.ko (an older build for the same
+# kernel): ovl only, the base module and the current one (the one
+# installed in the VM) alternating round by round in this one boot, the
+# module reloaded and the namespaces rebuilt every round; prints each
+# module's medians of 1 flow, 2 flows and 1 flow with 100,000 peers, and
+# new/base.  Comparisons across boots are not worth much under TCG on a
+# shared host; this one is.  BENCH_ROUNDS defaults to 5 here.
 set -eu
+[ -z "${BENCH_BASE_KO:-}" ] || BENCH_BASE_KO=$(realpath "$BENCH_BASE_KO")
 cd "$(dirname "$0")/.."
 source selftests/lib.sh
 trap - EXIT
 
 SECS=${BENCH_SECS:-8}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-$([ -n "${BENCH_BASE_KO:-}" ] && echo 5 || echo 3)}
 TMPDIR=$(mktemp -d)
 declare -A mbps runs
 
@@ -41,6 +50,8 @@ measure()
 {
 	runs[$1]+=" $(iperf $A "$2" "$3")"
 }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 
 wg_setup()
 {
@@ -73,6 +84,69 @@ add_peers()
 	done | ip netns exec $A "$OVLCTL" -b -
 }
 
+# ab_round TAG KO: load KO as the ovl module, set up the pair, measure 1
+# and 2 flows and then 1 flow with 100,000 extra peers, into
+# runs[TAG,1|2|100k]; tear the namespaces down.
+ab_round()
+{
+	local tag=$1 ko=$2 i
+	# Deleting a device with 100,000 peers takes a while after its
+	# namespace is gone; the module stays busy until then.
+	for ((i = 0; i < 300; i++)); do
+		[ -d /sys/module/ovl ] || break
+		rmmod ovl 2>/dev/null && break
+		sleep 0.2
+	done
+	[ ! -d /sys/module/ovl ]
+	insmod "$ko"
+	pair_setup 4
+	ip netns exec $A ping -q -c 2 10.77.0.2 >/dev/null
+	measure "$tag,1" 10.77.0.2 1
+	measure "$tag,2" 10.77.0.2 2
+	add_peers 100000
+	measure "$tag,100k" 10.77.0.2 1
+	cleanup_netns
+}
+
+# A/B mode: BENCH_BASE_KO is an older build of ovl.ko.  Within this one
+# boot, rounds alternate the base module and the current one (the order
+# flipped every round, so that a slow drift of the host falls on both
+# alike), each round on fresh namespaces; figures are per-module medians
+# and the ratios new/base.
+if [ -n "${BENCH_BASE_KO:-}" ]; then
+	modprobe ovl	# the current module, and its dependencies
+	cur_ko=$TMPDIR/cur.ko
+	cp "$(modinfo -n ovl)" "$cur_ko"
+	echo "# base: $BENCH_BASE_KO ($(modinfo -F srcversion "$BENCH_BASE_KO"))"
+	echo "# new:  $(modinfo -n ovl) ($(modinfo -F srcversion "$cur_ko"))"
+	for ((round = 0; round < ROUNDS; round++)); do
+		if ((round % 2)); then
+			ab_round new "$cur_ko"
+			ab_round base "$BENCH_BASE_KO"
+		else
+			ab_round base "$BENCH_BASE_KO"
+			ab_round new "$cur_ko"
+		fi
+		echo "# round $round done"
+	done
+	for key in "${!runs[@]}"; do
+		# shellcheck disable=SC2086
+		mbps[$key]=$(median ${runs[$key]})
+		echo "# $key:${runs[$key]} -> ${mbps[$key]}"
+	done
+	echo "kernel: $(uname -r), $(nproc) CPUs, A/B, median of $ROUNDS runs of ${SECS}s each"
+	printf '%-12s %10s %10s %10s\n' figure base new new/base
+	for fig in 1 2 100k; do
+		printf '%-12s %10s %10s %10s\n' "$fig" "${mbps[base,$fig]}" \
+			"${mbps[new,$fig]}" "$(ratio "${mbps[new,$fig]}" "${mbps[base,$fig]}")"
+	done
+	for tag in base new; do
+		echo "$tag: 100,000 peers / 1 peer (1 flow): $(ratio "${mbps[$tag,100k]}" "${mbps[$tag,1]}")"
+	done
+	rm -rf "$TMPDIR"
+	exit 0
+fi
+
 modprobe ovl
 pair_setup 4
 wg_setup
@@ -98,7 +172,6 @@ for key in "${!runs[@]}"; do
 	echo "# $key:${runs[$key]} -> ${mbps[$key]}"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 echo "kernel: $(uname -r), $(nproc) CPUs, median of $ROUNDS runs of ${SECS}s"
 printf '%-6s %10s %10s %10s %12s %10s\n' flows veth wireguard ovl ovl/wg ovl/veth
 for flows in 1 2; do
