@@ -64,8 +64,9 @@ demo: tool
 	@$(VM_RUN) scripts/demo.sh
 
 # make bench BENCH_BASE_KO=path/ovl.ko: A/B of that module against this
-# tree's, in one VM boot (bench/throughput.sh); BENCH_ROUNDS, BENCH_SECS.
-BENCH_ENV = $(foreach v,BENCH_ROUNDS BENCH_SECS,$(if $($(v)),$(v)=$($(v)))) \
+# tree's, in one VM boot (bench/throughput.sh); BENCH_ROUNDS, BENCH_SECS,
+# BENCH_100K=0; OVL_VM_ACCEL=icount for figures the host's load cannot move.
+BENCH_ENV = $(foreach v,BENCH_ROUNDS BENCH_SECS BENCH_100K,$(if $($(v)),$(v)=$($(v)))) \
 	$(if $(BENCH_BASE_KO),BENCH_BASE_KO=$(abspath $(BENCH_BASE_KO)))
 
 bench: tool

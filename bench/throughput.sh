@@ -16,8 +16,11 @@
 # installed in the VM) alternating round by round in this one boot, the
 # module reloaded and the namespaces rebuilt every round; prints each
 # module's medians of 1 flow, 2 flows and 1 flow with 100,000 peers, and
-# new/base.  Comparisons across boots are not worth much under TCG on a
-# shared host; this one is.  BENCH_ROUNDS defaults to 5 here.
+# new/base.  BENCH_MORE_KOS="TAG=PATH ..." adds variants to the rotation;
+# BENCH_100K=0 leaves out the 100,000 peers.  Comparisons across boots are
+# not worth much under TCG on a shared host; this one is, the more so
+# with OVL_VM_ACCEL=icount (guest time counts instructions, see
+# vm-run.sh).  BENCH_ROUNDS defaults to 5 here.
 set -eu
 [ -z "${BENCH_BASE_KO:-}" ] || BENCH_BASE_KO=$(realpath "$BENCH_BASE_KO")
 cd "$(dirname "$0")/.."
@@ -36,7 +39,7 @@ iperf()
 	ip netns exec "$B" iperf3 -s -D -1 -B "$2" >/dev/null
 	sleep 0.5
 	out=$(ip netns exec "$1" iperf3 -c "$2" -t "$SECS" -O 1 -P "$3" -J)
-	jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out"
+	jq '.end.sum_received.bits_per_second / 1e5 | floor / 10' <<<"$out"
 }
 
 # median VALUE...: the middle one (the lower middle of an even count).
@@ -51,7 +54,8 @@ measure()
 	runs[$1]+=" $(iperf $A "$2" "$3")"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+# ratio A B [DIGITS]: A/B, to DIGITS (default 2) decimals.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { printf "%.*f", d, b ? a / b : 0 }'; }
 
 wg_setup()
 {
@@ -85,8 +89,8 @@ add_peers()
 }
 
 # ab_round TAG KO: load KO as the ovl module, set up the pair, measure 1
-# and 2 flows and then 1 flow with 100,000 extra peers, into
-# runs[TAG,1|2|100k]; tear the namespaces down.
+# and 2 flows and then (unless BENCH_100K=0) 1 flow with 100,000 extra
+# peers, into runs[TAG,1|2|100k]; tear the namespaces down.
 ab_round()
 {
 	local tag=$1 ko=$2 i
@@ -103,46 +107,70 @@ ab_round()
 	ip netns exec $A ping -q -c 2 10.77.0.2 >/dev/null
 	measure "$tag,1" 10.77.0.2 1
 	measure "$tag,2" 10.77.0.2 2
-	add_peers 100000
-	measure "$tag,100k" 10.77.0.2 1
+	if [ "${BENCH_100K:-1}" != 0 ]; then
+		add_peers 100000
+		measure "$tag,100k" 10.77.0.2 1
+	fi
 	cleanup_netns
 }
 
-# A/B mode: BENCH_BASE_KO is an older build of ovl.ko.  Within this one
-# boot, rounds alternate the base module and the current one (the order
-# flipped every round, so that a slow drift of the host falls on both
-# alike), each round on fresh namespaces; figures are per-module medians
-# and the ratios new/base.
+# spread VALUE...: "min-max"
+spread()
+{
+	printf '%s\n' "$@" | sort -n | sed -n '1h; $ { H; x; s/\n/-/p }'
+}
+
+# A/B mode: BENCH_BASE_KO is an older build of ovl.ko; BENCH_MORE_KOS may
+# name more variants, as TAG=PATH words.  Within this one boot, rounds
+# run every module in turn (the order rotated every round, so that a slow
+# drift of the host falls on all alike), each on fresh namespaces;
+# figures are per-module medians and their ratios to the base.
 if [ -n "${BENCH_BASE_KO:-}" ]; then
 	modprobe ovl	# the current module, and its dependencies
-	cur_ko=$TMPDIR/cur.ko
-	cp "$(modinfo -n ovl)" "$cur_ko"
-	echo "# base: $BENCH_BASE_KO ($(modinfo -F srcversion "$BENCH_BASE_KO"))"
-	echo "# new:  $(modinfo -n ovl) ($(modinfo -F srcversion "$cur_ko"))"
+	cp "$(modinfo -n ovl)" "$TMPDIR/new.ko"
+	tags=(base) kos=("$BENCH_BASE_KO")
+	for word in ${BENCH_MORE_KOS:-}; do
+		tags+=("${word%%=*}") kos+=("$(realpath "${word#*=}")")
+	done
+	tags+=(new) kos+=("$TMPDIR/new.ko")
+	n=${#tags[@]}
+	for ((i = 0; i < n; i++)); do
+		echo "# ${tags[i]}: ${kos[i]} ($(modinfo -F srcversion "${kos[i]}"))"
+	done
 	for ((round = 0; round < ROUNDS; round++)); do
-		if ((round % 2)); then
-			ab_round new "$cur_ko"
-			ab_round base "$BENCH_BASE_KO"
-		else
-			ab_round base "$BENCH_BASE_KO"
-			ab_round new "$cur_ko"
-		fi
+		for ((i = 0; i < n; i++)); do
+			k=$(((i + round) % n))
+			ab_round "${tags[k]}" "${kos[k]}"
+		done
 		echo "# round $round done"
 	done
-	for key in "${!runs[@]}"; do
-		# shellcheck disable=SC2086
-		mbps[$key]=$(median ${runs[$key]})
-		echo "# $key:${runs[$key]} -> ${mbps[$key]}"
+	figs="1 2"
+	[ "${BENCH_100K:-1}" = 0 ] || figs+=" 100k"
+	for tag in "${tags[@]}"; do
+		for fig in $figs; do
+			# shellcheck disable=SC2086
+			mbps[$tag,$fig]=$(median ${runs[$tag,$fig]})
+			# shellcheck disable=SC2086
+			echo "# $tag,$fig:${runs[$tag,$fig]} -> ${mbps[$tag,$fig]} (spread $(spread ${runs[$tag,$fig]}))"
+		done
 	done
 	echo "kernel: $(uname -r), $(nproc) CPUs, A/B, median of $ROUNDS runs of ${SECS}s each"
-	printf '%-12s %10s %10s %10s\n' figure base new new/base
-	for fig in 1 2 100k; do
-		printf '%-12s %10s %10s %10s\n' "$fig" "${mbps[base,$fig]}" \
-			"${mbps[new,$fig]}" "$(ratio "${mbps[new,$fig]}" "${mbps[base,$fig]}")"
+	printf '%-8s' module
+	for fig in $figs; do printf ' %10s %8s' "$fig" "/base"; done
+	echo
+	for tag in "${tags[@]}"; do
+		printf '%-8s' "$tag"
+		for fig in $figs; do
+			printf ' %10s %8s' "${mbps[$tag,$fig]}" \
+				"$(ratio "${mbps[$tag,$fig]}" "${mbps[base,$fig]}" 3)"
+		done
+		echo
 	done
-	for tag in base new; do
-		echo "$tag: 100,000 peers / 1 peer (1 flow): $(ratio "${mbps[$tag,100k]}" "${mbps[$tag,1]}")"
-	done
+	if [ "${BENCH_100K:-1}" != 0 ]; then
+		for tag in "${tags[@]}"; do
+			echo "$tag: 100,000 peers / 1 peer (1 flow): $(ratio "${mbps[$tag,100k]}" "${mbps[$tag,1]}" 3)"
+		done
+	fi
 	rm -rf "$TMPDIR"
 	exit 0
 fi

@@ -23,8 +23,12 @@
 #                  its files in the vm/ subdirectory: initramfs-KVER.cpio.gz,
 #                  modules-KVER/ (module index), console-KVER.log (the whole
 #                  console of the last run) and accel (the KVM verdict)
-#   OVL_VM_ACCEL   tcg, kvm or auto (default): auto tries KVM once with a
-#                  short boot and caches the verdict, falling back to TCG
+#   OVL_VM_ACCEL   tcg, kvm, icount or auto (default): auto tries KVM once
+#                  with a short boot and caches the verdict, falling back to
+#                  TCG.  icount is single-threaded TCG whose clock counts
+#                  instructions (-icount shift=2, 4 ns each, sleep=off):
+#                  guest time, and so a throughput measured in the guest,
+#                  no longer depends on how busy the host is (bench A/B)
 #   OVL_VM_BOOT_TIMEOUT  seconds from power-on to CMD's start (default 300)
 #                  after which a boot counts as failed
 #   OVL_VM_INJECT_BOOT_FAILURE  if set, the first boot crashes the kernel
@@ -96,6 +100,7 @@ pick_accel() {
 	local verdict_file=$vm_dir/accel verdict=tcg
 	case ${OVL_VM_ACCEL:-auto} in
 	tcg) verdict=tcg ;;
+	icount) echo icount; return ;;
 	kvm) verdict=kvm ;;
 	auto)
 		if [ -s "$verdict_file" ]; then
@@ -110,7 +115,7 @@ pick_accel() {
 			echo "$verdict" >"$verdict_file"
 		fi
 		;;
-	*) die "OVL_VM_ACCEL must be tcg, kvm or auto" ;;
+	*) die "OVL_VM_ACCEL must be tcg, kvm, icount or auto" ;;
 	esac
 	if [ "$verdict" = kvm ]; then echo kvm; else echo tcg,thread=multi; fi
 }
@@ -171,8 +176,13 @@ if [ "$interactive" = 1 ]; then
 fi
 declare -p kver modtree repo path tty_size cmd >"$run_dir/env"
 
+if [ "$accel" = icount ]; then
+	accel=(-accel tcg -icount shift=2,sleep=off)
+else
+	accel=(-accel "$accel")
+fi
 qemu=(qemu-system-x86_64 -m 2048 -smp 2 -nographic -no-reboot -nic none
-	-accel "$accel" -cpu max
+	"${accel[@]}" -cpu max
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initramfs"
 	-virtfs 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap')
 append="console=ttyS0 panic=-1 quiet loglevel=3 log_buf_len=4M ovl_guest=$here/guest.sh ovl_run=$run_dir/env"
