@@ -456,6 +456,8 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (beacon_attr) {
 		ovl_relay_set_beacon(ovl, beacon);
+		if (!beacon)
+			ovl_relay_beacon_gone(ovl);
 		beacon = NULL;
 	} else if (port || node_id) {
 		ovl_relay_register(ovl);

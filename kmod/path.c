@@ -177,6 +177,17 @@ enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
 						  OVL_PATH_STAY;
 }
 
+/*
+ * The device has no beacon (any more): an unpinned relayed peer goes back
+ * to direct, where its packets at least have a way; a pinned one stays,
+ * as configured, and its packets are dropped as tx_no_beacon.
+ */
+enum ovl_path_verdict ovl_path_no_beacon(const struct ovl_path_state *p)
+{
+	return p->mode == OVL_RELAY_MODE_ON && p->path == OVL_PATH_RELAY ?
+	       OVL_PATH_TO_DIRECT : OVL_PATH_STAY;
+}
+
 /* An authenticated packet from the peer arrived through the beacon. */
 enum ovl_path_verdict ovl_path_relay_rx(struct ovl_path_state *p,
 					const struct ovl_path_cfg *cfg, u64 now)

@@ -19,7 +19,10 @@
  *   flips nothing.
  * - Only a device with a beacon flips a peer to relay: without one, relay
  *   would blackhole its traffic, so the blackhole and unreachable rules
- *   count nothing and the peer stays direct.
+ *   count nothing and the peer stays direct.  For the same reason a peer
+ *   that is relayed when the device loses its beacon goes back to direct
+ *   at once (reason "config"), unless it is pinned: direct is the only
+ *   way left that may work.
  * - Passive keepalive (WireGuard's): a peer that receives data straight
  *   from its peer and has sent it nothing straight for a keepalive
  *   interval (blackhole_ms / 4, at most OVL_PASSIVE_KEEPALIVE_MAX_MS)
@@ -145,6 +148,7 @@ bool ovl_path_overdue(const struct ovl_path_state *p,
 enum ovl_path_verdict ovl_path_unreachable(struct ovl_path_state *p,
 					   const struct ovl_path_cfg *cfg,
 					   u64 now, bool beacon);
+enum ovl_path_verdict ovl_path_no_beacon(const struct ovl_path_state *p);
 enum ovl_path_verdict ovl_path_relay_rx(struct ovl_path_state *p,
 					const struct ovl_path_cfg *cfg, u64 now);
 bool ovl_path_probe_due(const struct ovl_path_state *p,

@@ -430,11 +430,44 @@ int ovl_peer_set_relay_mode(struct ovl_peer *peer, u8 mode,
 }
 
 /**
+ * ovl_relay_beacon_gone - the device's beacon was removed
+ * @ovl: the device
+ *
+ * Every relayed peer that is not pinned goes back to direct (reason
+ * "config"): through the beacon its packets would only be dropped
+ * (path.h).  A peer that is flipped to relay meanwhile, by a relayed
+ * packet that was on its way, goes back on its next send
+ * (ovl_peer_tx_path()).  Context: RTNL, may sleep; the beacon is already
+ * unpublished.
+ */
+void ovl_relay_beacon_gone(struct ovl_dev *ovl)
+{
+	struct ovl_peer *peer;
+	struct ovl_flip f;
+	struct rb_node *n;
+
+	if (!atomic_read(&ovl->relay_peers))
+		return;
+	mutex_lock(&ovl->lock);
+	for (n = rb_first(&ovl->peer_tree); n; n = rb_next(n)) {
+		peer = rb_entry(n, struct ovl_peer, tnode);
+		spin_lock_bh(&peer->path_lock);
+		ovl_flip(peer, ovl_path_no_beacon(&peer->path),
+			 OVL_PATH_REASON_CONFIG, &f);
+		spin_unlock_bh(&peer->path_lock);
+		ovl_flip_report(peer, &f);
+		cond_resched();
+	}
+	mutex_unlock(&ovl->lock);
+}
+
+/**
  * ovl_peer_tx_path - the path for a packet to @peer, sent now
  * @peer: the peer
  *
  * Counts a blackhole miss when the direct path is silent and flips when
- * enough were counted (never on a device without a beacon).  Returns
+ * enough were counted (never on a device without a beacon); a relayed
+ * peer of a device without a beacon goes back to direct unless pinned.  Returns
  * &enum ovl_path, or -ENOSPC when the peer should have gone to relay but
  * the cap is reached (drop the packet).  Context: BH disabled, RCU read
  * side.
@@ -446,8 +479,21 @@ int ovl_peer_tx_path(struct ovl_peer *peer)
 	u64 now = ovl_now_ms();
 	struct ovl_flip f;
 
-	if (READ_ONCE(peer->path.path) == OVL_PATH_RELAY)
-		return OVL_PATH_RELAY;
+	if (READ_ONCE(peer->path.path) == OVL_PATH_RELAY) {
+		if (likely(beacon) ||
+		    READ_ONCE(peer->path.mode) != OVL_RELAY_MODE_ON)
+			return OVL_PATH_RELAY;
+		/*
+		 * Relayed since before the beacon was removed, e.g. by a
+		 * relay receipt that raced with ovl_relay_beacon_gone().
+		 */
+		spin_lock(&peer->path_lock);
+		ovl_flip(peer, ovl_path_no_beacon(&peer->path),
+			 OVL_PATH_REASON_CONFIG, &f);
+		spin_unlock(&peer->path_lock);
+		ovl_flip_report(peer, &f);
+		return READ_ONCE(peer->path.path);
+	}
 	if (!ovl_path_tx_silent(&peer->path, cfg, now, beacon))
 		return OVL_PATH_DIRECT;
 

@@ -43,6 +43,7 @@ struct ovl_beacon *ovl_beacon_new(const union ovl_endpoint *ep);
 void ovl_beacon_free(struct ovl_beacon *beacon);
 void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon);
 void ovl_relay_register(struct ovl_dev *ovl);
+void ovl_relay_beacon_gone(struct ovl_dev *ovl);
 bool ovl_relay_from_beacon(struct ovl_dev *ovl, const union ovl_endpoint *src);
 void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb);
 void ovl_relay_get_public(struct ovl_dev *ovl, union ovl_endpoint *ep);

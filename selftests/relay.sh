@@ -92,6 +92,35 @@ t_unreachable()
 		fail "A counted no ICMP errors"
 }
 
+# The beacon is removed while A's peer is relayed (the direct path cut,
+# so no probe can bring it back): not pinned, it is direct again as soon
+# as "dev set" returns, with a path event (config), and A's packets are
+# no longer dropped as tx_no_beacon.  Healed, the ping goes through.
+t_beacon_removed()
+{
+	relay_setup blackhole-ms 2000 || return 1
+	monitor $A
+	start_ping
+	ping_ok || return 1
+	cut both || return 1
+	wait_path $A 2 relay 20 >/dev/null || return 1
+	ip netns exec $A "$OVLCTL" dev set ovl0 beacon none || return 1
+	expect_eq "A's path once the beacon is removed" "$(path $A 2)" direct &&
+	expect_eq "A's relayed peers" \
+		"$(ip netns exec $A "$OVLCTL" -j dev show ovl0 | jq .relay_peers)" 0 ||
+		return 1
+	sleep 1
+	expect_eq "tx_no_beacon drops with the ping running" \
+		"$(drops $A tx_no_beacon)" 0 || return 1
+	heal || return 1
+	wait_path $B 1 direct 15 >/dev/null && ping_ok || return 1
+	expect_eq "A's path" "$(path $A 2)" direct || return 1
+	sleep 0.3
+	jq -r '"\(.path)/\(.reason)"' "$TMP/events-$A" | xargs |
+		grep -qE '^relay/(blackhole|relay_rx) direct/config$' ||
+		fail "A's path events: $(jq -c . "$TMP/events-$A" | xargs)"
+}
+
 # A pinned peer goes through the beacon on a healthy path and stays there;
 # unpinned, it comes back to direct.
 t_pinned()
@@ -225,10 +254,11 @@ need nft jq ping || skip_all "needs nft, jq and ping"
 [ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
 load_ovl || skip_all "cannot load the ovl module"
 TMP=$(mktemp -d)
-plan 8
+plan 9
 run "both ways cut: relay within seconds, back to direct when healed" t_cut_both
 run "one-way cut for 60 s: both relay, zero flaps" t_one_way
 run "ICMP unreachable on a dead path flips to relay before the blackhole timeout" t_unreachable
+run "beacon removed: a relayed peer goes back to direct" t_beacon_removed
 run "pinned relay never clears on its own" t_pinned
 run "relay cap, forged and replayed relay frames" t_cap_and_forgery
 run "beacon messages from others are dropped" t_not_beacon

@@ -185,7 +185,7 @@ static const char *const path_reason_text[] = {
 	[OVL_PATH_REASON_UNREACHABLE]	= "ICMP unreachable",
 	[OVL_PATH_REASON_RELAY_RX]	= "peer came through the beacon",
 	[OVL_PATH_REASON_PROBED]	= "direct probes answered",
-	[OVL_PATH_REASON_CONFIG]	= "relay mode changed",
+	[OVL_PATH_REASON_CONFIG]	= "relay mode or beacon changed",
 	[OVL_PATH_REASON_RELAY_CAP]	= "relay cap reached",
 };
 

@@ -196,6 +196,44 @@ static void no_beacon_never_flips(void **state)
 	assert_int_equal(ovl_path_tx(&p, &cfg, t + 2, true), OVL_PATH_TO_RELAY);
 }
 
+/*
+ * The beacon is removed while the peer is relayed: unpinned, it goes back
+ * to direct (its relayed packets would be dropped); pinned, or direct
+ * already, or never relaying, nothing changes.
+ */
+static void beacon_removed_unrelays(void **state)
+{
+	struct ovl_path_state p;
+	u64 t = 1000;
+
+	(void)state;
+	ovl_path_init(&p, OVL_RELAY_MODE_ON);
+	assert_int_equal(ovl_path_no_beacon(&p), OVL_PATH_STAY);
+	/* Relayed by the blackhole rule, with a probe out. */
+	assert_int_equal(ovl_path_tx(&p, &cfg, t, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t + 9000, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t + 9001, true), OVL_PATH_STAY);
+	assert_int_equal(ovl_path_tx(&p, &cfg, t + 9002, true),
+			 OVL_PATH_TO_RELAY);
+	ovl_path_set(&p, OVL_PATH_RELAY);
+	ovl_path_probe_sent(&p, 42, t + 10000);
+	/* No probe answered and none ever will be: still back to direct. */
+	assert_int_equal(ovl_path_no_beacon(&p), OVL_PATH_TO_DIRECT);
+	ovl_path_set(&p, OVL_PATH_DIRECT);
+	assert_int_equal(ovl_path_no_beacon(&p), OVL_PATH_STAY);
+	/* Once direct without a beacon, it stays direct. */
+	for (t = 11000; t < 60000; t += 100)
+		assert_int_equal(ovl_path_tx(&p, &cfg, t, false), OVL_PATH_STAY);
+
+	/* Pinned: relayed it stays, as configured. */
+	ovl_path_init(&p, OVL_RELAY_MODE_PINNED);
+	assert_int_equal(p.path, OVL_PATH_RELAY);
+	assert_int_equal(ovl_path_no_beacon(&p), OVL_PATH_STAY);
+	/* Off: never relayed. */
+	ovl_path_init(&p, OVL_RELAY_MODE_OFF);
+	assert_int_equal(ovl_path_no_beacon(&p), OVL_PATH_STAY);
+}
+
 static void relay_rx_activates_only_when_direct_is_silent(void **state)
 {
 	struct ovl_path_state p;
@@ -516,6 +554,7 @@ int main(void)
 		cmocka_unit_test_setup(passive_keepalive_at_most_once_an_interval,
 				       setup),
 		cmocka_unit_test_setup(no_beacon_never_flips, setup),
+		cmocka_unit_test_setup(beacon_removed_unrelays, setup),
 		cmocka_unit_test_setup(relay_rx_activates_only_when_direct_is_silent,
 				       setup),
 		cmocka_unit_test_setup(return_needs_consecutive_answers, setup),

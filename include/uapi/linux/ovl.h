@@ -72,7 +72,8 @@ enum ovl_relay_mode {
  *	its direct path was silent (relay activation)
  * @OVL_PATH_REASON_PROBED: enough consecutive direct probes were answered:
  *	the direct path works both ways again
- * @OVL_PATH_REASON_CONFIG: the peer's relay mode was changed
+ * @OVL_PATH_REASON_CONFIG: the peer's relay mode was changed, or the
+ *	device's beacon was removed while the peer was relayed (not pinned)
  * @OVL_PATH_REASON_RELAY_CAP: no change: the peer could not enter relay
  *	because the device's relay cap is reached; its packet was dropped
  */
