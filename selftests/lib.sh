@@ -40,12 +40,13 @@ diag()
 # Its output is shown as KTAP diagnostics.
 run()
 {
-	local name=$1 rc out
+	local name=$1 rc out start=$SECONDS
 	shift
 	_n=$((_n + 1))
 	out=$(_case "$@" 2>&1)
 	rc=$?
 	[ -z "$out" ] || diag "$out"
+	diag "($((SECONDS - start)) s)"
 	case $rc in
 	0) echo "ok $_n $name"; _passed=$((_passed + 1)) ;;
 	"$KSFT_SKIP") echo "ok $_n $name # SKIP"; _skipped=$((_skipped + 1)) ;;

@@ -43,9 +43,11 @@ for test in "${tests[@]}"; do
 	limit=$(test_timeout "$test")
 	echo "# $name"
 	if [ -x "$test" ]; then
+		start=$SECONDS
 		(cd "$(dirname "$test")" && timeout -k 10 "$limit" "./$(basename "$test")") \
 			</dev/null 2>&1 | sed -u 's/^/# /'
 		rc=${PIPESTATUS[0]}
+		echo "# $test took $((SECONDS - start)) s"
 	else
 		echo "# Warning: file $test is missing or not executable"
 		rc=1
