@@ -40,12 +40,10 @@ t_iperf()
 	local out
 	need iperf3 || return $KSFT_SKIP
 	pair_setup 4 || return 1
-	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 || return 1
-	sleep 1
+	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 && tcp_listening $B 5201 || return 1
 	out=$(ip netns exec $A iperf3 -c 10.77.0.2 -t 3 -J) || fail "iperf3 A to B" || return 1
 	echo "A->B: $(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out") Mbit/s"
-	ip netns exec $A iperf3 -s -D -1 -B fd77::1 || return 1
-	sleep 1
+	ip netns exec $A iperf3 -s -D -1 -B fd77::1 && tcp_listening $A 5201 || return 1
 	out=$(ip netns exec $B iperf3 -c fd77::1 -t 3 -J) || fail "iperf3 B to A over IPv6" || return 1
 	echo "B->A (v6): $(jq '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out") Mbit/s"
 	expect_eq "bad tags" "$(drops $A bad_tag)+$(drops $B bad_tag)" "0+0"
@@ -174,9 +172,10 @@ t_delete_under_traffic()
 {
 	need iperf3 || return $KSFT_SKIP
 	pair_setup 4 || return 1
-	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 || return 1
-	sleep 1
-	ip netns exec $A timeout 20 iperf3 -c 10.77.0.2 -t 8 -P 2 >/dev/null 2>&1 &
+	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 && tcp_listening $B 5201 || return 1
+	# Its server goes away with B: it would wait for the results until
+	# stopped, so stop it right after its 8 s.
+	ip netns exec $A timeout 10 iperf3 -c 10.77.0.2 -t 8 -P 2 >/dev/null 2>&1 &
 	sleep 2
 	ip netns exec $A "$OVLCTL" peer del ovl0 2 || return 1
 	sleep 1
@@ -197,8 +196,7 @@ t_unload_under_traffic()
 	pair_setup 4 || return 1
 	ip netns exec $A "$OVLCTL" peer set ovl0 2 keepalive 1 &&
 	ip netns exec $B "$OVLCTL" peer set ovl0 1 keepalive 1 || return 1
-	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 || return 1
-	sleep 1
+	ip netns exec $B iperf3 -s -D -1 -B 10.77.0.2 && tcp_listening $B 5201 || return 1
 	ip netns exec $A timeout 20 iperf3 -c 10.77.0.2 -t 8 >/dev/null 2>&1 &
 	sleep 2
 	ip netns del $A || return 1

@@ -97,8 +97,8 @@ t_flood()
 	echo "$n CPUs: junk names node $junk, traffic from node $victim (same slot);" \
 		"$FLOOD_RATE junk datagrams of $FLOOD_SIZE bytes a second"
 	flood_setup $junk $victim || return 1
-	ip netns exec $R taskset -c 0 iperf3 -s -D -B 10.77.0.1 || return 1
-	sleep 1
+	ip netns exec $R taskset -c 0 iperf3 -s -D -B 10.77.0.1 &&
+		tcp_listening $R 5201 || return 1
 	udp_kbps 1 >/dev/null	# warm up: ARP, the first key use
 	for i in $(seq "$ROUNDS"); do
 		q=$(udp_kbps "$SECS")

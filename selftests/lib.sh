@@ -188,6 +188,18 @@ wait_file()
 	fail "${2:-timed out waiting for $1}"
 }
 
+# tcp_listening NETNS PORT: wait until something in NETNS listens on TCP
+# PORT (an iperf3 server that daemonized before binding), at most 5 s.
+tcp_listening()
+{
+	local i
+	for i in $(seq 50); do
+		[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ] && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on TCP port $2 in $1"
+}
+
 # udp_listeners NETNS PORT: the UDP sockets bound to PORT, one local
 # address per line, sorted.
 udp_listeners()

@@ -76,15 +76,16 @@ snapshot()
 }
 
 # udp_sink SECS OUT ADDR...: in B, count the distinct sequence numbers
-# received on ADDR:9000 for SECS seconds, then write "ADDR COUNT" lines
-# to OUT.  Returns once the sockets are bound.
+# received on ADDR:9000 for SECS seconds, or until one second after
+# $OUT.stop appears, then write "ADDR COUNT" lines to OUT.  Returns once
+# the sockets are bound.
 udp_sink()
 {
 	local secs=$1 out=$2 mark
 	shift 2
 	mark=$(mktemp -u)
 	ip netns exec $B "$PYTHON" - "$secs" "$out" "$mark" "$@" <<'PY' &
-import select, socket, sys, time
+import os, select, socket, sys, time
 secs, out, mark, addrs = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 socks = {}
 for a in addrs:
@@ -94,8 +95,15 @@ for a in addrs:
     socks[s] = (a, set())
 open(mark, "w").close()
 end = time.monotonic() + secs
+stopping = False
 while (left := end - time.monotonic()) > 0:
-    ready, _, _ = select.select(list(socks), [], [], left)
+    if not stopping and os.path.exists(out + ".stop"):
+        # The source is done: what is still on its way arrives well
+        # within a second.
+        stopping = True
+        end = min(end, time.monotonic() + 1)
+        continue
+    ready, _, _ = select.select(list(socks), [], [], min(left, 0.2))
     for s in ready:
         socks[s][1].add(int.from_bytes(s.recv(2048)[:4], "big"))
 with open(out, "w") as f:
@@ -151,6 +159,7 @@ t_one_way_flow()
 	ip netns exec $A "$OVLCTL" peer set ovl2 12 keepalive 1 || return 1
 	echo "one-way UDP A -> B for $FLOW_SECS s, $FLOW_RATE/s to each device"
 	sent=$(udp_source $FLOW_SECS $FLOW_RATE 10.77.0.2 10.78.0.2) || return 1
+	touch "$TMP/got.stop"
 	wait $SINK_PID
 	got=$(cat "$TMP/got")
 	snapshot "$TMP/after"
