@@ -3,13 +3,18 @@
 #
 # Path selection under traffic that gives the heuristics nothing to go on
 # but silence, or lies, in the topology of relay_lib.sh (hosts A and B
-# behind router R, beacon C).  Each host runs three devices side by side,
-# so that the variants run at once:
+# behind router R, beacon C).  Each host runs five devices side by side,
+# so that the variants, and both cases, run at once in one topology:
 #
-#   ovl0  port 4500  10.77.0.N  beacon set (relay_setup)
-#   ovl1  port 4501  10.78.0.N  no beacon
+#   ovl0  port 4500  10.77.0.N  beacon set (relay_setup)    one-way flow
+#   ovl1  port 4501  10.78.0.N  no beacon                   one-way flow
 #   ovl2  port 4502  10.79.0.N  beacon set, blackhole-ms 2000, keepalive
 #                               1 s on A's side only, no traffic
+#   ovl3  port 4503  10.80.0.N  beacon set, nodes 31/32     forged ICMP
+#   ovl4  port 4504  10.81.0.N  no beacon, nodes 41/42      forged ICMP
+#
+# The forged ICMP case runs while the one-way flow does, on its own
+# devices; its result is reported as the second case.
 #
 # What a user sees is asserted: paths, flips, relay and drop counters,
 # the flows' loss, the ICMP errors counted.
@@ -144,23 +149,30 @@ PY
 # (ovl1): B's passive keepalives keep A's direct path alive, so nothing
 # flips, nothing is dropped, nothing is lost.  Meanwhile A's ovl2 peer
 # has a keepalive and no traffic, which B never answers: no flip either.
+# And meanwhile, on ovl3 and ovl4, the forged ICMP case runs
+# (forged_icmp), its output and status kept for t_forged_icmp.
 t_one_way_flow()
 {
-	local sent got w ns dev id kb
+	local sent got w ns dev id kb icmp_pid
 	relay_setup || return 1
 	add_dev ovl1 4501 10.78.0 1 2 || return 1
 	add_dev ovl2 4502 10.79.0 11 12 beacon $BEACON blackhole-ms 2000 ||
 		return 1
+	# Node ids of their own: the beacon knows a host by node id.
+	add_dev ovl3 4503 10.80.0 31 32 beacon $BEACON &&
+	add_dev ovl4 4504 10.81.0 41 42 || return 1
 	snapshot "$TMP/before"
 	cat "$TMP/before"
 	grep -v ' direct flips=0 ' "$TMP/before" &&
 		{ fail "a peer was not direct, or flipped, before the flow"; return 1; }
 	udp_sink $((FLOW_SECS + 5)) "$TMP/got" 10.77.0.2 10.78.0.2 || return 1
 	ip netns exec $A "$OVLCTL" peer set ovl2 12 keepalive 1 || return 1
+	(forged_icmp >"$TMP/icmp.out" 2>&1; echo $? >"$TMP/icmp.rc") &
+	icmp_pid=$!
 	echo "one-way UDP A -> B for $FLOW_SECS s, $FLOW_RATE/s to each device"
 	sent=$(udp_source $FLOW_SECS $FLOW_RATE 10.77.0.2 10.78.0.2) || return 1
 	touch "$TMP/got.stop"
-	wait $SINK_PID
+	wait $SINK_PID $icmp_pid
 	got=$(cat "$TMP/got")
 	snapshot "$TMP/after"
 	for w in $WATCH; do
@@ -193,43 +205,55 @@ ping_received()
 	sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
 }
 
-# While A pings B over ovl0 (beacon) and ovl1 (no beacon), R, on the path,
+# While A pings B over ovl3 (beacon) and ovl4 (no beacon), R, on the path,
 # forges ICMP host unreachable errors quoting A's datagrams to B: neither
 # peer leaves the direct path and the pings go on; A counts exactly the
-# errors that quote its own port.
-t_forged_icmp()
+# errors that quote its own port.  Runs within t_one_way_flow, in the
+# background, on devices of its own.
+forged_icmp()
 {
-	local n=20 pings=40 dev got
-	relay_setup || return 1
-	add_dev ovl1 4501 10.78.0 1 2 || return 1
-	WATCH="$A:ovl0:2 $B:ovl0:1 $A:ovl1:2 $B:ovl1:1"
-	snapshot "$TMP/before"
-	ip netns exec $A ping -c $pings -i 0.2 -W 2 10.77.0.2 >"$TMP/ping0" 2>&1 &
-	local p0=$!
-	ip netns exec $A ping -c $pings -i 0.2 -W 2 10.78.0.2 >"$TMP/ping1" 2>&1 &
-	local p1=$!
-	sleep 1
+	local n=20 pings=40 dev got p3 p4 pids=()
+	local WATCH="$A:ovl3:32 $B:ovl3:31 $A:ovl4:42 $B:ovl4:41"
 	local forge=("$PYTHON" "$REPO/selftests/icmp_forge.py" 10.0.1.2)
-	ip netns exec $R "${forge[@]}" 10.0.1.2:4500 10.0.2.2:4500 $n 0.2 &
-	ip netns exec $R "${forge[@]}" 10.0.1.2:4501 10.0.2.2:4501 $n 0.2 &
+	snapshot "$TMP/icmp.before"
+	ip netns exec $A ping -c $pings -i 0.2 -W 2 10.80.0.2 >"$TMP/ping3" 2>&1 &
+	p3=$!
+	ip netns exec $A ping -c $pings -i 0.2 -W 2 10.81.0.2 >"$TMP/ping4" 2>&1 &
+	p4=$!
+	sleep 1
+	ip netns exec $R "${forge[@]}" 10.0.1.2:4503 10.0.2.2:4503 $n 0.2 &
+	pids+=($!)
+	ip netns exec $R "${forge[@]}" 10.0.1.2:4504 10.0.2.2:4504 $n 0.2 &
+	pids+=($!)
 	# Not from our port: not ours, not counted.
-	ip netns exec $R "${forge[@]}" 10.0.1.2:4600 10.0.2.2:4500 5 0.2 &
-	ip netns exec $R "${forge[@]}" 10.0.1.2:4600 10.0.2.2:4501 5 0.2 &
-	wait $p0 $p1
-	snapshot "$TMP/after"
-	diff -u "$TMP/before" "$TMP/after" ||
+	ip netns exec $R "${forge[@]}" 10.0.1.2:4600 10.0.2.2:4503 5 0.2 &
+	pids+=($!)
+	ip netns exec $R "${forge[@]}" 10.0.1.2:4600 10.0.2.2:4504 5 0.2 &
+	pids+=($!)
+	wait $p3 $p4 "${pids[@]}"
+	snapshot "$TMP/icmp.after"
+	diff -u "$TMP/icmp.before" "$TMP/icmp.after" ||
 		{ fail "paths, flips, relay or drop counters changed"; return 1; }
-	for dev in 0 1; do
+	for dev in 3 4; do
 		got=$(ping_received "$TMP/ping$dev")
 		echo "ovl$dev: $got of $pings pings answered," \
-			"icmp_errors $(pj $A ovl$dev 2 .icmp_errors)"
+			"icmp_errors $(pj $A ovl$dev ${dev}2 .icmp_errors)"
 		[ "${got:-0}" -ge $((pings - 2)) ] ||
 			{ fail "ovl$dev: the ping lost more than 2"; return 1; }
-		expect_eq "ovl$dev: A's icmp_errors" "$(pj $A ovl$dev 2 .icmp_errors)" $n ||
+		expect_eq "ovl$dev: A's icmp_errors" "$(pj $A ovl$dev ${dev}2 .icmp_errors)" $n ||
 			return 1
-		expect_eq "ovl$dev: B's icmp_errors" "$(pj $B ovl$dev 1 .icmp_errors)" 0 ||
+		expect_eq "ovl$dev: B's icmp_errors" "$(pj $B ovl$dev ${dev}1 .icmp_errors)" 0 ||
 			return 1
 	done
+}
+
+# The result of forged_icmp, which ran during the one-way flow.
+t_forged_icmp()
+{
+	[ -f "$TMP/icmp.rc" ] ||
+		{ fail "not run: the one-way case failed before starting it"; return 1; }
+	cat "$TMP/icmp.out"
+	return "$(cat "$TMP/icmp.rc")"
 }
 
 need nft jq ping || skip_all "needs nft, jq and ping"
