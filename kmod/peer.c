@@ -97,6 +97,7 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	INIT_HLIST_NODE(&peer->ep_node);
 	rwlock_init(&peer->endpoint_lock);
 	spin_lock_init(&peer->keys_lock);
+	seqcount_spinlock_init(&peer->keys_seq, &peer->keys_lock);
 	timer_setup(&peer->keepalive_timer, ovl_peer_keepalive_fire, 0);
 	peer->last_tx = jiffies;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
@@ -244,8 +245,10 @@ static void ovl_peer_swap_locked(struct ovl_peer *peer)
 					    lockdep_is_held(&peer->keys_lock));
 	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
 					      lockdep_is_held(&peer->keys_lock));
+	write_seqcount_begin(&peer->keys_seq);
 	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_PRIMARY], secondary);
 	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_SECONDARY], primary);
+	write_seqcount_end(&peer->keys_seq);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <net/dst_cache.h>
@@ -73,6 +74,9 @@ struct ovl_peer_stats {
  *	@keys_lock alone from the data path)
  * @keys_lock: serializes changes to @keys, so that a promotion in the
  *	data path and a netlink command never interleave
+ * @keys_seq: bumped around a swap of @keys, which takes two stores: a
+ *	receiver looking a key up by id retries rather than miss a key that
+ *	was moving between the slots (ovl_peer_rx_key())
  * @last_handshake: Unix seconds of the last install of a key with a
  *	lifetime (a handshake's), 0 if none; under &ovl_dev.lock
  * @cert_expiry: Unix seconds the control daemon gave as the peer's
@@ -129,6 +133,7 @@ struct ovl_peer {
 	bool dead;
 	struct ovl_key __rcu *keys[2];
 	spinlock_t keys_lock;	/* serializes changes to @keys */
+	seqcount_spinlock_t keys_seq;
 	u64 last_handshake;
 	u64 cert_expiry;
 	struct ovl_peer_stats stats;

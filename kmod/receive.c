@@ -70,17 +70,29 @@ static void ovl_skb_local(struct sk_buff *skb, union ovl_endpoint *ep)
 	}
 }
 
+/*
+ * The key of @peer with id @id, in either slot.  A swap moves both keys
+ * with two stores; a lookup that ran into one retries, so that no key
+ * is missed while it moves (no packet is lost at a rekey).
+ */
 static struct ovl_key *ovl_peer_rx_key(struct ovl_peer *peer, u8 id)
 {
-	struct ovl_key *key;
+	struct ovl_key *key, *found;
+	unsigned int seq;
 	int slot;
 
-	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
-		key = rcu_dereference(peer->keys[slot]);
-		if (key && key->id == id)
-			return key;
-	}
-	return NULL;
+	do {
+		seq = read_seqcount_begin(&peer->keys_seq);
+		found = NULL;
+		for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
+			key = rcu_dereference(peer->keys[slot]);
+			if (key && key->id == id) {
+				found = key;
+				break;
+			}
+		}
+	} while (read_seqcount_retry(&peer->keys_seq, seq));
+	return found;
 }
 
 /*

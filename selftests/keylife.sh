@@ -59,6 +59,7 @@ t_expire()
 	# Traffic from the install across the end of the lifetime: it flows,
 	# asks for a new key near the end (age), then stops (expired).
 	ip netns exec $A ping -i 0.05 -w 5 10.77.0.2 >"$TMPDIR/ping" 2>&1 &
+	local bg=$!
 
 	# The lifetime left is 3 s less what passed since the install (a
 	# slow VM may take a second or two to get here).
@@ -95,7 +96,7 @@ t_expire()
 	[ "$(drops $A rx_key_expired)" -ge $((rx + 3)) ] ||
 		fail "rx_key_expired at A: $rx, then $(drops $A rx_key_expired)" ||
 		return 1
-	wait
+	wait $bg
 	# Answered while the key lived, not after.
 	read -r sent got < <(awk '/packets transmitted/ {print $1, $4}' "$TMPDIR/ping")
 	echo "background ping: $sent sent, $got answered"
