@@ -9,13 +9,24 @@
 # running ping, both ways round, loses no ping.
 source "$(dirname "$0")/lib.sh"
 
-# monitor_start NETNS: "ovlctl -j monitor" of NETNS into $TMPDIR/mon.NETNS.
+# monitor_start NETNS: "ovlctl -j monitor" of NETNS into $TMPDIR/mon.NETNS,
+# once it is subscribed: a peer 99 without a key is sent to until the
+# monitor prints its key-needed event (a slow VM takes a while to start
+# the monitor), then removed.
 monitor_start()
 {
+	local i
 	ip netns exec "$1" "$OVLCTL" -j monitor >"$TMPDIR/mon.$1" 2>&1 &
 	MON=$!
-	# Subscribed once it is blocked reading (no event comes before).
-	sleep 0.3
+	ip netns exec "$1" "$OVLCTL" peer add ovl0 99 allowed-ips 10.77.9.9/32 ||
+		return 1
+	for i in $(seq 100); do
+		grep -q '"node_id":99' "$TMPDIR/mon.$1" && break
+		ip netns exec "$1" ping -c 1 -W 1 10.77.9.9 >/dev/null 2>&1
+		sleep 0.2
+	done
+	ip netns exec "$1" "$OVLCTL" peer del ovl0 99
+	grep -q '"node_id":99' "$TMPDIR/mon.$1" || fail "monitor of $1 silent"
 }
 
 monitor_stop()
@@ -49,7 +60,7 @@ t_expire()
 	local k1 k2 t0 t1 left rx hs now ms sent got
 	pair_setup 4 || return 1
 	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
-	monitor_start $A
+	monitor_start $A || return 1
 	ip netns exec $B "$OVLCTL" key set ovl0 1 id 2 tx-key "$k2" rx-key "$k1" ||
 		return 1
 	t0=$(date +%s%N)
@@ -98,7 +109,7 @@ t_expire()
 		return 1
 	wait $bg
 	# Answered while the key lived, not after.
-	read -r sent got < <(awk '/packets transmitted/ {print $1, $4}' "$TMPDIR/ping")
+	read -r sent got <<<"$(awk '/packets transmitted/ {print $1, $4}' "$TMPDIR/ping")"
 	echo "background ping: $sent sent, $got answered"
 	[ "${got:-0}" -gt 0 ] && [ "$got" -lt "$sent" ] ||
 		fail "background ping: $sent sent, $got answered" || return 1
@@ -142,7 +153,7 @@ t_promote()
 	local k1 k2
 	pair_setup 4 || return 1
 	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) || return 1
-	monitor_start $B
+	monitor_start $B || return 1
 	ip netns exec $B "$OVLCTL" key set ovl0 1 slot secondary id 2 \
 		tx-key "$k2" rx-key "$k1" lifetime 60 promote || return 1
 	expect_eq "B's secondary waits" "$(key_of $B 1 secondary .promote)" true ||
