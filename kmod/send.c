@@ -126,7 +126,8 @@ static bool ovl_send_key_usable(struct ovl_peer *peer, struct ovl_key *key)
 		ovl_nl_key_expired(peer, key);
 		return false;
 	}
-	if (ovl_key_aging(key) &&
+	/* Read before the atomic write: the line stays shared meanwhile. */
+	if (ovl_key_aging(key) && !test_bit(OVL_KEY_AGE_NTF, &key->flags) &&
 	    !test_and_set_bit(OVL_KEY_AGE_NTF, &key->flags))
 		ovl_nl_key_needed(peer, OVL_KEY_REASON_AGE);
 	return true;
