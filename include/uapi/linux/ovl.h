@@ -91,11 +91,36 @@ enum ovl_path_reason {
  * @OVL_KEY_REASON_LIMIT: the primary key is near its message limit
  * @OVL_KEY_REASON_EXHAUSTED: the primary key reached its limit and no
  *	longer encrypts
+ * @OVL_KEY_REASON_EXPIRED: traffic is waiting for a peer whose primary key
+ *	is past its lifetime and no longer encrypts
+ * @OVL_KEY_REASON_AGE: the primary key has less than an eighth of its
+ *	lifetime (at most 15 s) left and traffic flows; raised once per key
  */
 enum ovl_key_reason {
 	OVL_KEY_REASON_NO_KEY = 1,
 	OVL_KEY_REASON_LIMIT,
 	OVL_KEY_REASON_EXHAUSTED,
+	OVL_KEY_REASON_EXPIRED,
+	OVL_KEY_REASON_AGE,
+};
+
+/**
+ * enum ovl_key_event - what happened to a key (key events)
+ * @OVL_KEY_EVENT_INSTALLED: a key with a lifetime (a handshake's) was
+ *	installed in the slot
+ * @OVL_KEY_EVENT_PROMOTED: a secondary key installed with
+ *	%OVL_A_KEY_PROMOTE authenticated its first message and became the
+ *	primary key; the old primary key is now the secondary one
+ * @OVL_KEY_EVENT_SWAPPED: the primary and secondary keys were swapped
+ *	(%OVL_CMD_KEY_SWAP); the event names the new primary key
+ * @OVL_KEY_EVENT_EXPIRED: the data path found the key past its lifetime
+ *	(once per key)
+ */
+enum ovl_key_event {
+	OVL_KEY_EVENT_INSTALLED = 1,
+	OVL_KEY_EVENT_PROMOTED,
+	OVL_KEY_EVENT_SWAPPED,
+	OVL_KEY_EVENT_EXPIRED,
 };
 
 /**
@@ -198,6 +223,9 @@ enum ovl_a_dev {
  *	queue of the CPU that was to encrypt or decrypt it is full
  * @OVL_A_DROPS_DEV_DOWN: received packet dropped because the device is
  *	down, or still queued when the device was deleted
+ * @OVL_A_DROPS_RX_KEY_EXPIRED: sealed message under a key past its lifetime
+ * @OVL_A_DROPS_TX_KEY_EXPIRED: outgoing packet for a peer whose primary key
+ *	is past its lifetime
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -225,6 +253,8 @@ enum ovl_a_drops {
 	OVL_A_DROPS_TX_QUEUE_FULL,
 	OVL_A_DROPS_CRYPT_QUEUE_FULL,
 	OVL_A_DROPS_DEV_DOWN,
+	OVL_A_DROPS_RX_KEY_EXPIRED,
+	OVL_A_DROPS_TX_KEY_EXPIRED,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
@@ -262,6 +292,12 @@ enum ovl_a_drops {
  * @OVL_A_PEER_ICMP_ERRORS: ICMP errors received about datagrams sent from
  *	the listen port to the peer's endpoint (u64); unauthenticated, they
  *	affect the path only while the direct path is already overdue
+ * @OVL_A_PEER_LAST_HANDSHAKE: when a key with a lifetime (a handshake's)
+ *	was last installed for the peer, in Unix seconds (u64, replies only);
+ *	absent if never
+ * @OVL_A_PEER_CERT_EXPIRY: when the peer's certificate expires, in Unix
+ *	seconds (u64), as the control daemon says; the kernel only keeps it.
+ *	0 clears it; absent in replies when not set
  */
 enum ovl_a_peer {
 	OVL_A_PEER_NODE_ID = 1,
@@ -286,6 +322,8 @@ enum ovl_a_peer {
 	OVL_A_PEER_RELAY_CAP_DROPS,
 	OVL_A_PEER_PATH_REASON,
 	OVL_A_PEER_ICMP_ERRORS,
+	OVL_A_PEER_LAST_HANDSHAKE,
+	OVL_A_PEER_CERT_EXPIRY,
 
 	__OVL_A_PEER_MAX,
 	OVL_A_PEER_MAX = (__OVL_A_PEER_MAX - 1)
@@ -333,6 +371,16 @@ enum ovl_a_ep {
  * @OVL_A_KEY_TX_COUNTER: messages sent under this key (u64, replies only)
  * @OVL_A_KEY_REASON: &enum ovl_key_reason (u32, in key-needed events)
  * @OVL_A_KEY_PAD: alignment padding
+ * @OVL_A_KEY_LIFETIME: seconds the key may be used after it is installed
+ *	(u32, 1 to 86400); absent or 0: no lifetime (manual keys).  A key past
+ *	it neither encrypts nor decrypts
+ * @OVL_A_KEY_PROMOTE: flag, only with the secondary slot: the kernel swaps
+ *	the key into the primary slot when the first message authenticates
+ *	under it (the handshake responder's rule); in replies, the secondary
+ *	key waits for that
+ * @OVL_A_KEY_EXPIRES_MS: milliseconds left of the key's lifetime (u64,
+ *	replies only; 0 once expired, absent when it has none)
+ * @OVL_A_KEY_EVENT: &enum ovl_key_event (u32, in key events)
  */
 enum ovl_a_key {
 	OVL_A_KEY_NODE_ID = 1,
@@ -343,6 +391,10 @@ enum ovl_a_key {
 	OVL_A_KEY_TX_COUNTER,
 	OVL_A_KEY_REASON,
 	OVL_A_KEY_PAD,
+	OVL_A_KEY_LIFETIME,
+	OVL_A_KEY_PROMOTE,
+	OVL_A_KEY_EXPIRES_MS,
+	OVL_A_KEY_EVENT,
 
 	__OVL_A_KEY_MAX,
 	OVL_A_KEY_MAX = (__OVL_A_KEY_MAX - 1)
@@ -390,6 +442,8 @@ enum ovl_a_ctrl {
  *	an endpoint or relay-wrapped to a node id
  * @OVL_CMD_CTRL_FRAME_NTF: a control frame that arrived, unicast to the
  *	control listener
+ * @OVL_CMD_KEY_NTF: event: a key with a lifetime was installed, or a key
+ *	was promoted, swapped in or found expired (&enum ovl_key_event)
  *
  * Every command that changes state needs CAP_NET_ADMIN and either applies
  * all its changes or none.
@@ -409,6 +463,7 @@ enum ovl_cmd {
 	OVL_CMD_CTRL_REGISTER,
 	OVL_CMD_CTRL_SEND,
 	OVL_CMD_CTRL_FRAME_NTF,
+	OVL_CMD_KEY_NTF,
 
 	__OVL_CMD_MAX,
 	OVL_CMD_MAX = (__OVL_CMD_MAX - 1)
