@@ -7,9 +7,15 @@
 # and a restarted one handshakes again; SIGHUP adds and removes peers.
 source "$(dirname "$0")/lib.sh"
 
-D=$(mktemp -d)
+TOP=$(mktemp -d)
 N1=ovl-d1 N2=ovl-d2 N3=ovl-d3 SW=ovl-dsw
-trap 'cleanup_netns; pkill -f "ovlctl daemon" 2>/dev/null; rm -rf "$D"' EXIT
+trap 'cleanup_netns; pkill -f "ovlctl daemon" 2>/dev/null; rm -rf "$TOP"' EXIT
+
+# fresh: a directory of its own for the case (cases run in subshells).
+fresh()
+{
+	D=$(mktemp -d -p "$TOP")
+}
 
 # ca NAME: a CA identity in $D/NAME.key, its public key in $D/NAME.pub.
 ca()
@@ -99,13 +105,14 @@ pings()
 three_nodes()
 {
 	local a b
+	fresh
 	ca ca && node 1 && node 2 && node 3 || return 1
 	conf 1 120 2 3 && conf 2 120 1 3 && conf 3 120 1 2 || return 1
 	hosts 1 2 3 || return 1
 	start 1; start 2; start 3
 	wait_handshake 1 2 && wait_handshake 1 3 && wait_handshake 2 3 ||
 		return 1
-	for a in 1 2 3; do
+	for a in 3 2 1; do
 		for b in 1 2 3; do
 			[ $a = $b ] && continue
 			pings $a 10.77.0.$b || fail "ping $a -> 10.77.0.$b" ||
@@ -116,7 +123,7 @@ three_nodes()
 	done
 	# Nothing but the daemon keyed them: every key has a lifetime.
 	ip netns exec $N1 "$OVLCTL" -j show ovl0 >"$D/show.json" &&
-	expect_eq "peers of node 1" "$(jq '.[0].peers | length' "$D/show.json")" 2
+	expect_eq "peers of node 1" "$(jq '.peers | length' "$D/show.json")" 2
 }
 
 # A certificate of another CA is refused by the daemon that holds it at
@@ -124,6 +131,7 @@ three_nodes()
 # daemon does run (a forged peer) is refused in the handshake.
 other_ca()
 {
+	fresh
 	ca ca && ca other && node 1 && node 2 other 2 || return 1
 	conf 1 120 2 && conf 2 120 1 && hosts 1 2 || return 1
 	expect_err 1 "wrong issuer|signed by another CA" \
@@ -141,14 +149,17 @@ other_ca()
 # peer refuses it (bad_cert, expired), and no session comes of it.
 expired()
 {
-	local until
-	until=$(date -u -d @$(($(date +%s) + 3)) +%Y-%m-%dT%H:%M:%SZ)
-	ca ca && node 1 && node 2 ca 2 --not-after "$until" || return 1
-	conf 1 120 2 && conf 2 120 1 && hosts 1 2 || return 1
+	local until i
+	fresh
+	hosts 1 2 && ca ca && node 1 || return 1
+	until=$(($(date +%s) + 6))
+	node 2 ca 2 --not-before "$(date -u -d @$((until - 60)) +%Y-%m-%dT%H:%M:%SZ)" \
+		--not-after "$(date -u -d @$until +%Y-%m-%dT%H:%M:%SZ)" || return 1
+	conf 1 120 2 && conf 2 120 1 || return 1
 	start 2
-	sleep 4
+	while [ "$(date +%s)" -le "$until" ]; do sleep 0.2; done
 	start 1
-	for i in $(seq 80); do
+	for i in $(seq 100); do
 		grep -q "refused: bad_cert: expired" "$D/n1.log" && break
 		sleep 0.1
 	done
@@ -159,6 +170,7 @@ expired()
 
 wrong_node_id()
 {
+	fresh
 	ca ca && node 1 && node 2 ca 3 || return 1
 	# Node 2 holds a certificate for node 3: it runs as node 3, and
 	# node 1, which expects node 2 at that key, refuses it.
@@ -182,6 +194,7 @@ wrong_node_id()
 restart_reload()
 {
 	local out lost
+	fresh
 	ca ca && node 1 && node 2 && node 3 || return 1
 	conf 1 120 2 3 && conf 2 120 1 3 && conf 3 120 1 2 && hosts 1 2 3 ||
 		return 1
@@ -204,7 +217,7 @@ restart_reload()
 	sleep 1
 	grep -q "config reloaded: 0 added, 1 removed, 0 changed" "$D/n1.log" ||
 		{ fail "no reload logged"; cat "$D/n1.log"; return 1; }
-	out=$(ip netns exec $N1 "$OVLCTL" -j show ovl0 | jq -c '[.[0].peers[].node_id]')
+	out=$(ip netns exec $N1 "$OVLCTL" -j show ovl0 | jq -c '[.peers[].node_id]')
 	expect_eq "node 1's peers after removing 3" "$out" "[2]" || return 1
 	pings 1 10.77.0.2 || fail "peer 2 lost its session on reload" || return 1
 	# And back.

@@ -23,7 +23,6 @@
  */
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <linux/ovl.h>
 #include <signal.h>
@@ -60,6 +59,7 @@ struct dpeer {
 	uint64_t cert_expiry;		/* of its latest verified certificate */
 	bool relay_only;		/* its certificate says so */
 	struct sockaddr_storage learnt;	/* endpoint of its latest INIT */
+	bool answered_pending;		/* see session_install() */
 };
 
 struct daemon {
@@ -297,12 +297,27 @@ static void session_install(struct daemon *d, struct dpeer *p,
 	 * then swapped in, so that the old key keeps receiving what the
 	 * peer sent under it.  The responder's wait in the secondary slot
 	 * until the peer sends under them; the kernel promotes them then.
+	 *
+	 * Simultaneous initiations: the lower node answered the higher's
+	 * INIT while its own was pending, and the higher node may have
+	 * completed its own handshake before it saw ours and send under
+	 * it until ours reaches it.  The secondary slot holds that session
+	 * then: the lower node's own goes straight to the primary slot so
+	 * that both stay readable.
 	 */
-	if (kern_key_new(&d->k, id, OVL_KEY_SLOT_SECONDARY, key_id,
-			 sess->tx_key, sess->rx_key, lifetime,
-			 !sess->initiator) ||
-	    (sess->initiator && kern_key_swap(&d->k, id)))
+	if (sess->initiator && p->answered_pending) {
+		p->answered_pending = false;
+		if (kern_key_new(&d->k, id, OVL_KEY_SLOT_PRIMARY, key_id,
+				 sess->tx_key, sess->rx_key, lifetime, false))
+			return;
+	} else if (kern_key_new(&d->k, id, OVL_KEY_SLOT_SECONDARY, key_id,
+				sess->tx_key, sess->rx_key, lifetime,
+				!sess->initiator) ||
+		   (sess->initiator && kern_key_swap(&d->k, id))) {
 		return;
+	}
+	if (!sess->initiator && p->hs.pending)
+		p->answered_pending = true;
 	session_done(&p->s, now, sess->initiator);
 	d->completed++;
 	if (relay_only(d, p))
@@ -793,23 +808,27 @@ static void daemon_free(struct daemon *d)
 
 static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[CONFIG_ERR_LEN];
 	struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
-	int c, ret = EXIT_FAILURE;
+	int i, ret = EXIT_FAILURE;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
-		if (c != 'c')
-			return usage_err(ctl, "unknown option");
-		d.conf_path = optarg;
+	/* DEV and -c FILE (or --config FILE, --config=FILE) in any order. */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			if (++i == argc)
+				return usage_err(ctl, "'%s' needs a FILE",
+						 argv[i - 1]);
+			d.conf_path = argv[i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			d.conf_path = argv[i] + 9;
+		} else if (argv[i][0] == '-' || d.ifname) {
+			return usage_err(ctl, "unexpected '%s'", argv[i]);
+		} else {
+			d.ifname = argv[i];
+		}
 	}
-	if (optind != argc - 1 || !d.conf_path)
+	if (!d.ifname || !d.conf_path)
 		return usage_err(ctl, "expected DEV -c FILE");
-	d.ifname = argv[optind];
 	if (arg_ifname(d.ifname))
 		return EXIT_USAGE;
 	if (sodium_init() < 0)
