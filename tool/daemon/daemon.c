@@ -324,8 +324,13 @@ static void session_install(struct daemon *d, struct dpeer *p,
 		relay = OVL_RELAY_MODE_PINNED;
 	p->cert_expiry = d->verified_expiry;
 	kern_peer_set(&d->k, false, id, NULL, NULL, 0, relay, p->cert_expiry);
-	dlog(d, "peer %u: handshake completed (%s), key id %u",
-	     id, sess->initiator ? "initiator" : "responder", key_id);
+	/*
+	 * Only the initiator knows the handshake completed; the responder's
+	 * keys wait until the peer sends under them.
+	 */
+	dlog(d, "peer %u: handshake %s, key id %u", id,
+	     sess->initiator ? "completed (initiator)" :
+			       "answered (responder)", key_id);
 }
 
 static void refused(struct daemon *d, const struct kern_event *ev,
