@@ -64,6 +64,7 @@ demo: tool
 	@$(VM_RUN) scripts/demo.sh
 
 bench: tool
+	@$(MAKE) -s -C tool bench
 	@$(MAKE) -s -C tool/beacon all bench
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) bench/throughput.sh
