@@ -73,8 +73,8 @@ hosts()
 # start N: run node N's daemon in the background, log in $D/nN.log.
 start()
 {
-	ip netns exec ovl-d$1 "$OVLCTL" daemon ovl0 -c "$D/n$1.conf" \
-		>>"$D/n$1.log" 2>&1 &
+	OVL_RUNDIR=$D/run$1 ip netns exec ovl-d$1 "$OVLCTL" daemon ovl0 \
+		-c "$D/n$1.conf" >>"$D/n$1.log" 2>&1 &
 	eval "PID$1=$!"
 }
 
@@ -83,6 +83,12 @@ start()
 handshakes()
 {
 	grep -cE "peer $2: handshake (completed|answered)" "$D/n$1.log"
+}
+
+# refused N REASON: node N's count of handshake frames refused for REASON.
+refused()
+{
+	jq ".handshakes.refused.$2" "$D/run$1/ovl0.json"
 }
 
 # completed N PEER: handshakes node N initiated and completed with PEER.
@@ -162,7 +168,10 @@ other_ca()
 	wait_log 1 "refused: bad_cert: wrong issuer" 12 &&
 	wait_log 2 "refused: bad_cert: wrong issuer" 12 || return 1
 	expect_eq "completed handshakes" "$(completed 1 2)$(completed 2 1)" "00" &&
-	! pings 1 10.77.0.2 1 || fail "nodes of two CAs talk"
+	! pings 1 10.77.0.2 1 || fail "nodes of two CAs talk" || return 1
+	sleep 0.5	# the status file is written within a tick
+	[ "$(refused 1 bad_cert)" -ge 1 ] ||
+		fail "node 1 counted $(refused 1 bad_cert) bad_cert refusals"
 }
 
 # A certificate that expires while its node tries to reach a peer: the
@@ -182,7 +191,11 @@ expired()
 	wait_log 1 "refused: bad_cert: expired" 12 || return 1
 	# Node 2 may have answered node 1's INIT; node 1 refused the reply.
 	expect_eq "completed handshakes" "$(completed 1 2)$(completed 2 1)" "00" &&
-	! pings 1 10.77.0.2 1 || fail "a node with an expired certificate talks"
+	! pings 1 10.77.0.2 1 || fail "a node with an expired certificate talks" ||
+		return 1
+	sleep 0.5
+	[ "$(refused 1 bad_cert)" -ge 1 ] ||
+		fail "node 1 counted $(refused 1 bad_cert) bad_cert refusals"
 }
 
 wrong_node_id()

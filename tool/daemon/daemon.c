@@ -45,6 +45,7 @@
 #include "kern.h"
 #include "keyfile.h"
 #include "session.h"
+#include "status.h"
 
 #define DAEMON_TICK_NS		(250 * 1000 * 1000ULL)
 /* Initiations a second past which the daemon asks for cookies. */
@@ -86,8 +87,8 @@ struct daemon {
 	unsigned int load_inits;
 	uint64_t log_start_ns;
 	unsigned int log_lines;
-	unsigned long refused[HS_R_COUNT];
-	unsigned long completed;
+	struct status st;		/* counters, in RUNDIR/DEV.json */
+	bool st_dirty;
 };
 
 static uint64_t mono_ns(void)
@@ -276,6 +277,8 @@ static void initiate(struct daemon *d, struct dpeer *p, uint64_t now)
 		       route == SESSION_ROUTE_DIRECT ? ep : NULL,
 		       p->hs.node_id);
 	session_sent(&p->s, now, randombytes_uniform(SESSION_JITTER + 1));
+	d->st.initiated++;
+	d->st_dirty = true;
 }
 
 /* Install the keys of a completed handshake. */
@@ -319,7 +322,11 @@ static void session_install(struct daemon *d, struct dpeer *p,
 	if (!sess->initiator && p->hs.pending)
 		p->answered_pending = true;
 	session_done(&p->s, now, sess->initiator);
-	d->completed++;
+	if (sess->initiator)
+		d->st.completed++;
+	else
+		d->st.answered++;
+	d->st_dirty = true;
 	if (relay_only(d, p))
 		relay = OVL_RELAY_MODE_PINNED;
 	p->cert_expiry = d->verified_expiry;
@@ -339,7 +346,8 @@ static void refused(struct daemon *d, const struct kern_event *ev,
 	char addr[ADDR_STRLEN];
 	uint64_t now = mono_ns();
 
-	d->refused[r]++;
+	d->st.refused[r]++;
+	d->st_dirty = true;
 	if (now - d->log_start_ns > SESSION_NS_PER_SEC) {
 		d->log_start_ns = now;
 		d->log_lines = 0;
@@ -386,6 +394,10 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 				    out, sizeof(out), &out_len, &sess, &hp);
 		if (out_len)
 			reply(d, ev, out, out_len);
+		if (r == HS_R_COOKIE_NEEDED) {
+			d->st.cookies++;
+			d->st_dirty = true;
+		}
 		break;
 	case HS_MSG_RESP:
 		r = hs_consume_resp(&d->hs, ev->frame, ev->len, now, &sess,
@@ -456,6 +468,12 @@ static void tick(struct daemon *d)
 	for (i = 0; i < d->n_peers; i++)
 		if (session_init_due(&d->peers[i].s, now, rekey))
 			initiate(d, &d->peers[i], now);
+	if (d->st_dirty) {
+		d->st_dirty = false;
+		if (status_write(&d->st))
+			dlog(d, "writing the status file in %s: %s",
+			     status_rundir(), strerror(errno));
+	}
 }
 
 /* No [peer N] of @cfg may be this node (the checks of ovl.conf(5)). */
@@ -765,6 +783,11 @@ static int run(struct daemon *d)
 	uint64_t ticks;
 	int i, n;
 
+	d->st.ifname = d->ifname;
+	d->st.config = d->conf_path;
+	d->st.node_id = d->cert.node_id;
+	d->st.cert_expires = d->cert.not_after;
+	d->st_dirty = true;
 	sd_notify(0, "READY=1");
 	dlog(d, "node %u ready, %zu peers", d->cert.node_id, d->n_peers);
 	tick(d);
@@ -783,11 +806,15 @@ static int run(struct daemon *d)
 			} else if (kern_ev_read(&d->k, on_event, d) &&
 				   errno == ENOBUFS) {
 				dlog(d, "control frames lost: the daemon fell behind");
+				d->st.frames_lost++;
+				d->st_dirty = true;
 			}
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	dlog(d, "stopping; %lu handshakes completed", d->completed);
+	status_remove(d->ifname);
+	dlog(d, "stopping; %lu handshakes completed, %lu answered",
+	     d->st.completed, d->st.answered);
 	return 0;
 }
 
