@@ -298,13 +298,62 @@ rekey_under_traffic()
 	[ "$n" -ge $((secs / 6)) ] || fail "only $n rekeys in $secs s"
 }
 
+# The direct path blocked by nftables from the start: the initiations
+# that go straight are lost, the ones through the beacon are not; the
+# pair handshakes and talks through ovl-beacon.
+through_beacon()
+{
+	local n
+	fresh
+	ca ca && node 1 && node 2 || return 1
+	new_netns ovl-dr && new_netns $N1 && new_netns $N2 && new_netns ovl-dc ||
+		return 1
+	ip netns exec ovl-dr sysctl -qw net.ipv4.ip_forward=1 || return 1
+	for n in 1 2 3; do
+		local ns
+		ns=$(case $n in 1) echo $N1 ;; 2) echo $N2 ;; 3) echo ovl-dc ;; esac)
+		ip -n ovl-dr link add r$n type veth peer name e0 netns "$ns" &&
+		ip -n ovl-dr addr add 10.0.$n.1/24 dev r$n &&
+		ip -n ovl-dr link set r$n up &&
+		ip -n "$ns" addr add 10.0.$n.2/24 dev e0 &&
+		ip -n "$ns" link set e0 up &&
+		ip -n "$ns" route add default via 10.0.$n.1 || return 1
+	done
+	ip netns exec ovl-dr nft -f - <<'NFT' || return 1
+table inet cut {
+	chain fwd {
+		type filter hook forward priority 0;
+		ip saddr 10.0.1.2 ip daddr 10.0.2.2 drop
+		ip saddr 10.0.2.2 ip daddr 10.0.1.2 drop
+	}
+}
+NFT
+	ip netns exec ovl-dc "$REPO/tool/beacon/ovl-beacon" --listen 10.0.3.2:7000 \
+		--expire 30 >"$D/beacon.log" 2>&1 &
+	conf 1 120 2 && conf 2 120 1 || return 1
+	for n in 1 2; do
+		sed -i -e "s/^endpoint = 192.0.2.\(.\):/endpoint = 10.0.\1.2:/" \
+		    -e "s/^rekey-after-seconds = .*/&\nbeacon = 10.0.3.2:7000/" \
+			"$D/n$n.conf"
+	done
+	start 1; start 2
+	wait_handshake 1 2 20 || return 1
+	ip netns exec $N1 ping -q -c 1 -w 30 10.77.0.2 >/dev/null ||
+		fail "no ping through the beacon" || return 1
+	pings 1 10.77.0.2 && pings 2 10.77.0.1 || fail "pings through the beacon" ||
+		return 1
+	expect_eq "path of node 1's peer 2" \
+		"$(ip netns exec $N1 "$OVLCTL" -j peer show ovl0 2 | jq -r .path)" relay
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 6
+plan 7
 run "three nodes from config files ping each other, IPv4 and IPv6" three_nodes
 run "a certificate of another CA is refused" other_ca
 run "an expired certificate is refused" expired
 run "a certificate for another node id is refused" wrong_node_id
+run "the direct path blocked: handshake and traffic through the beacon" through_beacon
 run "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 run "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 finish
