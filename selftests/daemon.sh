@@ -298,6 +298,43 @@ rekey_under_traffic()
 	[ "$n" -ge $((secs / 6)) ] || fail "only $n rekeys in $secs s"
 }
 
+# A flood of initiations that pass mac1 (anyone who knows node 2's
+# public key can make them), from a fourth host, while node 1 starts and
+# handshakes with node 2: node 2 asks for cookies under load, so the
+# flood costs it no Diffie-Hellman, and node 1 completes within 2 s.
+init_flood()
+{
+	local t0 t1 i sent
+	fresh
+	ca ca && node 1 && node 2 && conf 1 120 2 && conf 2 120 1 &&
+		hosts 1 2 4 || return 1
+	start 2
+	wait_file "$D/run2/ovl0.json" "node 2's daemon did not start" || return 1
+	ip netns exec ovl-d4 "$PYTHON" "$REPO/selftests/hs_flood.py" \
+		192.0.2.2:4500 "$(cat "$D/n2.pub")" 1 12 >"$D/flood" &
+	sleep 2
+	t0=$(date +%s%3N)
+	start 1
+	for i in $(seq 100); do
+		[ "$(completed 1 2)" -gt 0 ] && break
+		sleep 0.1
+	done
+	t1=$(date +%s%3N)
+	wait
+	sent=$(cat "$D/flood")
+	echo "flood: $sent INITs in 12 s; node 1 completed its handshake $((t1 - t0)) ms after its start"
+	jq -c .handshakes "$D/run2/ovl0.json"
+	[ "$(completed 1 2)" -gt 0 ] || fail "no handshake under the flood" ||
+		return 1
+	[ $((t1 - t0)) -lt 2000 ] || fail "the handshake took $((t1 - t0)) ms" ||
+		return 1
+	[ "$(jq .handshakes.cookies "$D/run2/ovl0.json")" -gt 0 ] ||
+		fail "node 2 sent no cookie under the flood" || return 1
+	# Only what came before the load was noticed reached Noise.
+	[ "$(refused 2 decrypt)" -lt $((sent / 4)) ] ||
+		fail "$(refused 2 decrypt) of $sent flood INITs reached Noise"
+}
+
 # The direct path blocked by nftables from the start: the initiations
 # that go straight are lost, the ones through the beacon are not; the
 # pair handshakes and talks through ovl-beacon.
@@ -348,11 +385,12 @@ NFT
 
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 7
+plan 8
 run "three nodes from config files ping each other, IPv4 and IPv6" three_nodes
 run "a certificate of another CA is refused" other_ca
 run "an expired certificate is refused" expired
 run "a certificate for another node id is refused" wrong_node_id
+run "a flood of initiations: a legitimate pair still handshakes in 2 s" init_flood
 run "the direct path blocked: handshake and traffic through the beacon" through_beacon
 run "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 run "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
