@@ -312,6 +312,7 @@ init_flood()
 	wait_file "$D/run2/ovl0.json" "node 2's daemon did not start" || return 1
 	ip netns exec ovl-d4 "$PYTHON" "$REPO/selftests/hs_flood.py" \
 		192.0.2.2:4500 "$(cat "$D/n2.pub")" 1 12 >"$D/flood" &
+	local flood=$!
 	sleep 2
 	t0=$(date +%s%3N)
 	start 1
@@ -320,7 +321,7 @@ init_flood()
 		sleep 0.1
 	done
 	t1=$(date +%s%3N)
-	wait
+	wait $flood
 	sent=$(cat "$D/flood")
 	echo "flood: $sent INITs in 12 s; node 1 completed its handshake $((t1 - t0)) ms after its start"
 	jq -c .handshakes "$D/run2/ovl0.json"
