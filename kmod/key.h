@@ -8,6 +8,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
+#include "keylife.h"
 #include "keymem.h"
 
 /**
@@ -20,6 +21,11 @@
  * @rxm: the memory of the @rx bytes: the replay window, shared likewise
  * @refcnt: the peer's slot holds one reference, every queued packet
  *	encrypted or to be decrypted under the key another (see queue.h)
+ * @life: the end of its lifetime and when to ask for a new key
+ *	(%OVL_KEY_REASON_AGE), in jiffies; none for manual keys
+ * @flags: &enum ovl_key_flag bits, the only state that changes once the
+ *	key is published
+ * @lifetime: its lifetime in seconds, 0 if none
  * @rcu: frees the key after a grace period
  *
  * A key is immutable once published; its counters live in @txm and @rxm,
@@ -38,7 +44,23 @@ struct ovl_key {
 	struct ovl_kmem *txm;
 	struct ovl_kmem *rxm;
 	refcount_t refcnt;
+	struct ovl_keylife life;
+	unsigned long flags;
+	u32 lifetime;
 	struct rcu_head rcu;
+};
+
+/**
+ * enum ovl_key_flag - bits of &ovl_key.flags
+ * @OVL_KEY_PROMOTE: a secondary key to swap into the primary slot when a
+ *	message first authenticates under it; cleared by whoever does it
+ * @OVL_KEY_AGE_NTF: the key-needed event for its age was raised
+ * @OVL_KEY_EXPIRED_NTF: the key event for its expiry was sent
+ */
+enum ovl_key_flag {
+	OVL_KEY_PROMOTE,
+	OVL_KEY_AGE_NTF,
+	OVL_KEY_EXPIRED_NTF,
 };
 
 struct ovl_key *ovl_key_new(u8 id, const u8 *tx, const u8 *rx);
@@ -55,6 +77,24 @@ static inline bool ovl_key_tryget(struct ovl_key *key)
 }
 
 extern u64 ovl_key_msg_limit;
+
+/*
+ * @key is past its lifetime: it neither encrypts nor decrypts.  One
+ * compare for keys with a lifetime, none for the others; @life shares
+ * the cache line of the key's counters, which every user reads anyway.
+ */
+static inline bool ovl_key_expired(const struct ovl_key *key)
+{
+	return unlikely(key->life.expires) &&
+	       ovl_keylife_expired(&key->life, jiffies);
+}
+
+/* Sending under @key should ask for a new key: its lifetime nears its end. */
+static inline bool ovl_key_aging(const struct ovl_key *key)
+{
+	return unlikely(key->life.expires) &&
+	       ovl_keylife_aging(&key->life, jiffies);
+}
 
 /*
  * Claim up to @n consecutive counters of @key, the first in *@counter.

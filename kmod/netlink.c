@@ -78,7 +78,11 @@ static struct netlink_range_validation ovl_keepalive_range = {
 	.max = 86400,
 };
 
-static const struct nla_policy ovl_peer_policy[OVL_A_PEER_RELAY + 1] = {
+static struct netlink_range_validation ovl_cert_expiry_range = {
+	.max = 253402300799ULL,	/* 9999-12-31T23:59:59Z, a certificate's last */
+};
+
+static const struct nla_policy ovl_peer_policy[OVL_A_PEER_CERT_EXPIRY + 1] = {
 	[OVL_A_PEER_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_PEER_REMOTE_IPV4] = { .type = NLA_BE32 },
 	[OVL_A_PEER_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
@@ -86,14 +90,21 @@ static const struct nla_policy ovl_peer_policy[OVL_A_PEER_RELAY + 1] = {
 	[OVL_A_PEER_ALLOWED_IP]	= NLA_POLICY_NESTED(ovl_aip_policy),
 	[OVL_A_PEER_KEEPALIVE]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_keepalive_range),
 	[OVL_A_PEER_RELAY]	= NLA_POLICY_MAX(NLA_U32, OVL_RELAY_MODE_PINNED),
+	[OVL_A_PEER_CERT_EXPIRY] = NLA_POLICY_FULL_RANGE(NLA_U64, &ovl_cert_expiry_range),
 };
 
-static const struct nla_policy ovl_key_policy[OVL_A_KEY_RX_KEY + 1] = {
+static struct netlink_range_validation ovl_lifetime_range = {
+	.max = OVL_KEY_LIFETIME_MAX,
+};
+
+static const struct nla_policy ovl_key_policy[OVL_A_KEY_PROMOTE + 1] = {
 	[OVL_A_KEY_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_KEY_SLOT]	= NLA_POLICY_MAX(NLA_U32, OVL_KEY_SLOT_SECONDARY),
 	[OVL_A_KEY_ID]		= { .type = NLA_U8 },
 	[OVL_A_KEY_TX_KEY]	= NLA_POLICY_EXACT_LEN(OVL_KEY_LEN),
 	[OVL_A_KEY_RX_KEY]	= NLA_POLICY_EXACT_LEN(OVL_KEY_LEN),
+	[OVL_A_KEY_LIFETIME]	= NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_lifetime_range),
+	[OVL_A_KEY_PROMOTE]	= { .type = NLA_FLAG },
 };
 
 static const struct nla_policy ovl_dev_peer_policy[OVL_A_DEV_PEER + 1] = {
@@ -530,6 +541,8 @@ static int ovl_nl_parse_nest(struct genl_info *info, int attr, int maxtype,
  * @has_aips: the request replaces the allowed-ips
  * @relay: &enum ovl_relay_mode, if @has_relay
  * @has_relay: the request sets the relay mode
+ * @cert_expiry: the peer's certificate's expiry, if @has_cert_expiry
+ * @has_cert_expiry: the request sets it
  */
 struct ovl_peer_conf {
 	u32 node_id;
@@ -542,6 +555,8 @@ struct ovl_peer_conf {
 	bool has_aips;
 	u8 relay;
 	bool has_relay;
+	u64 cert_expiry;
+	bool has_cert_expiry;
 };
 
 static int ovl_nl_parse_endpoint(struct nlattr **tb, struct ovl_peer_conf *conf,
@@ -614,13 +629,13 @@ static int ovl_nl_parse_aip(struct nlattr *nest, const u8 **addr, u8 *cidr,
 
 static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 {
-	struct nlattr *tb[OVL_A_PEER_RELAY + 1], *nest;
+	struct nlattr *tb[OVL_A_PEER_CERT_EXPIRY + 1], *nest;
 	int err, rem, family, n = 0, empty = 0;
 	const u8 *addr;
 	u8 cidr;
 
 	memset(conf, 0, sizeof(*conf));
-	err = ovl_nl_parse_nest(info, OVL_A_DEV_PEER, OVL_A_PEER_RELAY,
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_PEER, OVL_A_PEER_CERT_EXPIRY,
 				ovl_peer_policy, tb);
 	if (err)
 		return err;
@@ -641,6 +656,10 @@ static int ovl_nl_parse_peer(struct genl_info *info, struct ovl_peer_conf *conf)
 	if (tb[OVL_A_PEER_RELAY]) {
 		conf->relay = nla_get_u32(tb[OVL_A_PEER_RELAY]);
 		conf->has_relay = true;
+	}
+	if (tb[OVL_A_PEER_CERT_EXPIRY]) {
+		conf->cert_expiry = nla_get_u64(tb[OVL_A_PEER_CERT_EXPIRY]);
+		conf->has_cert_expiry = true;
 	}
 
 	nla_for_each_nested(nest, info->attrs[OVL_A_DEV_PEER], rem) {
@@ -723,6 +742,8 @@ static int ovl_peer_apply(struct ovl_peer *peer, const struct ovl_peer_conf *con
 		ovl_peer_set_keepalive(peer, conf->keepalive);
 	if (conf->has_aips)
 		ovl_peer_set_aips(peer, conf, &res, extack);
+	if (conf->has_cert_expiry)
+		peer->cert_expiry = conf->cert_expiry;
 out:
 	if (conf->has_aips)
 		ovl_aips_release(&res);
@@ -865,15 +886,26 @@ static int ovl_nl_put_aips(struct sk_buff *skb, struct ovl_peer *peer,
 	return 0;
 }
 
+/*
+ * The public state of @peer's keys, never their bytes.  Context: ovl->lock
+ * held, which keeps the keys from being freed; a promotion may move them
+ * between the slots, so both are read at once, under the key lock.
+ */
 static int ovl_nl_put_keys(struct sk_buff *skb, struct ovl_peer *peer)
 {
-	struct ovl_key *key;
+	struct ovl_key *keys[ARRAY_SIZE(peer->keys)], *key;
+	unsigned long now = jiffies;
 	struct nlattr *nest;
 	int slot;
 
-	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
-		key = rcu_dereference_protected(peer->keys[slot],
-						lockdep_is_held(&peer->ovl->lock));
+	spin_lock_bh(&peer->keys_lock);
+	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++)
+		keys[slot] = rcu_dereference_protected(peer->keys[slot],
+						       lockdep_is_held(&peer->keys_lock));
+	spin_unlock_bh(&peer->keys_lock);
+
+	for (slot = 0; slot < ARRAY_SIZE(keys); slot++) {
+		key = keys[slot];
 		if (!key)
 			continue;
 		nest = nla_nest_start(skb, OVL_A_PEER_KEY);
@@ -881,7 +913,15 @@ static int ovl_nl_put_keys(struct sk_buff *skb, struct ovl_peer *peer)
 		    nla_put_u32(skb, OVL_A_KEY_SLOT, slot) ||
 		    nla_put_u8(skb, OVL_A_KEY_ID, key->id) ||
 		    nla_put_u64_64bit(skb, OVL_A_KEY_TX_COUNTER,
-				      ovl_key_tx_used(key), OVL_A_KEY_PAD))
+				      ovl_key_tx_used(key), OVL_A_KEY_PAD) ||
+		    (key->lifetime &&
+		     (nla_put_u32(skb, OVL_A_KEY_LIFETIME, key->lifetime) ||
+		      nla_put_u64_64bit(skb, OVL_A_KEY_EXPIRES_MS,
+					jiffies_to_msecs(ovl_keylife_left(&key->life, now)),
+					OVL_A_KEY_PAD))) ||
+		    (slot == OVL_KEY_SLOT_SECONDARY &&
+		     test_bit(OVL_KEY_PROMOTE, &key->flags) &&
+		     nla_put_flag(skb, OVL_A_KEY_PROMOTE)))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -920,6 +960,12 @@ static int ovl_nl_put_peer_state(struct sk_buff *skb, struct ovl_peer *peer)
 	    ovl_nl_put_u64(skb, OVL_A_PEER_ICMP_ERRORS, &st->icmp_errors) ||
 	    (last && nla_put_u64_64bit(skb, OVL_A_PEER_LAST_DIRECT_RX_MS,
 				       ovl_now_ms() - last, OVL_A_PEER_PAD)) ||
+	    (peer->last_handshake &&
+	     nla_put_u64_64bit(skb, OVL_A_PEER_LAST_HANDSHAKE,
+			       peer->last_handshake, OVL_A_PEER_PAD)) ||
+	    (peer->cert_expiry &&
+	     nla_put_u64_64bit(skb, OVL_A_PEER_CERT_EXPIRY, peer->cert_expiry,
+			       OVL_A_PEER_PAD)) ||
 	    ovl_nl_put_keys(skb, peer))
 		return -EMSGSIZE;
 	return 0;
@@ -940,7 +986,10 @@ static size_t ovl_nl_peer_size(struct ovl_peer *peer)
 					  nla_total_size(sizeof(u8)));
 	const size_t key = nla_total_size(nla_total_size(sizeof(u32)) +
 					  nla_total_size(sizeof(u8)) +
-					  nla_total_size_64bit(sizeof(u64)));
+					  nla_total_size_64bit(sizeof(u64)) +
+					  nla_total_size(sizeof(u32)) +
+					  nla_total_size_64bit(sizeof(u64)) +
+					  nla_total_size(0));
 	struct ovl_aips_node *node;
 	size_t n = 0;
 
@@ -1080,14 +1129,14 @@ static int ovl_nl_peer_get_dumpit(struct sk_buff *skb,
 
 static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1], *nest = info->attrs[OVL_A_DEV_KEY];
-	struct ovl_key *key, *old;
+	struct nlattr *tb[OVL_A_KEY_PROMOTE + 1], *nest = info->attrs[OVL_A_DEV_KEY];
 	struct ovl_peer *peer;
+	struct ovl_key *key;
 	struct ovl_dev *ovl;
-	u32 slot;
+	u32 slot, lifetime;
 	int err;
 
-	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_PROMOTE,
 				ovl_key_policy, tb);
 	if (err)
 		return err;
@@ -1101,11 +1150,23 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	slot = tb[OVL_A_KEY_SLOT] ? nla_get_u32(tb[OVL_A_KEY_SLOT]) :
 				    OVL_KEY_SLOT_PRIMARY;
+	/* Only a key that waits in the secondary slot can be promoted. */
+	if (tb[OVL_A_KEY_PROMOTE] && slot != OVL_KEY_SLOT_SECONDARY) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OVL_A_KEY_PROMOTE],
+				    "promote needs the secondary slot");
+		return -EINVAL;
+	}
+	lifetime = tb[OVL_A_KEY_LIFETIME] ? nla_get_u32(tb[OVL_A_KEY_LIFETIME]) : 0;
 	key = ovl_key_new(nla_get_u8(tb[OVL_A_KEY_ID]),
 			  nla_data(tb[OVL_A_KEY_TX_KEY]),
 			  nla_data(tb[OVL_A_KEY_RX_KEY]));
 	if (!key)
 		return -ENOMEM;
+	/* Not published yet: no one else sees these. */
+	key->lifetime = lifetime;
+	ovl_keylife_set(&key->life, lifetime, jiffies, HZ);
+	if (tb[OVL_A_KEY_PROMOTE])
+		set_bit(OVL_KEY_PROMOTE, &key->flags);
 
 	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(ovl)) {
@@ -1123,13 +1184,18 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 					tb[OVL_A_KEY_NODE_ID], info->extack);
 		err = peer ? 0 : -ENOENT;
 	}
-	if (peer) {
-		old = rcu_replace_pointer(peer->keys[slot], key,
-					  lockdep_is_held(&ovl->lock));
-		ovl_key_put_rcu(old);
-	} else {
+	if (!peer) {
 		ovl_key_put_rcu(key);
+		goto out;
 	}
+	ovl_peer_set_key(peer, slot, key);
+	/* Keys with a lifetime come from handshakes (the control daemon). */
+	if (lifetime) {
+		peer->last_handshake = ktime_get_real_seconds();
+		/* The slot's reference keeps it: we hold the device lock. */
+		ovl_nl_key_event(peer, key, slot, OVL_KEY_EVENT_INSTALLED);
+	}
+out:
 	ovl_nl_unlock(ovl);
 	return err;
 }
@@ -1139,11 +1205,20 @@ static struct ovl_peer *ovl_nl_key_peer(struct ovl_dev *ovl, struct nlattr **tb,
 					struct genl_info *info)
 {
 	struct ovl_peer *peer;
+	int attr;
 
 	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OVL_A_DEV_KEY], tb,
 			      OVL_A_KEY_NODE_ID)) {
 		NL_SET_ERR_MSG(info->extack, "missing the peer's node id");
 		return ERR_PTR(-EINVAL);
+	}
+	/* What only installs a key means nothing here: refuse, not ignore. */
+	for (attr = OVL_A_KEY_ID; attr <= OVL_A_KEY_PROMOTE; attr++) {
+		if (tb[attr]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[attr],
+					    "only key-new takes a key id, keys, a lifetime or promote");
+			return ERR_PTR(-EINVAL);
+		}
 	}
 	peer = ovl_nl_peer_find(ovl, nla_get_u32(tb[OVL_A_KEY_NODE_ID]),
 				tb[OVL_A_KEY_NODE_ID], info->extack);
@@ -1152,16 +1227,21 @@ static struct ovl_peer *ovl_nl_key_peer(struct ovl_dev *ovl, struct nlattr **tb,
 
 static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1];
-	struct ovl_key *primary, *secondary;
+	struct nlattr *tb[OVL_A_KEY_PROMOTE + 1];
 	struct ovl_peer *peer;
+	struct ovl_key *key;
 	struct ovl_dev *ovl;
 	int err;
 
-	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_PROMOTE,
 				ovl_key_policy, tb);
 	if (err)
 		return err;
+	if (tb[OVL_A_KEY_SLOT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OVL_A_KEY_SLOT],
+				    "a swap takes no slot");
+		return -EINVAL;
+	}
 	ovl = ovl_nl_lock(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(ovl))
 		return PTR_ERR(ovl);
@@ -1170,18 +1250,17 @@ static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(peer);
 		goto out;
 	}
-	err = -ENOENT;
-	primary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
-					    lockdep_is_held(&ovl->lock));
-	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
-					      lockdep_is_held(&ovl->lock));
-	if (!secondary) {
+	if (!ovl_peer_swap_keys(peer)) {
 		NL_SET_ERR_MSG(info->extack, "no secondary key to swap in");
+		err = -ENOENT;
 		goto out;
 	}
-	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_PRIMARY], secondary);
-	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_SECONDARY], primary);
-	err = 0;
+	/* Only netlink frees keys, and we hold the device lock. */
+	key = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
+					lockdep_is_held(&ovl->lock));
+	if (key)
+		ovl_nl_key_event(peer, key, OVL_KEY_SLOT_PRIMARY,
+				 OVL_KEY_EVENT_SWAPPED);
 out:
 	ovl_nl_unlock(ovl);
 	return err;
@@ -1189,13 +1268,12 @@ out:
 
 static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[OVL_A_KEY_RX_KEY + 1];
+	struct nlattr *tb[OVL_A_KEY_PROMOTE + 1];
 	struct ovl_peer *peer;
-	struct ovl_key *old;
 	struct ovl_dev *ovl;
 	int err, slot, found = 0;
 
-	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_RX_KEY,
+	err = ovl_nl_parse_nest(info, OVL_A_DEV_KEY, OVL_A_KEY_PROMOTE,
 				ovl_key_policy, tb);
 	if (err)
 		return err;
@@ -1210,10 +1288,7 @@ static int ovl_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
 		if (tb[OVL_A_KEY_SLOT] && nla_get_u32(tb[OVL_A_KEY_SLOT]) != slot)
 			continue;
-		old = rcu_replace_pointer(peer->keys[slot], NULL,
-					  lockdep_is_held(&ovl->lock));
-		found += !!old;
-		ovl_key_put_rcu(old);
+		found += ovl_peer_set_key(peer, slot, NULL);
 	}
 	if (!found)
 		NL_SET_ERR_MSG(info->extack, "no such key");
@@ -1416,6 +1491,59 @@ void ovl_nl_key_needed(struct ovl_peer *peer, enum ovl_key_reason reason)
 		return;
 	}
 	ovl_nl_event_send(dev, msg, hdr, nest);
+}
+
+/**
+ * ovl_nl_key_event - tell listeners what happened to one of a peer's keys
+ * @peer: the peer
+ * @key: the key (its id is sent, never its bytes)
+ * @slot: the slot it is in now
+ * @event: &enum ovl_key_event
+ *
+ * Context: any, RCU read side or the device lock; not under the tx
+ * queue's lock.
+ */
+void ovl_nl_key_event(struct ovl_peer *peer, struct ovl_key *key, int slot,
+		      enum ovl_key_event event)
+{
+	struct net_device *dev = peer->ovl->dev;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = ovl_nl_event_new(dev, OVL_CMD_KEY_NTF, OVL_A_DEV_KEY, &hdr, &nest);
+	if (!msg)
+		return;
+	if (nla_put_u32(msg, OVL_A_KEY_NODE_ID, peer->node_id) ||
+	    nla_put_u8(msg, OVL_A_KEY_ID, key->id) ||
+	    nla_put_u32(msg, OVL_A_KEY_SLOT, slot) ||
+	    nla_put_u32(msg, OVL_A_KEY_EVENT, event) ||
+	    (key->lifetime &&
+	     nla_put_u32(msg, OVL_A_KEY_LIFETIME, key->lifetime))) {
+		nlmsg_free(msg);
+		return;
+	}
+	ovl_nl_event_send(dev, msg, hdr, nest);
+}
+
+/**
+ * ovl_nl_key_expired - the data path found @key of @peer past its lifetime
+ * @peer: the peer
+ * @key: the key, found in one of its slots
+ *
+ * Sends the key event once per key.  Context: softirq or BH disabled, RCU
+ * read side; not under the tx queue's lock.
+ */
+void ovl_nl_key_expired(struct ovl_peer *peer, struct ovl_key *key)
+{
+	int slot;
+
+	if (test_bit(OVL_KEY_EXPIRED_NTF, &key->flags) ||
+	    test_and_set_bit(OVL_KEY_EXPIRED_NTF, &key->flags))
+		return;
+	slot = rcu_access_pointer(peer->keys[OVL_KEY_SLOT_PRIMARY]) == key ?
+	       OVL_KEY_SLOT_PRIMARY : OVL_KEY_SLOT_SECONDARY;
+	ovl_nl_key_event(peer, key, slot, OVL_KEY_EVENT_EXPIRED);
 }
 
 /**

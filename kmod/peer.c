@@ -14,6 +14,7 @@
 #include <net/ipv6.h>
 
 #include "device.h"
+#include "netlink.h"
 #include "peer.h"
 #include "relay.h"
 #include "send.h"
@@ -95,6 +96,8 @@ struct ovl_peer *ovl_peer_create(struct ovl_dev *ovl, u32 node_id)
 	INIT_LIST_HEAD(&peer->aips);
 	INIT_HLIST_NODE(&peer->ep_node);
 	rwlock_init(&peer->endpoint_lock);
+	spin_lock_init(&peer->keys_lock);
+	seqcount_spinlock_init(&peer->keys_seq, &peer->keys_lock);
 	timer_setup(&peer->keepalive_timer, ovl_peer_keepalive_fire, 0);
 	peer->last_tx = jiffies;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
@@ -204,11 +207,101 @@ void ovl_peer_remove(struct ovl_peer *peer)
 	spin_unlock_bh(&ovl->ep_hash_lock);
 	del_timer_sync(&peer->keepalive_timer);
 	ovl_aips_remove_by_peer(&ovl->aips, peer, &peer->aips);
-	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
-		ovl_key_put_rcu(rcu_replace_pointer(peer->keys[slot], NULL,
-						    lockdep_is_held(&ovl->lock)));
-	}
+	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++)
+		ovl_peer_set_key(peer, slot, NULL);
 	ovl_peer_put(peer);
+}
+
+/**
+ * ovl_peer_set_key - put @key in @peer's @slot, or empty it (@key NULL)
+ * @peer: the peer
+ * @slot: &enum ovl_key_slot
+ * @key: the new key, whose reference the slot takes over
+ *
+ * The key that was there is released.  Returns whether there was one.
+ * Context: &ovl_dev.lock held.
+ */
+bool ovl_peer_set_key(struct ovl_peer *peer, int slot, struct ovl_key *key)
+{
+	struct ovl_key *old;
+
+	spin_lock_bh(&peer->keys_lock);
+	old = rcu_replace_pointer(peer->keys[slot], key,
+				  lockdep_is_held(&peer->keys_lock));
+	spin_unlock_bh(&peer->keys_lock);
+	ovl_key_put_rcu(old);
+	return old;
+}
+
+/*
+ * Swap @peer's keys: the secondary key becomes the primary one, the
+ * primary one (if any) the secondary one.  Context: @peer->keys_lock held.
+ */
+static void ovl_peer_swap_locked(struct ovl_peer *peer)
+{
+	struct ovl_key *primary, *secondary;
+
+	primary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
+					    lockdep_is_held(&peer->keys_lock));
+	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
+					      lockdep_is_held(&peer->keys_lock));
+	write_seqcount_begin(&peer->keys_seq);
+	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_PRIMARY], secondary);
+	rcu_assign_pointer(peer->keys[OVL_KEY_SLOT_SECONDARY], primary);
+	write_seqcount_end(&peer->keys_seq);
+}
+
+/**
+ * ovl_peer_swap_keys - swap @peer's primary and secondary keys
+ * @peer: the peer
+ *
+ * Returns false, changing nothing, if there is no secondary key.  A key
+ * swapped in by hand waits no longer to be promoted.  Context:
+ * &ovl_dev.lock held.
+ */
+bool ovl_peer_swap_keys(struct ovl_peer *peer)
+{
+	struct ovl_key *secondary;
+
+	spin_lock_bh(&peer->keys_lock);
+	secondary = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_SECONDARY],
+					      lockdep_is_held(&peer->keys_lock));
+	if (secondary) {
+		clear_bit(OVL_KEY_PROMOTE, &secondary->flags);
+		ovl_peer_swap_locked(peer);
+	}
+	spin_unlock_bh(&peer->keys_lock);
+	return secondary;
+}
+
+/**
+ * ovl_peer_promote_key - a message authenticated under @key, which waits
+ *	to be promoted: make it @peer's primary key
+ * @peer: the peer
+ * @key: the key, found in the secondary slot when the message came
+ *
+ * The old primary key goes to the secondary slot, where it still receives
+ * what the peer sent under it before.  Only the first caller promotes: a
+ * key that is no longer in the secondary slot (replaced, deleted, swapped
+ * in by hand) is left where it is.  Context: softirq (the NAPI poll of the
+ * peer's receive slot), RCU read side, a reference to @key held.
+ */
+void ovl_peer_promote_key(struct ovl_peer *peer, struct ovl_key *key)
+{
+	bool done = false;
+
+	if (!test_and_clear_bit(OVL_KEY_PROMOTE, &key->flags))
+		return;
+	spin_lock_bh(&peer->keys_lock);
+	if (!READ_ONCE(peer->dead) &&
+	    rcu_access_pointer(peer->keys[OVL_KEY_SLOT_SECONDARY]) == key) {
+		ovl_peer_swap_locked(peer);
+		done = true;
+	}
+	spin_unlock_bh(&peer->keys_lock);
+	if (done)
+		ovl_nl_key_event(peer, key, OVL_KEY_SLOT_PRIMARY,
+				 OVL_KEY_EVENT_PROMOTED);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <net/dst_cache.h>
@@ -69,7 +70,17 @@ struct ovl_peer_stats {
  * @dead: set once the peer is unlinked (under @path_lock); its timers
  *	then stop re-arming
  * @keys: primary and secondary session keys (RCU; written under
- *	&ovl_dev.lock)
+ *	&ovl_dev.lock and @keys_lock, or, to promote a key, under
+ *	@keys_lock alone from the data path)
+ * @keys_lock: serializes changes to @keys, so that a promotion in the
+ *	data path and a netlink command never interleave
+ * @keys_seq: bumped around a swap of @keys, which takes two stores: a
+ *	receiver looking a key up by id retries rather than miss a key that
+ *	was moving between the slots (ovl_peer_rx_key())
+ * @last_handshake: Unix seconds of the last install of a key with a
+ *	lifetime (a handshake's), 0 if none; under &ovl_dev.lock
+ * @cert_expiry: Unix seconds the control daemon gave as the peer's
+ *	certificate's expiry, 0 if none; under &ovl_dev.lock
  * @stats: counters
  * @path_lock: serializes changes to @path (relay.c)
  * @path: direct or relay, and the observations that decide it
@@ -121,12 +132,16 @@ struct ovl_peer {
 	unsigned long last_tx;
 	bool dead;
 	struct ovl_key __rcu *keys[2];
+	spinlock_t keys_lock;	/* serializes changes to @keys */
+	seqcount_spinlock_t keys_seq;
+	u64 last_handshake;
+	u64 cert_expiry;
 	struct ovl_peer_stats stats;
 	spinlock_t path_lock;	/* protects @path */
 	struct ovl_path_state path;
 	struct timer_list probe_timer;
 	unsigned long last_cap_ntf;
-	unsigned long last_key_ntf[OVL_KEY_REASON_EXHAUSTED + 1];
+	unsigned long last_key_ntf[OVL_KEY_REASON_AGE + 1];
 	struct ovl_peer_queues queues;
 	refcount_t refcnt;
 	struct rcu_head rcu;
@@ -165,6 +180,9 @@ bool ovl_peer_endpoint_rx(struct ovl_peer *peer, const union ovl_endpoint *src,
 			  const union ovl_endpoint *local, bool newest);
 bool ovl_peer_roam_reply(struct ovl_peer *peer, const union ovl_endpoint *src,
 			 const union ovl_endpoint *local, u64 nonce);
+bool ovl_peer_set_key(struct ovl_peer *peer, int slot, struct ovl_key *key);
+bool ovl_peer_swap_keys(struct ovl_peer *peer);
+void ovl_peer_promote_key(struct ovl_peer *peer, struct ovl_key *key);
 struct hlist_head *ovl_peer_ep_bucket(struct ovl_dev *ovl,
 				      const union ovl_endpoint *ep);
 

@@ -25,6 +25,7 @@
 
 #include "ctrl.h"
 #include "device.h"
+#include "netlink.h"
 #include "peer.h"
 #include "queue.h"
 #include "receive.h"
@@ -69,17 +70,29 @@ static void ovl_skb_local(struct sk_buff *skb, union ovl_endpoint *ep)
 	}
 }
 
+/*
+ * The key of @peer with id @id, in either slot.  A swap moves both keys
+ * with two stores; a lookup that ran into one retries, so that no key
+ * is missed while it moves (no packet is lost at a rekey).
+ */
 static struct ovl_key *ovl_peer_rx_key(struct ovl_peer *peer, u8 id)
 {
-	struct ovl_key *key;
+	struct ovl_key *key, *found;
+	unsigned int seq;
 	int slot;
 
-	for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
-		key = rcu_dereference(peer->keys[slot]);
-		if (key && key->id == id)
-			return key;
-	}
-	return NULL;
+	do {
+		seq = read_seqcount_begin(&peer->keys_seq);
+		found = NULL;
+		for (slot = 0; slot < ARRAY_SIZE(peer->keys); slot++) {
+			key = rcu_dereference(peer->keys[slot]);
+			if (key && key->id == id) {
+				found = key;
+				break;
+			}
+		}
+	} while (read_seqcount_retry(&peer->keys_seq, seq));
+	return found;
 }
 
 /*
@@ -187,6 +200,12 @@ static void ovl_recv_sealed(struct ovl_dev *ovl, struct sk_buff *skb,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NO_KEY);
 		return;
 	}
+	/* Past its lifetime a key accepts nothing: no crypto for it either. */
+	if (ovl_key_expired(key)) {
+		ovl_nl_key_expired(peer, key);
+		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RX_KEY_EXPIRED);
+		return;
+	}
 	OVL_CB(skb)->counter = be64_to_cpu(hdr->counter);
 	ovl_queue_rx(peer, key, relay_src != 0, skb);
 }
@@ -255,6 +274,12 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_REPLAY);
 		return;
 	}
+	/*
+	 * The first message under a key waiting to be promoted shows that
+	 * the peer holds it: it becomes the key we send with.
+	 */
+	if (unlikely(test_bit(OVL_KEY_PROMOTE, &key->flags)))
+		ovl_peer_promote_key(peer, key);
 
 	/* Authenticated and fresh: from here on the sender is @peer. */
 	type = hdr->type;

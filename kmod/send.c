@@ -108,6 +108,31 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 }
 
 /**
+ * ovl_send_key_usable - may @peer's primary key @key still send?
+ * @peer: the peer
+ * @key: its primary key
+ *
+ * A key past its lifetime does not (the control plane is asked for a new
+ * one, and told the key expired); one near its end asks for a new key,
+ * once.  A key without a lifetime costs one test.  Context: any, RCU read
+ * side, no spinlock of the data path held.
+ */
+static bool ovl_send_key_usable(struct ovl_peer *peer, struct ovl_key *key)
+{
+	if (likely(!key->life.expires))
+		return true;
+	if (ovl_key_expired(key)) {
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_EXPIRED);
+		ovl_nl_key_expired(peer, key);
+		return false;
+	}
+	if (ovl_key_aging(key) &&
+	    !test_and_set_bit(OVL_KEY_AGE_NTF, &key->flags))
+		ovl_nl_key_needed(peer, OVL_KEY_REASON_AGE);
+	return true;
+}
+
+/**
  * ovl_send_claimed - ask for a new key if a claim ran @peer's key down
  * @peer: the peer
  * @key: the key they were claimed from
@@ -300,6 +325,10 @@ netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev)
 		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_NO_KEY);
 		return NETDEV_TX_OK;
 	}
+	if (!ovl_send_key_usable(peer, key)) {
+		ovl_xmit_unreachable(ovl, skb, family, OVL_A_DROPS_TX_KEY_EXPIRED);
+		return NETDEV_TX_OK;
+	}
 	/* The path heuristics count the send, and may flip the peer. */
 	path = ovl_peer_tx_path(peer);
 	reason = ovl_path_usable(ovl, peer, path);
@@ -326,7 +355,7 @@ static void ovl_send_empty(struct ovl_peer *peer, bool relay)
 	struct ovl_key *key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
 	struct sk_buff *skb;
 
-	if (!key)
+	if (!key || ovl_key_expired(key))
 		return;
 	skb = alloc_skb(LL_MAX_HEADER + OVL_OVERHEAD, GFP_ATOMIC);
 	if (!skb)
@@ -396,7 +425,7 @@ void ovl_send_probe(struct ovl_peer *peer, u8 kind, u64 nonce,
 
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[OVL_KEY_SLOT_PRIMARY]);
-	if (!key)
+	if (!key || ovl_key_expired(key))
 		goto out;
 	if (to && to->addr.sa_family == AF_UNSPEC)
 		goto out;

@@ -339,6 +339,20 @@ TEST_F(ovl, peer_requests_rejected)
 	mnl_attr_nest_end(nlh, peer);
 	expect_reject(nlh, EEXIST, "exists");
 
+	/* A certificate expires by 9999-12-31T23:59:59Z at the latest. */
+	nlh = req(nl, OVL_CMD_PEER_SET, 0, OVL_A_DEV_PEER, &peer);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 7);
+	mnl_attr_put_u64(nlh, OVL_A_PEER_CERT_EXPIRY, 253402300800ULL);
+	mnl_attr_nest_end(nlh, peer);
+	expect_reject(nlh, ERANGE, "out of range");
+
+	/* The latest handshake is the kernel's to say. */
+	nlh = req(nl, OVL_CMD_PEER_SET, 0, OVL_A_DEV_PEER, &peer);
+	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 7);
+	mnl_attr_put_u64(nlh, OVL_A_PEER_LAST_HANDSHAKE, 1);
+	mnl_attr_nest_end(nlh, peer);
+	expect_reject(nlh, POLICY, "");
+
 	nlh = req(nl, OVL_CMD_PEER_SET, 0, OVL_A_DEV_PEER, &peer);
 	mnl_attr_put_u32(nlh, OVL_A_PEER_NODE_ID, 8);
 	mnl_attr_nest_end(nlh, peer);
@@ -514,6 +528,65 @@ TEST_F(ovl, key_requests_rejected)
 	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
 	mnl_attr_nest_end(nlh, key);
 	expect_reject(nlh, EINVAL, "node id");
+
+	/* Only a secondary key waits to be promoted. */
+	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
+	mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_PROMOTE, 0, NULL);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "promote needs the secondary slot");
+
+	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_SLOT, OVL_KEY_SLOT_PRIMARY);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
+	mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_PROMOTE, 0, NULL);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "promote needs the secondary slot");
+
+	/* Lifetimes are at most a day. */
+	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
+	mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, 32, k);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_LIFETIME, 86401);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, ERANGE, "out of range");
+
+	/* What only key-new takes is refused elsewhere, not ignored. */
+	nlh = req(nl, OVL_CMD_KEY_SWAP, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put(nlh, OVL_A_KEY_PROMOTE, 0, NULL);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "only key-new");
+
+	nlh = req(nl, OVL_CMD_KEY_DEL, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_LIFETIME, 5);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "only key-new");
+
+	nlh = req(nl, OVL_CMD_KEY_SWAP, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_SLOT, OVL_KEY_SLOT_SECONDARY);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, EINVAL, "a swap takes no slot");
+
+	/* Reply-only key attributes are not requests. */
+	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, 7);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, 1);
+	mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, 32, k);
+	mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, 32, k);
+	mnl_attr_put_u64(nlh, OVL_A_KEY_EXPIRES_MS, 5);
+	mnl_attr_nest_end(nlh, key);
+	expect_reject(nlh, POLICY, "");
 
 	/* Key material never comes back. */
 	nlh = req(nl, OVL_CMD_KEY_NEW, 0, OVL_A_DEV_KEY, &key);

@@ -131,13 +131,48 @@ t_big_peer()
 	expect_eq "dump" "$(jget "$out" '[.[] | select(.peer."node-id" == 8) | .peer."allowed-ip"[]] | unique | length')" 512
 }
 
+# Key lifetimes, promote and the handshake state through the spec alone:
+# key-new with a lifetime raises a key-ntf event (seen by a subscriber),
+# peer-get gives the lifetime left, the pending promotion, the latest
+# handshake and the certificate expiry the daemon set; promote on the
+# primary slot is refused.
+t_key_life()
+{
+	local out k1=0101010101010101010101010101010101010101010101010101010101010101
+	local k2=0202020202020202020202020202020202020202020202020202020202020202
+	setup || return 1
+	ynl --do dev-set --json '{"ifname": "ovl0", "node-id": 1}' &&
+	ynl --do peer-new --json '{"ifname": "ovl0", "peer": {"node-id": 7, "cert-expiry": 1811808000}}' ||
+		return 1
+	out=$(ynl --subscribe events --do key-new --output-json --json "{\"ifname\": \"ovl0\",
+		\"key\": {\"node-id\": 7, \"slot\": \"secondary\", \"id\": 4, \"tx-key\": \"$k1\",
+		\"rx-key\": \"$k2\", \"lifetime\": 120, \"promote\": true}}") || return 1
+	echo "$out"
+	expect_eq "key-ntf" "$(echo "$out" | tail -n 1 | jq -r '.[] | select(.name == "key-ntf") | .msg.key | "\(."node-id") \(.id) \(.slot) \(.event) \(.lifetime)"')" \
+		"7 4 secondary installed 120" || return 1
+	out=$(ynl --do peer-get --json '{"ifname": "ovl0", "peer": {"node-id": 7}}' --output-json) ||
+		return 1
+	echo "$out"
+	expect_eq "key" "$(jget "$out" '.peer.key[0] | "\(.slot) \(.id) \(.lifetime) \(.promote != null)"')" \
+		"secondary 4 120 true" &&
+	expect_eq "expires-ms" "$(jget "$out" '.peer.key[0]."expires-ms" | (. > 100000 and . <= 120000)')" true &&
+	expect_eq "cert-expiry" "$(jget "$out" '.peer."cert-expiry"')" 1811808000 &&
+	expect_eq "last-handshake" "$(jget "$out" ".peer.\"last-handshake\" | (. >= $(date +%s) - 60)")" true ||
+		return 1
+	expect_ynl_err "promote needs the secondary slot" --do key-new --json "{\"ifname\": \"ovl0\",
+		\"key\": {\"node-id\": 7, \"id\": 5, \"tx-key\": \"$k1\", \"rx-key\": \"$k2\", \"promote\": true}}" &&
+	expect_ynl_err "out of range|range" --do key-new --json "{\"ifname\": \"ovl0\",
+		\"key\": {\"node-id\": 7, \"id\": 5, \"tx-key\": \"$k1\", \"rx-key\": \"$k2\", \"lifetime\": 86401}}"
+}
+
 [ -f "$REPO/build/ksrc/tools/net/ynl/cli.py" ] || skip_all "no ynl (run scripts/ksrc.sh)"
 "$PYTHON" -c 'import yaml' 2>/dev/null || skip_all "no python3-yaml"
 load_ovl || skip_all "cannot load the ovl module"
-plan 5
+plan 6
 run "ynl dev-get by name and by index" t_get
 run "ynl dev-set and dump" t_set_dump
 run "strict policies: bad requests rejected with extack" t_rejects
 run "beacon and path thresholds through the spec" t_relay_attrs
 run "a peer with 512 allowed-ips through the spec" t_big_peer
+run "key lifetimes, promote, key events and handshake state through the spec" t_key_life
 finish

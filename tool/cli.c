@@ -54,18 +54,25 @@ int kw_parse(const struct ovlctl *ctl, struct ctl_kw *kw, size_t n,
 	     int argc, char **argv)
 {
 	struct ctl_kw *k;
+	int used;
 
-	for (; argc > 0; argc -= 2, argv += 2) {
+	for (; argc > 0; argc -= used, argv += used) {
 		for (k = kw; k < kw + n && strcmp(k->name, argv[0]); k++)
 			;
 		if (k == kw + n)
 			return usage_err(ctl, "unknown option '%s'", argv[0]);
 		if (k->val)
 			return usage_err(ctl, "'%s' given twice", k->name);
+		if (k->flag) {
+			k->val = k->name;
+			used = 1;
+			continue;
+		}
 		if (argc < 2)
 			return usage_err(ctl, "missing value for '%s'",
 					 k->name);
 		k->val = argv[1];
+		used = 2;
 	}
 	return 0;
 }

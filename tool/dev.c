@@ -90,6 +90,8 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_TX_QUEUE_FULL]	= "tx_queue_full",
 	[OVL_A_DROPS_CRYPT_QUEUE_FULL]	= "crypt_queue_full",
 	[OVL_A_DROPS_DEV_DOWN]		= "dev_down",
+	[OVL_A_DROPS_RX_KEY_EXPIRED]	= "rx_key_expired",
+	[OVL_A_DROPS_TX_KEY_EXPIRED]	= "tx_key_expired",
 };
 
 /**

@@ -27,8 +27,12 @@
  * @id: key id ("key set")
  * @tx_key: key for sending ("key set")
  * @rx_key: key for receiving ("key set")
+ * @lifetime: seconds the key works after it is installed, 0 for ever
+ *	("key set")
  * @has_slot: a slot was given, or is implied ("key set": primary)
  * @has_keys: @id, @tx_key and @rx_key are set ("key set")
+ * @promote: the kernel swaps the (secondary) key in when the peer first
+ *	uses it ("key set")
  */
 struct key_req {
 	const char *ifname;
@@ -37,8 +41,10 @@ struct key_req {
 	uint32_t id;
 	uint8_t tx_key[OVL_KEY_LEN];
 	uint8_t rx_key[OVL_KEY_LEN];
+	uint32_t lifetime;
 	bool has_slot;
 	bool has_keys;
+	bool promote;
 };
 
 static void key_req_wipe(struct key_req *req)
@@ -92,16 +98,21 @@ static int key_decode(const char *name, const char *arg, uint8_t *key)
 	return err;
 }
 
-/* "DEV NODEID [slot primary|secondary] id KEYID tx-key B64 rx-key B64" */
+/*
+ * "DEV NODEID [slot primary|secondary] id KEYID tx-key B64 rx-key B64
+ * [lifetime SECONDS] [promote]"
+ */
 static int key_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 			 struct key_req *req)
 {
-	enum { KW_SLOT, KW_ID, KW_TX_KEY, KW_RX_KEY };
+	enum { KW_ID, KW_TX_KEY, KW_RX_KEY, KW_SLOT, KW_LIFETIME, KW_PROMOTE };
 	struct ctl_kw kw[] = {
-		[KW_SLOT]	= { .name = "slot" },
 		[KW_ID]		= { .name = "id" },
 		[KW_TX_KEY]	= { .name = "tx-key" },
 		[KW_RX_KEY]	= { .name = "rx-key" },
+		[KW_SLOT]	= { .name = "slot" },
+		[KW_LIFETIME]	= { .name = "lifetime" },
+		[KW_PROMOTE]	= { .name = "promote", .flag = true },
 	};
 	size_t i;
 	int err;
@@ -110,7 +121,7 @@ static int key_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 2, argv + 2))
 		return EXIT_USAGE;
 	req->ifname = argv[0];
-	for (i = KW_ID; i < ARRAY_SIZE(kw); i++)
+	for (i = KW_ID; i <= KW_RX_KEY; i++)
 		if (!kw[i].val)
 			return usage_err(ctl, "missing '%s'", kw[i].name);
 	req->has_slot = true;
@@ -119,6 +130,13 @@ static int key_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 		return EXIT_USAGE;
 	if (arg_u32("id", kw[KW_ID].val, 0, UINT8_MAX, &req->id))
 		return EXIT_USAGE;
+	/* The kernel's limit, a day (docs/netlink/specs/ovl.yaml). */
+	if (kw[KW_LIFETIME].val &&
+	    arg_u32("lifetime", kw[KW_LIFETIME].val, 1, 86400, &req->lifetime))
+		return EXIT_USAGE;
+	req->promote = kw[KW_PROMOTE].val != NULL;
+	if (req->promote && req->slot != OVL_KEY_SLOT_SECONDARY)
+		return usage_err(ctl, "'promote' needs 'slot secondary'");
 	err = key_decode("tx-key", kw[KW_TX_KEY].val, req->tx_key);
 	if (!err)
 		err = key_decode("rx-key", kw[KW_RX_KEY].val, req->rx_key);
@@ -147,6 +165,10 @@ static void key_put(struct nlmsghdr *nlh, const struct key_req *req)
 		mnl_attr_put_u8(nlh, OVL_A_KEY_ID, req->id);
 		mnl_attr_put(nlh, OVL_A_KEY_TX_KEY, OVL_KEY_LEN, req->tx_key);
 		mnl_attr_put(nlh, OVL_A_KEY_RX_KEY, OVL_KEY_LEN, req->rx_key);
+		if (req->lifetime)
+			mnl_attr_put_u32(nlh, OVL_A_KEY_LIFETIME, req->lifetime);
+		if (req->promote)
+			mnl_attr_put(nlh, OVL_A_KEY_PROMOTE, 0, NULL);
 	}
 	mnl_attr_nest_end(nlh, nest);
 }
@@ -170,7 +192,10 @@ static int key_call(const struct ovlctl *ctl, uint8_t cmd,
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* key set DEV NODEID [slot SLOT] id KEYID tx-key B64 rx-key B64 */
+/*
+ * key set DEV NODEID [slot SLOT] id KEYID tx-key B64 rx-key B64
+ * [lifetime SECONDS] [promote]
+ */
 static int key_set(struct ovlctl *ctl, int argc, char **argv)
 {
 	struct key_req req = {};
@@ -234,7 +259,8 @@ static int key_generate(struct ovlctl *ctl, int argc, char **argv)
 
 static const struct ctl_cmd key_cmds[] = {
 	{ "set",	"DEV NODEID [slot primary|secondary] id KEYID "
-			"tx-key B64 rx-key B64",			key_set },
+			"tx-key B64 rx-key B64 [lifetime SECONDS] [promote]",
+									key_set },
 	{ "swap",	"DEV NODEID",					key_swap },
 	{ "del",	"DEV NODEID [slot primary|secondary]",		key_del },
 	{ "generate",	"",						key_generate },

@@ -72,12 +72,16 @@ static const char *const reason_text[] = {
 	[OVL_KEY_REASON_NO_KEY]		= "no key",
 	[OVL_KEY_REASON_LIMIT]		= "key near its limit",
 	[OVL_KEY_REASON_EXHAUSTED]	= "key exhausted",
+	[OVL_KEY_REASON_EXPIRED]	= "key expired",
+	[OVL_KEY_REASON_AGE]		= "key near the end of its lifetime",
 };
 
 static const char *const reason_json[] = {
 	[OVL_KEY_REASON_NO_KEY]		= "no_key",
 	[OVL_KEY_REASON_LIMIT]		= "limit",
 	[OVL_KEY_REASON_EXHAUSTED]	= "exhausted",
+	[OVL_KEY_REASON_EXPIRED]	= "expired",
+	[OVL_KEY_REASON_AGE]		= "age",
 };
 
 static const char *const slot_names[] = {
@@ -97,6 +101,8 @@ static const enum mnl_attr_data_type key_event_policy[OVL_A_KEY_MAX + 1] = {
 	[OVL_A_KEY_SLOT]	= MNL_TYPE_U32,
 	[OVL_A_KEY_ID]		= MNL_TYPE_U8,
 	[OVL_A_KEY_REASON]	= MNL_TYPE_U32,
+	[OVL_A_KEY_LIFETIME]	= MNL_TYPE_U32,
+	[OVL_A_KEY_EVENT]	= MNL_TYPE_U32,
 };
 
 /*
@@ -153,6 +159,78 @@ static int key_needed(struct event *ev)
 	if (tb[OVL_A_KEY_ID])
 		ev_printf(ev, "%sid %u", tb[OVL_A_KEY_SLOT] ? " " : "",
 			  mnl_attr_get_u8(tb[OVL_A_KEY_ID]));
+	ev_printf(ev, ")");
+	return 0;
+}
+
+static const char *const key_event_json[] = {
+	[OVL_KEY_EVENT_INSTALLED]	= "installed",
+	[OVL_KEY_EVENT_PROMOTED]	= "promoted",
+	[OVL_KEY_EVENT_SWAPPED]		= "swapped",
+	[OVL_KEY_EVENT_EXPIRED]		= "expired",
+};
+
+static const char *const key_event_text[] = {
+	[OVL_KEY_EVENT_INSTALLED]	= "installed",
+	[OVL_KEY_EVENT_PROMOTED]	= "promoted to primary",
+	[OVL_KEY_EVENT_SWAPPED]		= "swapped in",
+	[OVL_KEY_EVENT_EXPIRED]		= "expired",
+};
+
+/*
+ * OVL_CMD_KEY_NTF, a handshake event: "peer 42 key 3 installed (secondary,
+ * lifetime 180 s)", "peer 42 key 3 promoted to primary", "peer 42 key 2
+ * expired (secondary)".  Never key material: the kernel sends none.
+ */
+static int key_ntf(struct event *ev)
+{
+	const struct nlattr *tb[OVL_A_KEY_MAX + 1] = {};
+	const struct nlattr *key = ev->tb[OVL_A_DEV_KEY];
+	uint32_t node_id, what, s, lifetime = 0;
+	const char *name, *slot;
+	uint8_t id;
+
+	if (!key || ovl_nl_parse_nested(key, key_event_policy, OVL_A_KEY_MAX,
+					tb) ||
+	    !tb[OVL_A_KEY_NODE_ID] || !tb[OVL_A_KEY_ID] ||
+	    !tb[OVL_A_KEY_SLOT] || !tb[OVL_A_KEY_EVENT])
+		return -1;
+	node_id = mnl_attr_get_u32(tb[OVL_A_KEY_NODE_ID]);
+	id = mnl_attr_get_u8(tb[OVL_A_KEY_ID]);
+	s = mnl_attr_get_u32(tb[OVL_A_KEY_SLOT]);
+	what = mnl_attr_get_u32(tb[OVL_A_KEY_EVENT]);
+	if (tb[OVL_A_KEY_LIFETIME])
+		lifetime = mnl_attr_get_u32(tb[OVL_A_KEY_LIFETIME]);
+	slot = NAME_OF(slot_names, s);
+
+	if (ev->json) {
+		name = NAME_OF(key_event_json, what);
+		json_object_object_add(ev->json, "node_id",
+				       json_object_new_int64(node_id));
+		json_object_object_add(ev->json, "what", name ?
+				       json_object_new_string(name) :
+				       json_object_new_int64(what));
+		json_object_object_add(ev->json, "id", json_object_new_int(id));
+		json_object_object_add(ev->json, "slot", slot ?
+				       json_object_new_string(slot) :
+				       json_object_new_int64(s));
+		json_object_object_add(ev->json, "lifetime", lifetime ?
+				       json_object_new_int64(lifetime) : NULL);
+		return 0;
+	}
+	name = NAME_OF(key_event_text, what);
+	ev_printf(ev, "peer %" PRIu32 " key %u ", node_id, id);
+	if (name)
+		ev_printf(ev, "%s", name);
+	else
+		ev_printf(ev, "event %" PRIu32, what);
+	ev_printf(ev, " (");
+	if (slot)
+		ev_printf(ev, "%s", slot);
+	else
+		ev_printf(ev, "slot %" PRIu32, s);
+	if (lifetime)
+		ev_printf(ev, ", lifetime %" PRIu32 " s", lifetime);
 	ev_printf(ev, ")");
 	return 0;
 }
@@ -265,6 +343,7 @@ struct event_type {
 static const struct event_type events[] = {
 	{ OVL_CMD_KEY_NEEDED_NTF,	"key_needed",	key_needed },
 	{ OVL_CMD_PATH_NTF,		"path",		path_event },
+	{ OVL_CMD_KEY_NTF,		"key",		key_ntf },
 };
 
 /**

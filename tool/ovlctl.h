@@ -65,13 +65,17 @@ struct ovlctl {
 };
 
 /**
- * struct ctl_kw - a "KEYWORD VALUE" argument of a command
+ * struct ctl_kw - a "KEYWORD VALUE" argument of a command, or a bare
+ *	"KEYWORD" flag
  * @name: the keyword
- * @val: its value, or NULL while the keyword has not been seen
+ * @val: its value, or NULL while the keyword has not been seen (a flag's
+ *	value is its name)
+ * @flag: the keyword takes no value
  */
 struct ctl_kw {
 	const char *name;
 	const char *val;
+	bool flag;
 };
 
 extern const struct ctl_object dev_object;
@@ -104,7 +108,7 @@ int usage_err(const struct ovlctl *ctl, const char *fmt, ...)
 
 /*
  * Fill the @n entries of @kw from @argv, a list of "KEYWORD VALUE" pairs
- * in any order.  An unknown or repeated keyword or a missing value is a
+ * (or bare "KEYWORD" for flags) in any order.  An unknown or repeated keyword or a missing value is a
  * usage error.  Returns 0 or EXIT_USAGE.
  */
 int kw_parse(const struct ovlctl *ctl, struct ctl_kw *kw, size_t n,

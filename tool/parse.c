@@ -27,6 +27,23 @@ int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned int d = (unsigned char)*s - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 int parse_u16(const char *s, uint16_t *out)
 {
 	uint32_t v;

@@ -32,6 +32,9 @@ struct cidr {
  */
 int parse_u32(const char *s, uint32_t *out);
 
+/* Like parse_u32(), up to UINT64_MAX. */
+int parse_u64(const char *s, uint64_t *out);
+
 /* Like parse_u32(), at most 65535 (a UDP port, 0 included). */
 int parse_u16(const char *s, uint16_t *out);
 

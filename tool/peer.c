@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nl.h"
 #include "ovlctl.h"
@@ -48,6 +49,9 @@ _Static_assert(256 + PEER_MAX_AIPS * AIP_NEST_MAX <= OVL_NL_TX_SIZE,
  * @has_keepalive: change the keepalive interval
  * @relay: new &enum ovl_relay_mode, if @has_relay
  * @has_relay: change the relay mode
+ * @cert_expiry: the peer's certificate's expiry in Unix seconds (0 clears
+ *	it), if @has_cert_expiry
+ * @has_cert_expiry: change it
  */
 struct peer_req {
 	const char *ifname;
@@ -61,7 +65,12 @@ struct peer_req {
 	bool has_keepalive;
 	uint32_t relay;
 	bool has_relay;
+	uint64_t cert_expiry;
+	bool has_cert_expiry;
 };
+
+/* A certificate's last possible second, 9999-12-31T23:59:59Z (the kernel's). */
+#define CERT_EXPIRY_MAX	253402300799ULL
 
 /*
  * "CIDR[,CIDR...]" or "none" into @req->aips.  Returns 0, EXIT_USAGE or
@@ -111,14 +120,16 @@ static int aips_parse(const char *arg, struct peer_req *req)
 static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 		      bool need_change, struct peer_req *req)
 {
-	enum { KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE, KW_RELAY };
+	enum { KW_ENDPOINT, KW_ALLOWED_IPS, KW_KEEPALIVE, KW_RELAY,
+	       KW_CERT_EXPIRY };
 	struct ctl_kw kw[] = {
 		[KW_ENDPOINT]		= { .name = "endpoint" },
 		[KW_ALLOWED_IPS]	= { .name = "allowed-ips" },
 		[KW_KEEPALIVE]		= { .name = "keepalive" },
 		[KW_RELAY]		= { .name = "relay" },
+		[KW_CERT_EXPIRY]	= { .name = "cert-expiry" },
 	};
-	const char *endpoint, *aips, *keepalive, *relay;
+	const char *endpoint, *aips, *keepalive, *relay, *cert_expiry;
 
 	if (arg_dev_node(ctl, argc, argv, &req->node_id) ||
 	    kw_parse(ctl, kw, ARRAY_SIZE(kw), argc - 2, argv + 2))
@@ -128,8 +139,10 @@ static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 	aips = kw[KW_ALLOWED_IPS].val;
 	keepalive = kw[KW_KEEPALIVE].val;
 	relay = kw[KW_RELAY].val;
-	if (need_change && !endpoint && !aips && !keepalive && !relay)
-		return usage_err(ctl, "nothing to set: need endpoint, allowed-ips, keepalive and/or relay");
+	cert_expiry = kw[KW_CERT_EXPIRY].val;
+	if (need_change && !endpoint && !aips && !keepalive && !relay &&
+	    !cert_expiry)
+		return usage_err(ctl, "nothing to set: need endpoint, allowed-ips, keepalive, relay and/or cert-expiry");
 	if (endpoint) {
 		if (parse_endpoint(endpoint, &req->endpoint)) {
 			pr_err("invalid endpoint '%s': expected IPV4:PORT or [IPV6]:PORT",
@@ -155,6 +168,15 @@ static int peer_parse(const struct ovlctl *ctl, int argc, char **argv,
 			return EXIT_USAGE;
 		}
 		req->has_relay = true;
+	}
+	if (cert_expiry) {
+		if (parse_u64(cert_expiry, &req->cert_expiry) ||
+		    req->cert_expiry > CERT_EXPIRY_MAX) {
+			pr_err("invalid cert-expiry '%s': expected Unix seconds 0..%llu",
+			       cert_expiry, CERT_EXPIRY_MAX);
+			return EXIT_USAGE;
+		}
+		req->has_cert_expiry = true;
 	}
 	return aips ? aips_parse(aips, req) : 0;
 }
@@ -213,6 +235,8 @@ static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
 		mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, req->keepalive);
 	if (req->has_relay)
 		mnl_attr_put_u32(nlh, OVL_A_PEER_RELAY, req->relay);
+	if (req->has_cert_expiry)
+		mnl_attr_put_u64(nlh, OVL_A_PEER_CERT_EXPIRY, req->cert_expiry);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -317,6 +341,8 @@ static const enum mnl_attr_data_type peer_policy[OVL_A_PEER_MAX + 1] = {
 	[OVL_A_PEER_RELAY_CAP_DROPS]	= MNL_TYPE_U64,
 	[OVL_A_PEER_PATH_REASON]	= MNL_TYPE_U32,
 	[OVL_A_PEER_ICMP_ERRORS]	= MNL_TYPE_U64,
+	[OVL_A_PEER_LAST_HANDSHAKE]	= MNL_TYPE_U64,
+	[OVL_A_PEER_CERT_EXPIRY]	= MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type aip_policy[OVL_A_AIP_MAX + 1] = {
@@ -330,6 +356,9 @@ static const enum mnl_attr_data_type key_policy[OVL_A_KEY_MAX + 1] = {
 	[OVL_A_KEY_SLOT]	= MNL_TYPE_U32,
 	[OVL_A_KEY_ID]		= MNL_TYPE_U8,
 	[OVL_A_KEY_TX_COUNTER]	= MNL_TYPE_U64,
+	[OVL_A_KEY_LIFETIME]	= MNL_TYPE_U32,
+	[OVL_A_KEY_PROMOTE]	= MNL_TYPE_FLAG,
+	[OVL_A_KEY_EXPIRES_MS]	= MNL_TYPE_U64,
 };
 
 /**
@@ -337,11 +366,19 @@ static const enum mnl_attr_data_type key_policy[OVL_A_KEY_MAX + 1] = {
  * @slot: &enum ovl_key_slot
  * @id: key id
  * @tx_counter: messages sent under it
+ * @expires_ms: milliseconds left of its lifetime, if @has_lifetime
+ * @lifetime: its lifetime in seconds, if @has_lifetime
+ * @has_lifetime: it has one (a handshake's key)
+ * @promote: a secondary key to be promoted when the peer first uses it
  */
 struct key_state {
 	uint32_t slot;
 	uint8_t id;
 	uint64_t tx_counter;
+	uint64_t expires_ms;
+	uint32_t lifetime;
+	bool has_lifetime;
+	bool promote;
 };
 
 /* Keys a peer can have: its slots, with room for a newer kernel's. */
@@ -365,6 +402,8 @@ struct key_state {
  * @relay: &enum ovl_relay_mode
  * @pinned: the relay is pinned
  * @direct_rx: something was ever received directly
+ * @last_handshake: Unix seconds of the last handshake's keys, 0 if none
+ * @cert_expiry: Unix seconds the peer's certificate expires, 0 if unknown
  */
 struct peer_info {
 	struct cidr *aips;
@@ -380,6 +419,8 @@ struct peer_info {
 	uint32_t relay;
 	bool pinned;
 	bool direct_rx;
+	uint64_t last_handshake;
+	uint64_t cert_expiry;
 };
 
 static int aip_parse(const struct nlattr *attr, struct cidr *c)
@@ -424,6 +465,12 @@ static int key_state_parse(const struct nlattr *attr, struct key_state *k)
 	k->id = mnl_attr_get_u8(tb[OVL_A_KEY_ID]);
 	k->tx_counter = tb[OVL_A_KEY_TX_COUNTER] ?
 			mnl_attr_get_u64(tb[OVL_A_KEY_TX_COUNTER]) : 0;
+	k->has_lifetime = tb[OVL_A_KEY_EXPIRES_MS] != NULL;
+	k->expires_ms = k->has_lifetime ?
+			mnl_attr_get_u64(tb[OVL_A_KEY_EXPIRES_MS]) : 0;
+	k->lifetime = tb[OVL_A_KEY_LIFETIME] ?
+		      mnl_attr_get_u32(tb[OVL_A_KEY_LIFETIME]) : 0;
+	k->promote = tb[OVL_A_KEY_PROMOTE] != NULL;
 	return 0;
 }
 
@@ -512,6 +559,10 @@ static int peer_info_parse(const struct nlattr *nest, struct peer_info *p)
 	if (tb[OVL_A_PEER_ICMP_ERRORS])
 		p->ctr[OVL_A_PEER_ICMP_ERRORS] =
 			mnl_attr_get_u64(tb[OVL_A_PEER_ICMP_ERRORS]);
+	if (tb[OVL_A_PEER_LAST_HANDSHAKE])
+		p->last_handshake = mnl_attr_get_u64(tb[OVL_A_PEER_LAST_HANDSHAKE]);
+	if (tb[OVL_A_PEER_CERT_EXPIRY])
+		p->cert_expiry = mnl_attr_get_u64(tb[OVL_A_PEER_CERT_EXPIRY]);
 	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS]) {
 		p->direct_rx = true;
 		p->last_direct_rx_ms =
@@ -610,6 +661,67 @@ static void peer_print_aips(const struct peer_info *p)
 	puts(*sep == ',' ? "" : " (none)");
 }
 
+/*
+ * " (2 sent, expires in 117.250 s, promoted on first use)": what there is
+ * to say about a key, if anything.
+ */
+static void key_print_notes(const struct key_state *k)
+{
+	const char *sep = " (";
+
+	if (k->tx_counter) {
+		printf("%s%" PRIu64 " sent", sep, k->tx_counter);
+		sep = ", ";
+	}
+	if (k->has_lifetime && k->expires_ms) {
+		printf("%sexpires in %" PRIu64 ".%03u s", sep,
+		       k->expires_ms / 1000, (unsigned int)(k->expires_ms % 1000));
+		sep = ", ";
+	} else if (k->has_lifetime) {
+		printf("%sexpired", sep);
+		sep = ", ";
+	}
+	if (k->promote) {
+		printf("%spromoted on first use", sep);
+		sep = ", ";
+	}
+	if (*sep == ',')
+		putchar(')');
+}
+
+/* "2027-06-01T00:00:00Z", as certificates show times. */
+static const char *unix_time_str(uint64_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%" PRIu64, t);
+	return buf;
+}
+
+/*
+ * The handshake and certificate lines: "latest handshake: 5 seconds ago"
+ * and "certificate: node id 42, expires 2027-06-01T00:00:00Z", each only
+ * when known (a peer with manual keys has neither).
+ */
+static void peer_print_session(const struct peer_info *p)
+{
+	int64_t ago;
+	char t[32];
+
+	if (p->last_handshake) {
+		ago = (int64_t)time(NULL) - (int64_t)p->last_handshake;
+		printf("  latest handshake: %" PRId64 " seconds ago\n",
+		       ago < 0 ? 0 : ago);
+	}
+	/* The daemon checked that the certificate names the peer's node id. */
+	if (p->cert_expiry)
+		printf("  certificate: node id %" PRIu32 ", expires %s\n",
+		       p->node_id, unix_time_str(p->cert_expiry, t, sizeof(t)));
+}
+
 static void peer_print_keys(const struct peer_info *p)
 {
 	const struct key_state *k;
@@ -625,8 +737,7 @@ static void peer_print_keys(const struct peer_info *p)
 			printf("%s%s id %u", sep, slot, k->id);
 		else
 			printf("%sslot %" PRIu32 " id %u", sep, k->slot, k->id);
-		if (k->tx_counter)
-			printf(" (%" PRIu64 " sent)", k->tx_counter);
+		key_print_notes(k);
 		sep = ", ";
 	}
 	puts(*sep == ',' ? "" : " none");
@@ -664,6 +775,7 @@ static void peer_print(const struct peer_info *p)
 	if (p->ctr[OVL_A_PEER_ICMP_ERRORS])
 		printf("  icmp errors: %" PRIu64 "\n",
 		       p->ctr[OVL_A_PEER_ICMP_ERRORS]);
+	peer_print_session(p);
 	if (p->direct_rx)
 		printf("  latest direct receipt: %" PRIu64 ".%03u s ago\n",
 		       p->last_direct_rx_ms / 1000,
@@ -717,10 +829,38 @@ static struct json_object *peer_json_keys(const struct peer_info *p)
 		json_object_object_add(obj, "id", json_object_new_int(k->id));
 		json_object_object_add(obj, "tx_counter",
 				       json_object_new_uint64(k->tx_counter));
+		json_object_object_add(obj, "lifetime", k->has_lifetime ?
+				       json_object_new_int64(k->lifetime) : NULL);
+		json_object_object_add(obj, "expires_ms", k->has_lifetime ?
+				       json_object_new_uint64(k->expires_ms) :
+				       NULL);
+		json_object_object_add(obj, "promote",
+				       json_object_new_boolean(k->promote));
 		if (json_object_array_add(arr, obj))
 			json_object_put(obj);
 	}
 	return arr;
+}
+
+/*
+ * {"node_id": N, "expires": UNIX_SECONDS}, or NULL (null) when the daemon
+ * gave no certificate expiry.  The certificate's node id is the peer's:
+ * the daemon refuses a certificate that names another.
+ */
+static struct json_object *peer_json_cert(const struct peer_info *p)
+{
+	struct json_object *obj;
+
+	if (!p->cert_expiry)
+		return NULL;
+	obj = json_object_new_object();
+	if (!obj)
+		return NULL;
+	json_object_object_add(obj, "node_id",
+			       json_object_new_int64(p->node_id));
+	json_object_object_add(obj, "expires",
+			       json_object_new_uint64(p->cert_expiry));
+	return obj;
 }
 
 /* @p as a JSON object, or NULL with errno ENOMEM. */
@@ -772,6 +912,9 @@ static struct json_object *peer_json(const struct peer_info *p)
 	json_object_object_add(obj, "last_direct_rx_ms", p->direct_rx ?
 			       json_object_new_uint64(p->last_direct_rx_ms) :
 			       NULL);
+	json_object_object_add(obj, "latest_handshake", p->last_handshake ?
+			       json_object_new_uint64(p->last_handshake) : NULL);
+	json_object_object_add(obj, "cert", peer_json_cert(p));
 	json_object_object_add(obj, "keys", peer_json_keys(p));
 	return obj;
 }
@@ -939,11 +1082,11 @@ static const struct ctl_cmd peer_cmds[] = {
 	{ "show",	"DEV [NODEID]",					peer_show },
 	{ "add",	"DEV NODEID [endpoint IP:PORT] "
 			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] "
-			"[relay off|on|pinned]",
+			"[relay off|on|pinned] [cert-expiry UNIXSECONDS]",
 									peer_add },
 	{ "set",	"DEV NODEID [endpoint IP:PORT] "
 			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] "
-			"[relay off|on|pinned]",
+			"[relay off|on|pinned] [cert-expiry UNIXSECONDS]",
 									peer_set },
 	{ "del",	"DEV NODEID",					peer_del },
 	{}

@@ -659,8 +659,21 @@ void put_peer(struct nlmsghdr *nlh, const struct reply_peer *p)
 		if (p->keys[i].has_counter)
 			mnl_attr_put_u64(nlh, OVL_A_KEY_TX_COUNTER,
 					 p->keys[i].tx_counter);
+		if (p->keys[i].has_lifetime) {
+			mnl_attr_put_u32(nlh, OVL_A_KEY_LIFETIME,
+					 p->keys[i].lifetime);
+			mnl_attr_put_u64(nlh, OVL_A_KEY_EXPIRES_MS,
+					 p->keys[i].expires_ms);
+		}
+		if (p->keys[i].promote)
+			mnl_attr_put(nlh, OVL_A_KEY_PROMOTE, 0, NULL);
 		mnl_attr_nest_end(nlh, nest);
 	}
+	if (p->last_handshake)
+		mnl_attr_put_u64(nlh, OVL_A_PEER_LAST_HANDSHAKE,
+				 p->last_handshake);
+	if (p->cert_expiry)
+		mnl_attr_put_u64(nlh, OVL_A_PEER_CERT_EXPIRY, p->cert_expiry);
 	mnl_attr_nest_end(nlh, peer);
 }
 

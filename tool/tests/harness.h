@@ -95,12 +95,20 @@ void decode_nested(const struct nlattr *nest, const struct nlattr **tb,
  * @slot: &enum ovl_key_slot
  * @id: key id
  * @tx_counter: messages sent, if @has_counter
+ * @lifetime: its lifetime in seconds, if @has_lifetime
+ * @expires_ms: milliseconds left of it, if @has_lifetime
+ * @has_lifetime: a handshake's key
+ * @promote: a secondary key waiting to be promoted
  */
 struct reply_key {
 	uint32_t slot;
 	uint8_t id;
 	uint64_t tx_counter;
 	bool has_counter;
+	uint32_t lifetime;
+	uint64_t expires_ms;
+	bool has_lifetime;
+	bool promote;
 };
 
 /**
@@ -123,6 +131,8 @@ struct reply_peer {
 	struct reply_key keys[3];
 	unsigned int n_keys;
 	bool no_ifname;
+	uint64_t last_handshake;	/* left out when 0 */
+	uint64_t cert_expiry;		/* left out when 0 */
 };
 
 /* A peer reply's attributes (device ovl0, ifindex 5, and the peer). */

@@ -31,7 +31,7 @@
 			"       ovlctl dev set " SET_ARGS
 #define PEER_ARGS	"DEV NODEID [endpoint IP:PORT] " \
 			"[allowed-ips CIDR[,CIDR...]|none] [keepalive SECS] " \
-			"[relay off|on|pinned]\n"
+			"[relay off|on|pinned] [cert-expiry UNIXSECONDS]\n"
 #define PEER_SHOW_USAGE	"Usage: ovlctl peer show DEV [NODEID]\n"
 #define PEER_ADD_USAGE	"Usage: ovlctl peer add " PEER_ARGS
 #define PEER_SET_USAGE	"Usage: ovlctl peer set " PEER_ARGS
@@ -41,7 +41,7 @@
 			"       ovlctl peer set " PEER_ARGS \
 			"       ovlctl peer del DEV NODEID\n"
 #define KEY_SET_ARGS	"DEV NODEID [slot primary|secondary] id KEYID " \
-			"tx-key B64 rx-key B64\n"
+			"tx-key B64 rx-key B64 [lifetime SECONDS] [promote]\n"
 #define KEY_SET_USAGE	"Usage: ovlctl key set " KEY_SET_ARGS
 #define KEY_SWAP_USAGE	"Usage: ovlctl key swap DEV NODEID\n"
 #define KEY_DEL_USAGE	"Usage: ovlctl key del DEV NODEID [slot primary|secondary]\n"
@@ -75,7 +75,7 @@
  */
 struct cli_case {
 	const char *name;
-	const char *args[14];
+	const char *args[16];
 	int status;
 	const char *out;
 	const char *err;
@@ -198,7 +198,35 @@ static const struct cli_case cases[] = {
 	  "ovlctl: invalid keepalive '86401': expected 0..86400\n" },
 	{ "peer set: nothing", { "peer", "set", "ovl0", "1" }, 2, "",
 	  "ovlctl: peer set: nothing to set: need endpoint, allowed-ips, "
-	  "keepalive and/or relay\n" PEER_SET_USAGE },
+	  "keepalive, relay and/or cert-expiry\n" PEER_SET_USAGE },
+	{ "peer set: cert-expiry past 9999",
+	  { "peer", "set", "ovl0", "1", "cert-expiry", "253402300800" }, 2, "",
+	  "ovlctl: invalid cert-expiry '253402300800': expected Unix seconds "
+	  "0..253402300799\n" },
+	{ "peer add: cert-expiry not a number",
+	  { "peer", "add", "ovl0", "1", "cert-expiry", "2027-01-01" }, 2, "",
+	  "ovlctl: invalid cert-expiry '2027-01-01': expected Unix seconds "
+	  "0..253402300799\n" },
+	{ "key set: lifetime 0",
+	  { "key", "set", "ovl0", "1", "id", "1", "tx-key", KEY_A, "rx-key",
+	    KEY_B, "lifetime", "0" }, 2, "",
+	  "ovlctl: invalid lifetime '0': expected 1..86400\n" },
+	{ "key set: lifetime past a day",
+	  { "key", "set", "ovl0", "1", "id", "1", "tx-key", KEY_A, "rx-key",
+	    KEY_B, "lifetime", "86401" }, 2, "",
+	  "ovlctl: invalid lifetime '86401': expected 1..86400\n" },
+	{ "key set: promote the primary key",
+	  { "key", "set", "ovl0", "1", "id", "1", "tx-key", KEY_A, "rx-key",
+	    KEY_B, "promote" }, 2, "",
+	  "ovlctl: key set: 'promote' needs 'slot secondary'\n" KEY_SET_USAGE },
+	{ "key set: promote twice",
+	  { "key", "set", "ovl0", "1", "slot", "secondary", "promote", "id",
+	    "1", "tx-key", KEY_A, "rx-key", KEY_B, "promote" }, 2, "",
+	  "ovlctl: key set: 'promote' given twice\n" KEY_SET_USAGE },
+	{ "key set: promote takes no value",
+	  { "key", "set", "ovl0", "1", "slot", "secondary", "id", "1",
+	    "tx-key", KEY_A, "rx-key", KEY_B, "promote", "yes" }, 2, "",
+	  "ovlctl: key set: unknown option 'yes'\n" KEY_SET_USAGE },
 	{ "peer set: no node id", { "peer", "set", "ovl0" }, 2, "",
 	  "ovlctl: peer set: missing node id\n" PEER_SET_USAGE },
 	{ "peer del: no node id", { "peer", "del", "ovl0" }, 2, "",

@@ -69,6 +69,48 @@ static void test_set_default_slot(void **state)
 	expect_key(tb[OVL_A_KEY_RX_KEY], 0x20);
 	assert_null(tb[OVL_A_KEY_TX_COUNTER]);
 	assert_null(tb[OVL_A_KEY_REASON]);
+	/* Manual keys have no lifetime and wait for no promotion. */
+	assert_null(tb[OVL_A_KEY_LIFETIME]);
+	assert_null(tb[OVL_A_KEY_PROMOTE]);
+}
+
+/* A handshake's keys, as the daemon or a test installs them. */
+static void test_set_lifetime_promote(void **state)
+{
+	const struct nlattr *tb[OVL_A_KEY_MAX + 1];
+
+	(void)state;
+	assert_int_equal(run("key", "set", "ovl0", "42", "lifetime", "180",
+			     "id", "3", "tx-key", KEY_A, "rx-key", KEY_B,
+			     NULL), 0);
+	assert_string_equal(run_err, "");
+	req_key(0, OVL_CMD_KEY_NEW, tb);
+	assert_int_equal(mnl_attr_get_u32(tb[OVL_A_KEY_SLOT]),
+			 OVL_KEY_SLOT_PRIMARY);
+	assert_int_equal(mnl_attr_get_payload_len(tb[OVL_A_KEY_LIFETIME]), 4);
+	assert_int_equal(mnl_attr_get_u32(tb[OVL_A_KEY_LIFETIME]), 180);
+	assert_null(tb[OVL_A_KEY_PROMOTE]);
+
+	/* The responder's keys: secondary, promoted on first use. */
+	assert_int_equal(run("key", "set", "ovl0", "42", "slot", "secondary",
+			     "id", "4", "tx-key", KEY_A, "rx-key", KEY_B,
+			     "promote", "lifetime", "86400", NULL), 0);
+	assert_string_equal(run_err, "");
+	req_key(1, OVL_CMD_KEY_NEW, tb);
+	assert_int_equal(mnl_attr_get_u32(tb[OVL_A_KEY_SLOT]),
+			 OVL_KEY_SLOT_SECONDARY);
+	assert_int_equal(mnl_attr_get_u32(tb[OVL_A_KEY_LIFETIME]), 86400);
+	assert_non_null(tb[OVL_A_KEY_PROMOTE]);
+	assert_int_equal(mnl_attr_get_payload_len(tb[OVL_A_KEY_PROMOTE]), 0);
+
+	/* Promote without a lifetime is the kernel's business: allowed. */
+	assert_int_equal(run("key", "set", "ovl0", "42", "promote", "slot",
+			     "secondary", "id", "5", "tx-key", KEY_A,
+			     "rx-key", KEY_B, NULL), 0);
+	req_key(2, OVL_CMD_KEY_NEW, tb);
+	assert_non_null(tb[OVL_A_KEY_PROMOTE]);
+	assert_null(tb[OVL_A_KEY_LIFETIME]);
+	assert_int_equal(fake_nreqs(), 3);
 }
 
 static void test_set_secondary(void **state)
@@ -230,7 +272,8 @@ static void test_bad_values(void **state)
 			     "tx-key", KEY_A, NULL), 2);
 	assert_string_equal(run_err, "ovlctl: key set: missing 'rx-key'\n"
 			    "Usage: ovlctl key set DEV NODEID [slot primary|secondary] "
-			    "id KEYID tx-key B64 rx-key B64\n");
+			    "id KEYID tx-key B64 rx-key B64 [lifetime SECONDS] "
+			    "[promote]\n");
 	assert_int_equal(fake_nreqs(), 0);
 }
 
@@ -286,6 +329,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_set_default_slot, setup),
 		cmocka_unit_test_setup(test_set_secondary, setup),
+		cmocka_unit_test_setup(test_set_lifetime_promote, setup),
 		cmocka_unit_test_setup(test_swap, setup),
 		cmocka_unit_test_setup(test_del, setup),
 		cmocka_unit_test_setup(test_kernel_error, setup),

@@ -105,6 +105,80 @@ static void test_path_json(void **state)
 		"\"path\":7,\"reason\":99,\"flips\":1,\"relay_cap_drops\":0}\n");
 }
 
+/* A key event (handshake event) of ovl0; @lifetime left out when 0. */
+static void put_key_ntf(uint32_t node_id, uint8_t id, uint32_t slot,
+			uint32_t what, uint32_t lifetime)
+{
+	struct nlmsghdr *nlh = fake_event(OVL_CMD_KEY_NTF);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, 5);
+	mnl_attr_put_strz(nlh, OVL_A_DEV_IFNAME, "ovl0");
+	nest = mnl_attr_nest_start(nlh, OVL_A_DEV_KEY);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_NODE_ID, node_id);
+	mnl_attr_put_u8(nlh, OVL_A_KEY_ID, id);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_SLOT, slot);
+	mnl_attr_put_u32(nlh, OVL_A_KEY_EVENT, what);
+	if (lifetime)
+		mnl_attr_put_u32(nlh, OVL_A_KEY_LIFETIME, lifetime);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* A rekey as the kernel reports it, then what it does not know yet. */
+static void queue_key_ntfs(void)
+{
+	put_key_ntf(2, 4, OVL_KEY_SLOT_SECONDARY, OVL_KEY_EVENT_INSTALLED, 180);
+	put_key_ntf(2, 4, OVL_KEY_SLOT_PRIMARY, OVL_KEY_EVENT_PROMOTED, 180);
+	put_key_ntf(3, 1, OVL_KEY_SLOT_PRIMARY, OVL_KEY_EVENT_SWAPPED, 0);
+	put_key_ntf(2, 3, OVL_KEY_SLOT_SECONDARY, OVL_KEY_EVENT_EXPIRED, 180);
+	put_key_ntf(2, 9, 7, 99, 0);
+	key_event("ovl0", 5, 2, OVL_KEY_REASON_EXPIRED, -1, -1);
+	key_event("ovl0", 5, 2, OVL_KEY_REASON_AGE, -1, -1);
+}
+
+static void test_key_ntf_text(void **state)
+{
+	(void)state;
+	queue_key_ntfs();
+	assert_int_equal(run("monitor", NULL), 0);
+	assert_string_equal(run_err, "");
+	assert_string_equal(run_out,
+		"ovl0: peer 2 key 4 installed (secondary, lifetime 180 s)\n"
+		"ovl0: peer 2 key 4 promoted to primary (primary, lifetime 180 s)\n"
+		"ovl0: peer 3 key 1 swapped in (primary)\n"
+		"ovl0: peer 2 key 3 expired (secondary, lifetime 180 s)\n"
+		"ovl0: peer 2 key 9 event 99 (slot 7)\n"
+		"ovl0: peer 2 needs a handshake: key expired\n"
+		"ovl0: peer 2 needs a handshake: key near the end of its lifetime\n");
+}
+
+static void test_key_ntf_json(void **state)
+{
+	(void)state;
+	queue_key_ntfs();
+	assert_int_equal(run("-j", "monitor", NULL), 0);
+	assert_string_equal(run_err, "");
+	assert_string_equal(run_out,
+		"{\"event\":\"key\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"what\":\"installed\",\"id\":4,\"slot\":\"secondary\","
+		"\"lifetime\":180}\n"
+		"{\"event\":\"key\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"what\":\"promoted\",\"id\":4,\"slot\":\"primary\","
+		"\"lifetime\":180}\n"
+		"{\"event\":\"key\",\"ifname\":\"ovl0\",\"node_id\":3,"
+		"\"what\":\"swapped\",\"id\":1,\"slot\":\"primary\","
+		"\"lifetime\":null}\n"
+		"{\"event\":\"key\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"what\":\"expired\",\"id\":3,\"slot\":\"secondary\","
+		"\"lifetime\":180}\n"
+		"{\"event\":\"key\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"what\":99,\"id\":9,\"slot\":7,\"lifetime\":null}\n"
+		"{\"event\":\"key_needed\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"reason\":\"expired\"}\n"
+		"{\"event\":\"key_needed\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"reason\":\"age\"}\n");
+}
+
 static void queue_events(void)
 {
 	key_event("ovl0", 5, 42, OVL_KEY_REASON_NO_KEY, -1, -1);
@@ -312,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup(test_json, setup),
 		cmocka_unit_test_setup(test_path_text, setup),
 		cmocka_unit_test_setup(test_path_json, setup),
+		cmocka_unit_test_setup(test_key_ntf_text, setup),
+		cmocka_unit_test_setup(test_key_ntf_json, setup),
 		cmocka_unit_test_setup(test_filter, setup),
 		cmocka_unit_test_setup(test_filter_no_dev, setup),
 		cmocka_unit_test_setup(test_unknown_events, setup),

@@ -61,6 +61,25 @@ static void test_u32_overflow(void **state)
 	reject_u32("18446744073709551617");
 }
 
+static void test_u64(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(parse_u64("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(parse_u64("253402300799", &v), 0);
+	assert_true(v == 253402300799ULL);
+	assert_int_equal(parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	assert_int_equal(parse_u64("18446744073709551616", &v), -1);
+	assert_int_equal(parse_u64("", &v), -1);
+	assert_int_equal(parse_u64("-1", &v), -1);
+	assert_int_equal(parse_u64("1x", &v), -1);
+	assert_true(v == 7);
+}
+
 static void test_u32_junk(void **state)
 {
 	(void)state;
@@ -316,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_u32_leading_zeros),
 		cmocka_unit_test(test_u32_overflow),
 		cmocka_unit_test(test_u32_junk),
+		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_u16),
 		cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_endpoint_v4),

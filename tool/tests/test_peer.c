@@ -136,6 +136,32 @@ static void test_set_v6_endpoint(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The daemon's certificate expiry: a u64 alone, 0 clears it. */
+static void test_set_cert_expiry(void **state)
+{
+	const struct nlattr *tb[OVL_A_PEER_MAX + 1], *aips[1];
+	unsigned int n, i;
+
+	(void)state;
+	assert_int_equal(run("peer", "set", "ovl0", "7",
+			     "cert-expiry", "253402300799", NULL), 0);
+	assert_string_equal(run_err, "");
+	req_peer(0, OVL_CMD_PEER_SET, 0, tb, aips, 1, &n);
+	assert_int_equal(mnl_attr_get_payload_len(tb[OVL_A_PEER_CERT_EXPIRY]), 8);
+	assert_true(mnl_attr_get_u64(tb[OVL_A_PEER_CERT_EXPIRY]) ==
+		    253402300799ULL);
+	for (i = OVL_A_PEER_NODE_ID + 1; i <= OVL_A_PEER_MAX; i++)
+		if (i != OVL_A_PEER_CERT_EXPIRY)
+			assert_null(tb[i]);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(run("peer", "add", "ovl0", "8", "cert-expiry", "0",
+			     "endpoint", "192.0.2.1:4500", NULL), 0);
+	req_peer(1, OVL_CMD_PEER_NEW, 0, tb, aips, 1, &n);
+	assert_true(mnl_attr_get_u64(tb[OVL_A_PEER_CERT_EXPIRY]) == 0);
+	assert_non_null(tb[OVL_A_PEER_REMOTE_IPV4]);
+}
+
 /* "allowed-ips none": one empty OVL_A_PEER_ALLOWED_IP nest. */
 static void test_set_clear_aips(void **state)
 {
@@ -305,9 +331,9 @@ static const struct reply_peer peer42 = {
 	"\"keepalive\":0,\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":34,\"rx_packets\":12,\"tx_bytes\":3482," \
 	"\"rx_bytes\":1229,\"relay_tx_packets\":0,\"relay_rx_packets\":0," \
-	"\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0,\"last_direct_rx_ms\":1234," \
-	"\"keys\":[{\"slot\":\"primary\",\"id\":1,\"tx_counter\":17}," \
-	"{\"slot\":\"secondary\",\"id\":2,\"tx_counter\":0}]}"
+	"\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0,\"last_direct_rx_ms\":1234,\"latest_handshake\":null,\"cert\":null," \
+	"\"keys\":[{\"slot\":\"primary\",\"id\":1,\"tx_counter\":17,\"lifetime\":null,\"expires_ms\":null,\"promote\":false}," \
+	"{\"slot\":\"secondary\",\"id\":2,\"tx_counter\":0,\"lifetime\":null,\"expires_ms\":null,\"promote\":false}]}"
 
 /* Never reached directly, relayed and pinned, no endpoint, no keys. */
 static const struct reply_peer peer7 = {
@@ -339,7 +365,7 @@ static const struct reply_peer peer7 = {
 	"\"keepalive\":25,\"path\":\"relay\",\"pinned\":true,\"relay\":\"on\"," \
 	"\"tx_packets\":4,\"rx_packets\":3,\"tx_bytes\":1023," \
 	"\"rx_bytes\":5242880,\"relay_tx_packets\":4,\"relay_rx_packets\":3," \
-	"\"flips\":2,\"relay_cap_drops\":0,\"icmp_errors\":5,\"last_direct_rx_ms\":null,\"keys\":[]}"
+	"\"flips\":2,\"relay_cap_drops\":0,\"icmp_errors\":5,\"last_direct_rx_ms\":null,\"latest_handshake\":null,\"cert\":null,\"keys\":[]}"
 
 /* IPv6 endpoint, values from a newer kernel, maximal counters. */
 static const struct reply_peer peer9 = {
@@ -368,8 +394,8 @@ static const struct reply_peer peer9 = {
 	"\"pinned\":false,\"relay\":\"on\",\"tx_packets\":18446744073709551615," \
 	"\"rx_packets\":0,\"tx_bytes\":18446744073709551615,\"rx_bytes\":0," \
 	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
-	"\"last_direct_rx_ms\":0,\"keys\":[{\"slot\":9,\"id\":255," \
-	"\"tx_counter\":0}]}"
+	"\"last_direct_rx_ms\":0,\"latest_handshake\":null,\"cert\":null,\"keys\":[{\"slot\":9,\"id\":255," \
+	"\"tx_counter\":0,\"lifetime\":null,\"expires_ms\":null,\"promote\":false}]}"
 
 static void answer_peers(const struct reply_peer *const *peers, size_t n)
 {
@@ -704,8 +730,8 @@ static void test_unknown_attrs(void **state)
 			    "\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,"
 			    "\"rx_bytes\":0,\"relay_tx_packets\":0,"
 			    "\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0,"
-			    "\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":"
-			    "\"primary\",\"id\":4,\"tx_counter\":0}]}\n");
+			    "\"last_direct_rx_ms\":null,\"latest_handshake\":null,\"cert\":null,\"keys\":[{\"slot\":"
+			    "\"primary\",\"id\":4,\"tx_counter\":0,\"lifetime\":null,\"expires_ms\":null,\"promote\":false}]}\n");
 }
 
 static void test_bytes_str(void **state)
@@ -798,6 +824,7 @@ int main(void)
 		cmocka_unit_test_setup(test_add_all, setup),
 		cmocka_unit_test_setup(test_add_bare, setup),
 		cmocka_unit_test_setup(test_set_v6_endpoint, setup),
+		cmocka_unit_test_setup(test_set_cert_expiry, setup),
 		cmocka_unit_test_setup(test_set_clear_aips, setup),
 		cmocka_unit_test_setup(test_set_host_cidrs, setup),
 		cmocka_unit_test_setup(test_max_aips, setup),

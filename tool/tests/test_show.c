@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <time.h>
 
 #include "../show.c"
 #include "harness.h"
@@ -88,7 +89,7 @@ static const struct reply_peer peer43 = {
 	"\"not_beacon\":0,\"relay_mismatch\":0,\"relay_cap\":0," \
 	"\"tx_no_beacon\":0,\"ctrl_no_listener\":0,\"ctrl_overflow\":0," \
 	"\"ctrl_too_long\":0,\"rx_queue_full\":0,\"rx_peer_budget\":0," \
-	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0}"
+	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0}"
 
 #define OVL0_JSON \
 	"{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7," \
@@ -104,15 +105,15 @@ static const struct reply_peer peer43 = {
 	"\"path\":\"direct\",\"pinned\":false,\"relay\":\"on\",\"tx_packets\":2," \
 	"\"rx_packets\":1,\"tx_bytes\":200,\"rx_bytes\":100," \
 	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
-	"\"last_direct_rx_ms\":null,\"keys\":[{\"slot\":\"primary\"," \
-	"\"id\":1,\"tx_counter\":2}]}"
+	"\"last_direct_rx_ms\":null,\"latest_handshake\":null,\"cert\":null,\"keys\":[{\"slot\":\"primary\"," \
+	"\"id\":1,\"tx_counter\":2,\"lifetime\":null,\"expires_ms\":null,\"promote\":false}]}"
 
 #define PEER43_JSON \
 	"{\"node_id\":43,\"endpoint\":null,\"allowed_ips\":[]," \
 	"\"keepalive\":0,\"path\":\"relay\",\"pinned\":false,\"relay\":\"on\"," \
 	"\"tx_packets\":0,\"rx_packets\":0,\"tx_bytes\":0,\"rx_bytes\":0," \
 	"\"relay_tx_packets\":0,\"relay_rx_packets\":0,\"flips\":0,\"relay_cap_drops\":0,\"icmp_errors\":0," \
-	"\"last_direct_rx_ms\":61001,\"keys\":[]}"
+	"\"last_direct_rx_ms\":61001,\"latest_handshake\":null,\"cert\":null,\"keys\":[]}"
 
 /* Request @i: OVL_CMD_DEV_GET or a peer dump, for @ifname (or none). */
 static void expect_req(unsigned int i, uint8_t cmd, uint16_t flags,
@@ -208,6 +209,90 @@ static void test_all_json(void **state)
 	json_object_put(obj);
 }
 
+/*
+ * A peer with a handshake's keys: when the last handshake was, the
+ * certificate's node id and expiry, each key's id, slot, lifetime left and
+ * pending promotion; never key material.
+ */
+static void test_session(void **state)
+{
+	struct reply_peer p = {
+		.node_id = 44,
+		.keys = {
+			{ OVL_KEY_SLOT_PRIMARY, 3, 10, true, 180, 117250, true,
+			  false },
+			{ OVL_KEY_SLOT_SECONDARY, 4, 0, false, 180, 0, true,
+			  true },
+		},
+		.n_keys = 2,
+		.cert_expiry = 1811808000,	/* 2027-06-01T00:00:00Z */
+	};
+	struct json_object *obj, *peer, *cert, *keys, *k;
+	char want5[128], want6[128];
+	time_t now;
+
+	(void)state;
+	now = time(NULL);
+	p.last_handshake = now - 5;
+	fake_answer();
+	put_dev(fake_answer_msg(OVL_CMD_DEV_GET), &ovl1);
+	fake_answer();
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &p);
+	assert_int_equal(run("show", "ovl1", NULL), 0);
+	assert_string_equal(run_err, "");
+	/* A second may pass between the reply and the print. */
+	snprintf(want5, sizeof(want5), "  latest handshake: 5 seconds ago\n");
+	snprintf(want6, sizeof(want6), "  latest handshake: 6 seconds ago\n");
+	assert_true(strstr(run_out, want5) || strstr(run_out, want6));
+	assert_non_null(strstr(run_out,
+			       "  certificate: node id 44, expires 2027-06-01T00:00:00Z\n"));
+	assert_non_null(strstr(run_out,
+			       "  keys: primary id 3 (10 sent, expires in 117.250 s), "
+			       "secondary id 4 (expired, promoted on first use)\n"));
+
+	fake_reset();
+	fake_answer();
+	put_dev(fake_answer_msg(OVL_CMD_DEV_GET), &ovl1);
+	fake_answer();
+	put_peer(fake_answer_msg(OVL_CMD_PEER_GET), &p);
+	assert_int_equal(run("-j", "show", "ovl1", NULL), 0);
+	obj = json_tokener_parse(run_out);
+	assert_non_null(obj);
+	peer = json_object_array_get_idx(json_object_object_get(obj, "peers"), 0);
+	assert_non_null(peer);
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(peer, "latest_handshake")),
+			 now - 5);
+	cert = json_object_object_get(peer, "cert");
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(cert, "node_id")), 44);
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(cert, "expires")),
+			 1811808000);
+	keys = json_object_object_get(peer, "keys");
+	assert_int_equal(json_object_array_length(keys), 2);
+	k = json_object_array_get_idx(keys, 0);
+	assert_string_equal(json_object_get_string(
+				json_object_object_get(k, "slot")), "primary");
+	assert_int_equal(json_object_get_int(json_object_object_get(k, "id")), 3);
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(k, "expires_ms")), 117250);
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(k, "lifetime")), 180);
+	assert_false(json_object_get_boolean(json_object_object_get(k, "promote")));
+	k = json_object_array_get_idx(keys, 1);
+	assert_string_equal(json_object_get_string(
+				json_object_object_get(k, "slot")), "secondary");
+	assert_int_equal(json_object_get_int(json_object_object_get(k, "id")), 4);
+	assert_int_equal(json_object_get_int64(
+				json_object_object_get(k, "expires_ms")), 0);
+	assert_true(json_object_get_boolean(json_object_object_get(k, "promote")));
+	/* No key material, under any name. */
+	assert_null(strstr(run_out, "\"tx_key\""));
+	assert_null(strstr(run_out, "\"rx_key\""));
+	json_object_put(obj);
+}
+
 static void test_none(void **state)
 {
 	(void)state;
@@ -261,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup(test_one_json, setup),
 		cmocka_unit_test_setup(test_all_text, setup),
 		cmocka_unit_test_setup(test_all_json, setup),
+		cmocka_unit_test_setup(test_session, setup),
 		cmocka_unit_test_setup(test_none, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 		cmocka_unit_test_setup(test_usage, setup),
