@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +79,26 @@ int status_write(const struct status *st)
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+struct json_object *status_read(const char *ifname)
+{
+	char path[PATH_MAX];
+	struct json_object *o, *pid;
+
+	snprintf(path, sizeof(path), "%s/%s.json", status_rundir(), ifname);
+	o = json_object_from_file(path);
+	if (!o)
+		return NULL;
+	/* A daemon that was killed leaves its file behind: ignore it. */
+	if (!json_object_object_get_ex(o, "pid", &pid) ||
+	    !json_object_is_type(pid, json_type_int) ||
+	    json_object_get_int64(pid) <= 0 ||
+	    (kill(json_object_get_int64(pid), 0) && errno == ESRCH)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 void status_remove(const char *ifname)

@@ -34,6 +34,14 @@ const char *status_rundir(void);
 /* Write @st to RUNDIR/IFNAME.json.  Returns 0, or -1 with errno. */
 int status_write(const struct status *st);
 
+struct json_object;
+
+/*
+ * The status of the daemon of @ifname, if RUNDIR/IFNAME.json is there and
+ * names a running process; NULL otherwise.  json_object_put() it.
+ */
+struct json_object *status_read(const char *ifname);
+
 /* Remove RUNDIR/IFNAME.json. */
 void status_remove(const char *ifname);
 
