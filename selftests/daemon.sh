@@ -298,6 +298,32 @@ rekey_under_traffic()
 	[ "$n" -ge $((secs / 6)) ] || fail "only $n rekeys in $secs s"
 }
 
+# A captured initiation replayed: its timestamp is not newer than the
+# last one node 2 accepted from node 1, so it is refused as a replay,
+# counted, and makes no session, whoever sends it.
+replayed_init()
+{
+	local cap
+	fresh
+	ca ca && node 1 && node 2 && conf 1 120 2 && conf 2 120 1 &&
+		hosts 1 2 4 || return 1
+	start 2
+	wait_file "$D/run2/ovl0.json" "node 2's daemon did not start" || return 1
+	ip netns exec $SW "$PYTHON" "$REPO/selftests/replay_from.py" capture p2 \
+		192.0.2.2 4500 "$D/init" 10 >"$D/cap" 2>&1 &
+	cap=$!
+	sleep 0.5
+	start 1
+	wait $cap || { cat "$D/cap"; fail "no INIT captured"; return 1; }
+	wait_handshake 2 1 || return 1
+	sleep 0.5
+	ip netns exec ovl-d4 "$PYTHON" "$REPO/selftests/replay_from.py" send \
+		192.0.2.4:4500 192.0.2.2:4500 "$D/init" 1 || return 1
+	wait_log 2 "refused: replay" || return 1
+	expect_eq "node 2's sessions with node 1" "$(handshakes 2 1)" 1 &&
+	expect_eq "replays counted" "$(refused 2 replay)" 1
+}
+
 # A flood of initiations that pass mac1 (anyone who knows node 2's
 # public key can make them), from a fourth host, while node 1 starts and
 # handshakes with node 2: node 2 asks for cookies under load, so the
@@ -386,11 +412,12 @@ NFT
 
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 8
+plan 9
 run "three nodes from config files ping each other, IPv4 and IPv6" three_nodes
 run "a certificate of another CA is refused" other_ca
 run "an expired certificate is refused" expired
 run "a certificate for another node id is refused" wrong_node_id
+run "a replayed initiation is refused and counted" replayed_init
 run "a flood of initiations: a legitimate pair still handshakes in 2 s" init_flood
 run "the direct path blocked: handshake and traffic through the beacon" through_beacon
 run "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
