@@ -392,7 +392,11 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 		r = hs_consume_init(&d->hs, ev->frame, ev->len, src,
 				    src_bytes(ev, src), under_load(d, now), now,
 				    out, sizeof(out), &out_len, &sess, &hp);
-		if (out_len)
+		/*
+		 * A RESP goes out once its keys are in the kernel (below):
+		 * the initiator sends under them as soon as it reads it.
+		 */
+		if (out_len && r != HS_OK)
 			reply(d, ev, out, out_len);
 		if (r == HS_R_COOKIE_NEEDED) {
 			d->st.cookies++;
@@ -428,6 +432,8 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 				      NULL, 0, -1, 0);
 		}
 		session_install(d, p, &sess, now);
+		if (ev->frame[0] == HS_MSG_INIT && out_len)
+			reply(d, ev, out, out_len);
 	}
 	hs_session_wipe(&sess);
 	sodium_memzero(out, sizeof(out));
