@@ -282,6 +282,9 @@ rekey_under_traffic()
 		return 1
 	start 1; start 2
 	wait_handshake 1 2 && wait_handshake 2 1 || return 1
+	# Both hold a session both ways before the flow starts.
+	pings 1 10.77.0.2 3 && pings 2 10.77.0.1 3 || fail "no session" ||
+		return 1
 	udp_seq_sink $N2 $((secs + 3)) "$D/got" 10.77.0.2 || return 1
 	sent=$(udp_seq_source $N1 "$secs" 500 10.77.0.2) || return 1
 	wait $SINK_PID
@@ -386,7 +389,7 @@ through_beacon()
 	done
 	ip netns exec ovl-dr nft -f - <<'NFT' || return 1
 table inet cut {
-	chain fwd {
+	chain forward {
 		type filter hook forward priority 0;
 		ip saddr 10.0.1.2 ip daddr 10.0.2.2 drop
 		ip saddr 10.0.2.2 ip daddr 10.0.1.2 drop

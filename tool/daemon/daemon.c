@@ -73,6 +73,7 @@ struct daemon {
 	size_t cert_len;
 	struct hs_local hs;
 	struct hs_ratelimit *rl;
+	struct hs_ratelimit *cookie_rl;	/* cookie replies per source */
 	struct kern k;
 	struct dpeer *peers;		/* parallel to cfg.peers */
 	size_t n_peers;
@@ -396,9 +397,17 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 		 * A RESP goes out once its keys are in the kernel (below):
 		 * the initiator sends under them as soon as it reads it.
 		 */
+		/*
+		 * Cookie replies are rate-limited per source like initiations:
+		 * a flood from one address gets a few, and the daemon spends
+		 * its time reading frames, not answering junk.
+		 */
+		if (out_len && r == HS_R_COOKIE_NEEDED &&
+		    !hs_rl_allow(d->cookie_rl, src, src_bytes(ev, src), now))
+			out_len = 0;
 		if (out_len && r != HS_OK)
 			reply(d, ev, out, out_len);
-		if (r == HS_R_COOKIE_NEEDED) {
+		if (r == HS_R_COOKIE_NEEDED && out_len) {
 			d->st.cookies++;
 			d->st_dirty = true;
 		}
@@ -833,6 +842,7 @@ static void daemon_free(struct daemon *d)
 	free(d->peers);
 	hs_local_wipe(&d->hs);
 	free(d->rl);
+	free(d->cookie_rl);
 	identity_wipe(&d->id);
 	config_free(&d->cfg);
 	kern_close(&d->k);
@@ -877,7 +887,10 @@ static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	d.rl = malloc(sizeof(*d.rl));
+	d.cookie_rl = malloc(sizeof(*d.cookie_rl));
 	if (!d.rl || hs_rl_init(d.rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
+	    !d.cookie_rl ||
+	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
 	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
 	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d))
 		goto out;
