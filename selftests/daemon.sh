@@ -291,6 +291,9 @@ rekey_under_traffic()
 	got=$(cat "$D/got")
 	n=$(handshakes 1 2)
 	echo "sent $sent, received $got, $n handshakes of node 1 with node 2"
+	echo "node 1 peer 2 tx_packets $(ip netns exec $N1 "$OVLCTL" -j peer show ovl0 2 | jq .tx_packets)," \
+		"node 2 peer 1 rx_packets $(ip netns exec $N2 "$OVLCTL" -j peer show ovl0 1 | jq .rx_packets)"
+	ip netns exec $N2 nstat -az UdpRcvbufErrors UdpInErrors | tail -n +2
 	for n in $N1 $N2; do
 		echo "$n drops: $(ip netns exec $n "$OVLCTL" -j dev show ovl0 |
 			jq -c '.drops | with_entries(select(.value > 0))')"
@@ -311,20 +314,25 @@ replayed_init()
 	fresh
 	ca ca && node 1 && node 2 && conf 1 120 2 && conf 2 120 1 &&
 		hosts 1 2 4 || return 1
-	start 2
-	wait_file "$D/run2/ovl0.json" "node 2's daemon did not start" || return 1
+	start 1; start 2
+	wait_handshake 2 1 || return 1
+	# A restarted daemon initiates at once: capture that INIT.
 	ip netns exec $SW "$PYTHON" "$REPO/selftests/replay_from.py" capture p2 \
 		192.0.2.2 4500 "$D/init" 10 >"$D/cap" 2>&1 &
 	cap=$!
-	sleep 0.5
+	sleep 2
+	kill $PID1; wait $PID1 2>/dev/null
+	local before
+	before=$(handshakes 2 1)
 	start 1
 	wait $cap || { cat "$D/cap"; fail "no INIT captured"; return 1; }
-	wait_handshake 2 1 || return 1
+	wait_handshake_count 2 1 $((before + 1)) || return 1
 	sleep 0.5
 	ip netns exec ovl-d4 "$PYTHON" "$REPO/selftests/replay_from.py" send \
 		192.0.2.4:4500 192.0.2.2:4500 "$D/init" 1 || return 1
 	wait_log 2 "refused: replay" || return 1
-	expect_eq "node 2's sessions with node 1" "$(handshakes 2 1)" 1 &&
+	sleep 0.5
+	expect_eq "node 2's sessions with node 1" "$(handshakes 2 1)" $((before + 1)) &&
 	expect_eq "replays counted" "$(refused 2 replay)" 1
 }
 

@@ -318,7 +318,7 @@ udp_seq_sink()
 import socket, sys, time
 secs, out, mark, addr = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
 s.bind((addr, 9000))
 open(mark, "w").close()
 seen, end = set(), time.monotonic() + secs
