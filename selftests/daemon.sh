@@ -181,7 +181,7 @@ expired()
 	local until i
 	fresh
 	hosts 1 2 && ca ca && node 1 || return 1
-	until=$(($(date +%s) + 6))
+	until=$(($(date +%s) + 12))
 	node 2 ca 2 --not-before "$(date -u -d @$((until - 60)) +%Y-%m-%dT%H:%M:%SZ)" \
 		--not-after "$(date -u -d @$until +%Y-%m-%dT%H:%M:%SZ)" || return 1
 	conf 1 120 2 && conf 2 120 1 || return 1
@@ -293,7 +293,8 @@ rekey_under_traffic()
 	echo "sent $sent, received $got, $n handshakes of node 1 with node 2"
 	echo "node 1 peer 2 tx_packets $(ip netns exec $N1 "$OVLCTL" -j peer show ovl0 2 | jq .tx_packets)," \
 		"node 2 peer 1 rx_packets $(ip netns exec $N2 "$OVLCTL" -j peer show ovl0 1 | jq .rx_packets)"
-	ip netns exec $N2 nstat -az UdpRcvbufErrors UdpInErrors | tail -n +2
+	ip netns exec $N2 nstat -a | awk 'NR > 1 && $2 > 0 && /Udp|Ip|Discard|Drop/'
+	echo "node 2 ovl0 rx: $(ip -n $N2 -s -j link show ovl0 | jq -c '.[0].stats64.rx')"
 	for n in $N1 $N2; do
 		echo "$n drops: $(ip netns exec $n "$OVLCTL" -j dev show ovl0 |
 			jq -c '.drops | with_entries(select(.value > 0))')"
@@ -317,7 +318,7 @@ replayed_init()
 	start 1; start 2
 	wait_handshake 2 1 || return 1
 	# A restarted daemon initiates at once: capture that INIT.
-	ip netns exec $SW "$PYTHON" "$REPO/selftests/replay_from.py" capture p2 \
+	ip netns exec $N2 "$PYTHON" "$REPO/selftests/replay_from.py" capture e0 \
 		192.0.2.2 4500 "$D/init" 10 >"$D/cap" 2>&1 &
 	cap=$!
 	sleep 2
