@@ -308,8 +308,8 @@ peer_json()
 }
 
 # udp_seq_sink NETNS SECS OUT ADDR: in NETNS, count the distinct sequence
-# numbers received on ADDR:9000 for SECS seconds, then write the count to
-# OUT.  Returns once bound; the pid is in SINK_PID.
+# numbers received on ADDR:9000 for SECS seconds (and until none came for
+# 2 s), then write the count to OUT.  Returns once bound; the pid is in SINK_PID.
 udp_seq_sink()
 {
 	local mark
@@ -321,9 +321,11 @@ s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOC
 s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
 s.bind((addr, 9000))
 open(mark, "w").close()
+# Until SECS have passed and then nothing came for 2 s: a source slowed
+# down by a busy host may finish late, and its last datagrams still count.
 seen, end = set(), time.monotonic() + secs
-while (left := end - time.monotonic()) > 0:
-    s.settimeout(left)
+while True:
+    s.settimeout(max(end - time.monotonic(), 2.0))
     try:
         seen.add(int.from_bytes(s.recv(2048)[:4], "big"))
     except socket.timeout:
