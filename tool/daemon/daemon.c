@@ -341,6 +341,35 @@ static void session_install(struct daemon *d, struct dpeer *p,
 			       "answered (responder)", key_id);
 }
 
+/*
+ * A handshake that came through the beacon while nothing came straight
+ * from the peer lately: its direct path is most likely dead, and data
+ * would only find that out after the blackhole detection (seconds of
+ * loss).  Put the peer on relay now, before its keys are installed, so
+ * that the initiator's first message already goes that way; the kernel
+ * brings it back to direct once its probes are answered straight.  The
+ * kernel has no "relay now" request: pinning then unpinning is one, as a
+ * peer unpinned keeps the path it has (ovlctl(8), PATH SELECTION).
+ */
+#define DAEMON_DIRECT_FRESH_MS	10000
+
+static void relayed_handshake(struct daemon *d, struct dpeer *p)
+{
+	struct kern_peer kp;
+	uint32_t id = p->hs.node_id;
+
+	if (relay_only(d, p) || kern_peer_get(&d->k, id, &kp) ||
+	    kp.path == OVL_PATH_RELAY ||
+	    (kp.direct_rx_ms >= 0 && kp.direct_rx_ms < DAEMON_DIRECT_FRESH_MS))
+		return;
+	if (!kern_peer_set(&d->k, false, id, NULL, NULL, 0,
+			   OVL_RELAY_MODE_PINNED, 0))
+		kern_peer_set(&d->k, false, id, NULL, NULL, 0, OVL_RELAY_MODE_ON,
+			      0);
+	dlog(d, "peer %u: handshake through the beacon, its direct path silent: relayed until probes prove it",
+	     id);
+}
+
 static void refused(struct daemon *d, const struct kern_event *ev,
 		    enum hs_result r, const struct hs_peer *hp, int cert_reason)
 {
@@ -433,6 +462,8 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 	} else if (r == HS_OK && ev->frame[0] != HS_MSG_COOKIE && hp) {
 		p = (struct dpeer *)hp;
 		p->relay_only = d->verified_relay_only;
+		if (!ev->from.ss_family)
+			relayed_handshake(d, p);
 		/* An authenticated INIT tells where the peer is now. */
 		if (ev->frame[0] == HS_MSG_INIT && ev->from.ss_family &&
 		    memcmp(&p->learnt, &ev->from, sizeof(ev->from))) {

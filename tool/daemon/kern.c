@@ -298,6 +298,7 @@ static const enum mnl_attr_data_type peer_types[OVL_A_PEER_MAX + 1] = {
 	[OVL_A_PEER_REMOTE_IPV4] = MNL_TYPE_U32,
 	[OVL_A_PEER_REMOTE_PORT] = MNL_TYPE_U16,
 	[OVL_A_PEER_PATH]	 = MNL_TYPE_U32,
+	[OVL_A_PEER_LAST_DIRECT_RX_MS] = MNL_TYPE_U64,
 	[OVL_A_PEER_ALLOWED_IP]	 = MNL_TYPE_NESTED,
 	[OVL_A_PEER_KEY]	 = MNL_TYPE_NESTED,
 };
@@ -367,6 +368,7 @@ static int peer_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		memset(p, 0, sizeof(*p));
 		p->node_id = id;
 		p->key_id[0] = p->key_id[1] = -1;
+		p->direct_rx_ms = -1;
 	}
 	if (tb[OVL_A_PEER_REMOTE_IPV4] || tb[OVL_A_PEER_REMOTE_IPV6])
 		ovl_nl_endpoint(tb[OVL_A_PEER_REMOTE_IPV4],
@@ -374,6 +376,8 @@ static int peer_dump_cb(const struct nlmsghdr *nlh, void *arg)
 				tb[OVL_A_PEER_REMOTE_PORT], &p->endpoint);
 	if (tb[OVL_A_PEER_PATH])
 		p->path = mnl_attr_get_u32(tb[OVL_A_PEER_PATH]);
+	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS])
+		p->direct_rx_ms = mnl_attr_get_u64(tb[OVL_A_PEER_LAST_DIRECT_RX_MS]);
 	peer_keys(dev[OVL_A_DEV_PEER], p);
 	return MNL_CB_OK;
 }

@@ -42,6 +42,8 @@ struct kern_peer {
 	uint32_t node_id;
 	struct sockaddr_storage endpoint;	/* family 0: none */
 	uint32_t path;				/* enum ovl_path */
+	int64_t direct_rx_ms;			/* since the last direct
+						   receipt; -1: never */
 	int key_id[2];				/* by slot; -1: empty */
 };
 
