@@ -70,6 +70,7 @@ BENCH_ENV = $(foreach v,BENCH_ROUNDS BENCH_SECS BENCH_100K,$(if $($(v)),$(v)=$($
 	$(if $(BENCH_BASE_KO),BENCH_BASE_KO=$(abspath $(BENCH_BASE_KO)))
 
 bench: tool
+	@$(MAKE) -s -C tool bench
 	@$(MAKE) -s -C tool/beacon all bench
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) env $(BENCH_ENV) bench/throughput.sh

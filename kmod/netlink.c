@@ -22,6 +22,7 @@
 #include "netlink.h"
 #include "peer.h"
 #include "relay.h"
+#include "send.h"
 #include "socket.h"
 
 static struct genl_family ovl_genl_family;
@@ -1196,6 +1197,8 @@ static int ovl_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		peer->last_handshake = ktime_get_real_seconds();
 		/* The slot's reference keeps it: we hold the device lock. */
 		ovl_nl_key_event(peer, key, slot, OVL_KEY_EVENT_INSTALLED);
+		if (slot == OVL_KEY_SLOT_PRIMARY)
+			ovl_send_keepalive(peer);
 	}
 out:
 	ovl_nl_unlock(ovl);
@@ -1260,9 +1263,19 @@ static int ovl_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 	/* Only netlink frees keys, and we hold the device lock. */
 	key = rcu_dereference_protected(peer->keys[OVL_KEY_SLOT_PRIMARY],
 					lockdep_is_held(&ovl->lock));
-	if (key)
+	if (key) {
 		ovl_nl_key_event(peer, key, OVL_KEY_SLOT_PRIMARY,
 				 OVL_KEY_EVENT_SWAPPED);
+		/*
+		 * A handshake's keys, swapped in by the initiator: an empty
+		 * message under them at once, so that the responder, whose
+		 * keys wait for the first message under them, can send too
+		 * even when the initiator has nothing to say (WireGuard's
+		 * initiator does the same).
+		 */
+		if (key->lifetime)
+			ovl_send_keepalive(peer);
+	}
 out:
 	ovl_nl_unlock(ovl);
 	return err;

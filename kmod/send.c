@@ -377,7 +377,8 @@ static void ovl_send_empty(struct ovl_peer *peer, bool relay)
  * never overtakes theirs; but it is not a send the path heuristics count:
  * keepalives are never answered, so a keepalive set on one side only must
  * not make the peer look silent.  Nothing is sent without a key and a way
- * to the peer.  Context: softirq (the keepalive timer).
+ * to the peer.  Context: softirq (the keepalive timer), or process
+ * context (netlink, when a handshake's keys become the primary ones).
  */
 void ovl_send_keepalive(struct ovl_peer *peer)
 {

@@ -1,16 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# "make demo": a user's first minutes with ovl, every command echoed.  Two
-# hosts, alpha and beta, get an ovl device each and talk over it with
-# manually installed keys; then a beacon joins, the direct path between
-# them is cut and healed while a ping runs, and the path changes show.
+# "make demo": a user's first minutes with ovl, every command echoed.
+# Three hosts, alpha, beta and gamma, join an overlay with nothing but an
+# identity, a certificate signed by the network's CA and a config file:
+# the control daemon creates the device, handshakes with the peers and
+# installs the keys.  Then a beacon joins, the direct path between alpha
+# and beta is cut and healed while a ping runs, and the path changes show.
 # The hosts are network namespaces on a bridge (the "internet", in its own
-# namespace, where nftables cuts the path).  Runs as root inside the test
-# VM, or on any host that has ovl.ko installed.
+# namespace, where nftables cuts the path); each host's files live in
+# $DEMO/HOST instead of /etc/ovl.  Runs as root inside the test VM, or on
+# any host that has ovl.ko installed.
 set -eu
 cd "$(dirname "$0")/.."
 PATH=$PWD/tool:$PWD/tool/beacon:$PATH
-HOSTS=(alpha beta beacon internet)
+HOSTS=(alpha beta gamma beacon internet)
+DEMO=$(mktemp -d /tmp/ovl-demo.XXXXXX)
 
 say()
 {
@@ -25,10 +29,11 @@ on()
 	shift
 	[ "$1" != "!" ] || { expect_fail=1; shift; }
 	printf '%s# %s\n' "$host" "$*"
+	# Each simulated host keeps its daemon's status file apart.
 	if [ -n "$expect_fail" ]; then
-		! ip netns exec "$host" "$@"
+		! ip netns exec "$host" env OVL_RUNDIR="$DEMO/$host/run" "$@"
 	else
-		ip netns exec "$host" "$@"
+		ip netns exec "$host" env OVL_RUNDIR="$DEMO/$host/run" "$@"
 	fi
 }
 
@@ -36,12 +41,13 @@ cleanup()
 {
 	local h
 	[ -z "${beacon_pid:-}" ] || kill "$beacon_pid" 2>/dev/null || true
+	pkill -f "ovlctl daemon ovl0 -c $DEMO/" 2>/dev/null || true
 	for h in "${HOSTS[@]}"; do
 		ip netns del "$h" 2>/dev/null || true
 	done
 }
 cleanup
-trap cleanup EXIT
+trap 'cleanup; rm -rf "$DEMO"' EXIT
 
 # The "internet" between the hosts: not part of what a user types.
 for h in "${HOSTS[@]}"; do
@@ -51,11 +57,12 @@ done
 ip -n internet link add br0 type bridge
 ip -n internet link set br0 up
 n=0
-for h in alpha beta beacon; do
+for h in alpha beta gamma beacon; do
 	n=$((n + 1))
 	ip -n internet link add "$h" type veth peer name eth0 netns "$h"
 	ip -n internet link set "$h" master br0 up
 	ip -n "$h" addr add 198.51.100.$([ $h = beacon ] && echo 9 || echo $n)/24 dev eth0
+	mkdir -p "$DEMO/$h"
 	ip -n "$h" link set eth0 up
 done
 
@@ -76,69 +83,82 @@ wait_path()
 	printf '# %s: peer %s is %s after about %d s\n' "$1" "$2" "$3" $((SECONDS - start))
 }
 
-say "Load the module (ip link add would load it too)"
-on alpha modprobe ovl
-on alpha modinfo -F version ovl
+say "The network's CA is just an identity; keep its key offline"
+on alpha sh -c "umask 077; ovlctl genkey > $DEMO/ca.key"
+on alpha sh -c "ovlctl pubkey < $DEMO/ca.key"
+CA=$(ovlctl pubkey <"$DEMO/ca.key")
 
-say "Create the overlay device: a layer-3 link with room for the overlay headers"
-on alpha ip link add ovl0 type ovl
-on alpha ip -d link show ovl0
-on alpha ovlctl dev show ovl0
+say "Each host makes its identity; the CA signs a certificate for it"
+n=0
+for h in alpha beta gamma; do
+	n=$((n + 1))
+	on $h sh -c "umask 077; ovlctl genkey > $DEMO/$h/node.key"
+	pub=$(ovlctl pubkey <"$DEMO/$h/node.key")
+	eval "PUB_$h=$pub"
+	on alpha sh -c "ovlctl cert sign --ca-key $DEMO/ca.key --node-id $n --pubkey $pub --address 10.77.0.$n/32 > $DEMO/$h/node.crt"
+done
+on alpha ovlctl cert show "$DEMO/alpha/node.crt" --ca "$CA"
 
-say "Give each host a node id and open the overlay's UDP port"
-on alpha ovlctl dev set ovl0 node-id 1 listen-port 4500
-on alpha ip addr add 10.77.0.1/24 dev ovl0
-on alpha ip link set ovl0 up
-on beta ip link add ovl0 type ovl
-on beta ovlctl dev set ovl0 node-id 2 listen-port 4500
-on beta ip addr add 10.77.0.2/24 dev ovl0
-on beta ip link set ovl0 up
+# conf HOST N: HOST's config file, naming the two other hosts as peers.
+conf()
+{
+	local h=$1 m=0 p
+	{
+		printf '[device]\nlisten-port = 4500\n'
+		printf 'identity = %s\ncertificate = %s\n' "$DEMO/$h/node.key" "$DEMO/$h/node.crt"
+		printf 'ca = %s\n' "$CA"
+		[ -z "${2:-}" ] || printf 'beacon = %s\n' "$2"
+		for p in alpha beta gamma; do
+			m=$((m + 1))
+			[ $p = "$h" ] && continue
+			eval "printf '\n[peer %s]\npublic-key = %s\n' $m \$PUB_$p"
+			printf 'endpoint = 198.51.100.%s:4500\nallowed-ips = 10.77.0.%s/32\n' $m $m
+		done
+	} >"$DEMO/$h/ovl0.conf"
+}
 
-say "The kernel itself holds the port, on IPv4 and IPv6: no daemon needed"
+say "A config file per host (ovl.conf(5)): the device, the CA, the peers"
+for h in alpha beta gamma; do conf $h; done
+on alpha cat "$DEMO/alpha/ovl0.conf"
+
+say "Start the control daemons (systemd: systemctl start ovl@ovl0)"
+for h in alpha beta gamma; do
+	printf '%s# ovlctl daemon ovl0 -c %s &\n' $h "$DEMO/$h/ovl0.conf"
+	ip netns exec $h env OVL_RUNDIR="$DEMO/$h/run" ovlctl daemon ovl0 \
+		-c "$DEMO/$h/ovl0.conf" 2>&1 | sed "s/^/$h daemon: /" &
+done
+sleep 2
+
+say "The daemon made the device from the certificate, and the kernel holds the port"
+on alpha ip -d addr show ovl0
 on alpha ss -Hulnp "sport = :4500"
 
-say "Introduce the hosts: each is the other's peer, reached at its address"
-on alpha ovlctl peer add ovl0 2 endpoint 198.51.100.2:4500 allowed-ips 10.77.0.2/32
-on beta ovlctl peer add ovl0 1 endpoint 198.51.100.1:4500 allowed-ips 10.77.0.1/32
+say "Every pair handshook (Noise IK); the hosts talk, encrypted"
+on alpha ping -c 2 -i 0.3 10.77.0.2
+on beta ping -c 2 -i 0.3 10.77.0.3
+on gamma ping -c 2 -i 0.3 10.77.0.1
 
-say "Without keys nothing goes out: dropped, counted, and the kernel asks for a handshake"
-printf 'alpha# ovlctl monitor &\n'
-ip netns exec alpha ovlctl monitor &
-monitor=$!
-sleep 0.5
-on alpha ! ping -c 1 -W 1 10.77.0.2
-sleep 0.5
-kill "$monitor"
-on alpha ovlctl -j dev show ovl0
-
-say "Install session keys by hand (the control daemon will do this later)"
-k12=$(ovlctl key generate)
-k21=$(ovlctl key generate)
-printf '# alpha->beta key: %s\n# beta->alpha key: %s\n' "$k12" "$k21"
-on alpha ovlctl key set ovl0 2 id 1 tx-key "$k12" rx-key "$k21"
-on beta ovlctl key set ovl0 1 id 1 tx-key "$k21" rx-key "$k12"
-
-say "Now the hosts talk, encrypted"
-on alpha ping -c 3 -i 0.3 10.77.0.2
-on beta ping -c 2 -i 0.3 10.77.0.1
-
-say "What alpha knows (like 'wg show')"
+say "What alpha knows (like 'wg show'): handshakes, certificates, keys"
 on alpha ovlctl show
 on alpha ovlctl -j peer show ovl0 2
 
 say "Mistakes get a clear answer and change nothing"
 on alpha ! ovlctl peer add ovl0 2
 on alpha ! ovlctl dev set ovl0 node-id 0
-on alpha ! ovlctl key set ovl0 9 id 1 tx-key "$k12" rx-key "$k21"
+printf '[device]\nlisten-port = 99999\n' >"$DEMO/bad.conf"
+on alpha ! ovlctl daemon ovl1 -c "$DEMO/bad.conf"
 
 say "Relay fallback: start a beacon and let both hosts register with it"
 printf 'beacon# ovl-beacon --listen 198.51.100.9:3478 &\n'
 ip netns exec beacon ovl-beacon --listen 198.51.100.9:3478 &
 beacon_pid=$!
 sleep 0.3
-on alpha ovlctl dev set ovl0 beacon 198.51.100.9:3478
-on beta ovlctl dev set ovl0 beacon 198.51.100.9:3478
-sleep 0.5
+printf '# (beacon = 198.51.100.9:3478 added to each config file; SIGHUP reloads it)\n'
+for h in alpha beta gamma; do
+	conf $h 198.51.100.9:3478
+	kill -HUP "$(pgrep -f "ovlctl daemon ovl0 -c $DEMO/$h/ovl0.conf")"
+done
+sleep 1
 on alpha ovlctl dev show ovl0
 
 say "A ping runs from alpha to beta while the direct path between them dies"
@@ -177,7 +197,13 @@ printf '# the ping all along (lost only while the dead path was detected):\n'
 tail -n 3 /tmp/ovl-demo-ping.$$
 rm -f /tmp/ovl-demo-ping.$$
 
+say "Stopping a daemon leaves the device and its sessions: traffic goes on"
+printf 'alpha# kill $(pidof ovlctl)   # systemctl stop ovl@ovl0\n'
+pkill -f "ovlctl daemon ovl0 -c $DEMO/alpha/" || true
+sleep 0.5
+on alpha ping -c 2 -i 0.3 10.77.0.3
+
 say "Deleting the device closes its port and forgets its peers"
 on alpha ip link del ovl0
 on alpha ss -Hulnp "sport = :4500"
-say "Done. Next: handshakes and the control daemon, so that nobody types keys."
+say "Done. Keys can still be set by hand for static setups: see ovlctl(8), key set."

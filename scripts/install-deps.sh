@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive INITRD=No
 packages=(
 	# build: module, tool, unit tests
 	build-essential pkg-config libmnl-dev libjson-c-dev libcmocka-dev
-	libsodium-dev libinih-dev
+	libsodium-dev libinih-dev libsystemd-dev
 	# libFuzzer harnesses (tool/fuzz/)
 	clang libclang-rt-14-dev
 	# kernels to build for and boot, their headers, and the kernel source

@@ -319,3 +319,56 @@ peer_json()
 {
 	ip netns exec "$1" "$OVLCTL" -j peer show ovl0 "$2" | jq -r "$3"
 }
+
+# udp_seq_sink NETNS SECS OUT ADDR: in NETNS, count the distinct sequence
+# numbers received on ADDR:9000 for SECS seconds (and until none came for
+# 2 s), then write the count to OUT.  Returns once bound; the pid is in SINK_PID.
+udp_seq_sink()
+{
+	local mark
+	mark=$(mktemp -u)
+	ip netns exec "$1" "$PYTHON" - "$2" "$3" "$mark" "$4" <<'PY' &
+import socket, sys, time
+secs, out, mark, addr = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 8 << 20)
+s.bind((addr, 9000))
+open(mark, "w").close()
+# Until SECS have passed and then nothing came for 2 s: a source slowed
+# down by a busy host may finish late, and its last datagrams still count.
+seen, end = set(), time.monotonic() + secs
+while True:
+    s.settimeout(max(end - time.monotonic(), 2.0))
+    try:
+        seen.add(int.from_bytes(s.recv(2048)[:4], "big"))
+    except socket.timeout:
+        break
+with open(out, "w") as f:
+    print(len(seen), file=f)
+PY
+	SINK_PID=$!
+	wait_file "$mark" "the UDP sink did not start"
+}
+
+# udp_seq_source NETNS SECS RATE ADDR: from NETNS, send RATE datagrams a
+# second to ADDR:9000 for SECS seconds, each with its sequence number;
+# prints how many were sent (sendto errors are not counted).
+udp_seq_source()
+{
+	ip netns exec "$1" "$PYTHON" - "$2" "$3" "$4" <<'PY'
+import socket, sys, time
+secs, rate, addr = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+sent, start = 0, time.monotonic()
+for i in range(int(secs * rate)):
+    delay = start + i / rate - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+    try:
+        s.sendto(i.to_bytes(4, "big") + bytes(96), (addr, 9000))
+        sent += 1
+    except OSError:
+        pass
+print(sent)
+PY
+}

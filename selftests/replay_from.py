@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Resend a captured ovl datagram from a third address.
 
-capture IFACE DST PORT FILE
-    Wait (10 s at most) for a DATA datagram crossing IFACE to DST:PORT and
-    save its UDP payload in FILE.  Run it where the datagram passes on its
+capture IFACE DST PORT FILE [TYPE]
+    Wait (10 s at most) for a DATA datagram (or one of message TYPE, in
+    hex, e.g. 10 for HANDSHAKE_INIT) crossing IFACE to DST:PORT and save
+    its UDP payload in FILE.  Run it where the datagram passes on its
     way (a router), with the original kept from arriving, so that the
     capture is newer than anything its receiver has seen.
 send BIND DST:PORT FILE SECS
@@ -28,14 +29,14 @@ def addr(s):
     return host, int(port)
 
 
-def capture(iface, dst, port, path):
+def capture(iface, dst, port, path, kind=DATA):
     for payload in sniff.udp_payloads(iface, dst, port):
-        if payload and payload[0] == DATA:
+        if payload and payload[0] == kind:
             with open(path, "wb") as f:
                 f.write(payload)
-            print(f"captured a {len(payload)}-byte DATA")
+            print(f"captured a {len(payload)}-byte message of type 0x{kind:02x}")
             return 0
-    print("no DATA seen")
+    print(f"no message of type 0x{kind:02x} seen")
     return 1
 
 
@@ -63,5 +64,6 @@ def send(bind, dst, path, secs):
 
 if __name__ == "__main__":
     if sys.argv[1] == "capture":
-        sys.exit(capture(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]))
+        sys.exit(capture(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
+                         int(sys.argv[6], 16) if len(sys.argv) > 6 else DATA))
     sys.exit(send(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])))

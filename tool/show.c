@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <linux/ovl.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include "nl.h"
 #include "ovlctl.h"
 #include "show.h"
+#include "daemon/status.h"
 
 /**
  * struct dev_list - the devices to show
@@ -24,6 +26,53 @@ struct dev_list {
 	struct dev_info *devs;
 	size_t n;
 };
+
+/*
+ * "  daemon: pid P, handshakes: C completed, A answered, refused: R
+ * (bad_cert 2, ...)" from the status file of @ifname's control daemon.
+ */
+static void daemon_print(const char *ifname)
+{
+	struct json_object *st = status_read(ifname), *hs, *ref, *v;
+	unsigned long total = 0;
+	bool first = true;
+
+	if (!st)
+		return;
+	json_object_object_get_ex(st, "pid", &v);
+	printf("  daemon: pid %" PRId64, json_object_get_int64(v));
+	if (json_object_object_get_ex(st, "handshakes", &hs)) {
+		json_object_object_get_ex(hs, "completed", &v);
+		printf(", handshakes: %" PRId64 " completed",
+		       json_object_get_int64(v));
+		json_object_object_get_ex(hs, "answered", &v);
+		printf(", %" PRId64 " answered", json_object_get_int64(v));
+		if (json_object_object_get_ex(hs, "refused", &ref)) {
+			struct json_object_iterator it, end;
+			char why[512] = "";
+			size_t len = 0;
+			int64_t n;
+
+			end = json_object_iter_end(ref);
+			for (it = json_object_iter_begin(ref);
+			     !json_object_iter_equal(&it, &end);
+			     json_object_iter_next(&it)) {
+				n = json_object_get_int64(json_object_iter_peek_value(&it));
+				if (n <= 0)
+					continue;
+				total += n;
+				if (len < sizeof(why))
+					len += snprintf(why + len, sizeof(why) - len,
+							"%s%s %" PRId64, first ? " (" : ", ",
+							json_object_iter_peek_name(&it), n);
+				first = false;
+			}
+			printf(", %lu refused%s%s", total, why, first ? "" : ")");
+		}
+	}
+	putchar('\n');
+	json_object_put(st);
+}
 
 static int dev_list_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -49,13 +98,16 @@ static int dev_list_cb(const struct nlmsghdr *nlh, void *arg)
 static int show_json(struct ovl_nl *nl, const struct dev_info *dev,
 		     const char *what)
 {
-	struct json_object *obj = dev_json(dev);
+	struct json_object *obj = dev_json(dev), *daemon;
 	const char *s;
 
 	if (!obj) {
 		pr_err("%s: %s", what, strerror(errno));
 		return -1;
 	}
+	daemon = status_read(dev->ifname);
+	if (daemon)
+		json_object_object_add(obj, "daemon", daemon);
 	s = json_str(obj);
 	printf("%.*s,\"peers\":", (int)strlen(s) - 1, s);
 	json_object_put(obj);
@@ -107,6 +159,7 @@ static int show(struct ovlctl *ctl, int argc, char **argv)
 		if (i)
 			putchar('\n');
 		dev_print(&list.devs[i]);
+		daemon_print(list.devs[i].ifname);
 		err = peer_list(nl, list.devs[i].ifname, false, true, what);
 	}
 	if (ctl->json && (list.n || !ifname)) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,6 +58,7 @@
 			"[--not-before TIME]\n"
 #define CERT_USAGE	CERT_SHOW_USAGE "       ovlctl cert sign " CERT_SIGN_ARGS
 #define TOP_SHOW_USAGE	"Usage: ovlctl show [DEV]\n"
+#define DAEMON_USAGE	"Usage: ovlctl daemon DEV -c FILE\n"
 #define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
 #define BAD_NAME	"ovlctl: invalid device name '0123456789abcdef': " \
 			"expected 1..15 characters\n"
@@ -315,6 +317,16 @@ static const struct cli_case cases[] = {
 	  "ovlctl: monitor: unexpected argument 'ovl1'\n" MONITOR_USAGE },
 	{ "monitor: long name", { "monitor", "0123456789abcdef" }, 2, "",
 	  BAD_NAME },
+	/* daemon */
+	{ "daemon help", { "daemon", "help" }, 0, DAEMON_USAGE, "" },
+	{ "daemon: no config", { "daemon", "ovl0" }, 2, "",
+	  "ovlctl: daemon: expected DEV -c FILE\n" DAEMON_USAGE },
+	{ "daemon: -c without file", { "daemon", "ovl0", "-c" }, 2, "",
+	  "ovlctl: daemon: '-c' needs a FILE\n" DAEMON_USAGE },
+	{ "daemon: two devices", { "daemon", "ovl0", "ovl1", "-c", "f" }, 2, "",
+	  "ovlctl: daemon: unexpected 'ovl1'\n" DAEMON_USAGE },
+	{ "daemon: no such file", { "daemon", "ovl0", "-c", "/nonexistent/x.conf" },
+	  1, "", "ovlctl: /nonexistent/x.conf: No such file or directory\n" },
 	/* -b FILE */
 	{ "batch: empty", { "-b", "/dev/null" }, 0, "", "" },
 	{ "batch: no file", { "-b", "/nonexistent/batch" }, 1, "",
@@ -421,9 +433,64 @@ static void test_genkey_file(void **state)
 	unlink(path);
 }
 
+/* Run "ovlctl daemon ovl0 -c CONF": its exit status and stderr. */
+static int run_daemon(const char *conf, char *err, size_t size)
+{
+	const char *const args[] = { "daemon", "ovl0", "-c", conf, NULL };
+	char out[256];
+	int status;
+
+	run_ovlctl(args, &status, out, err, size);
+	assert_string_equal(out, "");
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The daemon refuses a bad config file with its name, line and reason,
+ * and a key file others may read, before it touches any device (this
+ * runs without the kernel module).
+ */
+static void test_daemon_files(void **state)
+{
+	char dir[] = "/tmp/test_cli.XXXXXX", key[64], conf[64], err[1024];
+	char cmd[256];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/node.key", dir);
+	snprintf(conf, sizeof(conf), "%s/ovl0.conf", dir);
+	snprintf(cmd, sizeof(cmd), "%s genkey > %s", OVLCTL_BIN, key);
+	assert_int_equal(system(cmd), 0);
+
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "[device]\nlisten-port = 4500\nidentity = %s\n"
+		"certificate = %s/node.crt\nca = %s\n\n[peer 2]\n"
+		"public-key = %s\nallowed-ips = 10.77.0.2/33\n",
+		key, dir, KEY_A, KEY_A);
+	fclose(f);
+	assert_int_equal(run_daemon(conf, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, conf));
+	assert_non_null(strstr(err, ":9: "));
+
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "[device]\nlisten-port = 4500\nidentity = %s\n"
+		"certificate = %s/node.crt\nca = %s\n", key, dir, KEY_A);
+	fclose(f);
+	assert_int_equal(chmod(key, 0640), 0);
+	assert_int_equal(run_daemon(conf, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "readable or writable by group or others"));
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 1];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 2];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
@@ -432,6 +499,7 @@ int main(void)
 			.test_func = test_case,
 			.initial_state = (void *)&cases[i],
 		};
-	tests[i] = (struct CMUnitTest)cmocka_unit_test(test_genkey_file);
+	tests[i++] = (struct CMUnitTest)cmocka_unit_test(test_genkey_file);
+	tests[i] = (struct CMUnitTest)cmocka_unit_test(test_daemon_files);
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -11,15 +11,38 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../show.c"
 #include "harness.h"
 
+static char rundir[] = "/tmp/test_show.XXXXXX";
+
+/* No daemon status file unless a test writes one. */
 static int setup(void **state)
 {
+	char path[sizeof(rundir) + 16];
+
 	(void)state;
 	fake_reset();
+	snprintf(path, sizeof(path), "%s/ovl0.json", rundir);
+	unlink(path);
 	return 0;
+}
+
+static void write_status(long pid)
+{
+	char path[sizeof(rundir) + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ovl0.json", rundir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"ifname\":\"ovl0\",\"pid\":%ld,\"node_id\":7,"
+		"\"handshakes\":{\"initiated\":4,\"completed\":3,"
+		"\"answered\":2,\"refused\":{\"bad_mac1\":0,"
+		"\"bad_cert\":5,\"replay\":1}}}\n", pid);
+	fclose(f);
 }
 
 static const struct reply_dev ovl0 = {
@@ -177,6 +200,35 @@ static void test_one_json(void **state)
 	assert_int_equal(json_object_array_length(
 				json_object_object_get(obj, "peers")), 2);
 	json_object_put(obj);
+}
+
+/* The control daemon's counters, from its status file, while it runs. */
+static void test_daemon_status(void **state)
+{
+	struct json_object *obj, *d;
+
+	(void)state;
+	write_status(getpid());
+	answer_ovl0(false);
+	assert_int_equal(run("show", "ovl0", NULL), 0);
+	assert_non_null(strstr(run_out, "\n  daemon: pid "));
+	assert_non_null(strstr(run_out, ", handshakes: 3 completed, 2 answered, "
+					"6 refused (bad_cert 5, replay 1)\n"));
+	answer_ovl0(false);
+	assert_int_equal(run("-j", "show", "ovl0", NULL), 0);
+	obj = json_tokener_parse(run_out);
+	assert_non_null(obj);
+	assert_true(json_object_object_get_ex(obj, "daemon", &d));
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+		json_object_object_get(json_object_object_get(d, "handshakes"),
+				       "refused"), "bad_cert")), 5);
+	json_object_put(obj);
+
+	/* A daemon that died leaves its file: not shown. */
+	write_status(0x7ffffff0);
+	answer_ovl0(false);
+	assert_int_equal(run("show", "ovl0", NULL), 0);
+	assert_null(strstr(run_out, "daemon:"));
 }
 
 static void test_all_text(void **state)
@@ -350,10 +402,15 @@ int main(void)
 		cmocka_unit_test_setup(test_none, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 		cmocka_unit_test_setup(test_usage, setup),
+		cmocka_unit_test_setup(test_daemon_status, setup),
 	};
 	int ret;
 
+	if (!mkdtemp(rundir) || setenv("OVL_RUNDIR", rundir, 1))
+		return 1;
 	ret = cmocka_run_group_tests_name("show", tests, NULL, NULL);
+	setup(NULL);
+	rmdir(rundir);
 	fake_reset();		/* frees the last output */
 	return ret;
 }

@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovlctl daemon DEV -c FILE: the control daemon of one device.
+ *
+ * It reads its config file (config.h), identity and certificate, sets the
+ * device up (created if missing, node id from the certificate, listen
+ * port, beacon, the certificate's addresses, one route per peer
+ * allowed-ip, up), keeps the kernel's peers in step with the config,
+ * registers as the device's control listener and runs Noise IK
+ * handshakes (handshake.h) with its peers, installing each session's keys
+ * into the kernel's slots with a lifetime the kernel enforces; the timers
+ * are session.h's.
+ *
+ * One thread, one epoll loop: the control listener socket (frames and
+ * events), a signalfd (SIGHUP reloads, SIGTERM and SIGINT stop) and a
+ * timerfd ticking every DAEMON_TICK.  It runs in the foreground and logs
+ * to standard error; systemd hears from it through sd_notify().
+ *
+ * On exit the device, its peers and their keys stay: traffic goes on
+ * until the keys' lifetimes run out, and a restarted daemon takes the
+ * kernel's peers over as they are (PEER_SET, not PEER_NEW) and handshakes
+ * again, which replaces the keys without losing a packet.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/ovl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ovlctl.h"
+#include "cert.h"
+#include "config.h"
+#include "handshake.h"
+#include "kern.h"
+#include "keyfile.h"
+#include "session.h"
+#include "status.h"
+
+#define DAEMON_TICK_NS		(250 * 1000 * 1000ULL)
+/* Initiations a second past which the daemon asks for cookies. */
+#define DAEMON_LOAD_INITS	64
+/* Log lines about refused frames a second, past which they are counted only. */
+#define DAEMON_LOG_REFUSALS	10
+
+struct dpeer {
+	struct hs_peer hs;		/* first: container of the callbacks */
+	const struct config_peer *cfg;
+	struct session s;
+	uint64_t cert_expiry;		/* of its latest verified certificate */
+	bool relay_only;		/* its certificate says so */
+	struct sockaddr_storage learnt;	/* endpoint of its latest INIT */
+	bool answered_pending;		/* see session_install() */
+};
+
+struct daemon {
+	const char *ifname;
+	const char *conf_path;
+	struct config cfg;
+	struct identity id;
+	struct cert cert;
+	uint8_t cert_bin[CERT_MAX_LEN];
+	size_t cert_len;
+	struct hs_local hs;
+	struct hs_ratelimit *rl;
+	struct hs_ratelimit *cookie_rl;	/* cookie replies per source */
+	struct kern k;
+	struct dpeer *peers;		/* parallel to cfg.peers */
+	size_t n_peers;
+	int epfd, sigfd, timerfd;
+	bool stop;
+
+	/* The certificate the verify callback accepted last. */
+	uint64_t verified_expiry;
+	bool verified_relay_only;
+
+	uint64_t load_start_ns;
+	unsigned int load_inits;
+	uint64_t log_start_ns;
+	unsigned int log_lines;
+	struct status st;		/* counters, in RUNDIR/DEV.json */
+	bool st_dirty;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * SESSION_NS_PER_SEC + ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * SESSION_NS_PER_SEC + ts.tv_nsec;
+}
+
+static void dlog(const struct daemon *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void dlog(const struct daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", d->ifname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static struct dpeer *peer_find(struct daemon *d, uint32_t node_id)
+{
+	size_t lo = 0, hi = d->n_peers, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d->peers[mid].hs.node_id == node_id)
+			return &d->peers[mid];
+		if (d->peers[mid].hs.node_id < node_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct hs_peer *cb_peer_by_id(void *arg, uint32_t node_id)
+{
+	struct dpeer *p = peer_find(arg, node_id);
+
+	return p ? &p->hs : NULL;
+}
+
+static struct hs_peer *cb_peer_by_index(void *arg, uint32_t index)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->n_peers; i++)
+		if (d->peers[i].hs.pending && d->peers[i].hs.local_index == index)
+			return &d->peers[i].hs;
+	return NULL;
+}
+
+/* Reasons of our own for a refused certificate, past enum cert_err. */
+enum {
+	DCERT_NODE_ID = 100,	/* names another node than the sender */
+	DCERT_KEY,		/* binds another key than the handshake's */
+	DCERT_COVER,		/* does not cover the peer's allowed-ips */
+};
+
+static const char *cert_reason_str(int r)
+{
+	switch (r) {
+	case DCERT_NODE_ID:
+		return "certificate for another node id";
+	case DCERT_KEY:
+		return "certificate for another key";
+	case DCERT_COVER:
+		return "certificate does not cover the peer's allowed-ips";
+	default:
+		return cert_strerror(r);
+	}
+}
+
+static int cb_verify_cert(void *arg, uint32_t node_id,
+			  const uint8_t remote_static[NOISE_DH_LEN],
+			  const uint8_t *buf, size_t len)
+{
+	struct daemon *d = arg;
+	const struct config_peer *cp = config_peer_find(&d->cfg, node_id);
+	uint8_t x_pub[NOISE_DH_LEN];
+	enum cert_err err;
+	struct cert c;
+	unsigned int i;
+
+	err = cert_decode(buf, len, &c, NULL);
+	if (err)
+		return err;
+	err = cert_verify(&c, d->cfg.ca, wall_ns() / SESSION_NS_PER_SEC);
+	if (err)
+		return err;
+	if (c.node_id != node_id || !cp)
+		return DCERT_NODE_ID;
+	if (noise_x25519_from_ed25519_pk(x_pub, c.public_key) ||
+	    !noise_key_equal(x_pub, remote_static))
+		return DCERT_KEY;
+	for (i = 0; i < cp->n_allowed; i++)
+		if (!cert_covers(&c, &cp->allowed[i]))
+			return DCERT_COVER;
+	d->verified_expiry = c.not_after;
+	d->verified_relay_only = c.flags & CERT_F_RELAY_ONLY;
+	return 0;
+}
+
+/* The source of a frame as hs_rl and cookies see it. */
+static size_t src_bytes(const struct kern_event *ev, uint8_t *out)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)&ev->from;
+	const struct sockaddr_in *sin = (const void *)&ev->from;
+
+	switch (ev->from.ss_family) {
+	case AF_INET:
+		out[0] = 4;
+		memcpy(out + 1, &sin->sin_port, 2);
+		memcpy(out + 3, &sin->sin_addr, 4);
+		return 7;
+	case AF_INET6:
+		out[0] = 6;
+		memcpy(out + 1, &sin6->sin6_port, 2);
+		memcpy(out + 3, &sin6->sin6_addr, 16);
+		return 19;
+	default:
+		out[0] = 'R';
+		memcpy(out + 1, &ev->node_id, 4);
+		return 5;
+	}
+}
+
+/* Send @frame back where @ev came from. */
+static void reply(struct daemon *d, const struct kern_event *ev,
+		  const uint8_t *frame, size_t len)
+{
+	kern_ctrl_send(&d->k, frame, len,
+		       ev->from.ss_family ? &ev->from : NULL, ev->node_id);
+}
+
+static bool have_beacon(const struct daemon *d)
+{
+	return d->cfg.n_beacons > 0;
+}
+
+static bool relay_only(const struct daemon *d, const struct dpeer *p)
+{
+	return p->relay_only || (d->cert.flags & CERT_F_RELAY_ONLY);
+}
+
+/* Start (or retry) a handshake with @p. */
+static void initiate(struct daemon *d, struct dpeer *p, uint64_t now)
+{
+	uint8_t frame[HS_INIT_MAX_LEN];
+	const struct sockaddr_storage *ep = NULL;
+	struct kern_peer kp = { .key_id = { -1, -1 } };
+	enum session_route route;
+	enum hs_result r;
+	size_t len;
+
+	if (!kern_peer_get(&d->k, p->hs.node_id, &kp) && kp.endpoint.ss_family)
+		ep = &kp.endpoint;
+	else if (p->cfg->endpoint.ss_family)
+		ep = &p->cfg->endpoint;
+	route = session_route(&p->s, ep, have_beacon(d),
+			      kp.path == OVL_PATH_RELAY, relay_only(d, p));
+	if (route == SESSION_ROUTE_NONE)
+		return;
+	r = hs_create_init(&d->hs, &p->hs, now, wall_ns(), frame,
+			   sizeof(frame), &len);
+	if (r != HS_OK) {
+		dlog(d, "peer %u: cannot start a handshake: %s", p->hs.node_id,
+		     hs_result_name(r));
+		return;
+	}
+	kern_ctrl_send(&d->k, frame, len,
+		       route == SESSION_ROUTE_DIRECT ? ep : NULL,
+		       p->hs.node_id);
+	session_sent(&p->s, now, randombytes_uniform(SESSION_JITTER + 1));
+	d->st.initiated++;
+	d->st_dirty = true;
+}
+
+/* Install the keys of a completed handshake. */
+static void session_install(struct daemon *d, struct dpeer *p,
+			    struct hs_session *sess, uint64_t now)
+{
+	struct kern_peer kp = { .key_id = { -1, -1 } };
+	uint32_t lifetime = session_lifetime(d->cfg.rekey_after);
+	uint32_t id = p->hs.node_id;
+	uint8_t key_id;
+	int relay = -1;
+
+	if (kern_peer_get(&d->k, id, &kp))
+		return;
+	key_id = session_key_id(sess->hash, sizeof(sess->hash), kp.key_id[0],
+				kp.key_id[1]);
+	/*
+	 * The initiator uses the keys at once: into the secondary slot,
+	 * then swapped in, so that the old key keeps receiving what the
+	 * peer sent under it.  The responder's wait in the secondary slot
+	 * until the peer sends under them; the kernel promotes them then.
+	 *
+	 * Simultaneous initiations: the lower node answered the higher's
+	 * INIT while its own was pending, and the higher node may have
+	 * completed its own handshake before it saw ours and send under
+	 * it until ours reaches it.  The secondary slot holds that session
+	 * then: the lower node's own goes straight to the primary slot so
+	 * that both stay readable.
+	 */
+	if (sess->initiator && p->answered_pending) {
+		p->answered_pending = false;
+		if (kern_key_new(&d->k, id, OVL_KEY_SLOT_PRIMARY, key_id,
+				 sess->tx_key, sess->rx_key, lifetime, false))
+			return;
+	} else if (kern_key_new(&d->k, id, OVL_KEY_SLOT_SECONDARY, key_id,
+				sess->tx_key, sess->rx_key, lifetime,
+				!sess->initiator) ||
+		   (sess->initiator && kern_key_swap(&d->k, id))) {
+		return;
+	}
+	if (!sess->initiator && p->hs.pending)
+		p->answered_pending = true;
+	session_done(&p->s, now, sess->initiator);
+	if (sess->initiator)
+		d->st.completed++;
+	else
+		d->st.answered++;
+	d->st_dirty = true;
+	if (relay_only(d, p))
+		relay = OVL_RELAY_MODE_PINNED;
+	p->cert_expiry = d->verified_expiry;
+	kern_peer_set(&d->k, false, id, NULL, NULL, 0, relay, p->cert_expiry);
+	/*
+	 * Only the initiator knows the handshake completed; the responder's
+	 * keys wait until the peer sends under them.
+	 */
+	dlog(d, "peer %u: handshake %s, key id %u", id,
+	     sess->initiator ? "completed (initiator)" :
+			       "answered (responder)", key_id);
+}
+
+/*
+ * A handshake that came through the beacon while nothing came straight
+ * from the peer lately: its direct path is most likely dead, and data
+ * would only find that out after the blackhole detection (seconds of
+ * loss).  Put the peer on relay now, before its keys are installed, so
+ * that the initiator's first message already goes that way; the kernel
+ * brings it back to direct once its probes are answered straight.  The
+ * kernel has no "relay now" request: pinning then unpinning is one, as a
+ * peer unpinned keeps the path it has (ovlctl(8), PATH SELECTION).
+ */
+#define DAEMON_DIRECT_FRESH_MS	10000
+
+static void relayed_handshake(struct daemon *d, struct dpeer *p)
+{
+	struct kern_peer kp;
+	uint32_t id = p->hs.node_id;
+
+	if (relay_only(d, p) || kern_peer_get(&d->k, id, &kp) ||
+	    kp.path == OVL_PATH_RELAY ||
+	    (kp.direct_rx_ms >= 0 && kp.direct_rx_ms < DAEMON_DIRECT_FRESH_MS))
+		return;
+	if (!kern_peer_set(&d->k, false, id, NULL, NULL, 0,
+			   OVL_RELAY_MODE_PINNED, 0))
+		kern_peer_set(&d->k, false, id, NULL, NULL, 0, OVL_RELAY_MODE_ON,
+			      0);
+	dlog(d, "peer %u: handshake through the beacon, its direct path silent: relayed until probes prove it",
+	     id);
+}
+
+static void refused(struct daemon *d, const struct kern_event *ev,
+		    enum hs_result r, const struct hs_peer *hp, int cert_reason)
+{
+	char addr[ADDR_STRLEN];
+	uint64_t now = mono_ns();
+
+	d->st.refused[r]++;
+	d->st_dirty = true;
+	if (now - d->log_start_ns > SESSION_NS_PER_SEC) {
+		d->log_start_ns = now;
+		d->log_lines = 0;
+	}
+	if (d->log_lines++ >= DAEMON_LOG_REFUSALS)
+		return;
+	if (ev->from.ss_family)
+		endpoint_str(&ev->from, addr);
+	else
+		snprintf(addr, sizeof(addr), "node %u via the beacon",
+			 ev->node_id);
+	if (r == HS_R_BAD_CERT)
+		dlog(d, "handshake frame from %s (peer %u) refused: %s: %s", addr,
+		     hp ? hp->node_id : 0, hs_result_name(r),
+		     cert_reason_str(cert_reason));
+	else
+		dlog(d, "handshake frame from %s%s refused: %s", addr,
+		     hp ? " (a known peer)" : "", hs_result_name(r));
+}
+
+static bool under_load(struct daemon *d, uint64_t now)
+{
+	if (now - d->load_start_ns > SESSION_NS_PER_SEC) {
+		d->load_start_ns = now;
+		d->load_inits = 0;
+	}
+	return ++d->load_inits > DAEMON_LOAD_INITS;
+}
+
+static void on_frame(struct daemon *d, const struct kern_event *ev)
+{
+	uint8_t out[HS_RESP_MAX_LEN], src[HS_SRC_MAX];
+	struct hs_session sess = { 0 };
+	struct hs_peer *hp = NULL;
+	uint64_t now = mono_ns();
+	enum hs_result r;
+	struct dpeer *p;
+	size_t out_len = 0;
+
+	switch (ev->frame[0]) {
+	case HS_MSG_INIT:
+		r = hs_consume_init(&d->hs, ev->frame, ev->len, src,
+				    src_bytes(ev, src), under_load(d, now), now,
+				    out, sizeof(out), &out_len, &sess, &hp);
+		/*
+		 * A RESP goes out once its keys are in the kernel (below):
+		 * the initiator sends under them as soon as it reads it.
+		 */
+		/*
+		 * Cookie replies are rate-limited per source like initiations:
+		 * a flood from one address gets a few, and the daemon spends
+		 * its time reading frames, not answering junk.
+		 */
+		if (out_len && r == HS_R_COOKIE_NEEDED &&
+		    !hs_rl_allow(d->cookie_rl, src, src_bytes(ev, src), now))
+			out_len = 0;
+		if (out_len && r != HS_OK)
+			reply(d, ev, out, out_len);
+		if (r == HS_R_COOKIE_NEEDED && out_len) {
+			d->st.cookies++;
+			d->st_dirty = true;
+		}
+		break;
+	case HS_MSG_RESP:
+		r = hs_consume_resp(&d->hs, ev->frame, ev->len, now, &sess,
+				    &hp);
+		break;
+	case HS_MSG_COOKIE:
+		r = hs_consume_cookie(&d->hs, ev->frame, ev->len, now, &hp);
+		if (r == HS_OK && hp) {
+			/* Send the INIT again at once, with mac2. */
+			p = (struct dpeer *)hp;
+			p->s.pending = false;
+			initiate(d, p, now);
+		}
+		break;
+	default:
+		r = HS_R_MALFORMED;
+	}
+	if (r != HS_OK && r != HS_R_COOKIE_NEEDED) {
+		refused(d, ev, r, hp, sess.cert_reason);
+	} else if (r == HS_OK && ev->frame[0] != HS_MSG_COOKIE && hp) {
+		p = (struct dpeer *)hp;
+		p->relay_only = d->verified_relay_only;
+		if (!ev->from.ss_family)
+			relayed_handshake(d, p);
+		/* An authenticated INIT tells where the peer is now. */
+		if (ev->frame[0] == HS_MSG_INIT && ev->from.ss_family &&
+		    memcmp(&p->learnt, &ev->from, sizeof(ev->from))) {
+			p->learnt = ev->from;
+			kern_peer_set(&d->k, false, p->hs.node_id, &ev->from,
+				      NULL, 0, -1, 0);
+		}
+		session_install(d, p, &sess, now);
+		if (ev->frame[0] == HS_MSG_INIT && out_len)
+			reply(d, ev, out, out_len);
+	}
+	hs_session_wipe(&sess);
+	sodium_memzero(out, sizeof(out));
+}
+
+static void on_event(void *arg, const struct kern_event *ev)
+{
+	struct daemon *d = arg;
+	struct dpeer *p;
+
+	if (ev->ifindex != d->k.ifindex)
+		return;
+	switch (ev->type) {
+	case KERN_EV_FRAME:
+		if (ev->len)
+			on_frame(d, ev);
+		break;
+	case KERN_EV_KEY_NEEDED:
+		p = peer_find(d, ev->node_id);
+		if (p) {
+			session_want(&p->s);
+			if (session_init_due(&p->s, mono_ns(),
+					     d->cfg.rekey_after * SESSION_NS_PER_SEC))
+				initiate(d, p, mono_ns());
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void tick(struct daemon *d)
+{
+	uint64_t now = mono_ns();
+	uint64_t rekey = d->cfg.rekey_after * SESSION_NS_PER_SEC;
+	size_t i;
+
+	for (i = 0; i < d->n_peers; i++)
+		if (session_init_due(&d->peers[i].s, now, rekey))
+			initiate(d, &d->peers[i], now);
+	if (d->st_dirty) {
+		d->st_dirty = false;
+		if (status_write(&d->st))
+			dlog(d, "writing the status file in %s: %s",
+			     status_rundir(), strerror(errno));
+	}
+}
+
+/* No [peer N] of @cfg may be this node (the checks of ovl.conf(5)). */
+static int peers_check(const struct daemon *d, const struct config *cfg,
+		       const struct identity *id, const struct cert *c)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_peers; i++) {
+		if (cfg->peers[i].node_id == c->node_id ||
+		    !memcmp(cfg->peers[i].public_key, id->pk, CERT_KEY_LEN)) {
+			fprintf(stderr,
+				"ovlctl: %s:%u: [peer %u] is this node\n",
+				d->conf_path, cfg->peers[i].line,
+				cfg->peers[i].node_id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Load identity and certificate and check them against @cfg. */
+static int load_identity(struct daemon *d, const struct config *cfg,
+			 struct identity *id, struct cert *c)
+{
+	char err[KEY_ERR_LEN];
+	enum cert_err ce;
+
+	if (identity_load(cfg->identity, id, err) ||
+	    cert_load(cfg->certificate, c, err)) {
+		fprintf(stderr, "ovlctl: %s\n", err);
+		return -1;
+	}
+	ce = cert_verify(c, cfg->ca, wall_ns() / SESSION_NS_PER_SEC);
+	if (ce) {
+		fprintf(stderr, "ovlctl: %s: %s\n", cfg->certificate,
+			cert_strerror(ce));
+		return -1;
+	}
+	if (memcmp(c->public_key, id->pk, CERT_KEY_LEN)) {
+		fprintf(stderr,
+			"ovlctl: %s: the certificate is not for the identity in %s\n",
+			cfg->certificate, cfg->identity);
+		return -1;
+	}
+	return peers_check(d, cfg, id, c);
+}
+
+static int hs_setup(struct daemon *d)
+{
+	uint8_t x_priv[NOISE_DH_LEN];
+	int len, err;
+
+	len = cert_encode(&d->cert, d->cert_bin, sizeof(d->cert_bin));
+	if (len < 0 || (size_t)len > HS_CERT_MAX) {
+		fprintf(stderr, "ovlctl: %s: certificate does not encode\n",
+			d->cfg.certificate);
+		return -1;
+	}
+	d->cert_len = len;
+	if (noise_x25519_from_ed25519_sk(x_priv, d->id.sk))
+		return -1;
+	hs_local_wipe(&d->hs);
+	err = hs_local_init(&d->hs, d->cert.node_id, x_priv, d->cert_bin,
+			    d->cert_len);
+	sodium_memzero(x_priv, sizeof(x_priv));
+	if (err)
+		return -1;
+	d->hs.verify_cert = cb_verify_cert;
+	d->hs.peer_by_id = cb_peer_by_id;
+	d->hs.peer_by_index = cb_peer_by_index;
+	d->hs.arg = d;
+	d->hs.rl = d->rl;
+	return 0;
+}
+
+static int dpeer_init(struct dpeer *p, const struct config_peer *cp)
+{
+	uint8_t x_pub[NOISE_DH_LEN];
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = cp;
+	if (noise_x25519_from_ed25519_pk(x_pub, cp->public_key))
+		return -1;
+	return hs_peer_init(&p->hs, cp->node_id, x_pub);
+}
+
+static void routes(struct daemon *d, const struct config_peer *cp, bool add)
+{
+	unsigned int i;
+
+	for (i = 0; i < cp->n_allowed; i++)
+		kern_route(&d->k, &cp->allowed[i], add);
+}
+
+static int peer_push(struct daemon *d, const struct config_peer *cp,
+		     bool create)
+{
+	if (kern_peer_set(&d->k, create, cp->node_id, &cp->endpoint,
+			  cp->allowed, cp->n_allowed, -1, 0))
+		return -1;
+	routes(d, cp, true);
+	return 0;
+}
+
+/*
+ * Build the peers of @cfg, taking over the handshake state of the ones
+ * in d->peers with the same node id and key; push them to the kernel
+ * per @diff (NULL: all of them, at start).
+ */
+static int peers_apply(struct daemon *d, const struct config *cfg,
+		       const struct config_diff *diff,
+		       const struct kern_peer *kps, size_t n_kps)
+{
+	struct dpeer *peers, *old;
+	bool create;
+	size_t i, j;
+
+	peers = calloc(cfg->n_peers ?: 1, sizeof(*peers));
+	if (!peers)
+		return -1;
+	for (i = 0; i < cfg->n_peers; i++) {
+		const struct config_peer *cp = &cfg->peers[i];
+
+		old = peer_find(d, cp->node_id);
+		if (old && !memcmp(old->cfg->public_key, cp->public_key,
+				   CONFIG_KEY_LEN)) {
+			peers[i] = *old;
+			peers[i].cfg = cp;
+		} else if (dpeer_init(&peers[i], cp)) {
+			free(peers);
+			return -1;
+		} else {
+			session_want(&peers[i].s);
+		}
+	}
+	if (diff) {
+		for (i = 0; i < diff->n_removed; i++) {
+			old = peer_find(d, diff->removed[i]);
+			if (old)
+				routes(d, old->cfg, false);
+			kern_peer_del(&d->k, diff->removed[i]);
+			dlog(d, "peer %u removed", diff->removed[i]);
+		}
+		for (i = 0; i < diff->n_changed; i++) {
+			const struct config_peer *cp =
+				config_peer_find(cfg, diff->changed[i].node_id);
+
+			old = peer_find(d, cp->node_id);
+			if (old && diff->changed[i].what & CONFIG_PEER_ALLOWED_IPS)
+				routes(d, old->cfg, false);
+			peer_push(d, cp, false);
+			dlog(d, "peer %u changed", cp->node_id);
+		}
+		for (i = 0; i < diff->n_added; i++) {
+			peer_push(d, config_peer_find(cfg, diff->added[i]), true);
+			dlog(d, "peer %u added", diff->added[i]);
+		}
+	} else {
+		/* At start: take over the kernel's peers, drop the others. */
+		for (j = 0; j < n_kps; j++)
+			if (!config_peer_find(cfg, kps[j].node_id))
+				kern_peer_del(&d->k, kps[j].node_id);
+		for (i = 0; i < cfg->n_peers; i++) {
+			create = true;
+			for (j = 0; j < n_kps; j++)
+				if (kps[j].node_id == cfg->peers[i].node_id)
+					create = false;
+			if (peer_push(d, &cfg->peers[i], create))
+				return free(peers), -1;
+		}
+	}
+	/* What was taken over is copied: wipe every old entry. */
+	for (i = 0; i < d->n_peers; i++)
+		hs_peer_wipe(&d->peers[i].hs);
+	free(d->peers);
+	d->peers = peers;
+	d->n_peers = cfg->n_peers;
+	return 0;
+}
+
+static int device_setup(struct daemon *d)
+{
+	struct kern_peer *kps = NULL;
+	size_t n_kps = 0, i;
+	int err = -1;
+
+	if (kern_dev_set(&d->k, d->cert.node_id, d->cfg.listen_port,
+			 d->cfg.n_beacons ? &d->cfg.beacons[0] : NULL))
+		return -1;
+	for (i = 0; i < d->cert.n_addrs; i++)
+		if (kern_addr_add(&d->k, &d->cert.addrs[i]))
+			return -1;
+	if (kern_link_up(&d->k) || kern_peer_dump(&d->k, &kps, &n_kps))
+		return -1;
+	if (!peers_apply(d, &d->cfg, NULL, kps, n_kps))
+		err = kern_ctrl_register(&d->k);
+	free(kps);
+	return err;
+}
+
+/*
+ * Keep what only a restart changes (ovl.conf(5), RELOAD): the listen
+ * port, the identity, the certificate and the CA of the running config.
+ */
+static void keep_device(struct daemon *d, struct config *cfg,
+			unsigned int changed)
+{
+	char *tmp;
+
+	if (!(changed & (CONFIG_DEV_LISTEN_PORT | CONFIG_DEV_IDENTITY |
+			 CONFIG_DEV_CERTIFICATE | CONFIG_DEV_CA)))
+		return;
+	dlog(d, "listen-port, identity, certificate and ca changes take effect at the next start");
+	cfg->listen_port = d->cfg.listen_port;
+	memcpy(cfg->ca, d->cfg.ca, sizeof(cfg->ca));
+	tmp = cfg->identity;
+	cfg->identity = d->cfg.identity;
+	d->cfg.identity = tmp;
+	tmp = cfg->certificate;
+	cfg->certificate = d->cfg.certificate;
+	d->cfg.certificate = tmp;
+}
+
+static void reload(struct daemon *d)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config cfg = { 0 };
+	struct config_diff diff = { 0 };
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(d->conf_path, &cfg, err, sizeof(err))) {
+		dlog(d, "reload refused, the old config stays: %s", err);
+		goto out;
+	}
+	if (peers_check(d, &cfg, &d->id, &d->cert) ||
+	    config_diff(&d->cfg, &cfg, &diff)) {
+		dlog(d, "reload refused, the old config stays");
+		goto out;
+	}
+	keep_device(d, &cfg, diff.device);
+	if (diff.device & CONFIG_DEV_BEACONS && cfg.n_beacons)
+		kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port,
+			     &cfg.beacons[0]);
+	if (peers_apply(d, &cfg, &diff, NULL, 0)) {
+		dlog(d, "reload failed: out of memory");
+		goto out;
+	}
+	/* The peers point into the new config now. */
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	dlog(d, "config reloaded: %u added, %u removed, %u changed",
+	     diff.n_added, diff.n_removed, diff.n_changed);
+out:
+	config_diff_free(&diff);
+	config_free(&cfg);
+	sd_notify(0, "READY=1");
+}
+
+static int loop_setup(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, DAEMON_TICK_NS },
+		.it_value = { 0, DAEMON_TICK_NS },
+	};
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0 ||
+	    timerfd_settime(d->timerfd, 0, &its, NULL))
+		return -1;
+	ev.data.fd = d->sigfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev))
+		return -1;
+	ev.data.fd = d->timerfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
+		return -1;
+	ev.data.fd = kern_ev_fd(&d->k);
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d);
+		else
+			d->stop = true;
+	}
+}
+
+static int run(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	uint64_t ticks;
+	int i, n;
+
+	d->st.ifname = d->ifname;
+	d->st.config = d->conf_path;
+	d->st.node_id = d->cert.node_id;
+	d->st.cert_expires = d->cert.not_after;
+	d->st_dirty = true;
+	sd_notify(0, "READY=1");
+	dlog(d, "node %u ready, %zu peers", d->cert.node_id, d->n_peers);
+	tick(d);
+	while (!d->stop) {
+		n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
+		if (n < 0 && errno != EINTR) {
+			dlog(d, "epoll: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == d->sigfd) {
+				on_signal(d);
+			} else if (evs[i].data.fd == d->timerfd) {
+				if (read(d->timerfd, &ticks, sizeof(ticks)) > 0)
+					tick(d);
+			} else if (kern_ev_read(&d->k, on_event, d) &&
+				   errno == ENOBUFS) {
+				dlog(d, "control frames lost: the daemon fell behind");
+				d->st.frames_lost++;
+				d->st_dirty = true;
+			}
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	status_remove(d->ifname);
+	dlog(d, "stopping; %lu handshakes completed, %lu answered",
+	     d->st.completed, d->st.answered);
+	return 0;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_peers; i++)
+		hs_peer_wipe(&d->peers[i].hs);
+	free(d->peers);
+	hs_local_wipe(&d->hs);
+	free(d->rl);
+	free(d->cookie_rl);
+	identity_wipe(&d->id);
+	config_free(&d->cfg);
+	kern_close(&d->k);
+	if (d->epfd > 0)
+		close(d->epfd);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->timerfd > 0)
+		close(d->timerfd);
+}
+
+static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
+{
+	char err[CONFIG_ERR_LEN];
+	struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	int i, ret = EXIT_FAILURE;
+
+	/* DEV and -c FILE (or --config FILE, --config=FILE) in any order. */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			if (++i == argc)
+				return usage_err(ctl, "'%s' needs a FILE",
+						 argv[i - 1]);
+			d.conf_path = argv[i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			d.conf_path = argv[i] + 9;
+		} else if (argv[i][0] == '-' || d.ifname) {
+			return usage_err(ctl, "unexpected '%s'", argv[i]);
+		} else {
+			d.ifname = argv[i];
+		}
+	}
+	if (!d.ifname || !d.conf_path)
+		return usage_err(ctl, "expected DEV -c FILE");
+	if (arg_ifname(d.ifname))
+		return EXIT_USAGE;
+	if (sodium_init() < 0)
+		return EXIT_FAILURE;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (config_load(d.conf_path, &d.cfg, err, sizeof(err))) {
+		fprintf(stderr, "ovlctl: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	d.rl = malloc(sizeof(*d.rl));
+	d.cookie_rl = malloc(sizeof(*d.cookie_rl));
+	if (!d.rl || hs_rl_init(d.rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
+	    !d.cookie_rl ||
+	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
+	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
+	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d))
+		goto out;
+	ret = run(&d) ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+	daemon_free(&d);
+	return ret;
+}
+
+static const struct ctl_cmd daemon_cmds[] = {
+	{ "daemon", "DEV -c FILE", daemon_run },
+	{ NULL, NULL, NULL },
+};
+
+const struct ctl_object daemon_object = {
+	.name = "daemon",
+	.cmds = daemon_cmds,
+	.bare = true,
+};
