@@ -24,6 +24,7 @@ static const struct ctl_object *const objects[] = {
 	&genkey_object,
 	&pubkey_object,
 	&cert_object,
+	&tunnel_object,
 };
 
 static void object_usage(FILE *f, const struct ctl_object *obj)

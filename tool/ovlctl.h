@@ -82,6 +82,7 @@ extern const struct ctl_object monitor_object;
 extern const struct ctl_object genkey_object;
 extern const struct ctl_object pubkey_object;
 extern const struct ctl_object cert_object;
+extern const struct ctl_object tunnel_object;
 
 /*
  * Print "<lead>OBJECT COMMAND ARGS" (or "<lead>OBJECT ARGS" for a bare
