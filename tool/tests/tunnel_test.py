@@ -4,6 +4,8 @@
 
 Usage: tunnel_test.py OVLCTL [TEST...]
 
+tests/tunnel_driver, beside OVLCTL, stands in for the daemon.
+
 Backends are threads of this process; the tunnel is the OVLCTL binary
 given, run in the foreground as a user would.  Every test asserts what a
 user sees: the bytes (by hash), which backend answered, when a connection
@@ -24,6 +26,7 @@ import threading
 import time
 
 OVLCTL = None
+DRIVER = None
 TMP = None
 FAILED = []
 
@@ -129,10 +132,15 @@ class Tunnel:
                 return t
         raise AssertionError("tunnel %s not in tunnel show" % self.addr)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
+    def stop(self, sig=signal.SIGTERM, timeout=40):
         if self.p.poll() is None:
             self.p.send_signal(sig)
-        rc = self.p.wait(timeout)
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise AssertionError("tunnel did not exit in %d s" % timeout)
         text = self.logtext()
         self.log.close()
         # a clean drain exits 0; sanitizer reports (leaks) make it fail
@@ -608,6 +616,383 @@ def test_wrr():
             s.close()
 
 
+class Driver:
+    """tests/tunnel_driver: the engine's API as the daemon uses it."""
+
+    def __init__(self, name, conf):
+        self.name = name
+        self.conf = os.path.join(TMP, "%s.conf" % name)
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.log = open(os.path.join(TMP, "driver-%s.log" % name), "w+")
+        self.p = subprocess.Popen([DRIVER, name, self.conf],
+                                  stdout=subprocess.PIPE, stderr=self.log,
+                                  text=True)
+        line = self.p.stdout.readline().strip()
+        check(line == "ready", "driver: %r" % line)
+
+    def reload(self, conf):
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.p.send_signal(signal.SIGHUP)
+        return self.p.stdout.readline().strip()
+
+    def stats(self):
+        out = subprocess.run([OVLCTL, "-j", "tunnel", "show", self.name],
+                             check=True, capture_output=True,
+                             text=True).stdout
+        return {t["name"]: t for t in json.loads(out)}
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(40)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise AssertionError("driver did not exit")
+        self.log.close()
+        check(rc == 0, "driver exited %d" % rc)
+
+
+def section(name, port, backends, extra=""):
+    return "[tunnel %s]\nlisten = 127.0.0.1:%d\nbackend = %s\n%s\n" % (
+        name, port, ", ".join(backends), extra)
+
+
+class Streams:
+    """@n clients that echo through the tunnel without pause, checking
+    every byte, until stop(); a reset or a wrong byte is a failure."""
+
+    def __init__(self, t_port, n):
+        self.socks = []
+        self.names = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", t_port), 10)
+            self.names.append(recv_line(s))
+            s.setblocking(False)
+            self.socks.append(s)
+        self.errors = []
+        self.moved = 0
+        self.stopping = threading.Event()
+        self.th = threading.Thread(target=self.run)
+        self.th.start()
+
+    def run(self):
+        sel = selectors.DefaultSelector()
+        st = {}
+        for i, s in enumerate(self.socks):
+            r = random.Random(i)
+            st[s] = {"r": r, "sent": bytearray(), "got": 0, "shut": False}
+            sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        open_ = len(self.socks)
+        while open_:
+            for key, ev in sel.select(0.2):
+                s = key.fileobj
+                x = st[s]
+                try:
+                    if ev & selectors.EVENT_WRITE and not x["shut"]:
+                        if self.stopping.is_set():
+                            s.shutdown(socket.SHUT_WR)
+                            x["shut"] = True
+                            sel.modify(s, selectors.EVENT_READ)
+                        elif len(x["sent"]) - x["got"] < 65536:
+                            chunk = x["r"].randbytes(4096)
+                            k = s.send(chunk)
+                            x["sent"] += chunk[:k]
+                    if ev & selectors.EVENT_READ:
+                        d = s.recv(65536)
+                        if not d:
+                            if x["got"] != len(x["sent"]):
+                                self.errors.append("short echo")
+                            sel.unregister(s)
+                            open_ -= 1
+                            continue
+                        if x["sent"][x["got"]:x["got"] + len(d)] != d:
+                            self.errors.append("wrong bytes")
+                        x["got"] += len(d)
+                        self.moved += len(d)
+                        # keep the buffer small: drop what was checked
+                        del x["sent"][:x["got"]]
+                        x["got"] = 0
+                except BlockingIOError:
+                    pass
+                except OSError as e:
+                    self.errors.append(str(e))
+                    sel.unregister(s)
+                    open_ -= 1
+            time.sleep(0.01)
+
+    def stop(self):
+        self.stopping.set()
+        self.th.join(30)
+        for s in self.socks:
+            s.close()
+        return self.errors
+
+
+def test_reload():
+    """100 tunnels streaming while backends are added, removed and
+    reweighted: zero resets, every byte right; WRR keeps the current
+    weights of the backends that remain, new ones start at 0."""
+    srv = {x: Server(named_echo(x)) for x in "ABCD"}
+    port = free_port()
+
+    def conf(*bw):
+        return section("web", port, ["%s@%d" % (srv[b].addr, w)
+                                     for b, w in bw])
+    d = Driver("ovl0", conf(("A", 5), ("B", 1), ("C", 1)))
+    try:
+        # WRR state across a reload, against the model
+        names = []
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            names.append(recv_line(s))
+            s.close()
+        check(names == ["A", "A", "B"], "first picks %s" % names)
+        check(d.reload(conf(("A", 5), ("B", 1), ("C", 1), ("D", 2))) ==
+              "reloaded", "reload")
+        w = {"A": 5, "B": 1, "C": 1, "D": 2}
+        cur = {"A": 0, "B": 0, "C": 0}
+        for name in names:	# replay the first three picks
+            for k in cur:
+                cur[k] += w[k]
+            cur[name] -= 7
+        cur["D"] = 0
+        want = []
+        for _ in range(9):
+            for k in "ABCD":
+                cur[k] += w[k]
+            best = max("ABCD", key=lambda k: (cur[k], -"ABCD".index(k)))
+            cur[best] -= 9
+            want.append(best)
+        got = []
+        for _ in range(9):
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            got.append(recv_line(s))
+            s.close()
+        check(got == want, "after reload %s, want %s" % (got, want))
+
+        streams = Streams(port, 100)
+        sets = [[("B", 2), ("C", 1)], [("C", 1)], [("D", 3), ("A", 1)],
+                [("A", 1), ("B", 1), ("C", 1), ("D", 1)], [("B", 5)]]
+        for bw in sets:
+            time.sleep(0.3)
+            check(d.reload(conf(*bw)) == "reloaded", "reload %s" % bw)
+            st = d.stats()["web"]
+            check([b["address"] for b in st["backends"]] ==
+                  [srv[b].addr for b, _ in bw], "backends after reload")
+            check(st["active"] == 100, "active %d during reload" %
+                  st["active"])
+            # new clients reach only the backends of the new set
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            n = recv_line(s)
+            s.close()
+            check(n in [b for b, _ in bw], "new client went to %s" % n)
+        time.sleep(0.3)
+        before = streams.moved
+        errors = streams.stop()
+        check(not errors, "streams broke: %s" % errors[:3])
+        check(before > 0, "nothing streamed")
+        print("  100 streams, %d reloads, %d KiB echoed, no reset" %
+              (len(sets), before >> 10))
+        st = d.stats()["web"]
+        deadline = time.time() + 5
+        while st["active"] and time.time() < deadline:
+            time.sleep(0.05)
+            st = d.stats()["web"]
+        check(st["active"] == 0, "active %d after the streams" %
+              st["active"])
+        # a changed listen address is refused, the tunnel kept
+        r = d.reload(section("web", free_port(), [srv["A"].addr]))
+        check(r.startswith("reload failed"), "listen change: %s" % r)
+        # a second tunnel added, then removed
+        p2 = free_port()
+        check(d.reload(conf(("B", 5)) + section("db", p2, [srv["C"].addr]))
+              == "reloaded", "add db")
+        s = socket.create_connection(("127.0.0.1", p2), 10)
+        check(recv_line(s) == "C", "added tunnel")
+        s.close()
+        check(set(d.stats()) == {"web", "db"}, "tunnels after add")
+        check(d.reload(conf(("B", 5))) == "reloaded", "remove db")
+        check(set(d.stats()) == {"web"}, "tunnels after remove")
+    finally:
+        d.stop()
+        for x in srv.values():
+            x.close()
+
+
+def test_drain():
+    """SIGTERM: no new client, established ones finish, or are cut at
+    the drain timeout."""
+    srv = Server(named_echo("A"))
+    t = Tunnel(free_port(), "--backend", srv.addr, "--drain-timeout", "2")
+    held = t.connect()
+    check(recv_line(held) == "A", "no answer")
+    t.p.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    try:
+        late = socket.create_connection(("127.0.0.1", t.port), 2)
+        late.settimeout(2)
+        check(late.recv(10) == b"", "a new client was served while "
+              "draining")
+        late.close()
+    except ConnectionRefusedError:
+        pass
+    held.sendall(b"still here\n")
+    check(recv_line(held) == "still here", "established tunnel broken by "
+          "the drain")
+    t0 = time.time()
+    held.shutdown(socket.SHUT_WR)
+    check(held.recv(10) == b"", "no EOF")
+    held.close()
+    check(t.stop(timeout=5) == 0, "exit status")
+    check(time.time() - t0 < 1.5, "drain waited %.1f s for nothing" %
+          (time.time() - t0))
+    # a client that does not finish is cut at the drain timeout
+    t = Tunnel(free_port(), "--backend", srv.addr, "--drain-timeout", "1")
+    held = t.connect()
+    check(recv_line(held) == "A", "no answer")
+    t0 = time.time()
+    t.p.send_signal(signal.SIGTERM)
+    held.settimeout(5)
+    try:
+        d = held.recv(10)
+    except ConnectionResetError:
+        d = b""
+    dt = time.time() - t0
+    check(d == b"", "not cut")
+    check(0.8 <= dt <= 2.5, "cut after %.2f s, want ~1 s" % dt)
+    t.stop()
+    held.close()
+    srv.close()
+
+
+def test_stats():
+    """ovlctl tunnel show: per tunnel and backend counts, text and JSON,
+    all listeners or one device's."""
+    a, b = Server(named_echo("A")), Server(named_echo("B"))
+    dead = "127.0.0.1:%d" % free_port()
+    t = Tunnel(free_port(), "--backend", a.addr + "@2", "--backend", b.addr,
+               "--backend", dead, "--pool", "0")
+    d = Driver("ovl9", section("db", free_port(), [a.addr]))
+    try:
+        held = []
+        for _ in range(3):
+            s = t.connect()
+            held.append((recv_line(s), s))
+        check([n for n, _ in held] == ["A", "B", "A"] or
+              [n for n, _ in held] == ["A", "A", "B"],
+              "picks %s" % [n for n, _ in held])
+        held[0][1].sendall(b"x" * 1000 + b"\n")
+        check(recv_line(held[0][1]) == "x" * 1000, "echo")
+        st = t.stats()
+        for k in ("name", "listen", "active", "total", "refused",
+                  "bytes_in", "bytes_out", "backends"):
+            check(k in st, "no %s in tunnel show -j" % k)
+        check(st["active"] == 3 and st["total"] == 3,
+              "active %d total %d" % (st["active"], st["total"]))
+        check(st["bytes_in"] == 1001, "bytes_in %d" % st["bytes_in"])
+        check(st["bytes_out"] == 1001 + 3 * 2, "bytes_out %d" %
+              st["bytes_out"])
+        bk = st["backends"]
+        check([x["address"] for x in bk] == [a.addr, b.addr, dead],
+              "backend order")
+        check([x["weight"] for x in bk] == [2, 1, 1], "weights")
+        for x in bk:
+            for k in ("address", "weight", "up", "active", "total"):
+                check(k in x, "no %s in a backend" % k)
+        check((bk[0]["active"], bk[0]["total"]) == (2, 2), "A counts")
+        check((bk[1]["active"], bk[1]["total"]) == (1, 1), "B counts")
+        check(bk[0]["up"] and bk[1]["up"], "A, B up")
+        # the dead one: its turn comes, fails, the client goes elsewhere
+        s = t.connect()
+        check(recv_line(s) in ("A", "B"), "served past a dead backend")
+        s.close()
+        deadline = time.time() + 3
+        while t.stats()["backends"][2]["up"] and time.time() < deadline:
+            time.sleep(0.05)
+        check(not t.stats()["backends"][2]["up"], "dead backend shown up")
+        for _, s in held:
+            s.close()
+        deadline = time.time() + 3
+        while t.stats()["active"] and time.time() < deadline:
+            time.sleep(0.05)
+        st = t.stats()
+        check(st["active"] == 0 and st["total"] == 4, "after close")
+        check(sum(x["active"] for x in st["backends"]) == 0,
+              "backend active after close")
+        # every listener without a device; one device's with it
+        out = json.loads(subprocess.run(
+            [OVLCTL, "-j", "tunnel", "show"], check=True,
+            capture_output=True, text=True).stdout)
+        check({x["name"] for x in out} >= {"listen", "db"},
+              "tunnel show: %s" % [x["name"] for x in out])
+        mine = d.stats()
+        check(list(mine) == ["db"], "tunnel show ovl9: %s" % list(mine))
+        r = subprocess.run([OVLCTL, "tunnel", "show", "ovl8"],
+                           capture_output=True, text=True)
+        check(r.returncode == 1, "show of a device without tunnels: %d" %
+              r.returncode)
+        text = subprocess.run([OVLCTL, "tunnel", "show"], check=True,
+                              capture_output=True, text=True).stdout
+        check("backend %s" % a.addr in text and "refused" in text,
+              "text output:\n" + text)
+    finally:
+        t.stop()
+        d.stop()
+        a.close()
+        b.close()
+
+
+def test_pool():
+    """--pool N keeps N warm connections per backend, checked before use;
+    --pool 0 dials per client."""
+    accepted = []
+
+    def handler(c):
+        accepted.append(c)
+        named_echo("P")(c)
+    srv = Server(handler)
+    t = Tunnel(free_port(), "--backend", srv.addr, "--pool", "2")
+    try:
+        time.sleep(0.5)
+        check(srv.accepted == 2, "%d warm connections, want 2" %
+              srv.accepted)
+        check(t.stats()["backends"][0]["pool_idle"] == 2, "pool_idle")
+        s = t.connect()
+        check(recv_line(s) == "P", "not served from the pool")
+        s.close()
+        time.sleep(0.5)
+        check(srv.accepted == 3, "pool not refilled: %d" % srv.accepted)
+        # the backend drops its idle connections: the check before use
+        # finds them dead and the client is still served
+        for c in list(accepted):
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        time.sleep(0.2)
+        s = t.connect()
+        check(recv_line(s) == "P", "dead warm connection handed out")
+        s.close()
+    finally:
+        t.stop()
+        srv.close()
+    srv = Server(named_echo("P"))
+    t = Tunnel(free_port(), "--backend", srv.addr, "--pool", "0")
+    try:
+        time.sleep(0.4)
+        check(srv.accepted == 0, "--pool 0 dialed %d" % srv.accepted)
+        s = t.connect()
+        check(recv_line(s) == "P", "not served")
+        s.close()
+        check(srv.accepted == 1, "accepted %d" % srv.accepted)
+    finally:
+        t.stop()
+        srv.close()
+
+
 TESTS = {
     "wrr": test_wrr,
     "failed_backend": test_failed_backend,
@@ -616,15 +1001,20 @@ TESTS = {
     "dial_timeout": test_dial_timeout,
     "transfer": test_transfer,
     "concurrent": test_concurrent,
+    "stats": test_stats,
+    "pool": test_pool,
+    "reload": test_reload,
+    "drain": test_drain,
 }
 
 
 def main():
-    global OVLCTL, TMP
+    global OVLCTL, DRIVER, TMP
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
     OVLCTL = os.path.abspath(sys.argv[1])
+    DRIVER = os.path.join(os.path.dirname(OVLCTL), "tunnel_driver")
     names = sys.argv[2:] or list(TESTS)
     TMP = tempfile.mkdtemp(prefix="tunnel-test.")
     os.environ["OVL_TUNNEL_DIR"] = os.path.join(TMP, "run")

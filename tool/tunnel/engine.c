@@ -152,15 +152,27 @@ static void *worker_main(void *arg)
 	cut_all(w);
 	while (w->dialers)
 		dialer_free(w, w->dialers);
+	while (w->n_pipes) {
+		w->n_pipes--;
+		close(w->pipes[w->n_pipes][0]);
+		close(w->pipes[w->n_pipes][1]);
+	}
 	return NULL;
 }
 
-/* As many descriptors as we may: two sockets and four pipe ends a client. */
+/*
+ * As many descriptors as we may: two sockets a client, four pipe ends
+ * while bytes are in flight.  Root may raise the hard limit too.
+ */
 static void raise_nofile(void)
 {
-	struct rlimit rl;
+	struct rlimit rl, want = { 1 << 20, 1 << 20 };
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_max < want.rlim_max && !setrlimit(RLIMIT_NOFILE, &want))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}

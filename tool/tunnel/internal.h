@@ -39,6 +39,7 @@ struct ev {
 #define DOWN_RECHECK_MS	2000	/* a down backend is probed this often */
 #define PUMP_ROUNDS	8	/* pipe-fulls per direction before yielding */
 #define TLS_BUF		16384
+#define WORKER_PIPES	64	/* spare pipes a worker keeps */
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long now_ms(void);
@@ -195,6 +196,8 @@ struct worker {
 	struct conn *ready;
 	struct conn *dead;
 	struct dialer *dialers;
+	int pipes[WORKER_PIPES][2];	/* spare empty pipes */
+	unsigned int n_pipes;
 };
 
 struct tunnel_engine {

@@ -67,13 +67,43 @@ static void reset_fd(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
-static void dir_free(struct dir *d)
+/*
+ * Pipes are lent by the worker while a direction has bytes in flight and
+ * given back when it is empty: an idle tunnel holds no pipe at all.
+ */
+static int pipe_get(struct worker *w, struct dir *d)
 {
-	if (d->pipe[0] >= 0) {
+	if (d->pipe[0] >= 0)
+		return 0;
+	if (w->n_pipes) {
+		w->n_pipes--;
+		d->pipe[0] = w->pipes[w->n_pipes][0];
+		d->pipe[1] = w->pipes[w->n_pipes][1];
+		return 0;
+	}
+	return pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Give back @d's pipe, which must be empty (or is to be thrown away). */
+static void pipe_put(struct worker *w, struct dir *d, bool dirty)
+{
+	if (d->pipe[0] < 0)
+		return;
+	if (!dirty && w->n_pipes < WORKER_PIPES) {
+		w->pipes[w->n_pipes][0] = d->pipe[0];
+		w->pipes[w->n_pipes][1] = d->pipe[1];
+		w->n_pipes++;
+	} else {
 		close(d->pipe[0]);
 		close(d->pipe[1]);
-		d->pipe[0] = d->pipe[1] = -1;
 	}
+	d->pipe[0] = d->pipe[1] = -1;
+}
+
+static void dir_free(struct worker *w, struct dir *d)
+{
+	pipe_put(w, d, d->inpipe != 0);
+	d->inpipe = 0;
 	free(d->buf);
 	d->buf = NULL;
 }
@@ -93,8 +123,8 @@ void conn_close(struct worker *w, struct conn *c, bool reset)
 	close(c->cfd);
 	if (c->bfd >= 0)
 		close(c->bfd);
-	dir_free(&c->c2b);
-	dir_free(&c->b2c);
+	dir_free(w, &c->c2b);
+	dir_free(w, &c->b2c);
 	if (c->b) {
 		if (c->state == CS_PUMP)
 			atomic_fetch_sub(&c->b->active, 1);
@@ -159,10 +189,6 @@ static int start_pump(struct worker *w, struct conn *c)
 			return -1;
 		return 0;
 	}
-	if (pipe2(c->c2b.pipe, O_NONBLOCK | O_CLOEXEC))
-		return -1;
-	if (pipe2(c->b2c.pipe, O_NONBLOCK | O_CLOEXEC))
-		return -1;
 	return 0;
 }
 
@@ -272,7 +298,8 @@ void conn_accept(struct worker *w, struct tunnel *t, int cfd)
  * Run one plain direction.  Returns -1 on a socket error (the conn is to
  * be reset), 1 if it yielded with more to do, else 0.
  */
-static int pump_splice(struct conn *c, struct dir *d, atomic_long *count)
+static int pump_splice_dir(struct conn *c, struct dir *d,
+			   atomic_long *count)
 {
 	int rounds = 0;
 
@@ -281,6 +308,8 @@ static int pump_splice(struct conn *c, struct dir *d, atomic_long *count)
 		ssize_t n;
 
 		if (!d->eof && d->inpipe < PIPE_CAP) {
+			if (pipe_get(c->w, d))
+				return -1;
 			n = splice(d->from, NULL, d->pipe[1], NULL,
 				   PIPE_CAP - d->inpipe, SPLICE_FLAGS);
 			if (n > 0) {
@@ -314,6 +343,15 @@ static int pump_splice(struct conn *c, struct dir *d, atomic_long *count)
 		if (++rounds >= PUMP_ROUNDS)
 			return 1;
 	}
+}
+
+static int pump_splice(struct conn *c, struct dir *d, atomic_long *count)
+{
+	int r = pump_splice_dir(c, d, count);
+
+	if (!d->inpipe)
+		pipe_put(c->w, d, false);
+	return r;
 }
 
 /* Read from the plain side or the TLS side into @d->buf. */
