@@ -993,6 +993,167 @@ def test_pool():
         srv.close()
 
 
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, cwd=TMP,
+                   capture_output=True)
+
+
+def make_certs():
+    """A CA, the listener's certificate, a client of that CA and one of
+    another CA, made with the openssl CLI."""
+    for ca in ("ca", "other"):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", "/CN=%s" % ca, "-keyout", ca + ".key",
+                "-out", ca + ".pem")
+    for name, ca in (("server", "ca"), ("client", "ca"),
+                     ("stranger", "other")):
+        openssl("req", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-subj",
+                "/CN=%s" % name, "-keyout", name + ".key",
+                "-out", name + ".csr")
+        ext = os.path.join(TMP, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n" if name == "server"
+                    else "extendedKeyUsage=clientAuth\n")
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem",
+                "-CAkey", ca + ".key", "-CAcreateserial", "-days", "2",
+                "-extfile", ext, "-out", name + ".pem")
+    return {k: os.path.join(TMP, k) for k in
+            ("ca.pem", "server.pem", "server.key", "client.pem",
+             "client.key", "stranger.pem", "stranger.key")}
+
+
+def tls_client(port, f, cert=None):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(f["ca.pem"])
+    if cert:
+        ctx.load_cert_chain(f[cert + ".pem"], f[cert + ".key"])
+    raw = socket.create_connection(("127.0.0.1", port), 10)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def tls_served(port, f, cert=None):
+    """The backend's name if the client got through, else None."""
+    import ssl
+    try:
+        s = tls_client(port, f, cert)
+        s.sendall(b"hello\n")
+        name = recv_line(s)
+        ok = recv_line(s) == "hello"
+        s.close()
+        return name if ok else None
+    except (ssl.SSLError, OSError):
+        return None
+
+
+def test_tls():
+    """TLS on the listener; with a client CA (mTLS) a client without a
+    certificate or with one of another CA is refused."""
+    f = make_certs()
+    srv = Server(named_echo("A"))
+    t = Tunnel(free_port(), "--backend", srv.addr, "--tls-cert",
+               f["server.pem"], "--tls-key", f["server.key"],
+               "--tls-client-ca", f["ca.pem"])
+    try:
+        check(tls_served(t.port, f, "client") == "A",
+              "good client refused")
+        check(tls_served(t.port, f) is None, "client without certificate "
+              "accepted")
+        check(tls_served(t.port, f, "stranger") is None,
+              "client of another CA accepted")
+        # plain TCP to a TLS listener gets nothing from the backend
+        s = t.connect()
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        s.settimeout(5)
+        try:
+            d = s.recv(100)
+        except OSError:
+            d = b""
+        check(b"A\n" not in d, "plain client reached the backend")
+        s.close()
+        # byte-exact both ways with half-close through TLS
+        size = 8 << 20
+        s = tls_client(t.port, f, "client")
+        check(recv_line(s) == "A", "no answer")
+        # one thread: an SSL object must not be read and written at once
+        import ssl
+        data = b"".join(bytes(x) for x in stream(3, size))
+        h, got, sent = hashlib.sha256(), 0, 0
+        s.setblocking(False)
+        while True:
+            if sent < size:
+                try:
+                    sent += s.send(data[sent:sent + 65536])
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                    pass
+            try:
+                d = s.recv(65536)
+                if not d:
+                    break
+                h.update(d)
+                got += len(d)
+                if got >= size:
+                    break
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                select_ = selectors.DefaultSelector()
+                select_.register(s, selectors.EVENT_READ |
+                                 (selectors.EVENT_WRITE if sent < size
+                                  else 0))
+                select_.select(1)
+                select_.close()
+        s.close()
+        out = {"rx": (h.hexdigest(), got)}
+        check(out.get("rx") == (digest(3, size), size),
+              "TLS echo not byte-exact: %s" % (out.get("rx"),))
+        st = t.stats()
+        check(st["tls"] and st["total"] == 5, "stats %s" % st)
+        check(st["failed"] >= 2, "refused handshakes not counted")
+    finally:
+        t.stop()
+    # half-close through TLS: the backend ends first, the client gets
+    # close_notify, and still sends; the backend gets all of it
+    res = {}
+
+    def first(c):
+        send_stream(c, 4, 1 << 20)
+        c.shutdown(socket.SHUT_WR)
+        res["rx"] = recv_all(c)
+    srv1 = Server(first)
+    t = Tunnel(free_port(), "--backend", srv1.addr, "--pool", "0",
+               "--tls-cert", f["server.pem"], "--tls-key", f["server.key"])
+    try:
+        s = tls_client(t.port, f)
+        check(recv_all(s) == (digest(4, 1 << 20), 1 << 20),
+              "backend's bytes before its EOF")
+        send_stream(s, 5, 1 << 20)
+        s.close()	# close_notify, then FIN
+        deadline = time.time() + 5
+        while "rx" not in res and time.time() < deadline:
+            time.sleep(0.05)
+        check(res.get("rx") == (digest(5, 1 << 20), 1 << 20),
+              "client's bytes after the backend's EOF")
+    finally:
+        t.stop()
+        srv1.close()
+    # TLS without a client CA: any client
+    t = Tunnel(free_port(), "--backend", srv.addr, "--tls-cert",
+               f["server.pem"], "--tls-key", f["server.key"])
+    try:
+        check(tls_served(t.port, f) == "A", "TLS client refused")
+    finally:
+        t.stop()
+    # a key that does not match the certificate is refused at start
+    r = subprocess.run([OVLCTL, "tunnel", "listen", "127.0.0.1:%d" %
+                        free_port(), "--backend", srv.addr, "--tls-cert",
+                        f["server.pem"], "--tls-key", f["client.key"]],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "tls-key" in r.stderr,
+          "mismatched key: %d %s" % (r.returncode, r.stderr))
+    srv.close()
+
+
 TESTS = {
     "wrr": test_wrr,
     "failed_backend": test_failed_backend,
@@ -1005,6 +1166,7 @@ TESTS = {
     "pool": test_pool,
     "reload": test_reload,
     "drain": test_drain,
+    "tls": test_tls,
 }
 
 
