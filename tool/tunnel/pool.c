@@ -14,19 +14,32 @@
  */
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* The connection is still open: no EOF, no error waiting. */
+/*
+ * The connection is still open both ways: established (the backend sent
+ * no FIN: a server that refused us with a message and closed is in
+ * CLOSE_WAIT, its message waiting), and no error pending.  Bytes waiting
+ * on an established connection are a server that speaks first.
+ */
 static bool alive(int fd)
 {
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	ssize_t n;
 	char c;
-	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
+	    ti.tcpi_state != TCP_ESTABLISHED)
+		return false;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n > 0)
-		return true;	/* a server that speaks first */
+		return true;
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
