@@ -1154,6 +1154,109 @@ def test_tls():
     srv.close()
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_many():
+    """Ten thousand concurrent tunnels, each one working, with bounded
+    memory per tunnel in the tunnel's process (its RSS)."""
+    import multiprocessing
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+    except (ValueError, OSError):
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    # the tunnel holds two sockets a client: its limit is the bound
+    n = min(10000, (hard - 64) // 2)
+    if n < 10000:
+        print("  descriptor limit %d: %d tunnels, not 10000" % (hard, n))
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(4096)
+    baddr = "127.0.0.1:%d" % lsock.getsockname()[1]
+
+    def backend():	# its own process: echo each byte, keep everything
+        lsock.setblocking(False)
+        held = []
+        sel = selectors.DefaultSelector()
+        sel.register(lsock, selectors.EVENT_READ)
+        while True:
+            for key, _ in sel.select(1):
+                if key.fileobj is lsock:
+                    while True:
+                        try:
+                            c, _ = lsock.accept()
+                        except BlockingIOError:
+                            break
+                        c.setblocking(False)
+                        held.append(c)
+                        sel.register(c, selectors.EVENT_READ)
+                    continue
+                try:
+                    d = key.fileobj.recv(64)
+                    if d:
+                        key.fileobj.send(d)
+                    else:
+                        sel.unregister(key.fileobj)
+                        key.fileobj.close()
+                except OSError:
+                    sel.unregister(key.fileobj)
+    bp = multiprocessing.get_context("fork").Process(target=backend,
+                                                     daemon=True)
+    bp.start()
+    t = Tunnel(free_port(), "--backend", baddr, "--max-conns", str(n))
+    socks = []
+    try:
+        time.sleep(0.3)
+        before = rss_kib(t.p.pid)
+        for i in range(n):
+            socks.append(socket.create_connection(("127.0.0.1", t.port),
+                                                  10))
+        deadline = time.time() + 30
+        while t.stats()["active"] < n and time.time() < deadline:
+            time.sleep(0.1)
+        check(t.stats()["active"] == n, "active %d, want %d" %
+              (t.stats()["active"], n))
+        for s in socks:
+            s.sendall(b"x")
+        sel = selectors.DefaultSelector()
+        for s in socks:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+        left = n
+        deadline = time.time() + 30
+        while left and time.time() < deadline:
+            for key, _ in sel.select(1):
+                if key.fileobj.recv(1) == b"x":
+                    left -= 1
+                sel.unregister(key.fileobj)
+        check(left == 0, "%d of %d tunnels did not echo" % (left, n))
+        after = rss_kib(t.p.pid)
+        per = (after - before) * 1024 / n
+        print("  %d tunnels: tunnel RSS %d -> %d KiB, %.0f bytes each" %
+              (n, before, after, per))
+        # two sockets and ~250 bytes of state each (sanitizers add their
+        # redzones); the kernel's socket buffers are not in the RSS
+        check(per < 4096, "%.0f bytes of RSS per tunnel" % per)
+    finally:
+        for s in socks:
+            s.close()
+        deadline = time.time() + 30
+        while t.stats()["active"] and time.time() < deadline:
+            time.sleep(0.1)
+        t.stop()
+        bp.kill()
+        bp.join()
+        lsock.close()
+
+
 TESTS = {
     "wrr": test_wrr,
     "failed_backend": test_failed_backend,
@@ -1162,6 +1265,7 @@ TESTS = {
     "dial_timeout": test_dial_timeout,
     "transfer": test_transfer,
     "concurrent": test_concurrent,
+    "many": test_many,
     "stats": test_stats,
     "pool": test_pool,
     "reload": test_reload,

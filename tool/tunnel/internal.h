@@ -240,6 +240,9 @@ struct dialer *dialer_start(struct worker *w, struct backend *b, bool probe,
 /* pool.c */
 int pool_take(struct backend *b, long long now);
 void pool_put(struct backend *b, int fd, long long now, unsigned int max);
+/* Dial warm connections for @b up to @max idle (TUNNEL_POOL_MAX_OPEN open). */
+void pool_refill(struct worker *w, struct backend *b, unsigned int max,
+		 unsigned int dial_timeout);
 /* Worker 0, each sweep: expire old warm connections, refill the pools. */
 void pool_sweep(struct worker *w);
 void pool_flush(struct backend *b);

@@ -9,7 +9,8 @@
  * clients dial directly.  A warm connection older than
  * TUNNEL_POOL_EXPIRY seconds is closed, and each one is checked before
  * use: a peek that finds EOF or an error means the backend dropped it.
- * Refills and expiry run in worker 0's sweep; down backends are not
+ * A worker that takes a warm connection dials its replacement at once;
+ * worker 0's sweep refills the rest and expires; down backends are not
  * refilled (the health probe brings them back first).
  */
 
@@ -107,8 +108,8 @@ static void pool_expire(struct backend *b, long long now, unsigned int max)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static void pool_refill(struct worker *w, struct backend *b, unsigned int max,
-			unsigned int dial_timeout)
+void pool_refill(struct worker *w, struct backend *b, unsigned int max,
+		 unsigned int dial_timeout)
 {
 	unsigned int want = 0, open;
 

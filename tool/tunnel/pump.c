@@ -204,6 +204,9 @@ static int dial(struct worker *w, struct conn *c)
 		if (c->bfd >= 0) {
 			if (watch(w, c, c->bfd) || start_pump(w, c))
 				return -1;
+			/* Its replacement, dialed now, hides the next dial. */
+			pool_refill(w, c->b, pool,
+				    atomic_load(&c->t->dial_timeout));
 			make_ready(w, c);
 			return 0;
 		}
