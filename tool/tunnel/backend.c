@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -18,7 +19,8 @@
 
 #include "internal.h"
 
-struct backend *backend_new(const struct tunnel_backend_conf *bc)
+struct backend *backend_new(const struct tunnel_backend_conf *bc,
+			    const char *tunnel)
 {
 	struct backend *b = calloc(1, sizeof(*b));
 
@@ -28,6 +30,7 @@ struct backend *backend_new(const struct tunnel_backend_conf *bc)
 	b->addr = bc->addr;
 	b->weight = bc->weight > 0 ? bc->weight : 1;
 	endpoint_str(&b->addr, b->name);
+	snprintf(b->tunnel, sizeof(b->tunnel), "%s", tunnel);
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
 }
@@ -46,18 +49,18 @@ void backend_put(struct backend *b)
 	free(b);
 }
 
-void backend_set_down(struct backend *b, const char *tunnel, int err)
+void backend_set_down(struct backend *b, int err)
 {
 	atomic_fetch_add(&b->failed, 1);
 	if (!atomic_exchange(&b->down, true))
-		tlog("tunnel %s: backend %s down: %s", tunnel, b->name,
+		tlog("tunnel %s: backend %s down: %s", b->tunnel, b->name,
 		     err ? strerror(err) : "dial timeout");
 }
 
-void backend_set_up(struct backend *b, const char *tunnel)
+void backend_set_up(struct backend *b)
 {
 	if (atomic_exchange(&b->down, false))
-		tlog("tunnel %s: backend %s up", tunnel, b->name);
+		tlog("tunnel %s: backend %s up", b->tunnel, b->name);
 }
 
 struct backend *backend_pick(struct tunnel *t, struct conn *c)
@@ -177,12 +180,16 @@ static void dialer_done(struct worker *w, struct dialer *d, int err)
 	struct backend *b = d->b;
 
 	if (err) {
-		/* The probe's failure only reschedules: it is down already. */
-		if (!d->probe)
-			backend_set_down(b, "pool", err);
-		b->next_probe = w->now + DOWN_RECHECK_MS;
+		/*
+		 * A probe's failure only reschedules (worker 0 owns the
+		 * probe fields); a warm connection's marks the backend down.
+		 */
+		if (d->probe)
+			b->next_probe = w->now + DOWN_RECHECK_MS;
+		else
+			backend_set_down(b, err);
 	} else if (d->probe) {
-		backend_set_up(b, "probe");
+		backend_set_up(b);
 	} else {
 		/* A warm connection: into the pool (pool_put may close it). */
 		epoll_ctl(w->epfd, EPOLL_CTL_DEL, d->fd, NULL);

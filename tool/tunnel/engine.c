@@ -275,7 +275,7 @@ static int set_backends(struct tunnel *t, const struct tunnel_conf *c,
 				break;
 			}
 		if (!nb[i])
-			nb[i] = backend_new(&c->backends[i]);
+			nb[i] = backend_new(&c->backends[i], t->name);
 		if (!nb[i]) {
 			while (i--)
 				backend_put(nb[i]);

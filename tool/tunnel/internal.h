@@ -51,6 +51,7 @@ void tlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * @refs: the tunnel's list, each conn, dialer and probe using it
  * @addr: where it is
  * @name: @addr as text
+ * @tunnel: the name of its tunnel, for the log
  * @weight: its weight, for the stats (the WRR has its own copy)
  * @down: a dial failed; a probe every DOWN_RECHECK_MS brings it back up
  * @probing: a probe is in flight (worker 0 only)
@@ -69,6 +70,7 @@ struct backend {
 	atomic_int refs;
 	struct sockaddr_storage addr;
 	char name[ADDR_STRLEN];
+	char tunnel[TUNNEL_NAME_MAX];
 	int weight;
 	atomic_bool down;
 	bool probing;
@@ -216,11 +218,12 @@ struct tunnel_engine {
 };
 
 /* backend.c */
-struct backend *backend_new(const struct tunnel_backend_conf *bc);
+struct backend *backend_new(const struct tunnel_backend_conf *bc,
+			    const char *tunnel);
 void backend_get(struct backend *b);
 void backend_put(struct backend *b);
-void backend_set_down(struct backend *b, const char *tunnel, int err);
-void backend_set_up(struct backend *b, const char *tunnel);
+void backend_set_down(struct backend *b, int err);
+void backend_set_up(struct backend *b);
 /*
  * Pick the next backend of @t for @c by WRR among those not yet tried and
  * up (or, when all untried ones are down, among the untried ones); marks

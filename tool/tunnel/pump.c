@@ -215,7 +215,7 @@ static int dial(struct worker *w, struct conn *c)
 	if (c->bfd < 0) {
 		int err = errno;
 
-		backend_set_down(c->b, c->t->name, err);
+		backend_set_down(c->b, err);
 		dial_next(w, c);
 		return 0;
 	}
@@ -455,11 +455,11 @@ static void dialing_event(struct worker *w, struct conn *c, uint32_t events)
 	if (err == EINPROGRESS || err == EALREADY)
 		return;
 	if (err) {
-		backend_set_down(c->b, c->t->name, err);
+		backend_set_down(c->b, err);
 		dial_next(w, c);
 		return;
 	}
-	backend_set_up(c->b, c->t->name);
+	backend_set_up(c->b);
 	if (start_pump(w, c)) {
 		conn_close(w, c, true);
 		return;
@@ -537,7 +537,7 @@ void conn_sweep(struct worker *w)
 			break;
 		case CS_DIALING:
 			if (w->now >= c->deadline) {
-				backend_set_down(c->b, c->t->name, 0);
+				backend_set_down(c->b, 0);
 				dial_next(w, c);
 			}
 			break;
