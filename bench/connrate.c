@@ -3,11 +3,13 @@
  * New TCP connections per second through a proxy, for bench/tunnel.sh.
  *
  *   connrate serve PORT
- *	a backend: accept, write one byte, close; forever
+ *	a backend: for each connection, read one byte, answer one byte and
+ *	close (a request and its response: the client speaks first, as in
+ *	HTTP, so connections dialed ahead of need stay open until used)
  *   connrate run PORT CONCURRENCY SECONDS
  *	keep CONCURRENCY connections to 127.0.0.1:PORT in flight, each
- *	connect, read the byte and its EOF, close; print completed
- *	connections per second and the number that failed
+ *	connect, send a byte, read the answer and its EOF, close; print
+ *	completed connections per second and the number that failed
  *
  * One thread, epoll, non-blocking: the client is not what is measured.
  */
@@ -44,7 +46,9 @@ static struct sockaddr_in addr(int port)
 static int serve(int port)
 {
 	struct sockaddr_in sin = addr(port);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+	int ep = epoll_create1(0);
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
@@ -52,14 +56,29 @@ static int serve(int port)
 		perror("connrate serve");
 		return 1;
 	}
+	ev.data.fd = fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	for (;;) {
-		int c = accept(fd, NULL, NULL);
+		int n = epoll_wait(ep, evs, 256, -1), i;
 
-		if (c < 0)
-			continue;
-		if (write(c, "x", 1) < 0)
-			perror("write");
-		close(c);
+		for (i = 0; i < n; i++) {
+			int c = evs[i].data.fd;
+			char b;
+
+			if (c == fd) {
+				while ((c = accept4(fd, NULL, NULL,
+						    SOCK_NONBLOCK)) >= 0) {
+					ev.data.fd = c;
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			if (read(c, &b, 1) < 0 && errno == EAGAIN)
+				continue;
+			if (write(c, "x", 1) < 0)
+				b = 0;	/* the client left */
+			close(c);
+		}
 	}
 }
 
@@ -77,6 +96,7 @@ static int start(int ep, int port)
 		return -1;
 	}
 	ev.data.fd = fd;
+	ev.events = EPOLLOUT | EPOLLONESHOT;
 	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	return fd;
 }
@@ -97,7 +117,22 @@ static int run(int port, int conc, double secs)
 		for (i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			char buf[16];
-			ssize_t k = read(fd, buf, sizeof(buf));
+			ssize_t k;
+
+			if (evs[i].events & EPOLLOUT) {
+				/* connected: the request, then wait for the answer */
+				struct epoll_event ev = {
+					.events = EPOLLIN, .data.fd = fd,
+				};
+
+				if (write(fd, "r", 1) == 1) {
+					epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+					continue;
+				}
+				k = -1;
+			} else {
+				k = read(fd, buf, sizeof(buf));
+			}
 
 			if (k > 0)
 				continue;	/* the byte; EOF follows */
