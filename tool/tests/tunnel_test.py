@@ -598,7 +598,8 @@ def test_wrr():
         args = []
         for s, w in zip(srvs, weights):
             args += ["--backend", "%s@%d" % (s.addr, w)]
-        for pool in ("8", "0"):
+        # the pool changes no pick: off for one set only, to save time
+        for pool in ("8", "0") if weights == [5, 1, 1] else ("8",):
             t = Tunnel(free_port(), *args, "--pool", pool)
             try:
                 n = 2 * sum(x if x > 0 else 1 for x in weights) + 1
