@@ -1258,6 +1258,59 @@ def test_many():
         lsock.close()
 
 
+def test_slow():
+    """A connection whose backend reads nothing (its buffers full) blocks
+    no other: a second one moves 32 MiB meanwhile."""
+    stuck = threading.Event()
+
+    def handler(c):
+        name = c.recv(1)
+        if name == b"s":	# the slow one: read nothing more
+            stuck.wait(30)
+            return
+        echo(c)
+    srv = Server(handler)
+    t = Tunnel(free_port(), "--backend", srv.addr, "--pool", "0")
+    try:
+        slow = t.connect()
+        slow.sendall(b"s")
+        slow.setblocking(False)
+        pushed = 0
+        deadline = time.time() + 5
+        while time.time() < deadline:	# fill every buffer on the way
+            try:
+                pushed += slow.send(b"\0" * 65536)
+            except BlockingIOError:
+                time.sleep(0.05)
+                try:
+                    pushed += slow.send(b"\0" * 65536)
+                except BlockingIOError:
+                    break
+        check(pushed > 0, "nothing pushed")
+        fast = t.connect(30)
+        fast.sendall(b"f")
+        out = {}
+
+        def rx():
+            out["rx"] = recv_all(fast)
+        th = threading.Thread(target=rx)
+        th.start()
+        t0 = time.time()
+        send_stream(fast, 6, 32 << 20)
+        fast.shutdown(socket.SHUT_WR)
+        th.join(30)
+        check(out.get("rx") == (digest(6, 32 << 20), 32 << 20),
+              "the fast tunnel's echo is wrong or missing")
+        print("  %d KiB stuck in one tunnel; 32 MiB echoed by another in "
+              "%.2f s" % (pushed >> 10, time.time() - t0))
+        fast.close()
+        slow.close()
+    finally:
+        stuck.set()
+        t.stop()
+        srv.close()
+
+
 TESTS = {
     "wrr": test_wrr,
     "failed_backend": test_failed_backend,
@@ -1267,6 +1320,7 @@ TESTS = {
     "transfer": test_transfer,
     "concurrent": test_concurrent,
     "many": test_many,
+    "slow": test_slow,
     "stats": test_stats,
     "pool": test_pool,
     "reload": test_reload,
