@@ -148,6 +148,7 @@ static void *worker_main(void *arg)
 			w->next_sweep = w->now + SWEEP_MS;
 		}
 		conn_reap(w);
+		atomic_fetch_add(&w->loops, 1);
 	}
 	cut_all(w);
 	while (w->dialers)
@@ -191,8 +192,10 @@ struct tunnel_engine *tunnel_engine_new(unsigned int threads, char *err,
 	if (!threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		threads = n > 0 ? (n > 256 ? 256 : n) : 1;
+		threads = n > 0 ? n : 1;
 	}
+	if (threads > 256)	/* quiesce() counts on it */
+		threads = 256;
 	raise_nofile();
 	pthread_mutex_init(&e->lock, NULL);
 	e->ctl_fd = e->ctl_wake = -1;
@@ -436,7 +439,29 @@ int tunnel_reload(struct tunnel *t, const struct tunnel_conf *c, char *err,
 	return 0;
 }
 
-/* Stop accepting on @t: out of every epoll, listening socket closed. */
+/*
+ * Wait until every worker has finished the round of its loop it was in:
+ * events it fetched before an EPOLL_CTL_DEL are then all handled.
+ */
+static void quiesce(struct tunnel_engine *e)
+{
+	struct timespec ts = { 0, 1000000 };
+	unsigned long seen[256];
+	unsigned int i;
+
+	for (i = 0; i < e->n_workers; i++) {
+		seen[i] = atomic_load(&e->workers[i].loops);
+		wake(&e->workers[i]);
+	}
+	for (i = 0; i < e->n_workers; i++)
+		while (atomic_load(&e->workers[i].loops) == seen[i])
+			nanosleep(&ts, NULL);
+}
+
+/*
+ * Stop accepting on @t: out of every epoll, and once no worker can be
+ * accepting on it any more, its socket closed.
+ */
 static void stop_listening(struct tunnel *t)
 {
 	struct tunnel_engine *e = t->e;
@@ -446,6 +471,7 @@ static void stop_listening(struct tunnel *t)
 		return;
 	for (i = 0; i < e->n_workers; i++)
 		epoll_ctl(e->workers[i].epfd, EPOLL_CTL_DEL, t->lfd, NULL);
+	quiesce(e);
 	close(t->lfd);
 	t->lfd = -1;
 }

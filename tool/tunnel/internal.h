@@ -198,6 +198,7 @@ struct worker {
 	struct conn *ready;
 	struct conn *dead;
 	struct dialer *dialers;
+	atomic_ulong loops;	/* rounds of its event loop, see quiesce() */
 	int pipes[WORKER_PIPES][2];	/* spare empty pipes */
 	unsigned int n_pipes;
 };
