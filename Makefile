@@ -4,7 +4,8 @@
 # make check         userspace unit tests, lint, then the VM selftests on
 #                    every installed kernel that has a build tree
 # make demo          a user's first minutes with ovl, inside the test VM
-# make bench         throughput against WireGuard and veth, in the test VM
+# make bench         throughput against WireGuard and veth, in the test VM;
+#                    the TCP tunnel against HAProxy on the host's loopback
 # make install       install module (modules_install + depmod), tools, man
 #
 # The module is built against KDIR if given, else /lib/modules/KVER/build
@@ -75,6 +76,7 @@ bench: tool
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) env $(BENCH_ENV) bench/throughput.sh
 	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/relay.sh)
+	@bench/tunnel.sh
 
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)

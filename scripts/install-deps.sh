@@ -10,6 +10,9 @@ packages=(
 	# build: module, tool, unit tests
 	build-essential pkg-config libmnl-dev libjson-c-dev libcmocka-dev
 	libsodium-dev libinih-dev libsystemd-dev
+	# TCP tunnels: TLS on the listener (tool/tunnel/tls.c), the openssl
+	# CLI makes the tests' certificates, HAProxy for bench/tunnel.sh
+	libssl-dev openssl haproxy
 	# libFuzzer harnesses (tool/fuzz/)
 	clang libclang-rt-14-dev
 	# kernels to build for and boot, their headers, and the kernel source

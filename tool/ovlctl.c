@@ -25,6 +25,7 @@ static const struct ctl_object *const objects[] = {
 	&pubkey_object,
 	&cert_object,
 	&daemon_object,
+	&tunnel_object,
 };
 
 static void object_usage(FILE *f, const struct ctl_object *obj)
