@@ -226,13 +226,12 @@ from()
 
 t_rate_limit()
 {
-	local out t0 t1 one two v6 limited max p1 p2 p3 i
+	local out t0 t1 one two v6 limited max p1 p2 p3
 	pair_setup 4 || return 1
 	ip -n $B addr add 192.0.2.3/24 dev v0 &&
-	ip -n $B addr add 192.0.2.4/24 dev v0 &&
 	ip -n $B addr add 2001:db8::3/64 dev v0 nodad || return 1
 	out=$(mktemp)
-	listen $A "$out" --timeout 20 || return 1
+	listen $A "$out" --timeout 3 || return 1
 	t0=$(date +%s%N)
 	# One source floods 200 INITs; a second source, in the same moment,
 	# sends 5 RESPs; two addresses of one IPv6 /64 send 10 INITs each.
@@ -242,15 +241,7 @@ t_rate_limit()
 		$INIT 10 & p3=$!
 	wait $p1 && wait $p2 && wait $p3 || return 1
 	t1=$(date +%s%N)
-	# A last frame from a fourth address: once it is up, so is the rest.
-	udp_send $B 192.0.2.4:5555 192.0.2.1:4500 $COOKIE || return 1
-	for i in $(seq 50); do
-		grep -q '"192.0.2.4:5555"' "$out" && break
-		sleep 0.1
-	done
-	kill "$LISTEN_PID"
 	wait "$LISTEN_PID"
-	expect_eq "the last frame" "$(from "$out" 192.0.2.4)" 1 || return 1
 	one=$(from "$out" 192.0.2.2) two=$(from "$out" 192.0.2.3)
 	v6=$(from "$out" 2001:db8::2)+$(from "$out" 2001:db8::3)
 	limited=$(drops $A ctrl_rate_limited)
