@@ -231,7 +231,7 @@ t_rate_limit()
 	ip -n $B addr add 192.0.2.3/24 dev v0 &&
 	ip -n $B addr add 2001:db8::3/64 dev v0 nodad || return 1
 	out=$(mktemp)
-	listen $A "$out" --timeout 3 || return 1
+	listen $A "$out" --timeout 6 || return 1
 	t0=$(date +%s%N)
 	# One source floods 200 INITs; a second source, in the same moment,
 	# sends 5 RESPs; two addresses of one IPv6 /64 send 10 INITs each.
