@@ -20,20 +20,42 @@
  * bounds how many frames, and how many bytes, wait for a slow daemon, and
  * whatever does not fit is dropped and counted (ctrl_overflow; the daemon
  * sees ENOBUFS on its socket).  A frame with no listener is dropped and
- * counted (ctrl_no_listener).  Nothing here is believed: the daemon
- * authenticates every frame, and only handshake message types pass either
- * way, so the channel can neither read nor forge data.
+ * counted (ctrl_no_listener).
+ *
+ * Before a frame is queued to the listener it is charged to its source's
+ * token bucket (ctrl_rl.h: 20 frames a second, a burst of 5, per IPv4
+ * address, IPv6 /64, or relayed source node id), and dropped and counted
+ * (ctrl_rate_limited) if the bucket is empty: a flood from one source
+ * reaches the daemon at that rate and cannot crowd out other sources'
+ * handshakes by filling the listener's socket.
+ *
+ * Nothing here is believed: the daemon authenticates every frame, and only
+ * handshake message types pass either way, so the channel can neither read
+ * nor forge data.
  *
  * Locking: &ovl_dev.ctrl_portid is 0 or the listener's port id in the
  * device's netns (a device never changes netns).  It is set and cleared
  * with cmpxchg() and read locklessly by the receive path; a frame that
  * races a release goes to a port that is gone and is counted.
+ * &ovl_dev.ctrl_rl, the buckets, is changed only under
+ * &ovl_dev.ctrl_rl_lock, a leaf taken with BH disabled (frames arrive in
+ * softirq context on any CPU).
+ *
+ * Lifetime: the buckets are allocated in ndo_init, before the device has
+ * a socket, and freed in ndo_uninit once the sockets are closed (which
+ * waits for the receive path to be done with the device) and the queues
+ * drained: no frame can be charged to them after.
  */
 
+#include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/netdevice.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 
 #include "ctrl.h"
+#include "ctrl_rl.h"
 #include "device.h"
 #include "netlink.h"
 #include "relay.h"
@@ -62,6 +84,57 @@ int ovl_ctrl_register(struct ovl_dev *ovl, u32 portid,
 }
 
 /**
+ * ovl_ctrl_dev_init - set up a new device's control frame rate limit
+ * @ovl: the device
+ *
+ * Returns 0 or -ENOMEM.  Context: process (ndo_init).
+ */
+int ovl_ctrl_dev_init(struct ovl_dev *ovl)
+{
+	siphash_key_t key;
+
+	ovl->ctrl_rl = kvzalloc(sizeof(*ovl->ctrl_rl), GFP_KERNEL);
+	if (!ovl->ctrl_rl)
+		return -ENOMEM;
+	get_random_bytes(&key, sizeof(key));
+	ovl_ctrl_rl_init(ovl->ctrl_rl, &key);
+	memzero_explicit(&key, sizeof(key));
+	spin_lock_init(&ovl->ctrl_rl_lock);
+	return 0;
+}
+
+/**
+ * ovl_ctrl_dev_uninit - free what ovl_ctrl_dev_init() set up
+ * @ovl: the device, with its sockets closed
+ */
+void ovl_ctrl_dev_uninit(struct ovl_dev *ovl)
+{
+	kvfree(ovl->ctrl_rl);
+	ovl->ctrl_rl = NULL;
+}
+
+/* May a frame from @src, or relayed from node @relay_src, go up now? */
+static bool ovl_ctrl_rate_ok(struct ovl_dev *ovl,
+			     const union ovl_endpoint *src, u32 relay_src)
+{
+	struct ovl_ctrl_rl_src s;
+	u64 now = ktime_get_ns();
+	bool ok;
+
+	if (relay_src)
+		s = ovl_ctrl_rl_src_node(relay_src);
+	else if (src->addr.sa_family == AF_INET6)
+		s = ovl_ctrl_rl_src_ip6(&src->addr6.sin6_addr);
+	else
+		s = ovl_ctrl_rl_src_ip4(src->addr4.sin_addr.s_addr);
+
+	spin_lock_bh(&ovl->ctrl_rl_lock);
+	ok = ovl_ctrl_rl_allow(ovl->ctrl_rl, &s, now);
+	spin_unlock_bh(&ovl->ctrl_rl_lock);
+	return ok;
+}
+
+/**
  * ovl_ctrl_recv - pass a control frame that arrived up to the listener
  * @ovl: the device
  * @skb: the frame, from its type byte on; consumed
@@ -81,6 +154,8 @@ void ovl_ctrl_recv(struct ovl_dev *ovl, struct sk_buff *skb,
 		reason = OVL_A_DROPS_CTRL_TOO_LONG;
 	else if (!portid)
 		reason = OVL_A_DROPS_CTRL_NO_LISTENER;
+	else if (!ovl_ctrl_rate_ok(ovl, src, relay_src))
+		reason = OVL_A_DROPS_CTRL_RATE_LIMITED;
 	else if (ovl_nl_ctrl_frame(ovl, portid, skb, relay_src ? NULL : src,
 				   relay_src))
 		reason = OVL_A_DROPS_CTRL_OVERFLOW;

@@ -20,6 +20,8 @@ static inline bool ovl_ctrl_is_frame(u8 type)
 
 int ovl_ctrl_register(struct ovl_dev *ovl, u32 portid,
 		      struct netlink_ext_ack *extack);
+int ovl_ctrl_dev_init(struct ovl_dev *ovl);
+void ovl_ctrl_dev_uninit(struct ovl_dev *ovl);
 void ovl_ctrl_recv(struct ovl_dev *ovl, struct sk_buff *skb,
 		   const union ovl_endpoint *src, u32 relay_src);
 int ovl_ctrl_send(struct ovl_dev *ovl, const u8 *frame, unsigned int len,

@@ -11,6 +11,7 @@
 #include <linux/ovl.h>
 
 #include "compat.h"
+#include "ctrl.h"
 #include "device.h"
 #include "peer.h"
 #include "queue.h"
@@ -37,9 +38,12 @@ static int ovl_dev_init(struct net_device *dev)
 	ovl->drops = alloc_percpu(struct ovl_drops);
 	if (!ovl->drops)
 		goto err_tstats;
-	err = ovl_queue_init(ovl);
+	err = ovl_ctrl_dev_init(ovl);
 	if (err)
 		goto err_drops;
+	err = ovl_queue_init(ovl);
+	if (err)
+		goto err_ctrl;
 	err = ovl_peers_init(ovl);
 	if (err)
 		goto err_queue;
@@ -47,6 +51,8 @@ static int ovl_dev_init(struct net_device *dev)
 
 err_queue:
 	ovl_queue_uninit(ovl);
+err_ctrl:
+	ovl_ctrl_dev_uninit(ovl);
 err_drops:
 	free_percpu(ovl->drops);
 err_tstats:
@@ -70,6 +76,7 @@ static void ovl_dev_uninit(struct net_device *dev)
 	ovl_socket_close(ovl);
 	ovl_peers_uninit(ovl);
 	ovl_queue_uninit(ovl);
+	ovl_ctrl_dev_uninit(ovl);
 	free_percpu(ovl->drops);
 	ovl_compat_tstats_free(dev);
 }

@@ -14,6 +14,7 @@
 #include "peer.h"
 
 struct ovl_beacon;
+struct ovl_ctrl_rl;
 
 struct ovl_crypt_cpu;
 struct ovl_rx_slot;
@@ -57,6 +58,9 @@ struct ovl_drops {
  * @n_rx_slots: how many
  * @ctrl_portid: netlink port id of the control listener, 0 if none
  *	(ctrl.c: set and cleared with cmpxchg(), read locklessly)
+ * @ctrl_rl: per-source buckets of the control frames passed up (ctrl_rl.h),
+ *	allocated and freed with the device
+ * @ctrl_rl_lock: protects @ctrl_rl, taken in softirq context
  *
  * Locking: @sock4, @sock6, @node_id and @listen_port are written with the
  * RTNL held.  The sockets are published with RCU for the data path;
@@ -100,6 +104,8 @@ struct ovl_dev {
 	struct ovl_rx_slot *rx_slots;
 	unsigned int n_rx_slots;
 	u32 ctrl_portid;
+	struct ovl_ctrl_rl *ctrl_rl;
+	spinlock_t ctrl_rl_lock;	/* protects @ctrl_rl */
 };
 
 #define OVL_EP_HASH_BITS	12

@@ -5,8 +5,10 @@
 # came from (an endpoint, or the node id the beacon vouched for); the
 # listener sends frames out of the device's socket to an endpoint or
 # relay-wrapped to a node id; a slow listener loses frames, bounded and
-# counted; without a listener frames are dropped and counted; bad requests
-# are refused with a reason and send nothing.  ctrl.py plays the daemon.
+# counted; a flood from one source is rate-limited before the listener,
+# other sources are not; without a listener frames are dropped and
+# counted; bad requests are refused with a reason and send nothing.
+# ctrl.py plays the daemon.
 source "$(dirname "$0")/lib.sh"
 
 CTRL="$PYTHON $REPO/selftests/ctrl.py"
@@ -15,7 +17,8 @@ RESP=11cafe
 COOKIE=15$(printf '00%.0s' $(seq 63))
 
 # udp_send NETNS SRC DST HEX [COUNT]: COUNT datagrams of bytes HEX from
-# SRC (IP:PORT or [IP6]:PORT) to DST.
+# SRC (IP:PORT or [IP6]:PORT; or several, comma-separated: COUNT from
+# each) to DST.
 udp_send()
 {
 	ip netns exec "$1" "$PYTHON" - "$2" "$3" "$4" "${5:-1}" <<'PY'
@@ -23,12 +26,14 @@ import socket, sys
 def ep(t):
     h, p = t.rsplit(":", 1)
     return h.strip("[]"), int(p)
-src, dst, data, n = ep(sys.argv[1]), ep(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
-s = socket.socket(socket.AF_INET6 if ":" in src[0] else socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(src)
-for _ in range(n):
-    s.sendto(data, dst)
+dst, data, n = ep(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
+for src in map(ep, sys.argv[1].split(",")):
+    s = socket.socket(socket.AF_INET6 if ":" in src[0] else socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(src)
+    for _ in range(n):
+        s.sendto(data, dst)
+    s.close()
 PY
 }
 
@@ -184,13 +189,19 @@ t_one_listener()
 
 t_slow_listener()
 {
-	local out got overflow go
+	local out got overflow go i srcs=
 	pair_setup 4 || return 1
 	out=$(mktemp) go=$(mktemp -u)
-	# A daemon with a small receive buffer that reads nothing while 300
-	# frames arrive.
+	# 300 frames, 5 from each of 60 addresses: within each source's
+	# burst, so that none is rate-limited.
+	for i in $(seq 100 159); do
+		ip -n $B addr add 192.0.2.$i/24 dev v0 || return 1
+		srcs+=${srcs:+,}192.0.2.$i:5555
+	done
+	# A daemon with a small receive buffer that reads nothing while the
+	# 300 frames arrive.
 	listen $A "$out" --rcvbuf 8192 --stall-until "$go" --timeout 3 || return 1
-	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $INIT 300 || return 1
+	udp_send $B "$srcs" 192.0.2.1:4500 $INIT 5 || return 1
 	sleep 0.5
 	touch "$go"
 	wait "$LISTEN_PID"
@@ -201,8 +212,49 @@ t_slow_listener()
 	[ "$got" -ge 1 ] && [ "$got" -lt 100 ] ||
 		fail "$got frames waited for the slow listener" || return 1
 	expect_eq "delivered + overflow" $((got + overflow)) 300 &&
+	expect_eq ctrl_rate_limited "$(drops $A ctrl_rate_limited)" 0 &&
 	expect_eq "the listener heard of the loss" \
 		"$(jq -r 'select(.enobufs) | .enobufs' "$out" | head -n 1)" true
+}
+
+# from FILE SOURCE: how many frames in ctrl.py's FILE came from SOURCE
+# (an address; any port).
+from()
+{
+	jq -r 'select(.frame) | .endpoint' "$1" | grep -c "^\[\?$2\]\?:"
+}
+
+t_rate_limit()
+{
+	local out t0 t1 one two v6 limited max p1 p2 p3
+	pair_setup 4 || return 1
+	ip -n $B addr add 192.0.2.3/24 dev v0 &&
+	ip -n $B addr add 2001:db8::3/64 dev v0 nodad || return 1
+	out=$(mktemp)
+	listen $A "$out" --timeout 6 || return 1
+	t0=$(date +%s%N)
+	# One source floods 200 INITs; a second source, in the same moment,
+	# sends 5 RESPs; two addresses of one IPv6 /64 send 10 INITs each.
+	udp_send $B 192.0.2.2:5555 192.0.2.1:4500 $INIT 200 & p1=$!
+	udp_send $B 192.0.2.3:5555 192.0.2.1:4500 $RESP 5 & p2=$!
+	udp_send $B "[2001:db8::2]:5555,[2001:db8::3]:5555" "[2001:db8::1]:4500" \
+		$INIT 10 & p3=$!
+	wait $p1 && wait $p2 && wait $p3 || return 1
+	t1=$(date +%s%N)
+	wait "$LISTEN_PID"
+	one=$(from "$out" 192.0.2.2) two=$(from "$out" 192.0.2.3)
+	v6=$(from "$out" 2001:db8::2)+$(from "$out" 2001:db8::3)
+	limited=$(drops $A ctrl_rate_limited)
+	# The burst of 5, and 20 a second while the flood lasted.
+	max=$((5 + (t1 - t0) * 20 / 1000000000 + 1))
+	echo "flood: $one of 200 passed in $(((t1 - t0) / 1000000)) ms (at most $max), second source $two of 5, IPv6 /64 $v6 of 20, ctrl_rate_limited $limited"
+	[ "$one" -ge 5 ] && [ "$one" -le "$max" ] ||
+		fail "$one of the flood's 200 frames reached the listener" || return 1
+	[ $((v6)) -ge 5 ] && [ $((v6)) -le "$max" ] ||
+		fail "$v6 frames of one /64 reached the listener" || return 1
+	expect_eq "the second source's frames" "$two" 5 &&
+	expect_eq "rate-limited = the rest" "$limited" $((200 - one + 20 - (v6))) &&
+	expect_eq ctrl_overflow "$(drops $A ctrl_overflow)" 0
 }
 
 t_refused()
@@ -246,12 +298,13 @@ t_refused()
 need jq "$PYTHON" setpriv || skip_all "missing tools"
 load_ovl || skip_all "cannot load the ovl module"
 
-plan 7
+plan 8
 run "ctrl: frames with no listener are dropped and counted" t_no_listener
 run "ctrl: frames reach the listener with their source endpoint" t_frames_up
 run "ctrl: frames go out to an endpoint from the device's port" t_send_endpoint
 run "ctrl: frames relay-wrapped to a node id, and from the beacon by node id" t_relay
 run "ctrl: one listener per device, until its socket closes" t_one_listener
 run "ctrl: a slow listener loses frames, bounded and counted" t_slow_listener
+run "ctrl: a flood from one source is rate-limited, other sources pass" t_rate_limit
 run "ctrl: bad requests are refused, send nothing; long frames dropped" t_refused
 finish

@@ -92,6 +92,7 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_DEV_DOWN]		= "dev_down",
 	[OVL_A_DROPS_RX_KEY_EXPIRED]	= "rx_key_expired",
 	[OVL_A_DROPS_TX_KEY_EXPIRED]	= "tx_key_expired",
+	[OVL_A_DROPS_CTRL_RATE_LIMITED]	= "ctrl_rate_limited",
 };
 
 /**

@@ -109,6 +109,45 @@ static inline unsigned long __fls(unsigned long x)
 	return (unsigned long)(BITS_PER_LONG - 1 - __builtin_clzl(x));
 }
 
+/*
+ * SipHash-2-4 of two u64s, as the kernel's siphash_2u64() (the input is
+ * the two words in little-endian order).
+ */
+typedef struct {
+	u64 key[2];
+} siphash_key_t;
+
+#define KSHIM_SIPROUND(v0, v1, v2, v3) do {				\
+	v0 += v1; v1 = (v1 << 13) | (v1 >> 51); v1 ^= v0;		\
+	v0 = (v0 << 32) | (v0 >> 32);					\
+	v2 += v3; v3 = (v3 << 16) | (v3 >> 48); v3 ^= v2;		\
+	v0 += v3; v3 = (v3 << 21) | (v3 >> 43); v3 ^= v0;		\
+	v2 += v1; v1 = (v1 << 17) | (v1 >> 47); v1 ^= v2;		\
+	v2 = (v2 << 32) | (v2 >> 32);					\
+} while (0)
+
+static inline u64 siphash_2u64(u64 first, u64 second,
+			       const siphash_key_t *key)
+{
+	u64 v0 = 0x736f6d6570736575ULL ^ key->key[0];
+	u64 v1 = 0x646f72616e646f6dULL ^ key->key[1];
+	u64 v2 = 0x6c7967656e657261ULL ^ key->key[0];
+	u64 v3 = 0x7465646279746573ULL ^ key->key[1];
+	u64 m[3] = { first, second, (u64)16 << 56 };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		v3 ^= m[i];
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m[i];
+	}
+	v2 ^= 0xff;
+	for (i = 0; i < 4; i++)
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1) ^ (v2 ^ v3);
+}
+
 /* Memory */
 typedef unsigned int gfp_t;
 #define GFP_KERNEL	0u

@@ -127,7 +127,8 @@ static const struct dev_msg ovl3_max = {
 	"\"not_beacon\":0,\"relay_mismatch\":0,\"relay_cap\":0," \
 	"\"tx_no_beacon\":0,\"ctrl_no_listener\":0,\"ctrl_overflow\":0," \
 	"\"ctrl_too_long\":0,\"rx_queue_full\":0,\"rx_peer_budget\":0," \
-	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0}"
+	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0," \
+	"\"ctrl_rate_limited\":0}"
 
 #define NO_DROPS \
 	"\"drops\":{\"short\":0,\"unknown_type\":0,\"unknown_peer\":0," \

@@ -112,7 +112,8 @@ static const struct reply_peer peer43 = {
 	"\"not_beacon\":0,\"relay_mismatch\":0,\"relay_cap\":0," \
 	"\"tx_no_beacon\":0,\"ctrl_no_listener\":0,\"ctrl_overflow\":0," \
 	"\"ctrl_too_long\":0,\"rx_queue_full\":0,\"rx_peer_budget\":0," \
-	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0}"
+	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0," \
+	"\"ctrl_rate_limited\":0}"
 
 #define OVL0_JSON \
 	"{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7," \

@@ -226,6 +226,9 @@ enum ovl_a_dev {
  * @OVL_A_DROPS_RX_KEY_EXPIRED: sealed message under a key past its lifetime
  * @OVL_A_DROPS_TX_KEY_EXPIRED: outgoing packet for a peer whose primary key
  *	is past its lifetime
+ * @OVL_A_DROPS_CTRL_RATE_LIMITED: control frame dropped before the
+ *	listener because its source (IPv4 address, IPv6 /64, or relayed
+ *	source node id) sent more than its rate
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -255,6 +258,7 @@ enum ovl_a_drops {
 	OVL_A_DROPS_DEV_DOWN,
 	OVL_A_DROPS_RX_KEY_EXPIRED,
 	OVL_A_DROPS_TX_KEY_EXPIRED,
+	OVL_A_DROPS_CTRL_RATE_LIMITED,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
