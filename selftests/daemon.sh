@@ -389,8 +389,11 @@ init_flood()
 		return 1
 	[ "$(completed 1 2)" -gt 0 ] || fail "no handshake under the flood" ||
 		return 1
-	[ $((t1 - t0)) -lt 2000 ] || fail "the handshake took $((t1 - t0)) ms" ||
+	[ $((t1 - t0)) -lt 2000 ] || {
+		fail "the handshake took $((t1 - t0)) ms"
+		tail -n 20 "$D/n1.log" "$D/n2.log"
 		return 1
+	}
 	[ "$(jq .handshakes.cookies "$D/run2/ovl0.json")" -gt 0 ] ||
 		fail "node 2 sent no cookie under the flood" || return 1
 	# Only what came before the load was noticed reached Noise.

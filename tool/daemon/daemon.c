@@ -111,10 +111,23 @@ static uint64_t wall_ns(void)
 static void dlog(const struct daemon *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * "[TIME] DEV: message" on stderr; the time (UTC, milliseconds) only when
+ * stderr is not the journal, which stamps lines itself (systemd sets
+ * $JOURNAL_STREAM then).
+ */
 static void dlog(const struct daemon *d, const char *fmt, ...)
 {
+	struct timespec ts;
+	struct tm tm;
 	va_list ap;
 
+	if (!getenv("JOURNAL_STREAM")) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min,
+			tm.tm_sec, ts.tv_nsec / 1000000);
+	}
 	fprintf(stderr, "%s: ", d->ifname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
