@@ -496,35 +496,16 @@ static void ovl_crypt_work(struct work_struct *work)
 	}
 }
 
-/*
- * Send the packets @segs of one transmit entry, or drop them all for
- * @reason.  Context: the peer's tx work, RCU-BH read side.
- */
-static void ovl_serial_tx_segs(struct ovl_peer *peer,
-			       const struct ovl_route *rt,
-			       struct sk_buff *segs, int reason)
-{
-	struct sk_buff *skb, *next;
-
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		if (reason || OVL_CB(skb)->drop)
-			ovl_tx_drop(peer->ovl, skb, reason ?: OVL_CB(skb)->drop);
-		else
-			ovl_send_sealed(peer, rt, skb);
-	}
-}
-
 /* Send the packets of one transmit entry.  Context: the peer's tx work. */
 static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 {
-	struct sk_buff *segs = OVL_CB(first)->segs;
+	struct sk_buff *segs = OVL_CB(first)->segs, *skb, *next;
 	unsigned int ncounters = OVL_CB(first)->ncounters;
 	struct ovl_key *key = OVL_CB(first)->key;
 	bool relay = OVL_CB(first)->relay;
 	int reason = OVL_CB(first)->drop;
 	struct ovl_dev *ovl = peer->ovl;
-	struct ovl_route rt = {};
+	struct ovl_route rt;
 
 	if (reason) {			/* it could not be segmented */
 		ovl_tx_drop(ovl, first, reason);
@@ -540,17 +521,12 @@ static void ovl_serial_tx_entry(struct ovl_peer *peer, struct sk_buff *first)
 		reason = OVL_A_DROPS_TX_NO_PEER;
 	else
 		reason = ovl_route_resolve(peer, relay, &rt);
-	/*
-	 * Straight to the endpoint: one hold of its lock for every segment,
-	 * not one each (ovl_socket_send_peer_locked()).
-	 */
-	if (!reason && !rt.to) {
-		read_lock(&peer->endpoint_lock);
-		rt.ep_locked = true;
-		ovl_serial_tx_segs(peer, &rt, segs, 0);
-		read_unlock(&peer->endpoint_lock);
-	} else {
-		ovl_serial_tx_segs(peer, &rt, segs, reason);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (reason || OVL_CB(skb)->drop)
+			ovl_tx_drop(ovl, skb, reason ?: OVL_CB(skb)->drop);
+		else
+			ovl_send_sealed(peer, &rt, skb);
 	}
 	rcu_read_unlock_bh();
 out:

@@ -86,7 +86,6 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 	struct ovl_beacon *beacon;
 
 	rt->src = NULL;
-	rt->ep_locked = false;
 	if (relay) {
 		beacon = rcu_dereference_bh(peer->ovl->beacon);
 		if (!beacon)
@@ -242,8 +241,7 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
 	}
 	if (rt->to ? ovl_socket_send_src(ovl, rt->cache, rt->to, rt->src, skb) :
-		     rt->ep_locked ? ovl_socket_send_peer_locked(peer, skb) :
-				     ovl_socket_send_peer(peer, skb)) {
+		     ovl_socket_send_peer(peer, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);
 		dev_core_stats_tx_dropped_inc(ovl->dev);
 		return;

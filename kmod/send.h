@@ -19,15 +19,12 @@ union ovl_endpoint;
  * @src: our address to send a one-off from, or NULL
  * @cache: route cache for @to, or NULL
  * @relay_dst: the peer's node id when the message is relay-wrapped, else 0
- * @ep_locked: with no @to, the sender holds the peer's endpoint lock for
- *	reading already, across several messages
  */
 struct ovl_route {
 	const union ovl_endpoint *to;
 	const union ovl_endpoint *src;
 	struct dst_cache *cache;
 	u32 relay_dst;
-	bool ep_locked;
 };
 
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev);

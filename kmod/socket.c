@@ -338,8 +338,7 @@ int ovl_socket_send(struct ovl_dev *ovl, struct dst_cache *cache,
 }
 
 /**
- * ovl_socket_send_peer_locked - send a finished overlay message to @peer's
- *	endpoint, the endpoint lock held
+ * ovl_socket_send_peer - send a finished overlay message to @peer's endpoint
  * @peer: the peer
  * @skb: the message, from its type byte on; consumed
  *
@@ -348,27 +347,6 @@ int ovl_socket_send(struct ovl_dev *ovl, struct dst_cache *cache,
  * used only within that hold: a roam (which resets the cache with the
  * lock held for writing) can come before or after, never in between, so
  * the route used and cached is always the current endpoint's (peer.h).
- * The segments of one packet are sent within one hold.  Context: BH
- * disabled, RCU read side, &ovl_peer.endpoint_lock held for reading.
- * Returns 0 or a negative error (the datagram was dropped).
- */
-int ovl_socket_send_peer_locked(struct ovl_peer *peer, struct sk_buff *skb)
-{
-	lockdep_assert_held_read(&peer->endpoint_lock);
-	if (peer->endpoint.addr.sa_family == AF_UNSPEC) {
-		kfree_skb(skb);
-		return -EDESTADDRREQ;
-	}
-	return ovl_socket_send_src(peer->ovl, &peer->dst_cache, &peer->endpoint,
-				   &peer->endpoint_src, skb);
-}
-
-/**
- * ovl_socket_send_peer - send a finished overlay message to @peer's endpoint
- * @peer: the peer
- * @skb: the message, from its type byte on; consumed
- *
- * ovl_socket_send_peer_locked() within a hold of the endpoint lock.
  * Context: BH disabled, RCU read side.  Returns 0 or a negative error
  * (the datagram was dropped).
  */
@@ -377,7 +355,13 @@ int ovl_socket_send_peer(struct ovl_peer *peer, struct sk_buff *skb)
 	int err;
 
 	read_lock(&peer->endpoint_lock);
-	err = ovl_socket_send_peer_locked(peer, skb);
+	if (peer->endpoint.addr.sa_family == AF_UNSPEC) {
+		read_unlock(&peer->endpoint_lock);
+		kfree_skb(skb);
+		return -EDESTADDRREQ;
+	}
+	err = ovl_socket_send_src(peer->ovl, &peer->dst_cache, &peer->endpoint,
+				  &peer->endpoint_src, skb);
 	read_unlock(&peer->endpoint_lock);
 	return err;
 }

@@ -17,7 +17,6 @@ void ovl_socket_close(struct ovl_dev *ovl);
 int ovl_socket_send_src(struct ovl_dev *ovl, struct dst_cache *cache,
 			const union ovl_endpoint *to,
 			const union ovl_endpoint *src, struct sk_buff *skb);
-int ovl_socket_send_peer_locked(struct ovl_peer *peer, struct sk_buff *skb);
 int ovl_socket_send_peer(struct ovl_peer *peer, struct sk_buff *skb);
 int ovl_socket_send(struct ovl_dev *ovl, struct dst_cache *cache,
 		    const union ovl_endpoint *to, struct sk_buff *skb);
