@@ -127,7 +127,14 @@ for h in alpha beta gamma; do
 	ip netns exec $h env OVL_RUNDIR="$DEMO/$h/run" ovlctl daemon ovl0 \
 		-c "$DEMO/$h/ovl0.conf" 2>&1 | sed "s/^/$h daemon: /" &
 done
-sleep 2
+# Each daemon writes its status file once the device is up.
+for h in alpha beta gamma; do
+	for i in $(seq 300); do
+		[ -e "$DEMO/$h/run/ovl0.json" ] && break
+		sleep 0.1
+	done
+done
+sleep 1
 
 say "The daemon made the device from the certificate, and the kernel holds the port"
 on alpha ip -d addr show ovl0

@@ -391,6 +391,12 @@ static void refused(struct daemon *d, const struct kern_event *ev,
 
 	d->st.refused[r]++;
 	d->st_dirty = true;
+	/*
+	 * A RESP to an initiation we no longer hold is what crossed
+	 * initiations leave (handshake.h): counted, not worth a line.
+	 */
+	if (r == HS_R_NO_HANDSHAKE)
+		return;
 	if (now - d->log_start_ns > SESSION_NS_PER_SEC) {
 		d->log_start_ns = now;
 		d->log_lines = 0;
