@@ -135,7 +135,8 @@ three_nodes()
 	ca ca && node 1 && node 2 && node 3 || return 1
 	conf 1 120 2 3 && conf 2 120 1 3 && conf 3 120 1 2 || return 1
 	hosts 1 2 3 || return 1
-	start 1; start 2; start 3
+	notify_sink "$D/notify" || return 1
+	start 1; start 2; NOTIFY_SOCKET=$D/notify.sock start 3
 	wait_handshake 1 2 && wait_handshake 1 3 && wait_handshake 2 3 ||
 		return 1
 	for a in 3 2 1; do
@@ -147,9 +148,52 @@ three_nodes()
 				return 1
 		done
 	done
-	# Nothing but the daemon keyed them: every key has a lifetime.
-	ip netns exec $N1 "$OVLCTL" -j show ovl0 >"$D/show.json" &&
-	expect_eq "peers of node 1" "$(jq '.peers | length' "$D/show.json")" 2
+	# What ovlctl show tells of the daemon's sessions: the latest
+	# handshake, the certificate's node id and expiry, key ids with a
+	# lifetime (nothing but the daemon keyed them), its counters.
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" -j show ovl0 >"$D/show.json" ||
+		return 1
+	expect_eq "peers of node 1" "$(jq '.peers | length' "$D/show.json")" 2 &&
+	expect_eq "show" "$(jq -c --argjson now "$(date +%s)" '[.peers[] |
+		(.latest_handshake > $now - 60), .cert.node_id,
+		(.cert.expires > $now + 86400),
+		([.keys[] | select(.lifetime > 0) | .id] | length > 0)]' "$D/show.json")" \
+		'[true,2,true,true,true,3,true,true]' &&
+	expect_eq "daemon in show" "$(jq -c '[.daemon.node_id, .daemon.handshakes.completed + .daemon.handshakes.answered >= 2]' "$D/show.json")" \
+		'[1,true]' || { cat "$D/show.json"; return 1; }
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" show ovl0 |
+		grep -E "latest handshake|certificate|daemon:"
+	# sd_notify: READY when up, RELOADING then READY on SIGHUP,
+	# STOPPING on SIGTERM.
+	kill -HUP $PID3
+	sleep 1
+	kill $PID3
+	wait $PID3
+	wait $NOTIFY_PID
+	expect_eq "node 3's notifications" "$(tr '\n' ' ' <"$D/notify")" \
+		"READY=1 RELOADING=1 READY=1 STOPPING=1 " || cat "$D/n3.log"
+}
+
+# notify_sink FILE: a datagram socket $D/notify.sock whose messages go
+# to FILE, one a line, until STOPPING=1; sets NOTIFY_PID.
+notify_sink()
+{
+	"$PYTHON" - "$D/notify.sock" "$1" "$D/notify.ready" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[3], "w").close()
+s.settimeout(120)
+with open(sys.argv[2], "w") as out:
+    while True:
+        msg = s.recv(4096).decode()
+        out.write(msg + "\n")
+        out.flush()
+        if "STOPPING=1" in msg:
+            break
+PY
+	NOTIFY_PID=$!
+	wait_file "$D/notify.ready" "the notify socket did not start"
 }
 
 # A certificate of another CA is refused by the daemon that holds it at
@@ -401,19 +445,20 @@ init_flood()
 		fail "$(refused 2 decrypt) of $sent flood INITs reached Noise"
 }
 
-# The direct path blocked by nftables from the start: the initiations
-# that go straight are lost, the ones through the beacon are not; the
-# pair handshakes and talks through ovl-beacon.
-through_beacon()
+# beacon_hosts [CUT]: nodes 1 and 2 behind a router ovl-dr, the beacon in
+# ovl-dc, their configs (conf) with endpoints and the beacon; CUT: the
+# router drops all between the nodes.
+#
+#      1 10.0.1.2 --- ovl-dr --- 10.0.2.2 2
+#                       |
+#                 10.0.3.2 beacon :7000
+beacon_hosts()
 {
-	local n
-	fresh
-	ca ca && node 1 && node 2 || return 1
+	local n ns
 	new_netns ovl-dr && new_netns $N1 && new_netns $N2 && new_netns ovl-dc ||
 		return 1
 	ip netns exec ovl-dr sysctl -qw net.ipv4.ip_forward=1 || return 1
 	for n in 1 2 3; do
-		local ns
 		ns=$(case $n in 1) echo $N1 ;; 2) echo $N2 ;; 3) echo ovl-dc ;; esac)
 		ip -n ovl-dr link add r$n type veth peer name e0 netns "$ns" &&
 		ip -n ovl-dr addr add 10.0.$n.1/24 dev r$n &&
@@ -422,7 +467,8 @@ through_beacon()
 		ip -n "$ns" link set e0 up &&
 		ip -n "$ns" route add default via 10.0.$n.1 || return 1
 	done
-	ip netns exec ovl-dr nft -f - <<'NFT' || return 1
+	if [ -n "${1:-}" ]; then
+		ip netns exec ovl-dr nft -f - <<'NFT' || return 1
 table inet cut {
 	chain forward {
 		type filter hook forward priority 0;
@@ -431,6 +477,7 @@ table inet cut {
 	}
 }
 NFT
+	fi
 	ip netns exec ovl-dc "$REPO/tool/beacon/ovl-beacon" --listen 10.0.3.2:7000 \
 		--expire 30 >"$D/beacon.log" 2>&1 &
 	conf 1 120 2 && conf 2 120 1 || return 1
@@ -439,6 +486,16 @@ NFT
 		    -e "s/^rekey-after-seconds = .*/&\nbeacon = 10.0.3.2:7000/" \
 			"$D/n$n.conf"
 	done
+}
+
+# The direct path blocked by nftables from the start: the initiations
+# that go straight are lost, the ones through the beacon are not; the
+# pair handshakes and talks through ovl-beacon.
+through_beacon()
+{
+	local n
+	fresh
+	ca ca && node 1 && node 2 && beacon_hosts cut || return 1
 	start 1; start 2
 	wait_handshake 1 2 20 || return 1
 	ip netns exec $N1 ping -q -c 1 -w 30 10.77.0.2 >/dev/null || {
@@ -455,9 +512,25 @@ NFT
 		"$(ip netns exec $N1 "$OVLCTL" -j peer show ovl0 2 | jq -r .path)" relay
 }
 
+# A certificate that says relay-only: the direct path works, yet both
+# nodes pin the peer to relay (node 1 because of node 2's certificate,
+# node 2 because of its own) and their traffic goes through the beacon.
+relay_only()
+{
+	fresh
+	ca ca && node 1 && node 2 ca 2 --relay-only && beacon_hosts || return 1
+	start 1; start 2
+	wait_handshake 1 2 20 && wait_handshake 2 1 20 || return 1
+	pings 1 10.77.0.2 && pings 2 10.77.0.1 || fail "no ping" || return 1
+	expect_eq "node 1's peer 2" "$(ip netns exec $N1 "$OVLCTL" -j peer show ovl0 2 |
+		jq -c '[.path, .pinned, .relay_tx_packets > 0]')" '["relay",true,true]' &&
+	expect_eq "node 2's peer 1" "$(ip netns exec $N2 "$OVLCTL" -j peer show ovl0 1 |
+		jq -c '[.path, .pinned, .relay_tx_packets > 0]')" '["relay",true,true]'
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 9
+plan 10
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 drun()
 {
@@ -473,6 +546,7 @@ drun "a certificate for another node id is refused" wrong_node_id
 drun "a replayed initiation is refused and counted" replayed_init
 drun "a flood of initiations: a legitimate pair still handshakes in 2 s" init_flood
 drun "the direct path blocked: handshake and traffic through the beacon" through_beacon
+drun "a relay-only certificate pins the peer to relay" relay_only
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 finish
