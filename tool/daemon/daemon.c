@@ -278,8 +278,11 @@ static void initiate(struct daemon *d, struct dpeer *p, uint64_t now)
 		ep = &p->cfg->endpoint;
 	route = session_route(&p->s, ep, have_beacon(d),
 			      kp.path == OVL_PATH_RELAY, relay_only(d, p));
-	if (route == SESSION_ROUTE_NONE)
+	if (route == SESSION_ROUTE_NONE) {
+		/* Nowhere to send it: look again at the next retry time. */
+		session_sent(&p->s, now, randombytes_uniform(SESSION_JITTER + 1));
 		return;
+	}
 	r = hs_create_init(&d->hs, &p->hs, now, wall_ns(), frame,
 			   sizeof(frame), &len);
 	if (r != HS_OK) {
