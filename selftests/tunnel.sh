@@ -61,7 +61,14 @@ t_blackhole()
 	local out t0 t1
 	pair_setup 4 || return 1
 	backend 7000 || return 1
-	# 10.77.0.9 is routed into ovl0 but no peer has it: dropped silently
+	# 10.77.0.9 is a keyed peer whose endpoint is an address nobody
+	# answers ARP for: the SYNs are sealed and lost without a word (a
+	# route to no peer at all would fail fast, with host unreachable).
+	ip netns exec $A "$OVLCTL" peer add ovl0 9 endpoint 192.0.2.99:4500 \
+		allowed-ips 10.77.0.9/32 &&
+	ip netns exec $A "$OVLCTL" key set ovl0 9 id 1 \
+		tx-key "$("$OVLCTL" key generate)" rx-key "$("$OVLCTL" key generate)" ||
+		return 1
 	tunnel_up 127.0.0.1:8080 --backend 10.77.0.9:7000@5 \
 		--backend 10.77.0.2:7000 --dial-timeout 1 --pool 0 || return 1
 	t0=$(date +%s%N)
