@@ -16,6 +16,7 @@
 
 #include "nl.h"
 #include "ovlctl.h"
+#include "parse.h"
 
 #define NL_TX_SIZE	OVL_NL_TX_SIZE
 #define NL_RX_SIZE	32768	/* the most the kernel puts in one datagram */
@@ -463,4 +464,16 @@ void ovl_nl_put_endpoint(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
 		mnl_attr_put_u32(nlh, v4, sin->sin_addr.s_addr);
 		mnl_attr_put_u16(nlh, port, sin->sin_port);
 	}
+}
+
+void ovl_nl_put_aip(struct nlmsghdr *nlh, const struct cidr *c)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, OVL_A_PEER_ALLOWED_IP);
+
+	mnl_attr_put_u16(nlh, OVL_A_AIP_FAMILY, c->family);
+	mnl_attr_put(nlh, OVL_A_AIP_ADDR,
+		     c->family == AF_INET6 ? sizeof(c->addr.v6) :
+					     sizeof(c->addr.v4), &c->addr);
+	mnl_attr_put_u8(nlh, OVL_A_AIP_CIDR, c->prefix);
+	mnl_attr_nest_end(nlh, nest);
 }

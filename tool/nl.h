@@ -104,4 +104,9 @@ int ovl_nl_endpoint(const struct nlattr *v4, const struct nlattr *v6,
 void ovl_nl_put_endpoint(struct nlmsghdr *nlh, uint16_t v4, uint16_t v6,
 			 uint16_t port, const struct sockaddr_storage *ss);
 
+struct cidr;
+
+/* Put @c as one OVL_A_PEER_ALLOWED_IP nest (family, address, length). */
+void ovl_nl_put_aip(struct nlmsghdr *nlh, const struct cidr *c);
+
 #endif /* _OVLCTL_NL_H */

@@ -198,18 +198,6 @@ static struct nlattr *peer_put_start(struct nlmsghdr *nlh,
 	return nest;
 }
 
-static void aip_put(struct nlmsghdr *nlh, const struct cidr *c)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, OVL_A_PEER_ALLOWED_IP);
-
-	mnl_attr_put_u16(nlh, OVL_A_AIP_FAMILY, c->family);
-	mnl_attr_put(nlh, OVL_A_AIP_ADDR,
-		     c->family == AF_INET6 ? sizeof(c->addr.v6) :
-					     sizeof(c->addr.v4), &c->addr);
-	mnl_attr_put_u8(nlh, OVL_A_AIP_CIDR, c->prefix);
-	mnl_attr_nest_end(nlh, nest);
-}
-
 /* The attributes of OVL_CMD_PEER_NEW and OVL_CMD_PEER_SET. */
 static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
 {
@@ -230,7 +218,7 @@ static void peer_put(struct nlmsghdr *nlh, const struct peer_req *req)
 		mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh,
 						OVL_A_PEER_ALLOWED_IP));
 	for (i = 0; i < req->n_aips; i++)
-		aip_put(nlh, &req->aips[i]);
+		ovl_nl_put_aip(nlh, &req->aips[i]);
 	if (req->has_keepalive)
 		mnl_attr_put_u32(nlh, OVL_A_PEER_KEEPALIVE, req->keepalive);
 	if (req->has_relay)

@@ -250,7 +250,7 @@ int kern_peer_set(struct kern *k, bool create, uint32_t node_id,
 		  unsigned int n_aips, int relay, uint64_t cert_expiry)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *nest, *aip;
+	struct nlattr *nest;
 	unsigned int i;
 
 	nlh = ovl_nl_request(k->req, create ? OVL_CMD_PEER_NEW :
@@ -260,14 +260,8 @@ int kern_peer_set(struct kern *k, bool create, uint32_t node_id,
 		ovl_nl_put_endpoint(nlh, OVL_A_PEER_REMOTE_IPV4,
 				    OVL_A_PEER_REMOTE_IPV6,
 				    OVL_A_PEER_REMOTE_PORT, ep);
-	for (i = 0; i < n_aips; i++) {
-		aip = mnl_attr_nest_start(nlh, OVL_A_PEER_ALLOWED_IP);
-		mnl_attr_put_u16(nlh, OVL_A_AIP_FAMILY, aips[i].family);
-		mnl_attr_put(nlh, OVL_A_AIP_ADDR, addr_len(&aips[i]),
-			     &aips[i].addr);
-		mnl_attr_put_u8(nlh, OVL_A_AIP_CIDR, aips[i].prefix);
-		mnl_attr_nest_end(nlh, aip);
-	}
+	for (i = 0; i < n_aips; i++)
+		ovl_nl_put_aip(nlh, &aips[i]);
 	if (relay >= 0)
 		mnl_attr_put_u32(nlh, OVL_A_PEER_RELAY, relay);
 	if (cert_expiry)
