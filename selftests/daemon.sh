@@ -272,7 +272,7 @@ restart_reload()
 		return 1
 	start 1; start 2; start 3
 	wait_handshake 1 2 && wait_handshake 1 3 || return 1
-	ip netns exec $N1 ping -c 60 -i 0.1 -W 1 10.77.0.2 >"$D/ping" 2>&1 &
+	ip netns exec $N1 ping -c 60 -i 0.1 -w 30 10.77.0.2 >"$D/ping" 2>&1 &
 	local ping=$!
 	sleep 1
 	kill $PID1; wait $PID1 2>/dev/null

@@ -68,7 +68,7 @@ t_rollover()
 	local out k3 k4 loss
 	pair_setup 4 || return 1
 	k3=$("$OVLCTL" key generate) && k4=$("$OVLCTL" key generate) || return 1
-	ip netns exec $A ping -q -i 0.02 -c 250 -W 2 10.77.0.2 >"$TMPDIR/ping" 2>&1 &
+	ip netns exec $A ping -q -i 0.02 -c 250 -w 20 10.77.0.2 >"$TMPDIR/ping" 2>&1 &
 	sleep 1
 	ip netns exec $A "$OVLCTL" key set ovl0 2 slot secondary id 2 tx-key "$k3" rx-key "$k4" &&
 	ip netns exec $B "$OVLCTL" key set ovl0 1 slot secondary id 2 tx-key "$k4" rx-key "$k3" &&
