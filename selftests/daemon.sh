@@ -123,6 +123,30 @@ wait_handshake()
 	return 1
 }
 
+# monitor N: "ovlctl -j monitor" in node N's namespace, with its daemon's
+# RUNDIR, into $D/mon$N, started before the daemon: it hears the daemon
+# as soon as its event socket is up.  monitor_stop N ends it.
+monitor()
+{
+	mkdir -p "$D/run$1"
+	OVL_RUNDIR=$D/run$1 ip netns exec ovl-d$1 "$OVLCTL" -j monitor \
+		>"$D/mon$1" 2>&1 &
+	eval "MON$1=$!"
+}
+
+monitor_stop()
+{
+	eval "kill \$MON$1; wait \$MON$1"
+	return 0
+}
+
+# mon_seen N JQ: an event of node N's monitor matches the jq condition.
+mon_seen()
+{
+	jq -s -e "any(.[]; $2)" "$D/mon$1" >/dev/null ||
+		{ fail "node $1's monitor: no event with $2"; cat "$D/mon$1"; return 1; }
+}
+
 pings()
 {
 	ip netns exec ovl-d$1 ping -q -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null
@@ -136,6 +160,7 @@ three_nodes()
 	conf 1 120 2 3 && conf 2 120 1 3 && conf 3 120 1 2 || return 1
 	hosts 1 2 3 || return 1
 	notify_sink "$D/notify" || return 1
+	monitor 1
 	start 1; start 2; NOTIFY_SOCKET=$D/notify.sock start 3
 	wait_handshake 1 2 && wait_handshake 1 3 && wait_handshake 2 3 ||
 		return 1
@@ -163,6 +188,12 @@ three_nodes()
 		'[1,true]' || { cat "$D/show.json"; return 1; }
 	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" show ovl0 |
 		grep -E "latest handshake|certificate|daemon:"
+	# ovlctl monitor prints the daemon's handshakes with both peers.
+	monitor_stop 1
+	grep '"handshake"' "$D/mon1"
+	mon_seen 1 '.event == "handshake" and .ifname == "ovl0" and .node_id == 2 and (.key_id | type) == "number"' &&
+	mon_seen 1 '.event == "handshake" and .node_id == 3 and .via == "direct"' ||
+		return 1
 	# sd_notify: READY when up, RELOADING then READY on SIGHUP,
 	# STOPPING on SIGTERM.
 	kill -HUP $PID3
@@ -208,6 +239,7 @@ other_ca()
 		ip netns exec $N2 "$OVLCTL" daemon ovl0 -c "$D/n2.conf" || return 1
 	# Node 2 trusting the other CA runs, and node 1 refuses it.
 	sed -i "s|^ca = .*|ca = $(cat "$D/other.pub")|" "$D/n2.conf"
+	monitor 1
 	start 1; start 2
 	wait_log 1 "refused: bad_cert: wrong issuer" 12 &&
 	wait_log 2 "refused: bad_cert: wrong issuer" 12 || return 1
@@ -215,7 +247,12 @@ other_ca()
 	! pings 1 10.77.0.2 1 || fail "nodes of two CAs talk" || return 1
 	sleep 0.5	# the status file is written within a tick
 	[ "$(refused 1 bad_cert)" -ge 1 ] ||
-		fail "node 1 counted $(refused 1 bad_cert) bad_cert refusals"
+		fail "node 1 counted $(refused 1 bad_cert) bad_cert refusals" ||
+		return 1
+	monitor_stop 1
+	grep refused "$D/mon1" | head -2
+	mon_seen 1 '.event == "handshake_refused" and .reason == "bad_cert" and .detail == "wrong issuer" and .from == "192.0.2.2:4500"' &&
+	expect_eq "handshake events" "$(jq -s '[.[] | select(.event == "handshake")] | length' "$D/mon1")" 0
 }
 
 # A certificate that expires while its node tries to reach a peer: the

@@ -5,8 +5,14 @@
  *
  * Each kind of event is an entry of events[]: its command, its name in
  * JSON and a function that adds its own fields to the line.
+ *
+ * The control daemons' events (handshakes, refusals), which the kernel
+ * never sees, come from each daemon's socket RUNDIR/DEV.events
+ * (daemon/events.h) and are printed along, in the same form.
  */
 
+#define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -19,12 +25,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nl.h"
 #include "ovlctl.h"
 #include "show.h"
+#include "daemon/events.h"
+#include "daemon/status.h"
 
 static const enum mnl_attr_data_type event_policy[OVL_A_DEV_MAX + 1] = {
 	[OVL_A_DEV_IFINDEX]	= MNL_TYPE_U32,
@@ -346,18 +358,37 @@ static const struct event_type events[] = {
 	{ OVL_CMD_KEY_NTF,		"key",		key_ntf },
 };
 
+/* The most control daemons a monitor listens to at once. */
+#define MONITOR_DAEMONS		16
+
+/**
+ * struct daemon_sock - a connection to a control daemon's event socket
+ * @fd: the socket, or -1 when the slot is free
+ * @ifname: its device
+ */
+struct daemon_sock {
+	int fd;
+	char ifname[IFNAMSIZ];
+};
+
 /**
  * struct monitor - state of one "ovlctl monitor"
  * @json: print JSON lines
  * @ifname: only print the events of this device (or @ifindex), if set
  * @ifindex: the interface index of @ifname when the monitor started
  * @unknown: bitmap of the unknown event commands already reported
+ * @daemons: the control daemons listened to
+ * @scanned: when RUNDIR was last looked at for daemons (CLOCK_MONOTONIC s)
+ * @watch: an inotify descriptor watching RUNDIR, or -1
  */
 struct monitor {
 	bool json;
 	const char *ifname;
 	uint32_t ifindex;
 	uint8_t unknown[256 / 8];
+	struct daemon_sock daemons[MONITOR_DAEMONS];
+	time_t scanned;
+	int watch;
 };
 
 static const struct event_type *event_type(uint8_t cmd)
@@ -444,6 +475,187 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Listen to the daemon of @ifname, if it runs and is not listened to. */
+static void daemon_connect(struct monitor *mon, const char *ifname)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct daemon_sock *free_slot = NULL;
+	unsigned int i;
+	int n, fd;
+
+	if (strlen(ifname) >= IFNAMSIZ)
+		return;
+	for (i = 0; i < MONITOR_DAEMONS; i++) {
+		if (mon->daemons[i].fd < 0) {
+			free_slot = free_slot ?: &mon->daemons[i];
+		} else if (!strcmp(mon->daemons[i].ifname, ifname)) {
+			return;
+		}
+	}
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.events",
+		     status_rundir(), ifname);
+	if (!free_slot || n < 0 || (size_t)n >= sizeof(sun.sun_path))
+		return;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	/* No daemon there (gone, or not started yet): try again later. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(fd);
+		return;
+	}
+	free_slot->fd = fd;
+	strcpy(free_slot->ifname, ifname);
+}
+
+/*
+ * Look for the daemons of RUNDIR (of @mon->ifname only, if set) that the
+ * monitor does not listen to yet: at the start, when RUNDIR changes (a
+ * daemon's socket is ready once its mode is set, events.c), and once a
+ * second (RUNDIR may appear later, inotify may be out of watches), so
+ * that a daemon started or restarted later is heard from its start.
+ */
+static void daemons_scan(struct monitor *mon)
+{
+	struct dirent *de;
+	size_t len;
+	DIR *dir;
+
+	mon->scanned = mono_s();
+	if (mon->ifname) {
+		daemon_connect(mon, mon->ifname);
+		return;
+	}
+	dir = opendir(status_rundir());
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		len = strlen(de->d_name);
+		if (len > 7 && len - 7 < IFNAMSIZ &&
+		    !strcmp(de->d_name + len - 7, ".events")) {
+			de->d_name[len - 7] = '\0';
+			daemon_connect(mon, de->d_name);
+		}
+	}
+	closedir(dir);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool jint(struct json_object *o, const char *key, int64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int64(v);
+	return true;
+}
+
+/* A daemon event as a text line, as the kernel's are printed. */
+static void daemon_event_text(struct json_object *o, const char *ifname,
+			      const char *name)
+{
+	const char *role = jstr(o, "role"), *via = jstr(o, "via");
+	const char *from = jstr(o, "from"), *reason = jstr(o, "reason");
+	const char *detail = jstr(o, "detail");
+	int64_t node = 0, key = 0, life = 0, relay_node = 0;
+	bool has_node = jint(o, "node_id", &node);
+
+	if (!strcmp(name, "handshake") && has_node && role &&
+	    jint(o, "key_id", &key)) {
+		jint(o, "lifetime", &life);
+		printf("%s: peer %" PRId64 " handshake %s, key id %" PRId64
+		       ", %s, lifetime %" PRId64 " s\n", ifname, node,
+		       strcmp(role, "initiator") ? "answered (responder)" :
+						   "completed (initiator)",
+		       key, via ?: "direct", life);
+	} else if (!strcmp(name, "handshake_refused") && reason) {
+		printf("%s: handshake refused from ", ifname);
+		if (from)
+			fputs(from, stdout);
+		else if (jint(o, "via_node_id", &relay_node))
+			printf("node %" PRId64 " via the beacon", relay_node);
+		else
+			fputs("?", stdout);
+		if (has_node)
+			printf(" (peer %" PRId64 ")", node);
+		printf(": %s%s%s\n", reason, detail ? ": " : "",
+		       detail ?: "");
+	} else {
+		printf("%s: %s %s\n", ifname, name, json_str(o));
+	}
+}
+
+/* One JSON value, all of @buf and nothing else, nested at most 4 deep. */
+static struct json_object *json_parse_len(const char *buf, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(4);
+	struct json_object *o;
+
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, buf, len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Print what the daemon of @ds said; close it when it went away. */
+static void daemon_read(struct monitor *mon, struct daemon_sock *ds)
+{
+	char buf[EVENTS_MAX_LEN + 1];
+	struct json_object *o;
+	const char *name;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(ds->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			close(ds->fd);
+			ds->fd = -1;
+			return;
+		}
+		o = (size_t)n <= EVENTS_MAX_LEN ?
+		    json_parse_len(buf, n) : NULL;
+		name = o && json_object_is_type(o, json_type_object) ?
+		       jstr(o, "event") : NULL;
+		if (!name) {
+			pr_err("monitor: malformed event from the daemon of %s",
+			       ds->ifname);
+		} else if (mon->json) {
+			json_print(o);
+		} else {
+			daemon_event_text(o, ds->ifname, name);
+		}
+		json_object_put(o);
+		fflush(stdout);
+	}
+}
+
 /* Find @mon->ifname's ifindex, checking that it is an ovl device. */
 static int monitor_dev_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -472,12 +684,15 @@ static int monitor_dev(struct ovl_nl *nl, struct monitor *mon)
  */
 static int monitor_loop(struct ovl_nl *nl, struct monitor *mon)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3 + MONITOR_DAEMONS] = {
 		{ .events = POLLIN },
 		{ .fd = ovl_nl_fd(nl), .events = POLLIN },
+		{ .fd = mon->watch, .events = POLLIN },
 	};
+	char buf[4096];
 	struct signalfd_siginfo si;
 	sigset_t stop, old_mask;
+	unsigned int i;
 	int err = -1;
 
 	sigemptyset(&stop);
@@ -490,11 +705,27 @@ static int monitor_loop(struct ovl_nl *nl, struct monitor *mon)
 		goto out;
 	}
 	for (;;) {
-		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+		if (mono_s() != mon->scanned)
+			daemons_scan(mon);
+		for (i = 0; i < MONITOR_DAEMONS; i++) {
+			pfd[3 + i].fd = mon->daemons[i].fd;
+			pfd[3 + i].events = POLLIN;
+			pfd[3 + i].revents = 0;
+		}
+		if (poll(pfd, ARRAY_SIZE(pfd), 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("monitor: %s", strerror(errno));
 			break;
+		}
+		/* What the daemons said before a signal is printed. */
+		for (i = 0; i < MONITOR_DAEMONS; i++)
+			if (pfd[3 + i].revents)
+				daemon_read(mon, &mon->daemons[i]);
+		if (pfd[2].revents) {
+			while (read(mon->watch, buf, sizeof(buf)) > 0)
+				;
+			daemons_scan(mon);
 		}
 		if (pfd[0].revents) {
 			/* Take the signal, which would be left pending. */
@@ -523,9 +754,20 @@ out:
 /* monitor [DEV]: the events of every ovl device, or of DEV. */
 static int monitor(struct ovlctl *ctl, int argc, char **argv)
 {
-	struct monitor mon = { .json = ctl->json };
+	struct monitor mon = { .json = ctl->json, .scanned = -1 };
 	struct ovl_nl *nl;
+	unsigned int i;
 	int err;
+
+	for (i = 0; i < MONITOR_DAEMONS; i++)
+		mon.daemons[i].fd = -1;
+	mon.watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (mon.watch >= 0 &&
+	    inotify_add_watch(mon.watch, status_rundir(),
+			      IN_ATTRIB | IN_MOVED_TO | IN_ONLYDIR) < 0) {
+		close(mon.watch);
+		mon.watch = -1;
+	}
 
 	if (argc > 1)
 		return usage_err(ctl, "unexpected argument '%s'", argv[1]);
@@ -540,6 +782,11 @@ static int monitor(struct ovlctl *ctl, int argc, char **argv)
 	err = (mon.ifname && monitor_dev(nl, &mon)) ||
 	      ovl_nl_subscribe(nl) || monitor_loop(nl, &mon);
 	ovl_nl_close(nl);
+	for (i = 0; i < MONITOR_DAEMONS; i++)
+		if (mon.daemons[i].fd >= 0)
+			close(mon.daemons[i].fd);
+	if (mon.watch >= 0)
+		close(mon.watch);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

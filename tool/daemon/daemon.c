@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <linux/ovl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -41,6 +42,7 @@
 #include "../ovlctl.h"
 #include "cert.h"
 #include "config.h"
+#include "events.h"
 #include "handshake.h"
 #include "kern.h"
 #include "keyfile.h"
@@ -90,6 +92,7 @@ struct daemon {
 	unsigned int log_lines;
 	struct status st;		/* counters, in RUNDIR/DEV.json */
 	bool st_dirty;
+	struct events ev;		/* for ovlctl monitor, RUNDIR/DEV.events */
 };
 
 static uint64_t mono_ns(void)
@@ -188,6 +191,32 @@ static const char *cert_reason_str(int r)
 	default:
 		return cert_strerror(r);
 	}
+}
+
+/* A new event of the daemon's, "event" and "ifname" first. */
+static struct json_object *event_new(const struct daemon *d, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(name));
+	json_object_object_add(o, "ifname", json_object_new_string(d->ifname));
+	return o;
+}
+
+static void event_add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void event_add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void event_send(struct daemon *d, struct json_object *o)
+{
+	events_emit(&d->ev, o);
+	json_object_put(o);
 }
 
 static int cb_verify_cert(void *arg, uint32_t node_id,
@@ -300,8 +329,9 @@ static void initiate(struct daemon *d, struct dpeer *p, uint64_t now)
 
 /* Install the keys of a completed handshake. */
 static void session_install(struct daemon *d, struct dpeer *p,
-			    struct hs_session *sess, uint64_t now)
+			    struct hs_session *sess, bool relayed, uint64_t now)
 {
+	struct json_object *ev;
 	struct kern_peer kp = { .key_id = { -1, -1 } };
 	uint32_t lifetime = session_lifetime(d->cfg.rekey_after);
 	uint32_t id = p->hs.node_id;
@@ -355,6 +385,13 @@ static void session_install(struct daemon *d, struct dpeer *p,
 	dlog(d, "peer %u: handshake %s, key id %u", id,
 	     sess->initiator ? "completed (initiator)" :
 			       "answered (responder)", key_id);
+	ev = event_new(d, "handshake");
+	event_add_int(ev, "node_id", id);
+	event_add_str(ev, "role", sess->initiator ? "initiator" : "responder");
+	event_add_int(ev, "key_id", key_id);
+	event_add_str(ev, "via", relayed ? "beacon" : "direct");
+	event_add_int(ev, "lifetime", lifetime);
+	event_send(d, ev);
 }
 
 /*
@@ -391,6 +428,7 @@ static void refused(struct daemon *d, const struct kern_event *ev,
 {
 	char addr[ADDR_STRLEN];
 	uint64_t now = mono_ns();
+	struct json_object *o;
 
 	d->st.refused[r]++;
 	d->st_dirty = true;
@@ -418,6 +456,18 @@ static void refused(struct daemon *d, const struct kern_event *ev,
 	else
 		dlog(d, "handshake frame from %s%s refused: %s", addr,
 		     hp ? " (a known peer)" : "", hs_result_name(r));
+	/* As the log lines: at most DAEMON_LOG_REFUSALS a second. */
+	o = event_new(d, "handshake_refused");
+	if (ev->from.ss_family)
+		event_add_str(o, "from", endpoint_str(&ev->from, addr));
+	else
+		event_add_int(o, "via_node_id", ev->node_id);
+	if (hp)
+		event_add_int(o, "node_id", hp->node_id);
+	event_add_str(o, "reason", hs_result_name(r));
+	if (r == HS_R_BAD_CERT)
+		event_add_str(o, "detail", cert_reason_str(cert_reason));
+	event_send(d, o);
 }
 
 static bool under_load(struct daemon *d, uint64_t now)
@@ -493,7 +543,7 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 			kern_peer_set(&d->k, false, p->hs.node_id, &ev->from,
 				      NULL, 0, -1, 0);
 		}
-		session_install(d, p, &sess, now);
+		session_install(d, p, &sess, !ev->from.ss_family, now);
 		if (ev->frame[0] == HS_MSG_INIT && out_len)
 			reply(d, ev, out, out_len);
 	}
@@ -829,6 +879,19 @@ static int loop_setup(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -1;
+	/*
+	 * After device_setup(): the kernel took this daemon as the
+	 * device's control listener, so no other daemon of the device
+	 * owns the event socket this replaces.  Without one, the daemon
+	 * runs on; only "ovlctl monitor" misses its events.
+	 */
+	if (events_open(&d->ev, d->ifname)) {
+		dlog(d, "no event socket %s: %s", d->ev.path, strerror(errno));
+	} else {
+		ev.data.fd = d->ev.fd;
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->ev.fd, &ev))
+			return -1;
+	}
 	ev.data.fd = kern_ev_fd(&d->k);
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 }
@@ -871,6 +934,8 @@ static int run(struct daemon *d)
 			} else if (evs[i].data.fd == d->timerfd) {
 				if (read(d->timerfd, &ticks, sizeof(ticks)) > 0)
 					tick(d);
+			} else if (evs[i].data.fd == d->ev.fd) {
+				events_accept(&d->ev);
 			} else if (kern_ev_read(&d->k, on_event, d) &&
 				   errno == ENOBUFS) {
 				dlog(d, "control frames lost: the daemon fell behind");
@@ -881,6 +946,7 @@ static int run(struct daemon *d)
 	}
 	sd_notify(0, "STOPPING=1");
 	status_remove(d->ifname);
+	events_close(&d->ev);
 	dlog(d, "stopping; %lu handshakes completed, %lu answered",
 	     d->st.completed, d->st.answered);
 	return 0;
@@ -899,6 +965,7 @@ static void daemon_free(struct daemon *d)
 	identity_wipe(&d->id);
 	config_free(&d->cfg);
 	kern_close(&d->k);
+	events_close(&d->ev);
 	if (d->epfd > 0)
 		close(d->epfd);
 	if (d->sigfd > 0)
@@ -910,7 +977,8 @@ static void daemon_free(struct daemon *d)
 static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 {
 	char err[CONFIG_ERR_LEN];
-	struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct daemon d = { .epfd = -1, .sigfd = -1, .timerfd = -1,
+			    .ev = { .fd = -1 } };
 	int i, ret = EXIT_FAILURE;
 
 	/* DEV and -c FILE (or --config FILE, --config=FILE) in any order. */

@@ -82,6 +82,7 @@ static struct {
 
 	bool no_groups;
 	int stop_signal;
+	void (*events_done)(void);
 	unsigned int joined;
 	int open;
 	int fd;
@@ -178,6 +179,11 @@ void fake_no_groups(void)
 void fake_stop_signal(int sig)
 {
 	fake.stop_signal = sig;
+}
+
+void fake_on_events_done(void (*fn)(void))
+{
+	fake.events_done = fn;
 }
 
 struct nlmsghdr *fake_event(uint8_t cmd)
@@ -436,6 +442,8 @@ ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
 		return msg->nlmsg_len;
 	}
 	if (fake.joined) {
+		if (fake.events_done)
+			fake.events_done();
 		raise(fake.stop_signal);
 		errno = EINTR;
 		return -1;

@@ -56,6 +56,9 @@ void fake_no_groups(void);
 /* Signal raised when the events run out (default SIGTERM). */
 void fake_stop_signal(int sig);
 
+/* Call @fn when the events run out, just before the stop signal. */
+void fake_on_events_done(void (*fn)(void));
+
 /* Queue a notification with @cmd; add attributes to it. */
 struct nlmsghdr *fake_event(uint8_t cmd);
 

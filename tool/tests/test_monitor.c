@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../monitor.c"
+#include "../daemon/events.h"
 #include "harness.h"
 
 static int setup(void **state)
@@ -341,6 +342,111 @@ static void test_read_error(void **state)
 	assert_string_equal(run_err, "ovlctl: monitor: Bad file descriptor\n");
 }
 
+/*
+ * A control daemon's events: the daemon's own socket code
+ * (daemon/events.c) listens in a temporary OVL_RUNDIR; when the kernel's
+ * events run out it takes the monitor in and says what a daemon says.
+ */
+static struct events daemon_ev;
+static char rundir[] = "/tmp/ovl-test-monitor.XXXXXX";
+
+static void daemon_say(const char *json)
+{
+	struct json_object *o = json_tokener_parse(json);
+
+	assert_non_null(o);
+	events_emit(&daemon_ev, o);
+	json_object_put(o);
+}
+
+static void daemon_speaks(void)
+{
+	events_accept(&daemon_ev);
+	assert_true(daemon_ev.clients[0] >= 0);
+	daemon_say("{\"event\":\"handshake\",\"ifname\":\"ovl0\","
+		   "\"node_id\":2,\"role\":\"initiator\",\"key_id\":7,"
+		   "\"via\":\"direct\",\"lifetime\":180}");
+	daemon_say("{\"event\":\"handshake\",\"ifname\":\"ovl0\","
+		   "\"node_id\":3,\"role\":\"responder\",\"key_id\":9,"
+		   "\"via\":\"beacon\",\"lifetime\":180}");
+	daemon_say("{\"event\":\"handshake_refused\",\"ifname\":\"ovl0\","
+		   "\"from\":\"192.0.2.4:4500\",\"node_id\":2,"
+		   "\"reason\":\"bad_cert\",\"detail\":\"certificate expired\"}");
+	daemon_say("{\"event\":\"handshake_refused\",\"ifname\":\"ovl0\","
+		   "\"via_node_id\":5,\"reason\":\"replay\"}");
+	/* Not JSON: reported, not printed. */
+	assert_int_equal(send(daemon_ev.clients[0], "{\"event\"", 8, 0), 8);
+}
+
+static int daemon_setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	assert_non_null(mkdtemp(rundir));
+	setenv("OVL_RUNDIR", rundir, 1);
+	assert_int_equal(events_open(&daemon_ev, "ovl0"), 0);
+	fake_on_events_done(daemon_speaks);
+	return 0;
+}
+
+static int daemon_teardown(void **state)
+{
+	(void)state;
+	events_close(&daemon_ev);
+	unsetenv("OVL_RUNDIR");
+	rmdir(rundir);
+	strcpy(rundir, "/tmp/ovl-test-monitor.XXXXXX");
+	return 0;
+}
+
+static void test_daemon_text(void **state)
+{
+	(void)state;
+	key_event("ovl0", 5, 42, OVL_KEY_REASON_NO_KEY, -1, -1);
+	assert_int_equal(run("monitor", NULL), 0);
+	assert_string_equal(run_out,
+		"ovl0: peer 42 needs a handshake: no key\n"
+		"ovl0: peer 2 handshake completed (initiator), key id 7, direct, lifetime 180 s\n"
+		"ovl0: peer 3 handshake answered (responder), key id 9, beacon, lifetime 180 s\n"
+		"ovl0: handshake refused from 192.0.2.4:4500 (peer 2): bad_cert: certificate expired\n"
+		"ovl0: handshake refused from node 5 via the beacon: replay\n");
+	assert_string_equal(run_err, "ovlctl: monitor: malformed event from "
+				     "the daemon of ovl0\n");
+}
+
+static void test_daemon_json(void **state)
+{
+	(void)state;
+	assert_int_equal(run("-j", "monitor", NULL), 0);
+	assert_string_equal(run_out,
+		"{\"event\":\"handshake\",\"ifname\":\"ovl0\",\"node_id\":2,"
+		"\"role\":\"initiator\",\"key_id\":7,\"via\":\"direct\","
+		"\"lifetime\":180}\n"
+		"{\"event\":\"handshake\",\"ifname\":\"ovl0\",\"node_id\":3,"
+		"\"role\":\"responder\",\"key_id\":9,\"via\":\"beacon\","
+		"\"lifetime\":180}\n"
+		"{\"event\":\"handshake_refused\",\"ifname\":\"ovl0\","
+		"\"from\":\"192.0.2.4:4500\",\"node_id\":2,\"reason\":\"bad_cert\","
+		"\"detail\":\"certificate expired\"}\n"
+		"{\"event\":\"handshake_refused\",\"ifname\":\"ovl0\","
+		"\"via_node_id\":5,\"reason\":\"replay\"}\n");
+}
+
+/* "monitor ovl1" does not listen to the daemon of ovl0. */
+static void test_daemon_other_dev(void **state)
+{
+	const struct reply_dev ovl1 = { .ifname = "ovl1", .ifindex = 6 };
+
+	(void)state;
+	fake_on_events_done(NULL);
+	fake_answer();
+	put_dev(fake_answer_msg(OVL_CMD_DEV_GET), &ovl1);
+	assert_int_equal(run("monitor", "ovl1", NULL), 0);
+	events_accept(&daemon_ev);
+	assert_int_equal(daemon_ev.clients[0], -1);
+	assert_string_equal(run_out, "");
+}
+
 /* SIGINT stops it as SIGTERM does; the signal mask is restored. */
 static void test_sigint(void **state)
 {
@@ -397,6 +503,12 @@ int main(void)
 		cmocka_unit_test_setup(test_sigint, setup),
 		cmocka_unit_test_setup(test_no_group, setup),
 		cmocka_unit_test_setup(test_usage, setup),
+		cmocka_unit_test_setup_teardown(test_daemon_text, daemon_setup,
+						daemon_teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_json, daemon_setup,
+						daemon_teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_other_dev,
+						daemon_setup, daemon_teardown),
 	};
 	int ret;
 
