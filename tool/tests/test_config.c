@@ -831,6 +831,9 @@ static void test_man_example(void **state)
 	assert_int_equal(c.peers[1].node_id, 3);
 	assert_int_equal(c.peers[1].n_allowed, 2);
 	assert_int_equal(c.n_beacons, 1);
+	assert_int_equal(c.n_tunnels, 1);
+	assert_string_equal(c.tunnels[0].conf.name, "db");
+	assert_int_equal(c.tunnels[0].conf.n_backends, 2);
 	config_free(&c);
 	free(text);
 }
