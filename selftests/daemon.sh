@@ -567,6 +567,7 @@ tshow()
 tunnels()
 {
 	local out t0
+	SECONDS=0
 	fresh
 	export OVL_TUNNEL_DIR=$D/tun
 	TPEER="$PYTHON $(dirname "$0")/tunnel_peer.py"
@@ -576,6 +577,7 @@ tunnels()
 	start 1; start 2
 	wait_handshake 1 2 && wait_log 1 "tunnel: tunnel web: listening" ||
 		return 1
+	echo "nodes up and tunnel listening after $SECONDS s"
 	ip netns exec $N2 $TPEER echo 10.77.0.2 7000 "$D/echo.ready" &
 	wait_file "$D/echo.ready" "the echo server did not start" || return 1
 	out=$(tclient $((1 << 20))) || fail "through the tunnel: $out" ||
@@ -588,15 +590,15 @@ tunnels()
 	ip netns exec $N1 "$OVLCTL" tunnel show ovl0
 
 	# SIGHUP without the section: no listener, the client goes on.
-	tclient 200000 3 >"$D/c1" &
+	tclient 200000 2 >"$D/c1" &
 	local c1=$!
 	wait_file_line "$D/c1" connected || return 1
 	cp "$D/n1.plain" "$D/n1.conf"
 	kill -HUP $PID1
 	wait_log 1 "tunnels: 0 added, 1 removed" || return 1
 	expect_eq "tunnels after the removal" "$(tshow length)" 0 || return 1
-	out=$(tclient 1000 2>&1) && fail "tunnel removed, still served: $out" &&
-		return 1
+	ip netns exec $N1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' 2>/dev/null &&
+		fail "tunnel removed, its port still accepts" && return 1
 	wait $c1 || fail "the client of a removed tunnel: $(cat "$D/c1")" ||
 		return 1
 
@@ -604,17 +606,17 @@ tunnels()
 	tunnel_conf >>"$D/n1.conf"
 	kill -HUP $PID1
 	wait_log 1 "tunnels: 1 added" || return 1
-	tclient 200000 3 >"$D/c2" &
+	tclient 200000 2 >"$D/c2" &
 	local c2=$!
 	wait_file_line "$D/c2" connected || return 1
 	t0=$(date +%s%N)
 	kill $PID1
 	wait $c2 || fail "the client of a drained tunnel: $(cat "$D/c2")" ||
 		return 1
-	wait $PID1
+	wait $PID1 || fail "the daemon exited $? after SIGTERM" || return 1
 	wait_log 1 "draining 1 client" || return 1
 	echo "daemon exited $((($(date +%s%N) - t0) / 1000000)) ms after SIGTERM"
-	[ $((($(date +%s%N) - t0) / 1000000)) -ge 2000 ] ||
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 1000 ] ||
 		fail "the daemon did not wait for its tunnel's client"
 }
 
