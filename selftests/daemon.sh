@@ -565,9 +565,101 @@ relay_only()
 		jq -c '[.path, .pinned, .relay_tx_packets > 0]')" '["relay",true,true]'
 }
 
+# tunnel_conf: node 1's [tunnel web], 127.0.0.1:8080 to an echo server on
+# node 2's overlay address.
+tunnel_conf()
+{
+	printf '\n[tunnel web]\nlisten = 127.0.0.1:8080\n'
+	printf 'backend = 10.77.0.2:7000\npool = 0\ndrain-timeout = 20\n'
+}
+
+# wait_file_line FILE PATTERN: FILE has a line matching PATTERN in 10 s.
+wait_file_line()
+{
+	local i
+	for i in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no '$2' in $1"
+}
+
+# tclient BYTES [PAUSE]: tunnel_peer.py's client through node 1's tunnel.
+tclient()
+{
+	ip netns exec $N1 $TPEER client 127.0.0.1 8080 "$@"
+}
+
+# tshow JQ: node 1's daemon's tunnels, as "ovlctl -j tunnel show ovl0".
+tshow()
+{
+	ip netns exec $N1 "$OVLCTL" -j tunnel show ovl0 | jq -c "$1"
+}
+
+# The daemon runs the [tunnel NAME] of its config: a client on node 1
+# reaches an echo server on node 2 across the overlay, tunnel show
+# counts it; SIGHUP without the section stops the listener and keeps
+# the established client; SIGHUP with it adds it back; SIGTERM drains:
+# the daemon waits for a client in the middle of its transfer.
+tunnels()
+{
+	local out t0
+	SECONDS=0
+	fresh
+	export OVL_TUNNEL_DIR=$D/tun
+	TPEER="$PYTHON $(dirname "$0")/tunnel_peer.py"
+	ca ca && node 1 && node 2 && conf 1 120 2 && conf 2 120 1 &&
+	cp "$D/n1.conf" "$D/n1.plain" && tunnel_conf >>"$D/n1.conf" &&
+	hosts 1 2 || return 1
+	start 1; start 2
+	wait_handshake 1 2 && wait_log 1 "tunnel: tunnel web: listening" ||
+		return 1
+	echo "nodes up and tunnel listening after $SECONDS s"
+	ip netns exec $N2 $TPEER echo 10.77.0.2 7000 "$D/echo.ready" &
+	wait_file "$D/echo.ready" "the echo server did not start" || return 1
+	out=$(tclient $((1 << 20))) || fail "through the tunnel: $out" ||
+		return 1
+	expect_eq "tunnel show ovl0" "$(tshow '[.[] | .name, .source, .listen,
+		.active, .total, .bytes_in, .bytes_out,
+		(.backends[] | .address, .up, .total)]')" \
+		'["web","ovl0","127.0.0.1:8080",0,1,1048576,1048576,"10.77.0.2:7000",true,1]' ||
+		return 1
+	ip netns exec $N1 "$OVLCTL" tunnel show ovl0
+
+	# SIGHUP without the section: no listener, the client goes on.
+	tclient 200000 2 >"$D/c1" &
+	local c1=$!
+	wait_file_line "$D/c1" connected || return 1
+	cp "$D/n1.plain" "$D/n1.conf"
+	kill -HUP $PID1
+	wait_log 1 "tunnels: 0 added, 1 removed" || return 1
+	expect_eq "tunnels after the removal" "$(tshow length)" 0 || return 1
+	ip netns exec $N1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' 2>/dev/null &&
+		fail "tunnel removed, its port still accepts" && return 1
+	wait $c1 || fail "the client of a removed tunnel: $(cat "$D/c1")" ||
+		return 1
+
+	# SIGHUP with it again, then SIGTERM in the middle of a transfer.
+	tunnel_conf >>"$D/n1.conf"
+	kill -HUP $PID1
+	wait_log 1 "tunnels: 1 added" || return 1
+	tclient 200000 2 >"$D/c2" &
+	local c2=$!
+	wait_file_line "$D/c2" connected || return 1
+	t0=$(date +%s%N)
+	kill $PID1
+	wait $c2 || fail "the client of a drained tunnel: $(cat "$D/c2")" ||
+		return 1
+	wait $PID1 || fail "the daemon exited $? after SIGTERM" || return 1
+	wait_log 1 "draining 1 client" || return 1
+	echo "daemon exited $((($(date +%s%N) - t0) / 1000000)) ms after SIGTERM"
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 1000 ] ||
+		fail "the daemon did not wait for its tunnel's client"
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 10
+plan 11
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 drun()
 {
@@ -586,4 +678,5 @@ drun "the direct path blocked: handshake and traffic through the beacon" through
 drun "a relay-only certificate pins the peer to relay" relay_only
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
+drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels
 finish

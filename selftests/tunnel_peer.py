@@ -4,15 +4,18 @@
 
 tunnel_peer.py echo ADDR PORT READYFILE
     echo every connection until its EOF, then half-close; many at once
-tunnel_peer.py client HOST PORT BYTES
+tunnel_peer.py client HOST PORT BYTES [PAUSE]
     send BYTES of random data and half-close while reading the echo;
-    exit 0 and print "ok BYTES" if the echo is byte-exact (by hash)
+    exit 0 and print "ok BYTES" if the echo is byte-exact (by hash);
+    with PAUSE, print "connected" and sleep PAUSE seconds halfway
+    (a client that outlives a reload or a drain)
 """
 import hashlib
 import os
 import socket
 import sys
 import threading
+import time
 
 
 def echo(addr, port, ready):
@@ -38,7 +41,7 @@ def echo(addr, port, ready):
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 
-def client(host, port, size):
+def client(host, port, size, pause=0.0):
     data = os.urandom(size)
     s = socket.create_connection((host, port), 10)
     s.settimeout(30)
@@ -54,7 +57,13 @@ def client(host, port, size):
             n[0] += len(d)
     th = threading.Thread(target=rx)
     th.start()
-    s.sendall(data)
+    if pause:
+        s.sendall(data[:size // 2])
+        print("connected", flush=True)
+        time.sleep(pause)
+        s.sendall(data[size // 2:])
+    else:
+        s.sendall(data)
     s.shutdown(socket.SHUT_WR)
     th.join(60)
     if n[0] != size or got.digest() != hashlib.sha256(data).digest():
@@ -68,4 +77,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "echo":
         echo(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
-        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+        sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                        float(sys.argv[5]) if len(sys.argv) > 5 else 0.0))

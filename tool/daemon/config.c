@@ -30,13 +30,15 @@
 #include "config.h"
 #include "keyfile.h"
 
-enum section { SEC_NONE, SEC_DEVICE, SEC_PEER };
+enum section { SEC_NONE, SEC_DEVICE, SEC_PEER, SEC_TUNNEL };
 
 /* Keys of each section; a bit in parser::seen, an index in seen_line. */
 enum key_id {
 	K_LISTEN_PORT, K_IDENTITY, K_CERTIFICATE, K_CA, K_REKEY, K_BEACON,
 	K_BEACONS, K_REGISTRY, K_JOIN_TOKEN,
 	K_PUBLIC_KEY, K_ENDPOINT, K_ALLOWED_IPS,
+	K_T_LISTEN, K_T_BACKEND, K_T_IDLE, K_T_MAX_CONNS, K_T_DIAL, K_T_DRAIN,
+	K_T_POOL, K_T_TLS_CERT, K_T_TLS_KEY, K_T_TLS_CA,
 	K_COUNT
 };
 
@@ -60,6 +62,20 @@ static const struct key_def keys[K_COUNT] = {
 	[K_PUBLIC_KEY]	= { "public-key", SEC_PEER, false, true },
 	[K_ENDPOINT]	= { "endpoint", SEC_PEER, false, false },
 	[K_ALLOWED_IPS]	= { "allowed-ips", SEC_PEER, true, true },
+	/*
+	 * [tunnel NAME]: values go to tunnel_conf_set(), what a section
+	 * needs is tunnel_conf_check()'s; listed here for "given twice".
+	 */
+	[K_T_LISTEN]	= { "listen", SEC_TUNNEL, false, false },
+	[K_T_BACKEND]	= { "backend", SEC_TUNNEL, true, false },
+	[K_T_IDLE]	= { "idle-timeout", SEC_TUNNEL, false, false },
+	[K_T_MAX_CONNS]	= { "max-conns", SEC_TUNNEL, false, false },
+	[K_T_DIAL]	= { "dial-timeout", SEC_TUNNEL, false, false },
+	[K_T_DRAIN]	= { "drain-timeout", SEC_TUNNEL, false, false },
+	[K_T_POOL]	= { "pool", SEC_TUNNEL, false, false },
+	[K_T_TLS_CERT]	= { "tls-cert", SEC_TUNNEL, false, false },
+	[K_T_TLS_KEY]	= { "tls-key", SEC_TUNNEL, false, false },
+	[K_T_TLS_CA]	= { "tls-client-ca", SEC_TUNNEL, false, false },
 };
 
 struct parser {
@@ -74,8 +90,9 @@ struct parser {
 
 	struct config cfg;		/* being built */
 	size_t peers_cap;
+	size_t tunnels_cap;
 	enum section sec;
-	char sec_name[64];
+	char sec_name[8 + TUNNEL_NAME_MAX];	/* "tunnel " NAME */
 	unsigned int sec_line;
 	bool device_seen;
 	unsigned int device_line;
@@ -148,6 +165,31 @@ static bool endpoint_equal(const struct sockaddr_storage *a,
 	return true;
 }
 
+/*
+ * A [tunnel NAME] just ended: tunnel_conf_check()'s checks, with its
+ * words, at the line of the header; then no other tunnel on its listen
+ * address (the second would not bind).
+ */
+static void tunnel_end(struct parser *p)
+{
+	struct config_tunnel *t = &p->cfg.tunnels[p->cfg.n_tunnels - 1];
+	char err[TUNNEL_ERR_LEN], addr[ADDR_STRLEN];
+	unsigned int i;
+
+	if (tunnel_conf_check(&t->conf, err, sizeof(err))) {
+		fail(p, t->line, "%s", err);
+		return;
+	}
+	for (i = 0; i + 1 < p->cfg.n_tunnels; i++)
+		if (tunnel_addr_equal(&p->cfg.tunnels[i].conf.listen,
+				      &t->conf.listen)) {
+			endpoint_str(&t->conf.listen, addr);
+			fail(p, t->line, "[tunnel %s]: listen %s also the listen of [tunnel %s]",
+			     t->conf.name, addr, p->cfg.tunnels[i].conf.name);
+			return;
+		}
+}
+
 /* The section just ended: are its required keys there? */
 static void section_end(struct parser *p)
 {
@@ -166,6 +208,8 @@ static void section_end(struct parser *p)
 		qsort(peer->allowed, peer->n_allowed, sizeof(*peer->allowed),
 		      cidr_qcmp);
 	}
+	if (p->sec == SEC_TUNNEL && !p->failed)
+		tunnel_end(p);
 }
 
 static struct config_peer *peer_new(struct parser *p)
@@ -191,6 +235,45 @@ static struct config_peer *peer_new(struct parser *p)
 	peers = &p->cfg.peers[p->cfg.n_peers++];
 	memset(peers, 0, sizeof(*peers));
 	return peers;
+}
+
+/* A "[tunnel NAME]" header: a new tunnel with every default. */
+static void tunnel_new(struct parser *p, const char *name)
+{
+	struct config *c = &p->cfg;
+	struct config_tunnel *t;
+	unsigned int i;
+	size_t cap;
+
+	for (i = 0; i < c->n_tunnels; i++)
+		if (!strcmp(c->tunnels[i].conf.name, name)) {
+			fail(p, p->line, "[tunnel %s]: duplicate section (first at line %u)",
+			     name, c->tunnels[i].line);
+			return;
+		}
+	if (c->n_tunnels == CONFIG_MAX_TUNNELS) {
+		fail(p, p->line, "too many tunnels (at most %u)",
+		     CONFIG_MAX_TUNNELS);
+		return;
+	}
+	if (c->n_tunnels == p->tunnels_cap) {
+		cap = p->tunnels_cap ? 2 * p->tunnels_cap : 4;
+		t = realloc(c->tunnels, cap * sizeof(*t));
+		if (!t) {
+			fail(p, p->line, "out of memory");
+			return;
+		}
+		c->tunnels = t;
+		p->tunnels_cap = cap;
+	}
+	t = &c->tunnels[c->n_tunnels];
+	if (tunnel_conf_init(&t->conf, name)) {
+		fail(p, p->line, "[tunnel %s]: bad name (1 to %u letters, digits, '-', '_' or '.')",
+		     name, TUNNEL_NAME_MAX - 1);
+		return;
+	}
+	t->line = p->line;
+	c->n_tunnels++;
 }
 
 /*
@@ -256,8 +339,8 @@ static void section_start(struct parser *p, const char *s)
 		peer->line = p->line;
 		p->sec = SEC_PEER;
 	} else if (!strncmp(p->sec_name, "tunnel ", 7)) {
-		fail(p, p->line, "[%s]: tunnel sections are not supported by this version",
-		     p->sec_name);
+		tunnel_new(p, p->sec_name + 7);
+		p->sec = SEC_TUNNEL;
 	} else {
 		fail(p, p->line, "unknown section [%s]", p->sec_name);
 	}
@@ -525,6 +608,16 @@ store:
 	peer->allowed[peer->n_allowed++] = c;
 }
 
+/* One key of a [tunnel NAME], parsed by the tunnel module. */
+static void tunnel_key(struct parser *p, const char *name, const char *value)
+{
+	struct config_tunnel *t = &p->cfg.tunnels[p->cfg.n_tunnels - 1];
+	char err[TUNNEL_ERR_LEN];
+
+	if (tunnel_conf_set(&t->conf, name, value, err, sizeof(err)))
+		fail(p, p->line, "%s", err);
+}
+
 /* ini_handler: one "key = value" of the current section. */
 static int handle(void *user, const char *section, const char *name,
 		  const char *value)
@@ -546,6 +639,11 @@ static int handle(void *user, const char *section, const char *name,
 		return 0;
 	}
 	k = key_lookup(name);
+	if ((k < 0 || keys[k].sec != p->sec) && p->sec == SEC_TUNNEL) {
+		/* tunnel_conf_set()'s words for it. */
+		tunnel_key(p, name, value);
+		return 0;
+	}
 	if (k < 0 || keys[k].sec != p->sec) {
 		fail(p, p->line, "[%s]: unknown key '%s'", p->sec_name, name);
 		return 0;
@@ -636,6 +734,9 @@ static int handle(void *user, const char *section, const char *name,
 			else
 				add_prefix(p, peer, s);
 		}
+		break;
+	default:
+		tunnel_key(p, name, value);
 		break;
 	}
 	return !p->failed;
@@ -901,6 +1002,23 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			if (peers_clash(&c->peers[j], &c->peers[i], err,
 					errlen))
 				return -1;
+	if (c->n_tunnels > CONFIG_MAX_TUNNELS || (c->n_tunnels && !c->tunnels))
+		return verr(err, errlen, "tunnels: bad count"), -1;
+	for (i = 0; i < c->n_tunnels; i++) {
+		const struct tunnel_conf *t = &c->tunnels[i].conf;
+
+		if (tunnel_conf_check(t, err, errlen))
+			return -1;
+		for (j = 0; j < i; j++) {
+			if (!strcmp(t->name, c->tunnels[j].conf.name))
+				return verr(err, errlen, "tunnel %s: repeated",
+					    t->name), -1;
+			if (tunnel_addr_equal(&t->listen,
+					      &c->tunnels[j].conf.listen))
+				return verr(err, errlen, "tunnel %s: listen of another tunnel",
+					    t->name), -1;
+		}
+	}
 	return 0;
 }
 
@@ -920,7 +1038,53 @@ void config_free(struct config *c)
 		for (i = 0; i < c->n_peers; i++)
 			free(c->peers[i].allowed);
 	free(c->peers);
+	free(c->tunnels);
 	memset(c, 0, sizeof(*c));
+}
+
+const struct config_tunnel *config_tunnel_find(const struct config *c,
+					       const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_tunnels; i++)
+		if (!strcmp(c->tunnels[i].conf.name, name))
+			return &c->tunnels[i];
+	return NULL;
+}
+
+/*
+ * Two tunnel configs alike?  Field by field: tunnel_conf_init() zeroes
+ * the struct, but a sockaddr parsed twice need not match byte for byte.
+ */
+static bool tunnel_equal(const struct tunnel_conf *a,
+			 const struct tunnel_conf *b)
+{
+	unsigned int i;
+
+	if (strcmp(a->name, b->name) ||
+	    !tunnel_addr_equal(&a->listen, &b->listen) ||
+	    a->n_backends != b->n_backends ||
+	    a->idle_timeout != b->idle_timeout ||
+	    a->max_conns != b->max_conns ||
+	    a->dial_timeout != b->dial_timeout ||
+	    a->drain_timeout != b->drain_timeout || a->pool != b->pool ||
+	    strcmp(a->tls_cert, b->tls_cert) ||
+	    strcmp(a->tls_key, b->tls_key) ||
+	    strcmp(a->tls_client_ca, b->tls_client_ca))
+		return false;
+	for (i = 0; i < a->n_backends; i++)
+		if (!tunnel_addr_equal(&a->backends[i].addr,
+				       &b->backends[i].addr) ||
+		    a->backends[i].weight != b->backends[i].weight)
+			return false;
+	return true;
+}
+
+bool config_tunnel_equal(const struct config_tunnel *a,
+			 const struct config_tunnel *b)
+{
+	return tunnel_equal(&a->conf, &b->conf);
 }
 
 const struct config_peer *config_peer_find(const struct config *c,
@@ -985,6 +1149,15 @@ static unsigned int device_changes(const struct config *a,
 			what |= CONFIG_DEV_REGISTRIES;
 	if (str_differ(a->join_token, b->join_token))
 		what |= CONFIG_DEV_JOIN_TOKEN;
+	if (a->n_tunnels != b->n_tunnels)
+		what |= CONFIG_DEV_TUNNELS;
+	for (i = 0; !(what & CONFIG_DEV_TUNNELS) && i < a->n_tunnels; i++) {
+		const struct config_tunnel *t =
+			config_tunnel_find(b, a->tunnels[i].conf.name);
+
+		if (!t || !config_tunnel_equal(&a->tunnels[i], t))
+			what |= CONFIG_DEV_TUNNELS;
+	}
 	return what;
 }
 

@@ -20,10 +20,13 @@
  *    @ca, names the node id N of its [peer N] section and the section's
  *    public-key, and cert_covers() each of the peer's allowed-ips.
  *
- * [tunnel NAME] sections (issue 12) are refused with a clear message
- * rather than kept unparsed: a daemon that does not run tunnels must not
- * appear to accept them.  They will be a new entry in config.c's section
- * table and a new array here, as [peer N] is.
+ * [tunnel NAME] sections (issue 12) are parsed with the tunnel module's
+ * own parser (../tunnel/conf.h: tunnel_conf_init(), tunnel_conf_set(),
+ * tunnel_conf_check()), so their keys, limits and messages are those of
+ * "ovlctl tunnel listen"; config.c adds the file and line, refuses a key
+ * given twice (backend excepted: it appends), a NAME given twice and two
+ * tunnels on one listen address.  TLS files are read when the daemon adds
+ * the tunnel, not here.
  */
 #ifndef _OVL_CONFIG_H
 #define _OVL_CONFIG_H
@@ -34,6 +37,7 @@
 #include <sys/socket.h>
 
 #include "../parse.h"
+#include "../tunnel/conf.h"
 
 #define CONFIG_KEY_LEN		32	/* Ed25519 public keys */
 #define CONFIG_ERR_LEN		512	/* room for any message */
@@ -48,6 +52,7 @@
 #define CONFIG_MAX_ALLOWED_IPS	512	/* OVL_PEER_MAX_ALLOWED_IPS */
 #define CONFIG_MAX_BEACONS	16
 #define CONFIG_MAX_REGISTRIES	8
+#define CONFIG_MAX_TUNNELS	256
 
 /**
  * struct config_peer - one [peer N] section
@@ -69,6 +74,16 @@ struct config_peer {
 };
 
 /**
+ * struct config_tunnel - one [tunnel NAME] section
+ * @conf: as tunnel_conf_set() built it; passes tunnel_conf_check()
+ * @line: line of the section header, for the daemon's messages
+ */
+struct config_tunnel {
+	struct tunnel_conf conf;
+	unsigned int line;
+};
+
+/**
  * struct config - a whole, valid config file
  * @listen_port: [device] listen-port, 1..65535
  * @identity: path of the identity key file
@@ -84,6 +99,8 @@ struct config_peer {
  * @n_peers: number of @peers, 0..CONFIG_MAX_PEERS
  * @peers: sorted by node id, ids and public keys unique, no allowed-ip
  *	in two peers
+ * @n_tunnels: number of @tunnels, 0..CONFIG_MAX_TUNNELS
+ * @tunnels: in file order, names unique, listen addresses unique
  */
 struct config {
 	uint16_t listen_port;
@@ -98,6 +115,8 @@ struct config {
 	char *join_token;
 	unsigned int n_peers;
 	struct config_peer *peers;
+	unsigned int n_tunnels;
+	struct config_tunnel *tunnels;
 };
 
 /*
@@ -132,6 +151,14 @@ void config_free(struct config *cfg);
 const struct config_peer *config_peer_find(const struct config *cfg,
 					   uint32_t node_id);
 
+/* The tunnel named @name in @cfg, or NULL. */
+const struct config_tunnel *config_tunnel_find(const struct config *cfg,
+					       const char *name);
+
+/* Same configuration (name, listen, backends in order, every limit)? */
+bool config_tunnel_equal(const struct config_tunnel *a,
+			 const struct config_tunnel *b);
+
 /* What differs between two versions of a peer, or of [device]. */
 #define CONFIG_PEER_ENDPOINT	0x01
 #define CONFIG_PEER_ALLOWED_IPS	0x02
@@ -145,6 +172,7 @@ const struct config_peer *config_peer_find(const struct config *cfg,
 #define CONFIG_DEV_BEACONS	0x20	/* the list, order included */
 #define CONFIG_DEV_REGISTRIES	0x40
 #define CONFIG_DEV_JOIN_TOKEN	0x80
+#define CONFIG_DEV_TUNNELS	0x100	/* a [tunnel NAME] came, went or changed */
 
 /**
  * struct config_change - a peer present in both configs that changed
@@ -158,7 +186,8 @@ struct config_change {
 
 /**
  * struct config_diff - how to get from one config to the next
- * @device: CONFIG_DEV_* bits of the [device] keys that changed
+ * @device: CONFIG_DEV_* bits of the [device] keys that changed, and
+ *	CONFIG_DEV_TUNNELS
  * @n_added: number of @added
  * @added: node ids only in the new config, ascending
  * @n_removed: number of @removed

@@ -16,6 +16,20 @@
  * timerfd ticking every DAEMON_TICK.  It runs in the foreground and logs
  * to standard error; systemd hears from it through sd_notify().
  *
+ * The [tunnel NAME] sections of the config are served by the TCP tunnel
+ * engine (../tunnel/tunnel.h), which runs threads of its own (one per
+ * core, each with its own epoll; they block every signal, so SIGHUP and
+ * SIGTERM still come to the signalfd): the daemon only calls its API
+ * from the loop's thread.  At start each tunnel is added (a tunnel that
+ * cannot bind or read its TLS files stops the start); its stats are
+ * served on TUNNEL_CTL_DIR/DEV.sock for "ovlctl tunnel show DEV".  On
+ * SIGHUP a tunnel that stays is reloaded (backends, weights, limits;
+ * established clients kept), one that went or changed its listen address
+ * or TLS files is retired (it stops accepting at once, its clients have
+ * its drain-timeout; the tick reaps it) and a new one added.  SIGTERM and
+ * SIGINT drain every tunnel before the daemon exits, for at most the
+ * largest drain-timeout.
+ *
  * On exit the device, its peers and their keys stay: traffic goes on
  * until the keys' lifetimes run out, and a restarted daemon takes the
  * kernel's peers over as they are (PEER_SET, not PEER_NEW) and handshakes
@@ -48,6 +62,7 @@
 #include "keyfile.h"
 #include "session.h"
 #include "status.h"
+#include "../tunnel/tunnel.h"
 
 #define DAEMON_TICK_NS		(250 * 1000 * 1000ULL)
 /* Initiations a second past which the daemon asks for cookies. */
@@ -93,6 +108,7 @@ struct daemon {
 	struct status st;		/* counters, in RUNDIR/DEV.json */
 	bool st_dirty;
 	struct events ev;		/* for ovlctl monitor, RUNDIR/DEV.events */
+	struct tunnel_engine *tun;	/* NULL until a tunnel is configured */
 };
 
 static uint64_t mono_ns(void)
@@ -586,6 +602,8 @@ static void tick(struct daemon *d)
 	for (i = 0; i < d->n_peers; i++)
 		if (session_init_due(&d->peers[i].s, now, rekey))
 			initiate(d, &d->peers[i], now);
+	if (d->tun)
+		tunnel_engine_reap(d->tun);
 	if (d->st_dirty) {
 		d->st_dirty = false;
 		if (status_write(&d->st))
@@ -816,6 +834,115 @@ static void keep_device(struct daemon *d, struct config *cfg,
 	d->cfg.certificate = tmp;
 }
 
+/* The engine's log lines, from its threads: one write per line. */
+static const char *tun_ifname;
+
+static void tun_log(const char *msg)
+{
+	char stamp[32] = "";
+	struct timespec ts;
+	struct tm tm;
+
+	if (!getenv("JOURNAL_STREAM")) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000);
+	}
+	fprintf(stderr, "%s%s: tunnel: %s\n", stamp, tun_ifname, msg);
+}
+
+/* The engine, with its stats socket DIR/DEV.sock. */
+static int tun_engine(struct daemon *d)
+{
+	char err[TUNNEL_ERR_LEN];
+
+	if (d->tun)
+		return 0;
+	tun_ifname = d->ifname;
+	tunnel_set_log(tun_log);
+	d->tun = tunnel_engine_new(0, err, sizeof(err));
+	if (!d->tun) {
+		dlog(d, "tunnels: %s", err);
+		return -1;
+	}
+	if (tunnel_ctl_open(d->tun, d->ifname, err, sizeof(err))) {
+		dlog(d, "tunnels: stats socket: %s", err);
+		tunnel_engine_free(d->tun);
+		d->tun = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Does @b need a new listener (remove and add) rather than a reload? */
+static bool tun_relisten(const struct tunnel_conf *a,
+			 const struct tunnel_conf *b)
+{
+	return !tunnel_addr_equal(&a->listen, &b->listen) ||
+	       strcmp(a->tls_cert, b->tls_cert) ||
+	       strcmp(a->tls_key, b->tls_key) ||
+	       strcmp(a->tls_client_ca, b->tls_client_ca);
+}
+
+/*
+ * Serve the tunnels of @cfg; @old is the config they replace (NULL at
+ * start).  At start the first failure stops it (-1); in a reload a
+ * tunnel that fails is logged and left out, the others go on, and the
+ * next reload tries it again (what runs is what tunnel_find() finds).
+ */
+static int tun_apply(struct daemon *d, const struct config *old,
+		     const struct config *cfg)
+{
+	const struct config_tunnel *ot, *ct;
+	char err[TUNNEL_ERR_LEN];
+	unsigned int i, added = 0, retired = 0, reloaded = 0, failed = 0;
+	struct tunnel *t;
+
+	if (!cfg->n_tunnels && !d->tun)
+		return 0;
+	if (tun_engine(d))
+		return -1;
+	for (i = 0; old && i < old->n_tunnels; i++) {
+		ot = &old->tunnels[i];
+		ct = config_tunnel_find(cfg, ot->conf.name);
+		t = tunnel_find(d->tun, ot->conf.name);
+		if (t && (!ct || tun_relisten(&ot->conf, &ct->conf))) {
+			tunnel_retire(t);
+			retired++;
+		}
+	}
+	for (i = 0; i < cfg->n_tunnels; i++) {
+		ct = &cfg->tunnels[i];
+		ot = old ? config_tunnel_find(old, ct->conf.name) : NULL;
+		t = tunnel_find(d->tun, ct->conf.name);
+		if (!t) {
+			if (tunnel_add(d->tun, &ct->conf, err, sizeof(err))) {
+				added++;
+				continue;
+			}
+		} else if (ot && config_tunnel_equal(ot, ct)) {
+			continue;
+		} else if (!tunnel_reload(t, &ct->conf, err, sizeof(err))) {
+			reloaded++;
+			continue;
+		}
+		if (!old) {
+			fprintf(stderr, "ovlctl: %s:%u: [tunnel %s]: %s\n",
+				d->conf_path, ct->line, ct->conf.name, err);
+			return -1;
+		}
+		dlog(d, "%s:%u: [tunnel %s] not served: %s", d->conf_path,
+		     ct->line, ct->conf.name, err);
+		failed++;
+	}
+	if (old)
+		dlog(d, "tunnels: %u added, %u removed, %u reloaded, %u failed",
+		     added, retired, reloaded, failed);
+	return 0;
+}
+
 static void reload(struct daemon *d)
 {
 	char err[CONFIG_ERR_LEN];
@@ -840,6 +967,8 @@ static void reload(struct daemon *d)
 		dlog(d, "reload failed: out of memory");
 		goto out;
 	}
+	/* Even if no section changed: a tunnel that failed is tried again. */
+	tun_apply(d, &d->cfg, &cfg);
 	/* The peers point into the new config now. */
 	config_free(&d->cfg);
 	d->cfg = cfg;
@@ -920,7 +1049,8 @@ static int run(struct daemon *d)
 	d->st.cert_expires = d->cert.not_after;
 	d->st_dirty = true;
 	sd_notify(0, "READY=1");
-	dlog(d, "node %u ready, %zu peers", d->cert.node_id, d->n_peers);
+	dlog(d, "node %u ready, %zu peers, %u tunnels", d->cert.node_id,
+	     d->n_peers, d->cfg.n_tunnels);
 	tick(d);
 	while (!d->stop) {
 		n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
@@ -945,6 +1075,10 @@ static int run(struct daemon *d)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
+	if (d->tun) {
+		dlog(d, "draining the tunnels");
+		tunnel_engine_drain(d->tun);
+	}
 	status_remove(d->ifname);
 	events_close(&d->ev);
 	dlog(d, "stopping; %lu handshakes completed, %lu answered",
@@ -956,6 +1090,7 @@ static void daemon_free(struct daemon *d)
 {
 	size_t i;
 
+	tunnel_engine_free(d->tun);
 	for (i = 0; i < d->n_peers; i++)
 		hs_peer_wipe(&d->peers[i].hs);
 	free(d->peers);
@@ -1013,7 +1148,8 @@ static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 	    !d.cookie_rl ||
 	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
 	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
-	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d))
+	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d) ||
+	    tun_apply(&d, NULL, &d.cfg))
 		goto out;
 	ret = run(&d) ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

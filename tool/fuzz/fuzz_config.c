@@ -5,7 +5,8 @@
  * Beyond memory safety and leaks (ASan, LeakSanitizer, UBSan) it checks
  * that a refusal always says FILE:LINE: or FILE:, that whatever is
  * accepted passes config_validate(), that a config differs from itself
- * in nothing, and that a peer can be found by its node id.
+ * in nothing, that a peer can be found by its node id and a tunnel by
+ * its name ([tunnel NAME] sections go through tunnel/conf.c).
  */
 
 #include <stdint.h>
@@ -38,6 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config_diff_free(&d);
 	for (i = 0; i < c.n_peers; i++)
 		if (config_peer_find(&c, c.peers[i].node_id) != &c.peers[i])
+			abort();
+	for (i = 0; i < c.n_tunnels; i++)
+		if (config_tunnel_find(&c, c.tunnels[i].conf.name) !=
+		    &c.tunnels[i] ||
+		    !config_tunnel_equal(&c.tunnels[i], &c.tunnels[i]))
 			abort();
 	config_free(&c);
 	return 0;

@@ -190,8 +190,53 @@ static const struct bad bad[] = {
 	  "ovl0.conf:6: [device]: duplicate section (first at line 1)" },
 	{ DEV "[peer 2\n", "ovl0.conf:6: section header without ']'" },
 	{ DEV "[peer 2] x = 1\n", "ovl0.conf:6: text after the section header" },
+	/* [tunnel NAME]: the tunnel module's words, our file and line. */
 	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\n",
-	  "ovl0.conf:6: [tunnel web]: tunnel sections are not supported by this version" },
+	  "ovl0.conf:6: [tunnel web]: no backend" },
+	{ DEV "[tunnel web]\nbackend = 10.77.0.2:80\n",
+	  "ovl0.conf:6: [tunnel web]: no listen" },
+	{ DEV "[tunnel web]\n",
+	  "ovl0.conf:6: [tunnel web]: no listen" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4\n",
+	  "ovl0.conf:7: invalid listen '1.2.3.4': expected ADDR:PORT" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80, x\n",
+	  "ovl0.conf:8: invalid backend ' x': expected ADDR:PORT[@WEIGHT]" },
+	{ DEV "[tunnel web]\nbackend = 10.77.0.2:80\nbackend = 10.77.0.2:80@3\n",
+	  "ovl0.conf:8: backend '10.77.0.2:80@3' given twice" },
+	{ DEV "[tunnel web]\nidle-timeout = -1\n",
+	  "ovl0.conf:7: invalid idle-timeout '-1': expected 0..604800" },
+	{ DEV "[tunnel web]\nmax-conns = 0\n",
+	  "ovl0.conf:7: invalid max-conns '0': expected 1..1000000" },
+	{ DEV "[tunnel web]\ndial-timeout = 0\n",
+	  "ovl0.conf:7: invalid dial-timeout '0': expected 1..604800" },
+	{ DEV "[tunnel web]\npool = 65\n",
+	  "ovl0.conf:7: invalid pool '65': expected 0..64" },
+	{ DEV "[tunnel web]\nweight = 1\n",
+	  "ovl0.conf:7: unknown key 'weight' in [tunnel web]" },
+	{ DEV "[tunnel web]\nlisten-port = 1\n",
+	  "ovl0.conf:7: unknown key 'listen-port' in [tunnel web]" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nlisten = 1.2.3.4:81\n",
+	  "ovl0.conf:8: listen: given twice (first at line 7)" },
+	{ DEV "[tunnel web]\npool =\n", "ovl0.conf:7: pool: empty value" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80\n"
+	  "tls-cert = /c\n",
+	  "ovl0.conf:6: [tunnel web]: tls-cert and tls-key go together" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80\n"
+	  "tls-client-ca = /ca\n",
+	  "ovl0.conf:6: [tunnel web]: tls-client-ca needs tls-cert and tls-key" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80\n"
+	  "[tunnel web]\n",
+	  "ovl0.conf:9: [tunnel web]: duplicate section (first at line 6)" },
+	{ DEV "[tunnel a]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80\n"
+	  "[tunnel b]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.3:80\n",
+	  "ovl0.conf:9: [tunnel b]: listen 1.2.3.4:80 also the listen of [tunnel a]" },
+	{ DEV "[tunnel a b]\n",
+	  "ovl0.conf:6: [tunnel a b]: bad name (1 to 63 letters, digits, '-', '_' or '.')" },
+	{ DEV "[tunnel ]\n",
+	  "ovl0.conf:6: [tunnel ]: bad name (1 to 63 letters, digits, '-', '_' or '.')" },
+	{ DEV "[tunnel web]\nlisten = 1.2.3.4:80\nbackend = 10.77.0.2:80\n"
+	  "[peer 2]\npool = 1\n",
+	  "ovl0.conf:10: [peer 2]: unknown key 'pool'" },
 	{ DEV "junk\n", "ovl0.conf:6: expected [section] or key = value" },
 	{ DEV "junk\n[bogus]\n",
 	  "ovl0.conf:6: expected [section] or key = value" },
@@ -607,6 +652,113 @@ static void test_diff(void **state)
 	config_diff_free(&d);	/* a zeroed diff may be freed again */
 }
 
+/* [tunnel NAME] sections: every key, defaults, several tunnels. */
+static void test_tunnels(void **state)
+{
+	static const char text[] = DEV
+		"[tunnel db]\n"
+		"listen = 127.0.0.1:5432\n"
+		"backend = 10.77.0.2:5432@5, 10.77.0.3:5432@1\n"
+		"idle-timeout = 90\n"
+		PEER2
+		"[tunnel web.1]\n"
+		"listen = [::1]:8080   ; inline comment\n"
+		"backend = 10.77.0.2:80@0\n"
+		"backend = [fd00::3]:80@7\n"
+		"idle-timeout = 0\n"
+		"max-conns = 3\n"
+		"dial-timeout = 2\n"
+		"drain-timeout = 1\n"
+		"pool = 0\n"
+		"tls-cert = /etc/ovl/web.crt\n"
+		"tls-key = /etc/ovl/web.key\n"
+		"tls-client-ca = /etc/ovl/ca.pem\n";
+	const struct tunnel_conf *t;
+	char err[CONFIG_ERR_LEN];
+	struct config c;
+
+	(void)state;
+	if (parse(text, &c, err))
+		fail_msg("%s", err);
+	assert_int_equal(c.n_peers, 1);
+	assert_int_equal(c.n_tunnels, 2);
+	assert_ptr_equal(config_tunnel_find(&c, "web.1"), &c.tunnels[1]);
+	assert_null(config_tunnel_find(&c, "web"));
+	t = &c.tunnels[0].conf;
+	assert_int_equal(c.tunnels[0].line, 6);
+	assert_string_equal(t->name, "db");
+	ep_is(&t->listen, "127.0.0.1:5432");
+	assert_int_equal(t->n_backends, 2);
+	ep_is(&t->backends[0].addr, "10.77.0.2:5432");
+	assert_int_equal(t->backends[0].weight, 5);
+	assert_int_equal(t->backends[1].weight, 1);
+	assert_int_equal(t->idle_timeout, 90);
+	assert_int_equal(t->max_conns, TUNNEL_MAX_CONNS_DEFAULT);
+	assert_int_equal(t->dial_timeout, TUNNEL_DIAL_DEFAULT);
+	assert_int_equal(t->drain_timeout, TUNNEL_DRAIN_DEFAULT);
+	assert_int_equal(t->pool, TUNNEL_POOL_DEFAULT);
+	assert_string_equal(t->tls_cert, "");
+	t = &c.tunnels[1].conf;
+	assert_int_equal(c.tunnels[1].line, 13);
+	ep_is(&t->listen, "[::1]:8080");
+	assert_int_equal(t->n_backends, 2);
+	assert_int_equal(t->backends[0].weight, 1);	/* <= 0 counts as 1 */
+	ep_is(&t->backends[1].addr, "[fd00::3]:80");
+	assert_int_equal(t->backends[1].weight, 7);
+	assert_int_equal(t->idle_timeout, 0);
+	assert_int_equal(t->max_conns, 3);
+	assert_int_equal(t->dial_timeout, 2);
+	assert_int_equal(t->drain_timeout, 1);
+	assert_int_equal(t->pool, 0);
+	assert_string_equal(t->tls_cert, "/etc/ovl/web.crt");
+	assert_string_equal(t->tls_key, "/etc/ovl/web.key");
+	assert_string_equal(t->tls_client_ca, "/etc/ovl/ca.pem");
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* A built config with a tunnel that fails its checks. */
+	c.tunnels[1].conf.n_backends = 0;
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "[tunnel web.1]: no backend");
+	c.tunnels[1].conf.n_backends = 2;
+	strcpy(c.tunnels[1].conf.name, "db");
+	assert_int_equal(config_validate(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "tunnel db: repeated");
+	config_free(&c);
+}
+
+/* Tunnels that come, go and change; equal ones whatever the spelling. */
+static void test_diff_tunnels(void **state)
+{
+	static const char old[] = DEV
+		"[tunnel a]\nlisten = 127.0.0.1:1\nbackend = 10.0.0.1:1@2\n"
+		"[tunnel b]\nlisten = 127.0.0.1:2\nbackend = 10.0.0.1:2\n";
+	struct config_diff d;
+
+	(void)state;
+	diff_of(old, DEV
+		"[tunnel b]\nbackend = 10.0.0.1:2@1\nlisten = 127.0.0.1:2\n"
+		"[tunnel a]\nlisten = 127.0.0.1:1\nbackend = 10.0.0.1:1@2\n"
+		"pool = 8\n", &d);
+	assert_int_equal(d.device, 0);
+	config_diff_free(&d);
+	diff_of(old, DEV
+		"[tunnel a]\nlisten = 127.0.0.1:1\nbackend = 10.0.0.1:1@3\n"
+		"[tunnel b]\nlisten = 127.0.0.1:2\nbackend = 10.0.0.1:2\n",
+		&d);
+	assert_int_equal(d.device, CONFIG_DEV_TUNNELS);
+	config_diff_free(&d);
+	diff_of(old, DEV
+		"[tunnel a]\nlisten = 127.0.0.1:1\nbackend = 10.0.0.1:1@2\n",
+		&d);
+	assert_int_equal(d.device, CONFIG_DEV_TUNNELS);
+	config_diff_free(&d);
+	diff_of(old, DEV
+		"[tunnel a]\nlisten = 127.0.0.1:1\nbackend = 10.0.0.1:1@2\n"
+		"[tunnel c]\nlisten = 127.0.0.1:2\nbackend = 10.0.0.1:2\n",
+		&d);
+	assert_int_equal(d.device, CONFIG_DEV_TUNNELS);
+	config_diff_free(&d);
+}
+
 static void test_load(void **state)
 {
 	char path[] = "/tmp/test_config.XXXXXX", err[CONFIG_ERR_LEN];
@@ -679,6 +831,9 @@ static void test_man_example(void **state)
 	assert_int_equal(c.peers[1].node_id, 3);
 	assert_int_equal(c.peers[1].n_allowed, 2);
 	assert_int_equal(c.n_beacons, 1);
+	assert_int_equal(c.n_tunnels, 1);
+	assert_string_equal(c.tunnels[0].conf.name, "db");
+	assert_int_equal(c.tunnels[0].conf.n_backends, 2);
 	config_free(&c);
 	free(text);
 }
@@ -696,6 +851,8 @@ int main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_tunnels),
+		cmocka_unit_test(test_diff_tunnels),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_man_example),
 	};

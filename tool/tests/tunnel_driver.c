@@ -7,7 +7,9 @@
  * applies FILE again on SIGHUP (tunnel_reload() for a tunnel that stays,
  * tunnel_add() and tunnel_remove() for those that come and go) and drains
  * on SIGTERM.  It prints "ready" and "reloaded" (or "reload failed: ...")
- * on standard output for the test to wait on.
+ * on standard output for the test to wait on.  With a third argument
+ * "retire" it removes tunnels as the daemon does: tunnel_retire(), and
+ * tunnel_engine_reap() four times a second.
  */
 
 #include <ini.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../tunnel/tunnel.h"
 
@@ -82,14 +85,17 @@ int main(int argc, char **argv)
 	char *names[MAX_TUNNELS] = {};
 	struct tunnel_engine *e;
 	char err[TUNNEL_ERR_LEN];
+	struct timespec tick = { 0, 250 * 1000 * 1000 };
 	unsigned int i, j, n = 0;
+	bool retire;
 	sigset_t sigs;
 	int sig;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: tunnel_driver NAME FILE\n");
+	if (argc != 3 && (argc != 4 || strcmp(argv[3], "retire"))) {
+		fprintf(stderr, "usage: tunnel_driver NAME FILE [retire]\n");
 		return 2;
 	}
+	retire = argc == 4;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -119,8 +125,14 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
-		if (sigwait(&sigs, &sig))
+		if (retire) {
+			sig = sigtimedwait(&sigs, NULL, &tick);
+			tunnel_engine_reap(e);
+			if (sig < 0)
+				continue;
+		} else if (sigwait(&sigs, &sig)) {
 			continue;
+		}
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
 		if (sig != SIGHUP)
@@ -136,7 +148,10 @@ int main(int argc, char **argv)
 				if (!strcmp(names[j], p.conf[i].name))
 					break;
 			if (i == p.n) {
-				tunnel_remove(tunnel_find(e, names[j]));
+				if (retire)
+					tunnel_retire(tunnel_find(e, names[j]));
+				else
+					tunnel_remove(tunnel_find(e, names[j]));
 				free(names[j]);
 				names[j--] = names[--n];
 			}

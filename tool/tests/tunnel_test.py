@@ -620,13 +620,13 @@ def test_wrr():
 class Driver:
     """tests/tunnel_driver: the engine's API as the daemon uses it."""
 
-    def __init__(self, name, conf):
+    def __init__(self, name, conf, *extra):
         self.name = name
         self.conf = os.path.join(TMP, "%s.conf" % name)
         with open(self.conf, "w") as f:
             f.write(conf)
         self.log = open(os.path.join(TMP, "driver-%s.log" % name), "w+")
-        self.p = subprocess.Popen([DRIVER, name, self.conf],
+        self.p = subprocess.Popen([DRIVER, name, self.conf, *extra],
                                   stdout=subprocess.PIPE, stderr=self.log,
                                   text=True)
         line = self.p.stdout.readline().strip()
@@ -821,6 +821,56 @@ def test_reload():
         d.stop()
         for x in srv.values():
             x.close()
+
+
+def test_retire():
+    """tunnel_retire(), the daemon's removal: the reload returns at once,
+    the port is free and refuses clients, an established client goes on
+    and finishes, one that does not is cut at its drain timeout."""
+    srv = Server(named_echo("A"))
+    p1, p2 = free_port(), free_port()
+    web = section("web", p1, [srv.addr])
+    d = Driver("retire", web + section("db", p2, [srv.addr],
+                                       "drain-timeout = 30"), "retire")
+    try:
+        held = socket.create_connection(("127.0.0.1", p2), 10)
+        check(recv_line(held) == "A", "no answer")
+        t0 = time.time()
+        check(d.reload(web) == "reloaded", "remove db")
+        check(time.time() - t0 < 1.0, "the removal blocked %.1f s" %
+              (time.time() - t0))
+        check(set(d.stats()) == {"web"}, "tunnels after the removal")
+        try:
+            socket.create_connection(("127.0.0.1", p2), 2).close()
+            raise AssertionError("a retired tunnel accepted a client")
+        except ConnectionRefusedError:
+            pass
+        held.sendall(b"still here\n")
+        check(recv_line(held) == "still here", "the retired tunnel's "
+              "client was broken")
+        held.shutdown(socket.SHUT_WR)
+        check(held.recv(10) == b"", "no EOF")
+        held.close()
+        # added again at once on the same port; then cut at 1 s
+        check(d.reload(web + section("db", p2, [srv.addr],
+                                     "drain-timeout = 1")) == "reloaded",
+              "db again")
+        held = socket.create_connection(("127.0.0.1", p2), 10)
+        check(recv_line(held) == "A", "no answer from db again")
+        t0 = time.time()
+        check(d.reload(web) == "reloaded", "remove db again")
+        held.settimeout(5)
+        try:
+            data = held.recv(10)
+        except ConnectionResetError:
+            data = b""
+        dt = time.time() - t0
+        check(data == b"", "not cut")
+        check(0.8 <= dt <= 2.5, "cut after %.2f s, want ~1 s" % dt)
+        held.close()
+    finally:
+        d.stop()
+        srv.close()
 
 
 def test_drain():
@@ -1325,6 +1375,7 @@ TESTS = {
     "pool": test_pool,
     "reload": test_reload,
     "drain": test_drain,
+    "retire": test_retire,
     "tls": test_tls,
 }
 

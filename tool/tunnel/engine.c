@@ -476,15 +476,19 @@ static void stop_listening(struct tunnel *t)
 	t->lfd = -1;
 }
 
+/* Clients of @only, or of every tunnel, retired ones included. */
 static long tunnels_active(struct tunnel_engine *e, struct tunnel *only)
 {
 	struct tunnel *t;
 	long n = 0;
 
+	if (only)
+		return atomic_load(&only->active);
 	pthread_mutex_lock(&e->lock);
 	for (t = e->tunnels; t; t = t->next)
-		if (!only || t == only)
-			n += atomic_load(&t->active);
+		n += atomic_load(&t->active);
+	for (t = e->retired; t; t = t->next)
+		n += atomic_load(&t->active);
 	pthread_mutex_unlock(&e->lock);
 	return n;
 }
@@ -510,9 +514,25 @@ static void cut_and_wait(struct tunnel_engine *e, struct tunnel *only)
 	for (t = e->tunnels; t; t = t->next)
 		if (!only || t == only)
 			atomic_store(&t->cut, true);
+	for (t = e->retired; t; t = t->next)
+		if (!only || t == only)
+			atomic_store(&t->cut, true);
 	pthread_mutex_unlock(&e->lock);
 	while (tunnels_active(e, only))
 		nanosleep(&ts, NULL);
+}
+
+/* @t's backends serve nobody new: no probes, no pool. */
+static void backends_gone(struct tunnel *t)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < t->n_backends; i++) {
+		atomic_store(&t->backends[i]->removed, true);
+		pool_flush(t->backends[i]);
+	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 void tunnel_remove(struct tunnel *t)
@@ -533,13 +553,64 @@ void tunnel_remove(struct tunnel *t)
 			break;
 		}
 	pthread_mutex_unlock(&e->lock);
-	pthread_mutex_lock(&t->lock);
-	for (unsigned int i = 0; i < t->n_backends; i++) {
-		atomic_store(&t->backends[i]->removed, true);
-		pool_flush(t->backends[i]);
-	}
-	pthread_mutex_unlock(&t->lock);
+	backends_gone(t);
 	tunnel_put(t);
+}
+
+void tunnel_retire(struct tunnel *t)
+{
+	struct tunnel_engine *e = t->e;
+	struct tunnel **p;
+	long n;
+
+	stop_listening(t);
+	pthread_mutex_lock(&e->lock);
+	for (p = &e->tunnels; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->retire_at = now_ms() + atomic_load(&t->drain_timeout) * 1000LL;
+	t->next = e->retired;
+	e->retired = t;
+	pthread_mutex_unlock(&e->lock);
+	backends_gone(t);
+	n = atomic_load(&t->active);
+	tlog("tunnel %s: removed, %ld client%s may finish", t->name, n,
+	     n == 1 ? "" : "s");
+	tunnel_engine_reap(e);
+}
+
+unsigned int tunnel_engine_reap(struct tunnel_engine *e)
+{
+	struct tunnel *gone = NULL, **p, *t;
+	long long now = now_ms();
+	unsigned int left = 0;
+	long n;
+
+	pthread_mutex_lock(&e->lock);
+	for (p = &e->retired; (t = *p);) {
+		n = atomic_load(&t->active);
+		if (n) {
+			/* The workers cut them at their next sweep. */
+			if (now >= t->retire_at &&
+			    !atomic_exchange(&t->cut, true))
+				tlog("tunnel %s: drain timeout, cutting %ld client%s",
+				     t->name, n, n == 1 ? "" : "s");
+			left++;
+			p = &t->next;
+			continue;
+		}
+		*p = t->next;
+		t->next = gone;
+		gone = t;
+	}
+	pthread_mutex_unlock(&e->lock);
+	while ((t = gone)) {
+		gone = t->next;
+		tunnel_put(t);
+	}
+	return left;
 }
 
 unsigned long tunnel_engine_drain(struct tunnel_engine *e)
@@ -551,6 +622,13 @@ unsigned long tunnel_engine_drain(struct tunnel_engine *e)
 	pthread_mutex_lock(&e->lock);
 	for (t = e->tunnels; t; t = t->next) {
 		unsigned int d = atomic_load(&t->drain_timeout);
+
+		if (d > secs)
+			secs = d;
+	}
+	/* Retired tunnels keep their own deadlines. */
+	for (t = e->retired; t; t = t->next) {
+		long long d = (t->retire_at - now_ms() + 999) / 1000;
 
 		if (d > secs)
 			secs = d;
@@ -568,6 +646,7 @@ unsigned long tunnel_engine_drain(struct tunnel_engine *e)
 	n = atomic_load(&e->n_cut);
 	if (n)
 		tlog("drain timeout: cut %ld client%s", n, n == 1 ? "" : "s");
+	tunnel_engine_reap(e);
 	return n;
 }
 
@@ -585,6 +664,12 @@ void tunnel_engine_free(struct tunnel_engine *e)
 		pthread_join(e->workers[i].thread, NULL);
 		close(e->workers[i].epfd);
 		close(e->workers[i].wakefd);
+	}
+	while (e->retired) {
+		struct tunnel *t = e->retired;
+
+		e->retired = t->next;
+		tunnel_put(t);
 	}
 	while (e->tunnels) {
 		struct tunnel *t = e->tunnels;

@@ -105,6 +105,7 @@ struct tunnel {
 	char tls_client_ca[TUNNEL_PATH_MAX];
 	atomic_bool closing;
 	atomic_bool cut;	/* drain timeout passed: reset its clients */
+	long long retire_at;	/* retired: when its clients are cut (ms) */
 	atomic_uint idle_timeout;
 	atomic_uint max_conns;
 	atomic_uint dial_timeout;
@@ -208,8 +209,9 @@ struct tunnel_engine {
 	struct worker *workers;
 	atomic_bool stop;
 	atomic_ulong n_cut;
-	pthread_mutex_t lock;	/* the tunnel list */
+	pthread_mutex_t lock;	/* the tunnel lists */
 	struct tunnel *tunnels;
+	struct tunnel *retired;	/* tunnel_retire(), draining (->next) */
 	/* ctl.c */
 	int ctl_fd;
 	int ctl_wake;

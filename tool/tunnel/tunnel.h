@@ -17,7 +17,9 @@
  *	t = tunnel_add(e, &c, err, len);             (binds, serves)
  *	tunnel_ctl_open(e, "ovl0", err, len);        (stats socket)
  *	on SIGHUP: tunnel_reload(t, &new_c, err, len), or tunnel_find(),
- *		tunnel_add() and tunnel_remove() for sections that come and go;
+ *		tunnel_add() and tunnel_retire() (or the blocking
+ *		tunnel_remove()) for sections that come and go;
+ *	every now and then: tunnel_engine_reap(e)     (after tunnel_retire);
  *	on SIGTERM: tunnel_engine_drain(e); tunnel_engine_free(e).
  *
  * The engine never touches signals beyond blocking them all in its own
@@ -74,6 +76,24 @@ int tunnel_reload(struct tunnel *t, const struct tunnel_conf *c, char *err,
  * what remains and free it.  Blocks for up to the drain timeout.
  */
 void tunnel_remove(struct tunnel *t);
+
+/*
+ * tunnel_remove() without the wait, for a caller with a loop of its own:
+ * @t stops accepting and leaves the engine's tunnels at once (its name
+ * and listen address are free for tunnel_add(), it is no longer in the
+ * stats); its clients have its drain timeout to finish.
+ * tunnel_engine_reap() frees it once they are gone and cuts those left
+ * at the timeout; tunnel_engine_drain() waits for them too.  Returns at
+ * once; @t must not be used again.
+ */
+void tunnel_retire(struct tunnel *t);
+
+/*
+ * Free the retired tunnels whose clients are gone; cut the clients of
+ * those whose drain timeout passed.  Never blocks.  Returns the number
+ * of retired tunnels still draining.
+ */
+unsigned int tunnel_engine_reap(struct tunnel_engine *e);
 
 /*
  * Stop accepting on every tunnel, wait until no client is left or the
