@@ -11,117 +11,7 @@ TOP=$(mktemp -d)
 N1=ovl-d1 N2=ovl-d2 N3=ovl-d3 SW=ovl-dsw
 trap 'cleanup_netns; pkill -f "ovlctl daemon" 2>/dev/null; rm -rf "$TOP"' EXIT
 
-# fresh: a directory of its own for the case (cases run in subshells).
-fresh()
-{
-	D=$(mktemp -d -p "$TOP")
-}
-
-# ca NAME: a CA identity in $D/NAME.key, its public key in $D/NAME.pub.
-ca()
-{
-	(umask 077; "$OVLCTL" genkey >"$D/$1.key") &&
-	"$OVLCTL" pubkey <"$D/$1.key" >"$D/$1.pub"
-}
-
-# node N [CA [NODEID [CERT OPTIONS...]]]: identity $D/nN.key and a
-# certificate $D/nN.crt for 10.77.0.N/32 and fd77::N/128 signed by CA
-# (default "ca") for NODEID (default N).
-node()
-{
-	local n=$1 ca=${2:-ca} id=${3:-$1}
-	shift 3 2>/dev/null || shift $#
-	(umask 077; "$OVLCTL" genkey >"$D/n$n.key") &&
-	"$OVLCTL" pubkey <"$D/n$n.key" >"$D/n$n.pub" &&
-	"$OVLCTL" cert sign --ca-key "$D/$ca.key" --node-id "$id" \
-		--pubkey "$(cat "$D/n$n.pub")" --address 10.77.0.$n/32 \
-		--address fd77::$n/128 "$@" >"$D/n$n.crt"
-}
-
-# conf N REKEY PEER...: $D/nN.conf for node N with these peers.
-conf()
-{
-	local n=$1 rekey=$2 m
-	shift 2
-	{
-		printf '[device]\nlisten-port = 4500\n'
-		printf 'identity = %s\ncertificate = %s\n' "$D/n$n.key" "$D/n$n.crt"
-		printf 'ca = %s\nrekey-after-seconds = %s\n' "$(cat "$D/ca.pub")" "$rekey"
-		for m in "$@"; do
-			printf '\n[peer %s]\npublic-key = %s\n' "$m" "$(cat "$D/n$m.pub")"
-			printf 'endpoint = 192.0.2.%s:4500\n' "$m"
-			printf 'allowed-ips = 10.77.0.%s/32, fd77::%s/128\n' "$m" "$m"
-		done
-	} >"$D/n$n.conf"
-}
-
-# hosts N...: namespaces ovl-dN on one bridge, outer 192.0.2.N/24.
-hosts()
-{
-	local n
-	new_netns $SW && ip -n $SW link add br0 type bridge &&
-	ip -n $SW link set br0 up || return 1
-	for n in "$@"; do
-		new_netns ovl-d$n &&
-		ip -n $SW link add p$n type veth peer name e0 netns ovl-d$n &&
-		ip -n $SW link set p$n master br0 up &&
-		ip -n ovl-d$n addr add 192.0.2.$n/24 dev e0 &&
-		ip -n ovl-d$n link set e0 up || return 1
-	done
-}
-
-# start N: run node N's daemon in the background, log in $D/nN.log.
-start()
-{
-	OVL_RUNDIR=$D/run$1 ip netns exec ovl-d$1 "$OVLCTL" daemon ovl0 \
-		-c "$D/n$1.conf" >>"$D/n$1.log" 2>&1 &
-	eval "PID$1=$!"
-}
-
-# handshakes N PEER: handshakes node N's daemon logged with PEER, as
-# initiator (completed) or responder (answered).
-handshakes()
-{
-	grep -cE "peer $2: handshake (completed|answered)" "$D/n$1.log"
-}
-
-# refused N REASON: node N's count of handshake frames refused for REASON.
-refused()
-{
-	jq ".handshakes.refused.$2" "$D/run$1/ovl0.json"
-}
-
-# completed N PEER: handshakes node N initiated and completed with PEER.
-completed()
-{
-	grep -c "peer $2: handshake completed" "$D/n$1.log"
-}
-
-# wait_log N PATTERN [SECONDS]: node N's log shows PATTERN (grep -E).
-wait_log()
-{
-	local i
-	for i in $(seq $((${3:-10} * 10))); do
-		grep -qE "$2" "$D/n$1.log" && return 0
-		sleep 0.1
-	done
-	fail "node $1 logged no /$2/ in ${3:-10} s"
-	cat "$D"/n*.log
-	return 1
-}
-
-# wait_handshake N PEER [SECONDS]
-wait_handshake()
-{
-	local i
-	for i in $(seq $((${3:-10} * 10))); do
-		[ "$(handshakes "$1" "$2")" -gt 0 ] && return 0
-		sleep 0.1
-	done
-	fail "node $1: no handshake with peer $2 in ${3:-10} s"
-	cat "$D/n$1.log"
-	return 1
-}
+source "$(dirname "$0")/daemon_lib.sh"
 
 # monitor N: "ovlctl -j monitor" in node N's namespace, with its daemon's
 # RUNDIR, into $D/mon$N, started before the daemon: it hears the daemon
@@ -567,10 +457,12 @@ relay_only()
 
 # tunnel_conf: node 1's [tunnel web], 127.0.0.1:8080 to an echo server on
 # node 2's overlay address.
+# tunnel_conf [BACKENDS]: node 1's [tunnel web], to node 2's port 7000.
 tunnel_conf()
 {
 	printf '\n[tunnel web]\nlisten = 127.0.0.1:8080\n'
-	printf 'backend = 10.77.0.2:7000\npool = 0\ndrain-timeout = 20\n'
+	printf 'backend = %s\npool = 0\ndrain-timeout = 20\n' \
+		"${1:-10.77.0.2:7000}"
 }
 
 # wait_file_line FILE PATTERN: FILE has a line matching PATTERN in 10 s.
@@ -598,8 +490,10 @@ tshow()
 
 # The daemon runs the [tunnel NAME] of its config: a client on node 1
 # reaches an echo server on node 2 across the overlay, tunnel show
-# counts it; SIGHUP without the section stops the listener and keeps
-# the established client; SIGHUP with it adds it back; SIGTERM drains:
+# counts it; SIGHUP with another backend keeps the established client
+# on the old one and sends the next to the new one; SIGHUP without the
+# section stops the listener and keeps the established client; SIGHUP
+# with it adds it back; SIGTERM drains:
 # the daemon waits for a client in the middle of its transfer.
 tunnels()
 {
@@ -625,6 +519,24 @@ tunnels()
 		'["web","ovl0","127.0.0.1:8080",0,1,1048576,1048576,"10.77.0.2:7000",true,1]' ||
 		return 1
 	ip netns exec $N1 "$OVLCTL" tunnel show ovl0
+
+	# SIGHUP with the backend moved to port 7001: the client on 7000
+	# goes on, the next one reaches 7001.
+	ip netns exec $N2 $TPEER echo 10.77.0.2 7001 "$D/echo2.ready" &
+	wait_file "$D/echo2.ready" "the second echo server did not start" ||
+		return 1
+	tclient 200000 2 >"$D/c0" &
+	local c0=$!
+	wait_file_line "$D/c0" connected || return 1
+	cp "$D/n1.plain" "$D/n1.conf" && tunnel_conf 10.77.0.2:7001 >>"$D/n1.conf"
+	kill -HUP $PID1
+	wait_log 1 "tunnels: 0 added, 0 removed, 1 reloaded" || return 1
+	wait $c0 || fail "the client across the reload: $(cat "$D/c0")" ||
+		return 1
+	out=$(tclient 1000) || fail "after the reload: $out" || return 1
+	expect_eq "backends after the reload" "$(tshow '[.[] | .total,
+		(.backends[] | .address, .total)]')" '[3,"10.77.0.2:7001",1]' ||
+		return 1
 
 	# SIGHUP without the section: no listener, the client goes on.
 	tclient 200000 2 >"$D/c1" &
