@@ -412,8 +412,9 @@ static void test_migration(void **state)
 				assert_int_equal(after, before[i]);
 			}
 			moved += after != before[i];
-			moved_mod += pick_mod(keys[i], NB) !=
-				     pick_mod(keys[i], NB - 1);
+			moved_mod += strcmp(all.addr[pick_mod(keys[i], NB)],
+					    less.addr[pick_mod(keys[i], NB - 1)])
+				     != 0;
 		}
 		assert_int_equal(moved, on_gone);
 		/*
@@ -423,11 +424,19 @@ static void test_migration(void **state)
 		for (j = 0; j < NB; j++)
 			if (j != gone)
 				assert_in_range(spread[j], 1, on_gone / 2);
-		if (!gone)
-			printf("migration: one of %d beacons leaves: %u of %d "
-			       "keys move (%.1f%%; FNV mod N: %u, %.1f%%)\n",
-			       NB, moved, KEYS, 100.0 * moved / KEYS,
-			       moved_mod, 100.0 * moved_mod / KEYS);
+		lo = KEYS;
+		hi = 0;
+		for (j = 0; j < NB; j++) {
+			if (j == gone)
+				continue;
+			lo = spread[j] < lo ? spread[j] : lo;
+			hi = spread[j] > hi ? spread[j] : hi;
+		}
+		printf("migration: beacon %u of %d leaves: %u of %d keys move "
+		       "(%.1f%%), %u to %u to each other; FNV mod N: %u "
+		       "(%.1f%%)\n", gone + 1, NB, moved, KEYS,
+		       100.0 * moved / KEYS, lo, hi, moved_mod,
+		       100.0 * moved_mod / KEYS);
 	}
 }
 
