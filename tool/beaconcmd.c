@@ -268,12 +268,13 @@ static int pick_cmd(struct ovlctl *ctl, int argc, char **argv)
 		rtt[i] = BEACON_RTT_NONE;
 	for (i = 0; i < r->n_rtt; i++) {
 		k = beacon_list_find(m, r->rtt_addr[i]);
-		if (k < 0) {
-			ret = usage_err(ctl, "--rtt: '%s' is not in the list",
-					r->rtt_addr[i]);
-			goto out;
-		}
-		rtt[k] = r->rtt_us[i];
+		if (k < 0)
+			pr_err("warning: beacon pick: --rtt: '%s' is not in the list%s, ignored",
+			       r->rtt_addr[i],
+			       beacon_list_find(dropped, r->rtt_addr[i]) >= 0 ?
+			       " (dropped)" : "");
+		else
+			rtt[k] = r->rtt_us[i];
 	}
 	pick = beacon_pick(m, r->key, rtt, &why);
 	if (!ctl->json) {

@@ -421,10 +421,19 @@ static const struct cli_case cases[] = {
 	  "ovlctl: invalid rtt 'a:1=-5': expected ADDR=MS (milliseconds, e.g. "
 	  "12 or 0.35, at most 3600000)\n" },
 	{ "beacon pick: rtt of another beacon",
-	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
-	    "--rtt", "b:1=5" }, 2, "",
-	  "ovlctl: beacon pick: --rtt: 'b:1' is not in the list\n"
-	  BEACON_USAGE },
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
+	    "--rtt", "b:1=5" }, 0, "{\"list\":[\"a:1\"],\"pick\":\"a:1\"}\n",
+	  "ovlctl: warning: beacon pick: --rtt: 'b:1' is not in the list, "
+	  "ignored\n" },
+	{ "beacon pick: rtt of a dropped beacon",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--discovered",
+	    "10.0.0.1:3478,198.51.100.9:3478,198.51.100.10:3478", "--rtt",
+	    "10.0.0.1:3478=0.1", "--rtt", "198.51.100.9:3478=50", "--rtt",
+	    "198.51.100.10:3478=20" }, 0,
+	  "{\"list\":[\"198.51.100.9:3478\",\"198.51.100.10:3478\"],"
+	  "\"pick\":\"198.51.100.10:3478\"}\n",
+	  "ovlctl: warning: beacon pick: --rtt: '10.0.0.1:3478' is not in the "
+	  "list (dropped), ignored\n" },
 	{ "beacon pick: rtt twice",
 	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
 	    "--rtt", "a:1=5", "--rtt", "a:1=6" }, 2, "",
