@@ -642,6 +642,38 @@ static void test_cache_file(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A ninth beacon joins: the keys that move all move to it. */
+static void test_join(void **state)
+{
+	struct beacon_list l;
+	uint8_t key[BEACON_KEY_LEN];
+	unsigned int i, j, moved = 0;
+	int before, after;
+
+	(void)state;
+	list_of(&l, "198.51.100.1:3478,198.51.100.2:3478,198.51.100.3:3478,"
+		"198.51.100.4:3478,198.51.100.5:3478,198.51.100.6:3478,"
+		"198.51.100.7:3478,198.51.100.8:3478");
+	for (i = 0; i < KEYS; i++) {
+		for (j = 0; j < BEACON_KEY_LEN; j += 8) {
+			uint64_t r = rng();
+
+			memcpy(key + j, &r, 8);
+		}
+		l.n = 8;
+		before = beacon_pick_hash(&l, key);
+		beacon_list_add(&l, "198.51.100.9:3478");
+		after = beacon_pick_hash(&l, key);
+		if (after != before) {
+			assert_int_equal(after, 8);
+			moved++;
+		}
+	}
+	/* and it gets some share (a fair one is 1/9, 1,111) */
+	printf("join: a ninth beacon takes %u of %d keys\n", moved, KEYS);
+	assert_in_range(moved, KEYS / 9 / 2, KEYS / 9 * 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_pick_hash),
 		cmocka_unit_test(test_pick_rtt),
 		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_cache_codec),
 		cmocka_unit_test(test_cache_hostile),
 		cmocka_unit_test(test_cache_path),
