@@ -455,8 +455,6 @@ relay_only()
 		jq -c '[.path, .pinned, .relay_tx_packets > 0]')" '["relay",true,true]'
 }
 
-# tunnel_conf: node 1's [tunnel web], 127.0.0.1:8080 to an echo server on
-# node 2's overlay address.
 # tunnel_conf [BACKENDS]: node 1's [tunnel web], to node 2's port 7000.
 tunnel_conf()
 {
@@ -569,9 +567,39 @@ tunnels()
 		fail "the daemon did not wait for its tunnel's client"
 }
 
+# beacons = a list of 8: the daemon gives the kernel the rendezvous pick
+# for its key, the beacon "ovlctl beacon pick" names (docs/beacons.md);
+# the picked beacon taken out of the list (SIGHUP): the node fails over
+# to the pick of the 7 left, as ovlctl beacon pick names it too.
+beacon_pick()
+{
+	local list="" left want got i
+	fresh
+	ca ca && node 1 && node 2 && conf 1 120 2 && hosts 1 || return 1
+	for i in 1 2 3 4 5 6 7 8; do
+		list="$list${list:+, }198.51.100.$i:3478"
+	done
+	sed -i "s/^rekey-after-seconds = .*/&\nbeacons = $list/" "$D/n1.conf"
+	want=$("$OVLCTL" -j beacon pick --pubkey "$(cat "$D/n1.pub")" \
+		--bootstrap "$list" | jq -r .pick)
+	start 1
+	wait_log 1 "beacon $want: " || return 1
+	got=$(ip netns exec $N1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon)
+	expect_eq "node 1's beacon, the pick of 8" "$got" "$want" || return 1
+	left=$(echo "$list" | tr -d ' ' | tr , '\n' | grep -vxF "$want" |
+		paste -sd ,)
+	sed -i "s/^beacons = .*/beacons = $left/" "$D/n1.conf"
+	want=$("$OVLCTL" -j beacon pick --pubkey "$(cat "$D/n1.pub")" \
+		--bootstrap "$left" | jq -r .pick)
+	kill -HUP $PID1
+	wait_log 1 "beacon $want: " || return 1
+	got=$(ip netns exec $N1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon)
+	expect_eq "node 1's beacon, the pick of the 7 left" "$got" "$want"
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 11
+plan 12
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 drun()
 {
@@ -588,6 +616,7 @@ drun "a replayed initiation is refused and counted" replayed_init
 drun "a flood of initiations: a legitimate pair still handshakes in 2 s" init_flood
 drun "the direct path blocked: handshake and traffic through the beacon" through_beacon
 drun "a relay-only certificate pins the peer to relay" relay_only
+drun "beacons = 8: the kernel gets the rendezvous pick; fails over on reload" beacon_pick
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels

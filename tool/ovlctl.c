@@ -26,6 +26,7 @@ static const struct ctl_object *const objects[] = {
 	&cert_object,
 	&daemon_object,
 	&tunnel_object,
+	&beacon_object,
 };
 
 static void object_usage(FILE *f, const struct ctl_object *obj)

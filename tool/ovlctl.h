@@ -88,6 +88,7 @@ extern const struct ctl_object pubkey_object;
 extern const struct ctl_object cert_object;
 extern const struct ctl_object daemon_object;
 extern const struct ctl_object tunnel_object;
+extern const struct ctl_object beacon_object;
 
 /*
  * Print "<lead>OBJECT COMMAND ARGS" (or "<lead>OBJECT ARGS" for a bare

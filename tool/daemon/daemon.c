@@ -54,6 +54,8 @@
 #include <unistd.h>
 
 #include "../ovlctl.h"
+#include "../parse.h"
+#include "beacons.h"
 #include "cert.h"
 #include "config.h"
 #include "events.h"
@@ -93,6 +95,7 @@ struct daemon {
 	struct hs_ratelimit *cookie_rl;	/* cookie replies per source */
 	struct kern k;
 	struct dpeer *peers;		/* parallel to cfg.peers */
+	struct sockaddr_storage beacon;	/* the kernel's, family 0: none */
 	size_t n_peers;
 	int epfd, sigfd, timerfd;
 	bool stop;
@@ -791,15 +794,58 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 	return 0;
 }
 
+static bool same_endpoint(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b)
+{
+	char sa[ADDR_STRLEN], sb[ADDR_STRLEN];
+	const char *x = endpoint_str(a, sa), *y = endpoint_str(b, sb);
+
+	return x && y && !strcmp(x, y);
+}
+
+/*
+ * The beacon for the kernel (docs/beacons.md): the rendezvous pick for
+ * this node's key among @cfg's beacons, each hashed as endpoint_str()
+ * writes it (the bootstrap list; nothing discovered yet).  NULL when
+ * there are none.
+ */
+static const struct sockaddr_storage *pick_beacon(struct daemon *d,
+						   const struct config *cfg)
+{
+	struct beacon_list *l;
+	char buf[ADDR_STRLEN];
+	unsigned int i;
+	int k = -1;
+
+	if (!cfg->n_beacons)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		dlog(d, "beacon: out of memory, the first one");
+		return &cfg->beacons[0];
+	}
+	for (i = 0; i < cfg->n_beacons; i++)
+		beacon_list_add(l, endpoint_str(&cfg->beacons[i], buf));
+	k = beacon_pick_hash(l, d->id.pk);
+	free(l);
+	if (k < 0)
+		k = 0;
+	dlog(d, "beacon %s: the rendezvous pick of %u",
+	     endpoint_str(&cfg->beacons[k], buf), cfg->n_beacons);
+	return &cfg->beacons[k];
+}
+
 static int device_setup(struct daemon *d)
 {
+	const struct sockaddr_storage *beacon = pick_beacon(d, &d->cfg);
 	struct kern_peer *kps = NULL;
 	size_t n_kps = 0, i;
 	int err = -1;
 
-	if (kern_dev_set(&d->k, d->cert.node_id, d->cfg.listen_port,
-			 d->cfg.n_beacons ? &d->cfg.beacons[0] : NULL))
+	if (kern_dev_set(&d->k, d->cert.node_id, d->cfg.listen_port, beacon))
 		return -1;
+	if (beacon)
+		d->beacon = *beacon;
 	for (i = 0; i < d->cert.n_addrs; i++)
 		if (kern_addr_add(&d->k, &d->cert.addrs[i]))
 			return -1;
@@ -948,6 +994,7 @@ static void reload(struct daemon *d)
 	char err[CONFIG_ERR_LEN];
 	struct config cfg = { 0 };
 	struct config_diff diff = { 0 };
+	const struct sockaddr_storage *beacon;
 
 	sd_notify(0, "RELOADING=1");
 	if (config_load(d->conf_path, &cfg, err, sizeof(err))) {
@@ -960,9 +1007,11 @@ static void reload(struct daemon *d)
 		goto out;
 	}
 	keep_device(d, &cfg, diff.device);
-	if (diff.device & CONFIG_DEV_BEACONS && cfg.n_beacons)
-		kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port,
-			     &cfg.beacons[0]);
+	/* The kernel's beacon is swapped only when the pick changes. */
+	beacon = diff.device & CONFIG_DEV_BEACONS ? pick_beacon(d, &cfg) : NULL;
+	if (beacon && !same_endpoint(beacon, &d->beacon) &&
+	    !kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port, beacon))
+		d->beacon = *beacon;
 	if (peers_apply(d, &cfg, &diff, NULL, 0)) {
 		dlog(d, "reload failed: out of memory");
 		goto out;

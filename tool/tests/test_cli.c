@@ -59,6 +59,11 @@
 #define CERT_USAGE	CERT_SHOW_USAGE "       ovlctl cert sign " CERT_SIGN_ARGS
 #define TOP_SHOW_USAGE	"Usage: ovlctl show [DEV]\n"
 #define DAEMON_USAGE	"Usage: ovlctl daemon DEV -c FILE\n"
+#define BEACON_USAGE	"Usage: ovlctl beacon pick --pubkey BASE64 " \
+			"[--bootstrap A,B] [--discovered C,D] " \
+			"[--rtt ADDR=MS]...\n"
+#define B_LIST		"\"list\":[\"10.0.0.9:3478\",\"198.51.100.9:3478\"," \
+			"\"198.51.100.10:3478\"]"
 #define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
 #define BAD_NAME	"ovlctl: invalid device name '0123456789abcdef': " \
 			"expected 1..15 characters\n"
@@ -327,6 +332,115 @@ static const struct cli_case cases[] = {
 	  "ovlctl: daemon: unexpected 'ovl1'\n" DAEMON_USAGE },
 	{ "daemon: no such file", { "daemon", "ovl0", "-c", "/nonexistent/x.conf" },
 	  1, "", "ovlctl: /nonexistent/x.conf: No such file or directory\n" },
+	/* beacon pick: KEY_A is bytes 0..31; scores 13736f7d, 749763fb, 4911a849 */
+	{ "beacon help", { "beacon", "help" }, 0, BEACON_USAGE, "" },
+	{ "beacon pick: text",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478", "--discovered",
+	    "198.51.100.10:3478, 192.168.1.1:3478,198.51.100.9:3478,"
+	    "10.0.0.9:3478" }, 0,
+	  "  BEACON              FROM        SCORE     RTT\n"
+	  "  10.0.0.9:3478       bootstrap   13736f7d  -\n"
+	  "  198.51.100.10:3478  discovered  4911a849  -\n"
+	  "* 198.51.100.9:3478   discovered  749763fb  -\n"
+	  "dropped 192.168.1.1:3478: private address\n"
+	  "pick: 198.51.100.9:3478 (highest score)\n", "" },
+	{ "beacon pick: json",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478,198.51.100.9:3478", "--discovered",
+	    "[fe80::1]:3478,198.51.100.9:3478,198.51.100.10:3478,127.0.0.1:1" },
+	  0, "{" B_LIST ",\"pick\":\"198.51.100.9:3478\"}\n", "" },
+	{ "beacon pick: one entry",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_B, "--discovered",
+	    "beacon.example.net:3478" }, 0,
+	  "{\"list\":[\"beacon.example.net:3478\"],"
+	  "\"pick\":\"beacon.example.net:3478\"}\n", "" },
+	{ "beacon pick: hash pick more than 2x slower",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478,198.51.100.9:3478,198.51.100.10:3478",
+	    "--rtt", "198.51.100.9:3478=20.001", "--rtt",
+	    "198.51.100.10:3478=10" }, 0,
+	  "{" B_LIST ",\"pick\":\"198.51.100.10:3478\"}\n", "" },
+	{ "beacon pick: hash pick exactly 2x slower",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478,198.51.100.9:3478,198.51.100.10:3478",
+	    "--rtt=198.51.100.9:3478=20", "--rtt=198.51.100.10:3478=10" }, 0,
+	  "{" B_LIST ",\"pick\":\"198.51.100.9:3478\"}\n", "" },
+	{ "beacon pick: hash pick unmeasured",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478,198.51.100.9:3478,198.51.100.10:3478",
+	    "--rtt", "10.0.0.9:3478=80", "--rtt", "198.51.100.10:3478=90" }, 0,
+	  "{" B_LIST ",\"pick\":\"10.0.0.9:3478\"}\n", "" },
+	{ "beacon pick: slower, text",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
+	    "10.0.0.9:3478,198.51.100.9:3478,198.51.100.10:3478",
+	    "--rtt", "198.51.100.9:3478=30", "--rtt", "198.51.100.10:3478=0.25" },
+	  0,
+	  "  BEACON              FROM        SCORE     RTT\n"
+	  "  10.0.0.9:3478       bootstrap   13736f7d  -\n"
+	  "  198.51.100.9:3478   bootstrap   749763fb  30 ms\n"
+	  "* 198.51.100.10:3478  bootstrap   4911a849  0.25 ms\n"
+	  "pick: 198.51.100.10:3478 (fastest; the hash pick 198.51.100.9:3478, "
+	  "30 ms, is more than 2x slower)\n", "" },
+	{ "beacon pick: bad base64",
+	  { "beacon", "pick", "--pubkey", "not-base64", "--bootstrap", "a:1" },
+	  2, "", "ovlctl: invalid pubkey: expected 32 bytes in standard base64 "
+	  "with padding\n" },
+	{ "beacon pick: 16-byte key",
+	  { "beacon", "pick", "--pubkey", "AAECAwQFBgcICQoLDA0ODw==",
+	    "--bootstrap", "a:1" }, 2, "",
+	  "ovlctl: invalid pubkey: expected 32 bytes in standard base64 "
+	  "with padding\n" },
+	{ "beacon pick: no key",
+	  { "beacon", "pick", "--bootstrap", "a:1" }, 2, "",
+	  "ovlctl: beacon pick: missing --pubkey\n" BEACON_USAGE },
+	{ "beacon pick: no list", { "beacon", "pick", "--pubkey", KEY_A }, 2,
+	  "", "ovlctl: beacon pick: need --bootstrap or --discovered\n"
+	  BEACON_USAGE },
+	{ "beacon pick: empty list",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "",
+	    "--discovered", " , " }, 1, "",
+	  "ovlctl: beacon pick: no beacons: the list is empty\n" },
+	{ "beacon pick: everything dropped",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--discovered",
+	    "10.1.2.3:3478,[::1]:3478" }, 1, "",
+	  "ovlctl: beacon pick: no beacons: the list is empty (every "
+	  "discovered entry was dropped)\n" },
+	{ "beacon pick: bad entry",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1,b c:2" }, 2,
+	  "", "ovlctl: beacon pick: --bootstrap: 'b c:2': not an address "
+	  "(printable characters, no blanks)\n" BEACON_USAGE },
+	{ "beacon pick: bad rtt",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
+	    "--rtt", "a:1" }, 2, "",
+	  "ovlctl: invalid rtt 'a:1': expected ADDR=MS (milliseconds, e.g. 12 "
+	  "or 0.35, at most 3600000)\n" },
+	{ "beacon pick: negative rtt",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
+	    "--rtt", "a:1=-5" }, 2, "",
+	  "ovlctl: invalid rtt 'a:1=-5': expected ADDR=MS (milliseconds, e.g. "
+	  "12 or 0.35, at most 3600000)\n" },
+	{ "beacon pick: rtt of another beacon",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
+	    "--rtt", "b:1=5" }, 0, "{\"list\":[\"a:1\"],\"pick\":\"a:1\"}\n",
+	  "ovlctl: warning: beacon pick: --rtt: 'b:1' is not in the list, "
+	  "ignored\n" },
+	{ "beacon pick: rtt of a dropped beacon",
+	  { "-j", "beacon", "pick", "--pubkey", KEY_A, "--discovered",
+	    "10.0.0.1:3478,198.51.100.9:3478,198.51.100.10:3478", "--rtt",
+	    "10.0.0.1:3478=0.1", "--rtt", "198.51.100.9:3478=50", "--rtt",
+	    "198.51.100.10:3478=20" }, 0,
+	  "{\"list\":[\"198.51.100.9:3478\",\"198.51.100.10:3478\"],"
+	  "\"pick\":\"198.51.100.10:3478\"}\n",
+	  "ovlctl: warning: beacon pick: --rtt: '10.0.0.1:3478' is not in the "
+	  "list (dropped), ignored\n" },
+	{ "beacon pick: rtt twice",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap", "a:1",
+	    "--rtt", "a:1=5", "--rtt", "a:1=6" }, 2, "",
+	  "ovlctl: beacon pick: --rtt: 'a:1' given twice\n" BEACON_USAGE },
+	{ "beacon pick: unknown option",
+	  { "beacon", "pick", "--pubkey", KEY_A, "--beacons", "a:1" }, 2, "",
+	  "ovlctl: beacon pick: unknown option '--beacons'\n" BEACON_USAGE },
 	/* -b FILE */
 	{ "batch: empty", { "-b", "/dev/null" }, 0, "", "" },
 	{ "batch: no file", { "-b", "/nonexistent/batch" }, 1, "",
