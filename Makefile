@@ -76,6 +76,7 @@ bench: tool
 	@scripts/build-kmods.sh "$(VM_KVER)"
 	@$(VM_RUN) env $(BENCH_ENV) bench/throughput.sh
 	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/relay.sh)
+	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/rekey.sh)
 	@bench/tunnel.sh
 
 clean:
