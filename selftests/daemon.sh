@@ -601,6 +601,12 @@ need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
 plan 12
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
+# OVL_DAEMON_SMOKE=1 (selftests/vm/run-all.sh, on every kernel but the
+# newest) runs the cases that lean most on the kernel: the control
+# channel direct and relayed, keys installed and swapped, a pin to
+# relay, sessions that outlive the daemon; the rest is userspace.
+[ -n "${DAEMON_ONLY:-}" ] || [ -z "${OVL_DAEMON_SMOKE:-}" ] ||
+	DAEMON_ONLY="three_nodes through_beacon relay_only restart_reload"
 drun()
 {
 	[ -z "${DAEMON_ONLY:-}" ] || [[ " $DAEMON_ONLY " == *" $2 "* ]] ||
