@@ -212,6 +212,23 @@ static const char *cert_reason_str(int r)
 	}
 }
 
+/*
+ * The responder picks the session's key id (handshake.h): a random one
+ * that neither of its slots for the peer holds, so that the new key,
+ * installed next to the primary one, never shadows it.  The initiator
+ * takes it from the RESP (session_install()).
+ */
+static int cb_key_id(void *arg, struct hs_peer *hp)
+{
+	struct daemon *d = arg;
+	struct kern_peer kp = { .key_id = { -1, -1 } };
+
+	if (kern_peer_get(&d->k, hp->node_id, &kp))
+		return -1;
+	return session_key_id(randombytes_random(), kp.key_id[0],
+			      kp.key_id[1]);
+}
+
 /* A new event of the daemon's, "event" and "ifname" first. */
 static struct json_object *event_new(const struct daemon *d, const char *name)
 {
@@ -359,8 +376,24 @@ static void session_install(struct daemon *d, struct dpeer *p,
 
 	if (kern_peer_get(&d->k, id, &kp))
 		return;
-	key_id = session_key_id(sess->hash, sizeof(sess->hash), kp.key_id[0],
-				kp.key_id[1]);
+	/*
+	 * The responder chose the key id against its own slots; ours may
+	 * hold it (the two sides' slots differ after a restart of one, a
+	 * peer removed and added back, crossed initiations): the slot the
+	 * new key will sit next to must not, or the two would share an id.
+	 * Drop the session then and start another (a new id, 255 in 256).
+	 */
+	key_id = sess->key_id;
+	if (sess->initiator &&
+	    key_id == kp.key_id[p->answered_pending ? 1 : 0]) {
+		dlog(d, "peer %u: key id %u of the answer is one of ours, handshaking again",
+		     id, key_id);
+		d->st.key_id_clashes++;
+		d->st_dirty = true;
+		p->s.pending = false;
+		initiate(d, p, now);
+		return;
+	}
 	/*
 	 * The initiator uses the keys at once: into the secondary slot,
 	 * then swapped in, so that the old key keeps receiving what the
@@ -684,6 +717,7 @@ static int hs_setup(struct daemon *d)
 	d->hs.verify_cert = cb_verify_cert;
 	d->hs.peer_by_id = cb_peer_by_id;
 	d->hs.peer_by_index = cb_peer_by_index;
+	d->hs.key_id = cb_key_id;
 	d->hs.arg = d;
 	d->hs.rl = d->rl;
 	return 0;

@@ -366,6 +366,7 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 			       struct hs_session *sess, struct hs_peer **peerp)
 {
 	uint8_t payload[HS_TAI64N_LEN + HS_CERT_MAX];
+	uint8_t resp[HS_KEY_ID_LEN + HS_CERT_MAX];
 	uint8_t prologue[HS_PROLOGUE_LEN];
 	const uint8_t *rs, *ts;
 	struct noise_handshake hs = { 0 };
@@ -374,7 +375,7 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 	size_t plen, n, macs;
 	struct hs_peer *p;
 	uint32_t node_id, sender_index, index;
-	int cr;
+	int cr, kid;
 
 	if (!out_len || !sess || !peerp)
 		return HS_R_ERROR;
@@ -447,13 +448,24 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 	ret = HS_R_ERROR;
 	if (out_cap < HS_RESP_FIXED_LEN + l->cert_len)
 		goto out;
+	if (l->key_id) {
+		kid = l->key_id(l->arg, p);
+		if (kid < 0 || kid > 255)
+			goto out;
+		resp[0] = kid;
+	} else {
+		get_random(l, resp, HS_KEY_ID_LEN);
+	}
+	if (l->cert_len)
+		memcpy(resp + HS_KEY_ID_LEN, l->cert, l->cert_len);
 	index = new_index(l, NULL);
 	out[0] = HS_MSG_RESP;
 	memset(out + 1, 0, 3);
 	put32(out + 4, l->node_id);
 	put32(out + 8, index);
 	put32(out + 12, sender_index);
-	if (noise_ik_write(&hs, l->cert, l->cert_len, out + HS_RESP_HDR_LEN,
+	if (noise_ik_write(&hs, resp, HS_KEY_ID_LEN + l->cert_len,
+			   out + HS_RESP_HDR_LEN,
 			   out_cap - HS_RESP_HDR_LEN - 2 * HS_MAC_LEN, &n) ||
 	    noise_ik_split(&hs, &ns))
 		goto out;
@@ -462,6 +474,7 @@ enum hs_result hs_consume_init(struct hs_local *l, const uint8_t *frame,
 	memset(out + n + HS_MAC_LEN, 0, HS_MAC_LEN);
 	*out_len = n + 2 * HS_MAC_LEN;
 	fill_session(sess, &ns, node_id, index, sender_index, false);
+	sess->key_id = resp[0];
 
 	/* Accepted: only now does the peer's state change. */
 	memcpy(p->last_ts, ts, HS_TAI64N_LEN);
@@ -482,6 +495,7 @@ out:
 	noise_handshake_wipe(&hs);
 	noise_session_wipe(&ns);
 	sodium_memzero(payload, sizeof(payload));
+	sodium_memzero(resp, sizeof(resp));
 	return ret;
 }
 
@@ -499,7 +513,7 @@ enum hs_result hs_consume_resp(struct hs_local *l, const uint8_t *frame,
 			       size_t len, uint64_t now_ns,
 			       struct hs_session *sess, struct hs_peer **peerp)
 {
-	uint8_t payload[HS_CERT_MAX];
+	uint8_t payload[HS_KEY_ID_LEN + HS_CERT_MAX];
 	struct noise_handshake hs = { 0 };
 	struct noise_session ns;
 	enum hs_result ret;
@@ -538,7 +552,11 @@ enum hs_result hs_consume_resp(struct hs_local *l, const uint8_t *frame,
 			  macs - HS_RESP_HDR_LEN, payload, sizeof(payload),
 			  &plen))
 		goto out;
-	cr = l->verify_cert(l->arg, p->node_id, p->s_pub, payload, plen);
+	ret = HS_R_MALFORMED;
+	if (plen < HS_KEY_ID_LEN)
+		goto out;
+	cr = l->verify_cert(l->arg, p->node_id, p->s_pub,
+			    payload + HS_KEY_ID_LEN, plen - HS_KEY_ID_LEN);
 	if (cr) {
 		sess->cert_reason = cr;
 		ret = HS_R_BAD_CERT;
@@ -548,6 +566,7 @@ enum hs_result hs_consume_resp(struct hs_local *l, const uint8_t *frame,
 	if (noise_ik_split(&hs, &ns))
 		goto out;
 	fill_session(sess, &ns, p->node_id, index, get32(frame + 8), true);
+	sess->key_id = payload[0];
 	hs_peer_abandon(p);
 	ret = HS_OK;
 out:

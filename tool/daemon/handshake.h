@@ -80,6 +80,7 @@
 #define HS_CERT_MAX		1024
 #define HS_COOKIE_NONCE_LEN	24	/* XChaCha20-Poly1305 */
 #define HS_SRC_MAX		20	/* source address bytes for cookies */
+#define HS_KEY_ID_LEN		1	/* the session's key id, in RESP */
 
 /* INIT: type, 3 zero bytes, sender node id, sender index. */
 #define HS_INIT_HDR_LEN		12
@@ -89,7 +90,7 @@
 #define HS_INIT_FIXED_LEN	(HS_INIT_HDR_LEN + NOISE_IK_MSG1_OVERHEAD + \
 				 HS_TAI64N_LEN + 2 * HS_MAC_LEN)	/* 152 */
 #define HS_RESP_FIXED_LEN	(HS_RESP_HDR_LEN + NOISE_IK_MSG2_OVERHEAD + \
-				 2 * HS_MAC_LEN)			/* 96 */
+				 HS_KEY_ID_LEN + 2 * HS_MAC_LEN)	/* 97 */
 #define HS_INIT_MAX_LEN		(HS_INIT_FIXED_LEN + HS_CERT_MAX)
 #define HS_RESP_MAX_LEN		(HS_RESP_FIXED_LEN + HS_CERT_MAX)
 /* COOKIE: type, 3 zero bytes, receiver index, nonce, sealed cookie. */
@@ -180,6 +181,14 @@ typedef struct hs_peer *(*hs_peer_by_id_fn)(void *arg, uint32_t node_id);
  */
 typedef struct hs_peer *(*hs_peer_by_index_fn)(void *arg, uint32_t index);
 typedef void (*hs_rand_fn)(void *arg, uint8_t *buf, size_t len);
+/*
+ * The key id of a session the responder is about to accept with @p, for
+ * both sides' kernel key slots: one that neither of its own slots for @p
+ * holds.  The RESP carries it to the initiator (encrypted), so the two
+ * sides never disagree on it.  0..255, or -1 to refuse the INIT
+ * (HS_R_ERROR).  NULL: a random id.
+ */
+typedef int (*hs_key_id_fn)(void *arg, struct hs_peer *p);
 
 /* This node. */
 struct hs_local {
@@ -195,6 +204,7 @@ struct hs_local {
 	hs_peer_by_id_fn peer_by_id;
 	hs_peer_by_index_fn peer_by_index;
 	hs_rand_fn rand;		/* NULL: randombytes_buf */
+	hs_key_id_fn key_id;		/* NULL: a random id */
 	void *arg;			/* for all of the above */
 	struct hs_ratelimit *rl;	/* NULL: no per-source limit */
 
@@ -236,6 +246,7 @@ struct hs_session {
 	uint32_t peer_node_id;
 	uint32_t local_index;		/* the index we sent */
 	uint32_t remote_index;		/* the index the peer sent */
+	uint8_t key_id;			/* the responder's pick, in the RESP */
 	bool initiator;			/* we sent the INIT */
 	int cert_reason;		/* the callback's, on HS_R_BAD_CERT */
 };

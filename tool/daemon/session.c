@@ -81,16 +81,19 @@ uint32_t session_lifetime(uint32_t rekey_after)
 	return rekey_after + (extra < 30 ? 30 : extra);
 }
 
-uint8_t session_key_id(const uint8_t *hash, unsigned int hash_len, int id0,
-		       int id1)
+uint8_t session_key_id(uint32_t r, int id0, int id1)
 {
-	unsigned int i;
+	unsigned int n = 256, i;
 
-	for (i = 0; i < hash_len; i++)
-		if (hash[i] != id0 && hash[i] != id1)
-			return hash[i];
-	/* A hash of at most two distinct bytes: any other id will do. */
-	for (i = 0;; i++)
-		if ((int)i != id0 && (int)i != id1)
+	if (id0 >= 0 && id0 < 256)
+		n--;
+	if (id1 >= 0 && id1 < 256 && id1 != id0)
+		n--;
+	r %= n;
+	for (i = 0;; i++) {
+		if ((int)i == id0 || (int)i == id1)
+			continue;
+		if (!r--)
 			return i;
+	}
 }

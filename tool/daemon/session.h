@@ -97,12 +97,11 @@ enum session_route session_route(const struct session *s, bool have_endpoint,
 uint32_t session_lifetime(uint32_t rekey_after);
 
 /*
- * The key id of a new session: the first byte of @hash (the handshake
- * hash both sides share) that differs from the ids in the peer's key
- * slots (@id0, @id1; -1 for an empty slot).  Both sides hold the same
- * two keys in steady state, so they pick the same id.
+ * The key id the responder gives a new session: the (@r mod the number
+ * of free ids)-th id, from 0, of those that differ from the ids in the
+ * peer's key slots (@id0, @id1; -1 for an empty slot).  @r random: each
+ * free id alike.  The RESP carries it to the initiator (handshake.h).
  */
-uint8_t session_key_id(const uint8_t *hash, unsigned int hash_len, int id0,
-		       int id1);
+uint8_t session_key_id(uint32_t r, int id0, int id1);
 
 #endif /* _OVL_DAEMON_SESSION_H */

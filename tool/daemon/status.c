@@ -44,6 +44,8 @@ static struct json_object *status_json(const struct status *st)
 	json_object_object_add(hs, "cookies", json_object_new_int64(st->cookies));
 	json_object_object_add(hs, "frames_lost",
 			       json_object_new_int64(st->frames_lost));
+	json_object_object_add(hs, "key_id_clashes",
+			       json_object_new_int64(st->key_id_clashes));
 	for (r = HS_OK + 1; r < HS_R_COUNT; r++)
 		if (r != HS_R_COOKIE_NEEDED)
 			json_object_object_add(ref, hs_result_name(r),

@@ -25,6 +25,7 @@ struct status {
 	unsigned long answered;		/* INITs answered with a session */
 	unsigned long cookies;		/* cookie replies sent under load */
 	unsigned long frames_lost;	/* overruns of the listener socket */
+	unsigned long key_id_clashes;	/* RESPs whose key id we held */
 	unsigned long refused[HS_R_COUNT];
 };
 

@@ -39,6 +39,8 @@ struct node {
 	int cert_calls;
 	uint8_t rand_seed[32];		/* with_rand(): deterministic */
 	uint64_t rand_ctr;
+	int key_id;			/* what the key id callback says */
+	int key_id_calls;
 };
 
 static const uint8_t src_a[] = { 192, 0, 2, 1, 0x11, 0x94 };	/* ip:port */
@@ -67,6 +69,15 @@ static int verify(void *arg, uint32_t node_id, const uint8_t rs[32],
 	if (cert_len != CERT_LEN || memcmp(cert, want, CERT_LEN))
 		return BAD_CERT_REASON + 1;
 	return 0;
+}
+
+static int key_id_cb(void *arg, struct hs_peer *p)
+{
+	struct node *n = arg;
+
+	assert_ptr_equal(p, &n->peer);
+	n->key_id_calls++;
+	return n->key_id;
 }
 
 static struct hs_peer *by_id(void *arg, uint32_t node_id)
@@ -199,6 +210,7 @@ static void same_session(const struct hs_session *i,
 	assert_int_equal(r->peer_node_id, i_id);
 	assert_int_equal(i->local_index, r->remote_index);
 	assert_int_equal(i->remote_index, r->local_index);
+	assert_int_equal(i->key_id, r->key_id);
 }
 
 /* from initiates, to answers; both sessions returned, checked to agree. */
@@ -231,6 +243,51 @@ static void test_handshake_both_ways(void **state)
 	/* A rekey the same way round. */
 	handshake(&n[0], &n[1], T0 + 2 * SEC, W0 + 2 * SEC, &si2, &sr2);
 	assert_memory_not_equal(si.tx_key, si2.tx_key, 32);
+}
+
+/*
+ * The responder picks the session's key id (its callback, or a random
+ * one without it) and the initiator's session has the same; a callback
+ * that refuses makes no RESP and no session, and leaves the INIT's
+ * timestamp unused.
+ */
+static void test_key_id(void **state)
+{
+	struct node *n = *state;
+	struct hs_session si, sr;
+	struct frame init, resp;
+	unsigned int i, distinct = 0;
+	bool seen[256] = { false };
+
+	n[1].l.key_id = key_id_cb;
+	n[1].key_id = 77;
+	handshake(&n[0], &n[1], T0, W0, &si, &sr);
+	assert_int_equal(si.key_id, 77);
+	assert_int_equal(n[1].key_id_calls, 1);
+	n[1].key_id = 0;
+	handshake(&n[0], &n[1], T0 + SEC, W0 + SEC, &si, &sr);
+	assert_int_equal(si.key_id, 0);
+
+	n[1].key_id = -1;
+	init_of(&n[0], T0 + 2 * SEC, W0 + 2 * SEC, &init);
+	assert_int_equal(take_init(&n[1], &init, false, T0 + 2 * SEC, &resp,
+				   &sr), HS_R_ERROR);
+	assert_int_equal(resp.len, 0);
+	n[1].key_id = 255;
+	assert_int_equal(take_init(&n[1], &init, false, T0 + 2 * SEC, &resp,
+				   &sr), HS_OK);
+	assert_int_equal(take_resp(&n[0], &resp, T0 + 2 * SEC, &si), HS_OK);
+	assert_int_equal(si.key_id, 255);
+
+	/* No callback: random ids, agreed. */
+	n[1].l.key_id = NULL;
+	for (i = 0; i < 16; i++) {
+		handshake(&n[0], &n[1], T0 + (3 + i) * SEC,
+			  W0 + (3 + i) * SEC, &si, &sr);
+		distinct += !seen[si.key_id];
+		seen[si.key_id] = true;
+	}
+	assert_true(distinct > 8);
 }
 
 static void test_frame_layout(void **state)
@@ -1013,6 +1070,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_handshake_both_ways),
+		T(test_key_id),
 		T(test_frame_layout),
 		T(test_deterministic_rand),
 		T(test_tampered_init),

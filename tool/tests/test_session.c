@@ -111,20 +111,36 @@ static void test_lifetime(void **state)
 	assert_int_equal(session_lifetime(3600), 5400);
 }
 
+/* Every free id, each once over as many r, never a taken one. */
+static void check_key_ids(int id0, int id1, unsigned int n_free)
+{
+	bool seen[256] = { false };
+	unsigned int r, id;
+
+	for (r = 0; r < n_free; r++) {
+		id = session_key_id(r, id0, id1);
+		assert_true((int)id != id0 && (int)id != id1);
+		assert_false(seen[id]);
+		seen[id] = true;
+	}
+	/* r wraps around the free ids. */
+	assert_int_equal(session_key_id(n_free, id0, id1),
+			 session_key_id(0, id0, id1));
+	assert_int_equal(session_key_id(UINT32_MAX, id0, id1),
+			 session_key_id(UINT32_MAX % n_free, id0, id1));
+}
+
 static void test_key_id(void **state)
 {
-	uint8_t h[64];
-
 	(void)state;
-	memset(h, 7, sizeof(h));
-	h[3] = 9;
-	assert_int_equal(session_key_id(h, sizeof(h), -1, -1), 7);
-	assert_int_equal(session_key_id(h, sizeof(h), 7, -1), 9);
-	assert_int_equal(session_key_id(h, sizeof(h), -1, 7), 9);
-	/* Both bytes taken: any other id. */
-	assert_int_equal(session_key_id(h, sizeof(h), 7, 9), 0);
-	memset(h, 0, sizeof(h));
-	assert_int_equal(session_key_id(h, sizeof(h), 0, 1), 2);
+	check_key_ids(-1, -1, 256);
+	check_key_ids(7, -1, 255);
+	check_key_ids(-1, 7, 255);
+	check_key_ids(7, 9, 254);
+	check_key_ids(9, 9, 255);
+	check_key_ids(0, 255, 254);
+	assert_int_equal(session_key_id(0, 0, 1), 2);
+	assert_int_equal(session_key_id(5, -1, -1), 5);
 }
 
 int main(void)
