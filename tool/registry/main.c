@@ -175,8 +175,9 @@ static int cmd_token(int argc, char **argv)
 {
 	struct opt opts[] = { { .name = "db" }, { .name = "uses" }, { .name = "valid-for" },
 			      { .name = "beacon", .flag = true }, {} };
-	char token[STORE_TOKEN_LEN + 1];
-	uint64_t uses = 1, hours = 24;
+	char token[STORE_TOKEN_LEN + 1], *end;
+	uint64_t uses = 1;
+	double hours = 24;
 	const char *pos[1];
 	struct store *st;
 	int64_t now = time(NULL);
@@ -187,14 +188,21 @@ static int cmd_token(int argc, char **argv)
 	ret = parse_opts(argc - 1, argv + 1, opts, pos, 0);
 	if (ret)
 		return ret;
-	if (u64_opt("uses", opts[1].val, 1, 1000000000, &uses) ||
-	    u64_opt("valid-for", opts[2].val, 1, 24 * 365 * 100, &hours))
+	if (u64_opt("uses", opts[1].val, 1, 1000000000, &uses))
 		return EXIT_USAGE;
+	/* Hours, a fraction allowed: "0.25" is a quarter of an hour. */
+	if (opts[2].val) {
+		hours = strtod(opts[2].val, &end);
+		if (end == opts[2].val || *end || !(hours > 0) ||
+		    hours > 24.0 * 365 * 100)
+			return usage("invalid --valid-for '%s': expected hours, more than 0",
+				     opts[2].val);
+	}
 	ret = open_store(opts[0].val, &st, true);
 	if (ret)
 		return ret;
 	ret = store_token_new(st, opts[3].val ? "beacon" : "node", uses,
-			      now + (int64_t)hours * HOUR, now, token);
+			      now + (int64_t)(hours * HOUR + 0.5), now, token);
 	if (ret)
 		fprintf(stderr, "ovl-registry: token new: %s\n", st->err);
 	else
