@@ -74,6 +74,9 @@ static int pg_exec(struct db *db, const char *sql, int n,
 			vals[i] = params[i].s;
 		}
 	}
+	/* The server restarted or the link broke: connect again. */
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		PQreset(db->conn);
 	q = pg_rewrite(sql);
 	if (!q) {
 		snprintf(db->err, DB_ERR_LEN, "out of memory");
