@@ -98,7 +98,8 @@ class Registry:
         return url, p
 
     def stop(self):
-        for p in self.servers:
+        servers, self.servers = self.servers, []
+        for p in servers:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
                 try:
@@ -175,15 +176,25 @@ def sync(url, reg, name, node, since):
 def suite(kind, db, tmp):
     """Every case against one backend; returns (passed, failed)."""
     reg = Registry(tmp, db)
-    results = []
+    try:
+        cases(kind, db, tmp, reg)
+    finally:
+        reg.stop()
+
+
+def cases(kind, db, tmp, reg):
 
     def case(name):
         def wrap(fn):
             try:
                 fn()
-                results.append(("ok", name, ""))
-            except (Fail, AssertionError, json.JSONDecodeError) as e:
-                results.append(("not ok", name, str(e)))
+                status, why = "ok", ""
+            except Exception as e:      # a failed case, not the suite
+                status, why = "not ok", "%s: %s" % (type(e).__name__, e)
+            print("%s - %s: %s%s" % (status, kind, name,
+                                     ("\n#   " + why) if why else ""),
+                  flush=True)
+            (PASSED if status == "ok" else FAILED).append(name)
             return fn
         return wrap
 
@@ -409,13 +420,30 @@ def suite(kind, db, tmp):
                ["192.0.2.3:1"], s)
         state["v"] = s["version"]
 
-    @case("two servers on one database: kill one, the other serves")
+    @case("two servers on one database: concurrent enrollments, kill one,"
+          " the other serves")
     def _():
         url_a, pa = reg.serve()
         url_b, pb = reg.serve()
+        # 12 enrollments at once through both servers on a 10-use token:
+        # exactly 10 enroll, with 10 distinct ids in a row
+        t10 = reg.token("--uses", "10")
+        ps = [subprocess.Popen([CLI, "-u", (url_a, url_b)[i % 2], "-k",
+                                reg.key("p%d" % i), "-s", "key", "enroll",
+                                t10], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+              for i in range(12)]
+        outs = [p.communicate(timeout=30) for p in ps]
+        got = sorted(json.loads(o)["node_id"] for o, _ in outs if o)
+        expect(len(got) == 10 and got == list(range(got[0], got[0] + 10)),
+               "concurrent enrollments: %s" % got)
+        expect(sum("token_exhausted" in e for _, e in outs) == 2,
+               [e for _, e in outs])
+        v = sync(url_a, reg, "a", 1, state["v"])["version"]
         t = reg.token("--uses", "2")
         e = ok_json(enroll(url_a, reg, "k", t))
-        s = sync(url_b, reg, "k", e["node_id"], state["v"])
+        expect(e["node_id"] == got[-1] + 1, e)
+        s = sync(url_b, reg, "k", e["node_id"], v)
         expect(s["nodes"] == [e["node_id"]], "B does not see A's: %s" % s)
         pa.kill()
         pa.wait()
@@ -444,12 +472,6 @@ def suite(kind, db, tmp):
         expect("beacons" in b, b)
         p = run([CLI, "-u", url_t, "beacons"], check=False)
         expect(p.returncode == 1, "an unknown CA was trusted")
-
-    reg.stop()
-    for status, name, why in results:
-        print("%s - %s: %s%s" % (status, kind, name,
-                                 ("\n#   " + why) if why else ""))
-        (PASSED if status == "ok" else FAILED).append(name)
 
 
 def pg_bindir():
