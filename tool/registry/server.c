@@ -263,6 +263,18 @@ static enum MHD_Result do_enroll(struct server *srv,
 	return reply(conn, 200, obj);
 }
 
+static void sweep(struct server *srv)
+{
+	int64_t now = now_s();
+
+	if (now == srv->last_sweep)
+		return;
+	srv->last_sweep = now;
+	if (store_sweep(srv->st, now, srv->opts->node_ttl,
+			2 * REG_CLOCK_WINDOW + 1) < 0)
+		fprintf(stderr, "ovl-registry: sweep: %s\n", srv->st->err);
+}
+
 /* The comma-separated endpoints of @er. */
 static void join_endpoints(const struct reg_register_req *er, char *out)
 {
@@ -292,6 +304,7 @@ static enum MHD_Result do_register(struct server *srv,
 
 	if (node_auth(srv, conn, "POST", r, &id, signer, &auth, &ret))
 		return ret;
+	sweep(srv);
 	if (reg_parse_register(r->body, r->len, &er, &why))
 		return reply_err(conn, 400, "bad_request", "%s", why);
 	join_endpoints(&er, eps);
@@ -336,18 +349,6 @@ static void sync_cb(const struct store_node *n, void *arg)
 			       json_object_new_boolean(n->relay_only));
 	add_int(o, "last_seen", n->last_seen);
 	json_object_array_add(out->nodes, o);
-}
-
-static void sweep(struct server *srv)
-{
-	int64_t now = now_s();
-
-	if (now == srv->last_sweep)
-		return;
-	srv->last_sweep = now;
-	if (store_sweep(srv->st, now, srv->opts->node_ttl,
-			2 * REG_CLOCK_WINDOW + 1) < 0)
-		fprintf(stderr, "ovl-registry: sweep: %s\n", srv->st->err);
 }
 
 static enum MHD_Result do_sync(struct server *srv,

@@ -398,11 +398,16 @@ def cases(kind, db, tmp, reg):
         # a second server on the same database, with short lifetimes
         url2, _ = reg.serve("--node-ttl", "2", "--beacon-ttl", "2")
         bt = reg.token("--beacon")
-        v = state["v"]
+        # nodes 1 and 2 are fresh at v (registered through the first
+        # server, whose lifetime is 300 s); then only 1 keeps registering
+        cli(url, "register", "192.0.2.1:51820", "relay", key=reg.key("a"),
+            node=1)
+        cli(url, "register", "192.0.2.3:1", key=reg.key("b"), node=2)
+        v = sync(url, reg, "a", 1, state["v"])["version"]
         cli(url2, "beacon", bt, "203.0.113.7:3478")
         cli(url2, "beacon", bt, "203.0.113.8:3478")
-        for i in range(3):
-            time.sleep(1)
+        for i in range(4):
+            time.sleep(0.7)
             cli(url2, "register", "192.0.2.1:51820", "relay",
                 key=reg.key("a"), node=1)
             cli(url2, "beacon", bt, "203.0.113.7:3478")
@@ -415,6 +420,9 @@ def cases(kind, db, tmp, reg):
                "full list")
         # an expired node that registers again is back
         cli(url2, "register", "192.0.2.3:1", key=reg.key("b"), node=2)
+        expect(err_code(cli(url2, "register", "192.0.2.3:1",
+                            key=reg.key("c"), node=3)) == "revoked",
+               "a revoked node registered")
         s = sync(url2, reg, "a", 1, s["version"])
         expect(s["nodes"] == [2] and s["endpoints"]["2"] ==
                ["192.0.2.3:1"], s)
