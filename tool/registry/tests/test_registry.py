@@ -386,6 +386,32 @@ def cases(kind, db, tmp, reg):
         expect(st == 400, body)
         expect(len(ok_json(cli(url, "beacons"))["beacons"]) == 2, "stored")
 
+    @case("addresses: a full network refused, IPv6 networks")
+    def _():
+        if kind != "sqlite":
+            return                      # the same code on either backend
+        for net, addrs in [("10.9.0.0/30", ["10.9.0.1/32", "10.9.0.2/32"]),
+                           ("fd00:77::/64", ["fd00:77::1/128",
+                                             "fd00:77::2/128"])]:
+            sub = tempfile.mkdtemp(dir=tmp)
+            small = Registry(sub, "sqlite:%s/r.db" % sub)
+            small.cmd("init", "--db", small.db, "--ca-key", small.ca,
+                      "--network", net)
+            u, _ = small.serve()
+            try:
+                t = small.token("--uses", "3")
+                got = [ok_json(enroll(u, small, "n%d" % i, t))
+                       for i in range(2)]
+                expect([e["address"] for e in got] == addrs, got)
+                expect(all(e["verified"] == "valid" for e in got), got)
+                if net.startswith("10."):
+                    # .3 is the broadcast address: no third node
+                    p = enroll(u, small, "n2", t)
+                    expect(err_code(p) == "network_full", p.stderr)
+                    expect(len(small.nodes()) == 2, "stored")
+            finally:
+                small.stop()
+
     @case("HTTP errors: unknown path 404, wrong method 405")
     def _():
         st, body = raw(url, "GET", "/v1/nope", sign="none")
