@@ -8,7 +8,7 @@
  *	ovl-registry node revoke ID --db URL
  *	ovl-registry [-j] node list --db URL
  *	ovl-registry serve --listen HOST:PORT --db URL [--tls-cert F --tls-key F]
- *		[--node-ttl SECONDS] [--beacon-ttl SECONDS]
+ *		[--node-ttl SECONDS] [--beacon-ttl SECONDS] [--sync-page N]
  */
 
 #include <inttypes.h>
@@ -37,6 +37,7 @@ static const char usage_text[] =
 "       ovl-registry [-j] node list --db URL\n"
 "       ovl-registry serve --listen HOST:PORT --db URL [--tls-cert FILE --tls-key FILE]\n"
 "                          [--node-ttl SECONDS] [--beacon-ttl SECONDS]\n"
+"                          [--sync-page N]\n"
 "URL: sqlite:PATH or postgresql://...\n";
 
 static bool json_out;
@@ -297,12 +298,14 @@ static int cmd_node(int argc, char **argv)
 
 static int cmd_serve(int argc, char **argv)
 {
-	struct opt opts[] = { { .name = "listen" }, { .name = "db" }, { .name = "tls-cert" },
-			      { .name = "tls-key" }, { .name = "node-ttl" }, { .name = "beacon-ttl" },
-			      {} };
+	struct opt opts[] = { { .name = "listen" }, { .name = "db" },
+			      { .name = "tls-cert" }, { .name = "tls-key" },
+			      { .name = "node-ttl" }, { .name = "beacon-ttl" },
+			      { .name = "sync-page" }, {} };
 	struct server_opts so = { .node_ttl = 300, .beacon_ttl = 90,
 				  .sync_page = 1000 };
 	uint64_t node_ttl = so.node_ttl, beacon_ttl = so.beacon_ttl;
+	uint64_t page = so.sync_page;
 	struct store *st;
 	int ret;
 
@@ -314,8 +317,10 @@ static int cmd_serve(int argc, char **argv)
 	if (!opts[2].val != !opts[3].val)
 		return usage("'--tls-cert' and '--tls-key' go together%s", "");
 	if (u64_opt("node-ttl", opts[4].val, 1, 86400 * 365, &node_ttl) ||
-	    u64_opt("beacon-ttl", opts[5].val, 1, 86400, &beacon_ttl))
+	    u64_opt("beacon-ttl", opts[5].val, 1, 86400, &beacon_ttl) ||
+	    u64_opt("sync-page", opts[6].val, 1, 10000, &page))
 		return EXIT_USAGE;
+	so.sync_page = page;
 	so.listen = opts[0].val;
 	so.tls_cert = opts[2].val;
 	so.tls_key = opts[3].val;

@@ -454,6 +454,38 @@ def cases(kind, db, tmp, reg):
                ["192.0.2.3:1"], s)
         state["v"] = s["version"]
 
+    @case("sync in pages: more, then the rest from the answer's version")
+    def _():
+        url3, _ = reg.serve("--sync-page", "1")
+        full = sorted(sync(url, reg, "a", 1, 0)["nodes"])
+        expect(len(full) >= 2, full)
+
+        def pages(v):
+            seen, n = [], 0
+            while True:
+                s = sync(url3, reg, "a", 1, v)
+                expect(len(s["nodes"]) + len(s["removed"]) <= 1, s)
+                seen += s["nodes"]
+                v, n = s["version"], n + 1
+                if not s["more"]:
+                    return seen, v, n
+                expect(n < 20, "no end")
+
+        seen, v, n = pages(0)
+        # (pages after the first may carry removals of nodes never seen)
+        expect(sorted(seen) == full and n >= len(full),
+               "%s in %d pages != %s" % (seen, n, full))
+        # changes since a version come in pages too, oldest change first:
+        # node 2 changes, then node 1, then node 2 again
+        cli(url, "register", "192.0.2.9:1", key=reg.key("b"), node=2)
+        cli(url, "register", "192.0.2.8:1", key=reg.key("a"), node=1)
+        cli(url, "register", "192.0.2.9:2", key=reg.key("b"), node=2)
+        seen, v2, n = pages(v)
+        expect(seen == [1, 2] and n == 2, "%s in %d pages" % (seen, n))
+        s = sync(url, reg, "a", 1, v)
+        expect(s["endpoints"]["2"] == ["192.0.2.9:2"], s)
+        state["v"] = v2
+
     @case("two servers on one database: concurrent enrollments, kill one,"
           " the other serves")
     def _():
