@@ -4,6 +4,8 @@
  */
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -197,6 +200,9 @@ static long call_one(struct reg_client *c, const char *url,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	/* A registry that does not answer at all: on to the next soon. */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 c->timeout_ms < 3000 ? c->timeout_ms : 3000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (c->cainfo)
@@ -409,4 +415,48 @@ int reg_beacon_heartbeat(struct reg_client *c, const char *token,
 	free(body);
 	free(resp);
 	return ret;
+}
+
+int reg_save_cert(const char *path, const char *armor, char *err)
+{
+	size_t len = strlen(armor), off = 0;
+	char tmp[4096];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, KEY_ERR_LEN, "%s: path too long", path);
+		return -1;
+	}
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		n = write(fd, armor + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail_fd;
+		off += n;
+	}
+	if (fsync(fd))
+		goto fail_fd;
+	if (close(fd)) {
+		fd = -1;
+		goto fail_fd;
+	}
+	if (rename(tmp, path))
+		goto fail_tmp;
+	return 0;
+fail_fd:
+	if (fd >= 0)
+		close(fd);
+fail_tmp:
+	snprintf(err, KEY_ERR_LEN, "%s: %s", path, strerror(errno));
+	unlink(tmp);
+	return -1;
+fail:
+	snprintf(err, KEY_ERR_LEN, "%s.tmp: %s", path, strerror(errno));
+	return -1;
 }

@@ -80,4 +80,12 @@ int reg_beacons(struct reg_client *c, struct reg_beacons *b);
 int reg_beacon_heartbeat(struct reg_client *c, const char *token,
 			 const char *address);
 
+/*
+ * Write the armored certificate @armor to @path atomically (a 0600
+ * temporary file beside it, synced, then renamed over it), as the daemon
+ * stores the certificate of its enrollment next to its identity.
+ * Returns 0, or -1 with a message naming @path in @err (KEY_ERR_LEN).
+ */
+int reg_save_cert(const char *path, const char *armor, char *err);
+
 #endif /* _OVL_REG_CLIENT_H */

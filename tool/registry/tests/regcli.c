@@ -8,9 +8,13 @@
  *	pubkey			the public key of -k
  *	raw METHOD TARGET [BODY] [-s none|key|node]
  *				status line, then the body as received
- *	enroll TOKEN [relay]	{"node_id", "address", "verified"} where
+ *	enroll TOKEN [relay] [out=PATH]
+ *				{"node_id", "address", "verified"} where
  *				verified is the certificate against the
- *				answer's CA key (-C B64: against that one)
+ *				answer's CA key (-C B64: against that one);
+ *				with out=, the certificate saved there
+ *				(reg_save_cert) and "saved": the file read
+ *				back gives the same certificate
  *	register [EP,...] [relay]
  *	sync SINCE		{"version", "reset", "more", "nodes": [ids],
  *				"removed": [ids], "endpoints": {id: [...]}}
@@ -63,13 +67,23 @@ static int cmd_raw(struct reg_client *c, int argc, char **argv,
 static int cmd_enroll(struct reg_client *c, int argc, char **argv,
 		      const char *ca)
 {
+	const char *out = NULL;
 	uint8_t ca_pub[KEY_PUB_LEN];
 	struct reg_enrollment e;
 	struct json_object *o;
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN], err[KEY_ERR_LEN];
+	bool relay = false;
+	struct cert back;
 	enum cert_err v;
+	int i;
 
-	if (reg_enroll(c, argv[0], argc > 1 && !strcmp(argv[1], "relay"), &e))
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "relay"))
+			relay = true;
+		else if (!strncmp(argv[i], "out=", 4))
+			out = argv[i] + 4;
+	}
+	if (reg_enroll(c, argv[0], relay, &e))
 		return fail(c);
 	memcpy(ca_pub, e.ca_public_key, KEY_PUB_LEN);
 	if (ca && key_from_b64(ca, ca_pub)) {
@@ -89,6 +103,16 @@ static int cmd_enroll(struct reg_client *c, int argc, char **argv,
 			       e.cert.flags & CERT_F_RELAY_ONLY));
 	json_object_object_add(o, "verified",
 			       json_object_new_string(cert_strerror(v)));
+	if (out) {
+		if (reg_save_cert(out, e.cert_armor, err) ||
+		    cert_load(out, &back, err)) {
+			fprintf(stderr, "error: %s\n", err);
+			json_object_put(o);
+			return 1;
+		}
+		json_object_object_add(o, "saved", json_object_new_boolean(
+				       !memcmp(&back, &e.cert, sizeof(back))));
+	}
 	print(o);
 	return 0;
 }

@@ -215,14 +215,19 @@ def cases(kind, db, tmp, reg):
     @case("enroll: ids and addresses in order, certificates verify")
     def _():
         t = reg.token("--uses", "3")
+        out = os.path.join(tmp, "c.crt")
         for i, name in enumerate(["a", "b", "c"], 1):
-            e = ok_json(enroll(url, reg, name, t))
+            e = ok_json(enroll(url, reg, name, t, *(["out=" + out]
+                                                    if name == "c" else [])))
             expect(e["node_id"] == i, "node id %s" % e)
             expect(e["address"] == "10.77.0.%d/32" % i, e["address"])
             expect(e["cert_address"] == e["address"], e)
             # regcli checked it against the CA's key (ca.key's public)
             expect(e["verified"] == "valid", "cert: %s" % e["verified"])
             expect(not e["relay_only"], e)
+        # the client saved c's certificate as the daemon will: 0600
+        expect(e["saved"] and os.stat(out).st_mode & 0o777 == 0o600, e)
+        expect(not os.path.exists(out + ".tmp"), "temporary file left")
 
     @case("enroll: token uses exhausted, already enrolled, relay-only")
     def _():
