@@ -4,6 +4,10 @@
 
 Usage: test_registry.py OVL_REGISTRY REGCLI [sqlite|postgresql]...
 
+OVL_REGISTRY serves (a sanitizer build, whose reports fail the suite);
+the commands init, token, node run through $OVL_REGISTRY_CLI if set (the
+plain build: the same store code, without ASan's start-up cost).
+
 The same cases run against SQLite and against a PostgreSQL server this
 script starts itself (initdb and pg_ctl from Debian's postgresql, as the
 postgres user when run as root, in a temporary directory on a unix
@@ -27,6 +31,7 @@ import tempfile
 import time
 
 REG = None
+REG_CLI = None
 CLI = None
 FAILED = []
 PASSED = []
@@ -77,7 +82,7 @@ class Registry:
 
     def cmd(self, *args, check=True):
         # leak checks at exit are slow: the servers keep theirs
-        return run([REG] + list(args), check=check, env=dict(
+        return run([REG_CLI] + list(args), check=check, env=dict(
             os.environ, ASAN_OPTIONS="detect_leaks=0"))
 
     def serve(self, *extra):
@@ -186,14 +191,16 @@ def cases(kind, db, tmp, reg):
 
     def case(name):
         def wrap(fn):
+            t0 = time.time()
             try:
                 fn()
                 status, why = "ok", ""
             except Exception as e:      # a failed case, not the suite
                 status, why = "not ok", "%s: %s" % (type(e).__name__, e)
-            print("%s - %s: %s%s" % (status, kind, name,
-                                     ("\n#   " + why) if why else ""),
-                  flush=True)
+            print("%s - %s: %s (%.1f s)%s" % (status, kind, name,
+                                            time.time() - t0,
+                                            ("\n#   " + why) if why
+                                            else ""), flush=True)
             (PASSED if status == "ok" else FAILED).append(name)
             return fn
         return wrap
@@ -581,8 +588,9 @@ class Postgres:
 
 
 def main():
-    global REG, CLI
+    global REG, REG_CLI, CLI
     REG, CLI = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    REG_CLI = os.path.abspath(os.environ.get("OVL_REGISTRY_CLI", REG))
     kinds = sys.argv[3:] or ["sqlite", "postgresql"]
     start = time.time()
     skipped = 0
