@@ -4,6 +4,7 @@
  * command-line tools and a running server share the file.
  */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -127,6 +128,21 @@ static const struct db_ops sqlite_ops = {
 	.begin_sql = "BEGIN IMMEDIATE",
 };
 
+/* Create the directory of @path (one level, 0700), e.g. /var/lib/ovl. */
+static int make_parent(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return -1;
+	*slash = '\0';
+	return mkdir(dir, 0700);
+}
+
 int db_sqlite_open(struct db *db, const char *path)
 {
 	sqlite3 *conn;
@@ -134,6 +150,8 @@ int db_sqlite_open(struct db *db, const char *path)
 
 	/* The database holds the CA's key: create it 0600. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT && make_parent(path) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(db->err, DB_ERR_LEN, "%s: %m", path);
 		return -1;

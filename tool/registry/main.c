@@ -27,6 +27,8 @@
 #endif
 
 #define EXIT_USAGE	2
+/* Without --db: the embedded database of a one-machine registry. */
+#define DEFAULT_DB	"sqlite:/var/lib/ovl/registry.db"
 #define HOUR		3600
 #define MAX_OPTS	8
 
@@ -38,7 +40,7 @@ static const char usage_text[] =
 "       ovl-registry serve --listen HOST:PORT --db URL [--tls-cert FILE --tls-key FILE]\n"
 "                          [--node-ttl SECONDS] [--beacon-ttl SECONDS]\n"
 "                          [--sync-page N]\n"
-"URL: sqlite:PATH or postgresql://...\n";
+"URL: sqlite:PATH or postgresql://... (default " DEFAULT_DB ")\n";
 
 static bool json_out;
 
@@ -103,7 +105,7 @@ static int open_store(const char *url, struct store **st, bool load)
 	char err[DB_ERR_LEN];
 
 	if (!url)
-		return usage("missing '--db'%s", "");
+		url = DEFAULT_DB;
 	if (store_open(url, st, err)) {
 		fprintf(stderr, "ovl-registry: %s\n", err);
 		return 1;
