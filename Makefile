@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make               build kmod/ovl.ko, tool/ovlctl and tool/beacon/ovl-beacon
+# make               build kmod/ovl.ko, tool/ovlctl, tool/registry/ovl-registry
+#                    and tool/beacon/ovl-beacon
 # make check         userspace unit tests, lint, then the VM selftests on
 #                    every installed kernel that has a build tree
 # make demo          a user's first minutes with ovl, inside the test VM

@@ -13,6 +13,10 @@ packages=(
 	# TCP tunnels: TLS on the listener (tool/tunnel/tls.c), the openssl
 	# CLI makes the tests' certificates, HAProxy for bench/tunnel.sh
 	libssl-dev openssl haproxy
+	# the registry (tool/registry/): HTTP server and client, its two
+	# storage backends, and the PostgreSQL server its suite starts
+	libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
+	postgresql
 	# libFuzzer harnesses (tool/fuzz/)
 	clang libclang-rt-14-dev
 	# kernels to build for and boot, their headers, and the kernel source

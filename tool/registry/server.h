@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* "ovl-registry serve": the HTTP/1.1 + JSON API (docs/registry.md). */
+#ifndef _OVL_REG_SERVER_H
+#define _OVL_REG_SERVER_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/**
+ * struct server_opts - what "serve" was given
+ * @listen: "HOST:PORT", an IP literal
+ * @tls_cert: PEM certificate file, or NULL for plain HTTP
+ * @tls_key: its PEM key file
+ * @node_ttl: seconds after its last registration a node expires
+ * @beacon_ttl: seconds after its last heartbeat a beacon leaves the list
+ * @sync_page: most directory entries in one answer
+ */
+struct server_opts {
+	const char *listen;
+	const char *tls_cert;
+	const char *tls_key;
+	int64_t node_ttl;
+	int64_t beacon_ttl;
+	int sync_page;
+};
+
+/* Serve @st until SIGINT or SIGTERM; an exit status. */
+int server_run(struct store *st, const struct server_opts *opts);
+
+#endif /* _OVL_REG_SERVER_H */
