@@ -16,6 +16,7 @@ UDP_GRO on, to see whether the beacon sent the burst back as one buffer.
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import struct
@@ -47,10 +48,12 @@ def check(cond, what):
 
 
 class Beacon:
-    def __init__(self, binary, listen, *args, env=None):
-        self.stats_file = os.path.join(tempfile.mkdtemp(), "stats.json")
+    def __init__(self, binary, listen, *args, env=None, prefix=(),
+                 stats_dir=None):
+        self.stats_file = os.path.join(stats_dir or tempfile.mkdtemp(),
+                                       "stats.json")
         self.proc = subprocess.Popen(
-            [binary, "--listen", listen, "--stats-file", self.stats_file,
+            [*prefix, binary, "--listen", listen, "--stats-file", self.stats_file,
              *args], stderr=subprocess.PIPE, text=True,
             env=dict(os.environ, **(env or {})))
         self.lines = queue.Queue()
@@ -593,6 +596,48 @@ def stats_file(binary):
         b.stop()
 
 
+def unprivileged(binary):
+    """As the service runs it: an ordinary user (nobody), no capability,
+    a port above 1023, the stats file in a directory of its own."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("ok - unprivileged # SKIP not root or no setpriv")
+        return
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp()
+    os.chmod(d, 0o755)
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    prefix = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}",
+              "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+              "--no-new-privs"]
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "2", prefix=prefix,
+               stats_dir=d)
+    dst = (b.host, b.port)
+    try:
+        with open(f"/proc/{b.proc.pid}/status") as f:
+            st = dict(ln.split(":", 1) for ln in f)
+        uid = int(st["Uid"].split()[1])
+        A = client(socket.AF_INET, "127.0.0.1")
+        A.sendto(idmsg(DISCOVER, 1), dst)
+        got = parse_addr_msg(recv(A))
+        check(uid == pw.pw_uid and int(st["CapEff"], 16) == 0 and
+              got and got[0] == DISCOVER_REPLY,
+              f"unprivileged: as uid {uid}, no capabilities, it serves")
+        b.proc.send_signal(signal.SIGHUP)
+        line = b.wait_line("SIGHUP")
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(b.stats_file) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(line is not None and os.path.exists(b.stats_file) and
+              os.stat(b.stats_file).st_uid == pw.pw_uid,
+              "unprivileged: SIGHUP, stats file written in its directory")
+        check(b.stop() == 0, "unprivileged: SIGTERM exits 0")
+        A.close()
+    finally:
+        b.stop()
+
+
 NETNS_SETUP = """set -e
 ip link set lo up
 ip addr add fd00::1/128 dev lo
@@ -720,6 +765,7 @@ def main():
     recv_error(binary)
     threads(binary)
     stats_file(binary)
+    unprivileged(binary)
     netns(binary)
     print(f"# integration: {passes} passed, {failures} failed")
     return 1 if failures else 0
