@@ -2,8 +2,32 @@
 /*
  * ovl-beacon: discovery and relay server of the ovl overlay network.
  *
- * One UDP socket, read with recvmmsg() and written with sendmmsg() in
- * batches; the protocol logic is msg.c, the registrations table.c.
+ * Worker threads (--threads, one per online CPU by default), each with
+ * its own UDP socket on the same address (SO_REUSEPORT: the kernel
+ * spreads the sources over them), read with recvmmsg() and written with
+ * sendmmsg() in batches; the protocol logic is msg.c, the registrations
+ * table.c, one table shared by every worker.  The main thread only
+ * takes the signals (signalfd), expires registrations and writes the
+ * stats.
+ *
+ * Locking rule:
+ *  - shared.table_lock guards shared.table (every registration, the
+ *    nodes it points to) and shared.expirations; it is held around each
+ *    bcn_handle_at() call and each expiry, never across a system call.
+ *    bcn_handle_at() copies the addresses it needs into the outputs, so
+ *    nothing of the table is used after the lock is dropped.
+ *  - worker.stats_lock guards worker.stats; the worker holds it for one
+ *    whole batch (receive, handle, send), the main thread to add the
+ *    counters up.  Anything a worker sent is counted before the main
+ *    thread can read its counters.
+ *  - Order: a worker's stats_lock, then table_lock; never the other way.
+ *  Everything else of a worker is its own.
+ *
+ * Replies leave from the address the request came to: IP_PKTINFO and
+ * IPV6_RECVPKTINFO tell which one, and the send carries it back as
+ * IP_PKTINFO/IPV6_PKTINFO; the registration keeps it, so what goes to a
+ * node later (RELAY_DELIVER, PUNCH_COMMAND) leaves from the address that
+ * node talks to.  IPv6 scope ids (link-local sources) are kept.
  *
  * With --batch > 1 the socket also takes UDP GRO: the kernel may hand over
  * a burst of same-size datagrams from one source as one message, which is
@@ -20,19 +44,23 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +77,8 @@
 #define BCN_BATCHES_PER_POLL	64	/* then look at signals again */
 #define BCN_SEND_RETRIES	8
 #define BCN_GRO_MAX_SEGS	64	/* per GRO message, per GSO send */
+#define BCN_MAX_THREADS		256
+#define BCN_RECV_ERR_WAIT_MS	10	/* after a failed recvmmsg() */
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT		103	/* <linux/udp.h> */
@@ -57,26 +87,43 @@
 #define UDP_GRO			104
 #endif
 
-/* Control buffer of one received message: the GRO segment size. */
+/*
+ * Control buffer of one received message: the GRO segment size, the
+ * destination address (IPv4, IPv6 or both on a dual-stack socket).
+ */
 union bcn_rx_ctrl {
-	char		buf[CMSG_SPACE(sizeof(int))];
+	char		buf[CMSG_SPACE(sizeof(int)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	struct cmsghdr	align;
 };
 
-/* Control buffer of one GSO send: the segment size. */
+/* Control buffer of one send: the source address, the GSO segment size. */
 union bcn_tx_ctrl {
-	char		buf[CMSG_SPACE(sizeof(uint16_t))];
+	char		buf[CMSG_SPACE(sizeof(uint16_t)) +
+			    CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	struct cmsghdr	align;
 };
 
-struct beacon {
+/* What every worker shares; see the locking rule at the top. */
+struct shared {
+	pthread_mutex_t		table_lock;
+	struct bcn_table	table;
+	uint64_t		expirations;	/* by the main thread */
+	int			stop_fd;	/* eventfd, set at exit */
+};
+
+struct worker {
+	struct shared		*sh;
+	pthread_t		thread;
+	bool			started;
 	int			fd;
 	int			family;
 	unsigned int		batch;
 	bool			gro;
-	const char		*stats_file;
-	struct bcn_table	table;
+	pthread_mutex_t		stats_lock;
 	struct bcn_stats	stats;
+	uint64_t		last_err_log;	/* ms, of a recvmmsg() error */
 	/* receive side, batch entries */
 	struct mmsghdr		*rx_msgs;
 	struct iovec		*rx_iov;
@@ -93,11 +140,18 @@ struct beacon {
 	union bcn_tx_ctrl	*tx_ctrl;
 };
 
+struct beacon {
+	struct shared		sh;
+	struct worker		*workers;
+	unsigned int		nworkers;
+	const char		*stats_file;
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ovl-beacon --listen HOST:PORT [--batch N] [--expire SECS]\n"
-		"                  [--max-nodes N] [--stats-file PATH]\n"
+		"                  [--max-nodes N] [--stats-file PATH] [--threads N]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
 		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n");
@@ -177,6 +231,7 @@ static void sockaddr_to_bcn(const struct sockaddr_storage *ss,
 
 		memcpy(a->ip, &sin6->sin6_addr, 16);
 		a->port = ntohs(sin6->sin6_port);
+		a->scope_id = sin6->sin6_scope_id;
 	}
 }
 
@@ -197,19 +252,137 @@ static socklen_t bcn_to_sockaddr(int family, const struct bcn_addr *a,
 		sin6->sin6_family = AF_INET6;
 		memcpy(&sin6->sin6_addr, a->ip, 16);
 		sin6->sin6_port = htons(a->port);
+		sin6->sin6_scope_id = a->scope_id;
 		return sizeof(*sin6);
 	}
 }
 
-static int open_socket(const struct sockaddr_storage *ss, socklen_t len,
-		       bool *gro)
+static bool bcn_addr_is_zero(const struct bcn_addr *a)
 {
-	int fd, zero = 0, one = 1, bufsz = 4 << 20;
+	static const struct bcn_addr zero;
+
+	return !memcmp(a->ip, zero.ip, sizeof(a->ip)) && !a->scope_id;
+}
+
+/*
+ * The beacon's address a received message was sent to, from its
+ * IP_PKTINFO or IPV6_PKTINFO (port 0); all zero if there is none.  The
+ * scope id is kept for link-local addresses only: for any other, forcing
+ * the interface of a reply would only get in the routing's way.
+ */
+static void rx_local(struct msghdr *mh, struct bcn_addr *a)
+{
+	struct cmsghdr *cm;
+
+	memset(a, 0, sizeof(*a));
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			/* the local address, even for a broadcast */
+			bcn_addr_set_v4(a, (const uint8_t *)&pi.ipi_spec_dst,
+					0);
+			return;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+				return;
+			memcpy(a->ip, &pi.ipi6_addr, 16);
+			if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+				a->scope_id = pi.ipi6_ifindex;
+			return;
+		}
+	}
+}
+
+/*
+ * Lay out the control data of a send from @src (none if all zero) with
+ * GSO segment size @gso (none if 0) in @c; returns its length.
+ */
+static size_t put_tx_ctrl(int family, const struct bcn_addr *src,
+			  uint16_t gso, union bcn_tx_ctrl *c)
+{
+	struct cmsghdr *cm = (struct cmsghdr *)c->buf;
+	size_t len = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!bcn_addr_is_zero(src)) {
+		if (family == AF_INET) {
+			struct in_pktinfo pi = { .ipi_ifindex = 0 };
+
+			memcpy(&pi.ipi_spec_dst, src->ip + 12, 4);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			len = CMSG_SPACE(sizeof(pi));
+		} else {
+			/* v4-mapped too, on a dual-stack socket */
+			struct in6_pktinfo pi = {
+				.ipi6_ifindex = src->scope_id,
+			};
+
+			memcpy(&pi.ipi6_addr, src->ip, 16);
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			len = CMSG_SPACE(sizeof(pi));
+		}
+	}
+	if (gso) {
+		cm = (struct cmsghdr *)(c->buf + len);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		len += CMSG_SPACE(sizeof(gso));
+	}
+	return len;
+}
+
+static void print_bound(int fd)
+{
 	char host[INET6_ADDRSTRLEN];
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
 	const void *ip;
 	uint16_t port;
+
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen))
+		return;
+	if (bound.ss_family == AF_INET) {
+		ip = &((struct sockaddr_in *)&bound)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	} else {
+		ip = &((struct sockaddr_in6 *)&bound)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+	}
+	inet_ntop(bound.ss_family, ip, host, sizeof(host));
+	fprintf(stderr, bound.ss_family == AF_INET ?
+		"ovl-beacon: listening on %s:%u\n" :
+		"ovl-beacon: listening on [%s]:%u\n", host, port);
+}
+
+/*
+ * One worker's socket, bound to @ss.  With @reuseport every worker binds
+ * the same address; a port 0 in @ss is replaced by the one the first
+ * socket got, so that the others join it.
+ */
+static int open_socket(struct sockaddr_storage *ss, socklen_t len,
+		       bool *gro, bool reuseport)
+{
+	int fd, zero = 0, one = 1, bufsz = 4 << 20;
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
 
 	fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
@@ -228,6 +401,20 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len,
 			perror("ovl-beacon: IPV6_V6ONLY");
 			goto err;
 		}
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			       sizeof(one))) {
+			perror("ovl-beacon: IPV6_RECVPKTINFO");
+			goto err;
+		}
+	} else if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
+			      sizeof(one))) {
+		perror("ovl-beacon: IP_PKTINFO");
+		goto err;
+	}
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				    sizeof(one))) {
+		perror("ovl-beacon: SO_REUSEPORT");
+		goto err;
 	}
 	/* Best effort: a burst should not overflow between batches. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
@@ -243,17 +430,12 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len,
 		perror("ovl-beacon: getsockname");
 		goto err;
 	}
-	if (bound.ss_family == AF_INET) {
-		ip = &((struct sockaddr_in *)&bound)->sin_addr;
-		port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-	} else {
-		ip = &((struct sockaddr_in6 *)&bound)->sin6_addr;
-		port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-	}
-	inet_ntop(bound.ss_family, ip, host, sizeof(host));
-	fprintf(stderr, bound.ss_family == AF_INET ?
-		"ovl-beacon: listening on %s:%u\n" :
-		"ovl-beacon: listening on [%s]:%u\n", host, port);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port =
+			((struct sockaddr_in *)&bound)->sin_port;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port =
+			((struct sockaddr_in6 *)&bound)->sin6_port;
 	return fd;
 err:
 	close(fd);
@@ -265,81 +447,126 @@ err:
  * plus those of one full GRO message before it is folded into one entry;
  * process_batch() flushes them whenever they could overflow.
  */
-static int beacon_alloc(struct beacon *b)
+static int worker_alloc(struct worker *w)
 {
-	size_t n = b->batch, ntx;
+	size_t n = w->batch, ntx;
 
-	ntx = (n + (b->batch > 1 ? BCN_GRO_MAX_SEGS : 0)) * BCN_MAX_OUT;
-	b->tx_cap = ntx;
-	b->rx_msgs = calloc(n, sizeof(*b->rx_msgs));
-	b->rx_iov = calloc(n, sizeof(*b->rx_iov));
-	b->rx_names = calloc(n, sizeof(*b->rx_names));
-	b->rx_bufs = malloc(n * BCN_BUF_SIZE);
-	b->rx_ctrl = calloc(n, sizeof(*b->rx_ctrl));
-	b->tx_msgs = calloc(ntx, sizeof(*b->tx_msgs));
-	b->tx_iov = calloc(ntx, sizeof(*b->tx_iov));
-	b->tx_names = calloc(ntx, sizeof(*b->tx_names));
-	b->tx_out = calloc(ntx, sizeof(*b->tx_out));
-	b->tx_segs = calloc(ntx, sizeof(*b->tx_segs));
-	b->tx_ctrl = calloc(ntx, sizeof(*b->tx_ctrl));
-	if (!b->rx_msgs || !b->rx_iov || !b->rx_names || !b->rx_bufs ||
-	    !b->rx_ctrl || !b->tx_msgs || !b->tx_iov || !b->tx_names ||
-	    !b->tx_out || !b->tx_segs || !b->tx_ctrl)
+	ntx = (n + (w->batch > 1 ? BCN_GRO_MAX_SEGS : 0)) * BCN_MAX_OUT;
+	w->tx_cap = ntx;
+	w->rx_msgs = calloc(n, sizeof(*w->rx_msgs));
+	w->rx_iov = calloc(n, sizeof(*w->rx_iov));
+	w->rx_names = calloc(n, sizeof(*w->rx_names));
+	w->rx_bufs = malloc(n * BCN_BUF_SIZE);
+	w->rx_ctrl = calloc(n, sizeof(*w->rx_ctrl));
+	w->tx_msgs = calloc(ntx, sizeof(*w->tx_msgs));
+	w->tx_iov = calloc(ntx, sizeof(*w->tx_iov));
+	w->tx_names = calloc(ntx, sizeof(*w->tx_names));
+	w->tx_out = calloc(ntx, sizeof(*w->tx_out));
+	w->tx_segs = calloc(ntx, sizeof(*w->tx_segs));
+	w->tx_ctrl = calloc(ntx, sizeof(*w->tx_ctrl));
+	if (!w->rx_msgs || !w->rx_iov || !w->rx_names || !w->rx_bufs ||
+	    !w->rx_ctrl || !w->tx_msgs || !w->tx_iov || !w->tx_names ||
+	    !w->tx_out || !w->tx_segs || !w->tx_ctrl)
 		return -1;
 	return 0;
 }
 
-static void beacon_free(struct beacon *b)
+static void worker_free(struct worker *w)
 {
-	free(b->rx_msgs);
-	free(b->rx_iov);
-	free(b->rx_names);
-	free(b->rx_bufs);
-	free(b->rx_ctrl);
-	free(b->tx_msgs);
-	free(b->tx_iov);
-	free(b->tx_names);
-	free(b->tx_out);
-	free(b->tx_segs);
-	free(b->tx_ctrl);
-	bcn_table_free(&b->table);
+	free(w->rx_msgs);
+	free(w->rx_iov);
+	free(w->rx_names);
+	free(w->rx_bufs);
+	free(w->rx_ctrl);
+	free(w->tx_msgs);
+	free(w->tx_iov);
+	free(w->tx_names);
+	free(w->tx_out);
+	free(w->tx_segs);
+	free(w->tx_ctrl);
+	if (w->fd >= 0)
+		close(w->fd);
 }
 
-static void write_stats_file(const struct beacon *b)
+/* Every worker's counters added up, the expirations, the table's size. */
+static void collect_stats(struct beacon *b, struct bcn_stats *st,
+			  size_t *nodes)
+{
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < b->nworkers; i++) {
+		struct worker *w = &b->workers[i];
+
+		pthread_mutex_lock(&w->stats_lock);
+#define BCN_STATS_ADD(name) st->name += w->stats.name;
+		BCN_STATS(BCN_STATS_ADD)
+#undef BCN_STATS_ADD
+		pthread_mutex_unlock(&w->stats_lock);
+	}
+	pthread_mutex_lock(&b->sh.table_lock);
+	st->expirations += b->sh.expirations;
+	*nodes = b->sh.table.count;
+	pthread_mutex_unlock(&b->sh.table_lock);
+}
+
+/*
+ * Replace the stats file whole: the JSON goes to a new file of a random
+ * name next to it (mkostemp(): O_CREAT|O_EXCL, so a file or symlink
+ * planted there is never written through), which is then renamed over
+ * it.  A reader sees the old file or the new one, never part of one.
+ * The directory should be the beacon's own (RuntimeDirectory= in the
+ * systemd unit): whoever can write there can replace the file.
+ */
+static void write_stats_file(struct beacon *b)
 {
 	char buf[2048], tmp[PATH_MAX];
-	size_t len;
-	FILE *f;
+	struct bcn_stats st;
+	size_t len, nodes;
+	ssize_t r;
+	int fd;
 
 	if (!b->stats_file)
 		return;
-	len = bcn_stats_json(buf, sizeof(buf), &b->stats, b->table.count);
+	collect_stats(b, &st, &nodes);
+	len = bcn_stats_json(buf, sizeof(buf), &st, nodes);
 	if (len >= sizeof(buf) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", b->stats_file) >=
+	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", b->stats_file) >=
 	    (int)sizeof(tmp))
 		return;
-	f = fopen(tmp, "w");
-	if (!f) {
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
 		fprintf(stderr, "ovl-beacon: %s: %s\n", tmp, strerror(errno));
 		return;
 	}
-	if (fwrite(buf, 1, len, f) != len || fclose(f)) {
+	r = fchmod(fd, 0644) ? -1 : write(fd, buf, len);
+	if (r != (ssize_t)len || close(fd)) {
 		fprintf(stderr, "ovl-beacon: %s: write failed\n", tmp);
-		unlink(tmp);
-		return;
+		if (r == (ssize_t)len)
+			fd = -1;
+		goto fail;
 	}
+	fd = -1;
 	if (rename(tmp, b->stats_file)) {
 		fprintf(stderr, "ovl-beacon: %s: %s\n", b->stats_file,
 			strerror(errno));
-		unlink(tmp);
+		goto fail;
 	}
+	return;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
 }
 
-static void dump_stats(const struct beacon *b)
+static void dump_stats(struct beacon *b)
 {
+	struct bcn_stats st;
 	char buf[2048];
+	size_t nodes;
 
-	bcn_stats_line(buf, sizeof(buf), &b->stats, b->table.count);
+	collect_stats(b, &st, &nodes);
+	bcn_stats_line(buf, sizeof(buf), &st, nodes);
 	fprintf(stderr, "%s\n", buf);
 	fflush(stderr);
 	write_stats_file(b);
@@ -357,42 +584,63 @@ static void wait_writable(int fd)
  * After a failed send: was it for want of buffer space, with retries left?
  * Then wait a little for room and say so; @retries counts the waits.
  */
-static bool send_should_retry(struct beacon *b, unsigned int *retries)
+static bool send_should_retry(struct worker *w, unsigned int *retries)
 {
 	if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) ||
 	    (*retries)++ >= BCN_SEND_RETRIES)
 		return false;
-	wait_writable(b->fd);
+	wait_writable(w->fd);
 	return true;
 }
 
 /*
- * The kernel refused GSO entry @t, of @segs datagrams, as such (EINVAL,
+ * The kernel refused GSO entry @i, of @segs datagrams, as such (EINVAL,
  * EMSGSIZE, EIO: a route through IPsec, or a path MTU below the segment
- * size): send its datagrams one by one, and count them one by one.
+ * size): send its datagrams one by one, from the same source address,
+ * and count them one by one.
  */
-static void send_split(struct beacon *b, struct mmsghdr *t, unsigned int segs)
+static void send_split(struct worker *w, unsigned int i, unsigned int segs)
 {
-	struct msghdr *mh = &t->msg_hdr;
-	uint8_t *p = mh->msg_iov[0].iov_base;
-	size_t left = mh->msg_iov[0].iov_len;
+	struct msghdr *gh = &w->tx_msgs[i].msg_hdr;
+	uint8_t *p = gh->msg_iov[0].iov_base;
+	size_t left = gh->msg_iov[0].iov_len;
 	unsigned int retries = 0;
-	uint16_t gso;
+	union bcn_tx_ctrl ctrl;
+	struct iovec iov;
+	struct msghdr mh = {
+		.msg_name = gh->msg_name,
+		.msg_namelen = gh->msg_namelen,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctrl.buf,
+	};
+	uint16_t gso = 0;
+	struct cmsghdr *cm;
 
-	memcpy(&gso, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(gso));
+	for (cm = CMSG_FIRSTHDR(gh); cm; cm = CMSG_NXTHDR(gh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_SEGMENT)
+			memcpy(&gso, CMSG_DATA(cm), sizeof(gso));
+	if (!gso)
+		gso = left;
+	mh.msg_controllen = put_tx_ctrl(w->family, &w->tx_out[i].src, 0,
+					&ctrl);
+	if (!mh.msg_controllen)
+		mh.msg_control = NULL;
 	while (left && segs) {
 		size_t len = left < gso ? left : gso;
-		ssize_t r = sendto(b->fd, p, len, 0, mh->msg_name,
-				   mh->msg_namelen);
+		ssize_t r;
 
+		iov.iov_base = p;
+		iov.iov_len = len;
+		r = sendmsg(w->fd, &mh, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && send_should_retry(b, &retries))
+		if (r < 0 && send_should_retry(w, &retries))
 			continue;
 		if (r < 0)
-			b->stats.drop_send++;
+			w->stats.drop_send++;
 		else
-			b->stats.tx++;
+			w->stats.tx++;
 		p += len;
 		left -= len;
 		segs--;
@@ -408,75 +656,69 @@ static void send_split(struct beacon *b, struct mmsghdr *t, unsigned int segs)
  * A GSO burst the kernel cannot send as such goes out datagram by
  * datagram instead.
  */
-static void send_batch(struct beacon *b, unsigned int n)
+static void send_batch(struct worker *w, unsigned int n)
 {
 	unsigned int off = 0, retries = 0;
 
 	while (off < n) {
-		int r = sendmmsg(b->fd, b->tx_msgs + off, n - off, 0);
+		int r = sendmmsg(w->fd, w->tx_msgs + off, n - off, 0);
 
 		if (r > 0) {
 			for (; r > 0; r--, off++)
-				b->stats.tx += b->tx_segs[off];
+				w->stats.tx += w->tx_segs[off];
 			retries = 0;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && send_should_retry(b, &retries))
+		if (r < 0 && send_should_retry(w, &retries))
 			continue;
-		if (r < 0 && b->tx_segs[off] > 1 && (errno == EINVAL ||
+		if (r < 0 && w->tx_segs[off] > 1 && (errno == EINVAL ||
 		    errno == EMSGSIZE || errno == EIO))
-			send_split(b, &b->tx_msgs[off], b->tx_segs[off]);
+			send_split(w, off, w->tx_segs[off]);
 		else
-			b->stats.drop_send += b->tx_segs[off];
+			w->stats.drop_send += w->tx_segs[off];
 		off++;
 		retries = 0;
 	}
 }
 
-/* Make the outputs tx_out[@from..@to) send entries of one datagram each. */
-static void queue_outs(struct beacon *b, unsigned int from, unsigned int to)
+/*
+ * Make tx_out[@i] send entry @i: one datagram, or with @gso_size a UDP
+ * GSO send of @segs in-place datagrams of @gso_size bytes laid end to
+ * end, @len bytes in all, which the kernel cuts back into the same
+ * datagrams.
+ */
+static void queue_entry(struct worker *w, unsigned int i, size_t len,
+			unsigned int segs, uint16_t gso_size)
 {
-	unsigned int i;
+	struct mmsghdr *t = &w->tx_msgs[i];
+	const struct bcn_out *out = &w->tx_out[i];
+	size_t clen;
 
-	for (i = from; i < to; i++) {
-		struct mmsghdr *t = &b->tx_msgs[i];
-		const struct bcn_out *out = &b->tx_out[i];
-
-		b->tx_iov[i].iov_base = (void *)bcn_out_data(out);
-		b->tx_iov[i].iov_len = out->len;
-		b->tx_segs[i] = 1;
-		memset(t, 0, sizeof(*t));
-		t->msg_hdr.msg_iov = &b->tx_iov[i];
-		t->msg_hdr.msg_iovlen = 1;
-		t->msg_hdr.msg_name = &b->tx_names[i];
-		t->msg_hdr.msg_namelen = bcn_to_sockaddr(b->family, &out->dst,
-							 &b->tx_names[i]);
+	w->tx_iov[i].iov_base = (void *)bcn_out_data(out);
+	w->tx_iov[i].iov_len = len;
+	w->tx_segs[i] = segs;
+	memset(t, 0, sizeof(*t));
+	t->msg_hdr.msg_iov = &w->tx_iov[i];
+	t->msg_hdr.msg_iovlen = 1;
+	t->msg_hdr.msg_name = &w->tx_names[i];
+	t->msg_hdr.msg_namelen = bcn_to_sockaddr(w->family, &out->dst,
+						 &w->tx_names[i]);
+	clen = put_tx_ctrl(w->family, &out->src, gso_size, &w->tx_ctrl[i]);
+	if (clen) {
+		t->msg_hdr.msg_control = w->tx_ctrl[i].buf;
+		t->msg_hdr.msg_controllen = clen;
 	}
 }
 
-/*
- * Make tx_out[@i], the first of @segs in-place datagrams of @gso_size
- * bytes laid end to end (@len bytes in all), one UDP GSO send entry for
- * all of them: the kernel cuts it back into the same datagrams.
- */
-static void queue_gso(struct beacon *b, unsigned int i, size_t len,
-		      unsigned int segs, uint16_t gso_size)
+/* Make the outputs tx_out[@from..@to) send entries of one datagram each. */
+static void queue_outs(struct worker *w, unsigned int from, unsigned int to)
 {
-	struct mmsghdr *t = &b->tx_msgs[i];
-	struct cmsghdr *cm;
+	unsigned int i;
 
-	queue_outs(b, i, i + 1);
-	b->tx_iov[i].iov_len = len;
-	b->tx_segs[i] = segs;
-	t->msg_hdr.msg_control = b->tx_ctrl[i].buf;
-	t->msg_hdr.msg_controllen = sizeof(b->tx_ctrl[i].buf);
-	cm = CMSG_FIRSTHDR(&t->msg_hdr);
-	cm->cmsg_level = SOL_UDP;
-	cm->cmsg_type = UDP_SEGMENT;
-	cm->cmsg_len = CMSG_LEN(sizeof(gso_size));
-	memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
+	for (i = from; i < to; i++)
+		queue_entry(w, i, w->tx_out[i].len, 1, 0);
 }
 
 /* The GRO segment size of a received message, or 0 if it is one datagram. */
@@ -499,27 +741,28 @@ static size_t rx_gso_size(struct mmsghdr *m)
 /*
  * Handle the @n messages received.  A GRO message holds datagrams of the
  * segment size, end to end, the last maybe shorter; each goes through
- * bcn_handle() on its own.  If each of them became one RELAY_DELIVER in
- * place, all to one destination, the message leaves as one GSO entry,
+ * bcn_handle_at() on its own.  If each of them became one RELAY_DELIVER
+ * in place, all to one destination, the message leaves as one GSO entry,
  * otherwise as one entry per output.  The send arrays are flushed before
  * they could overflow; the outputs point into the receive buffers, which
  * stay valid until the next recvmmsg().
  */
-static void process_batch(struct beacon *b, unsigned int n, uint64_t now)
+static void process_batch(struct worker *w, unsigned int n, uint64_t now)
 {
+	struct shared *sh = w->sh;
 	unsigned int i, nout = 0;
 
 	for (i = 0; i < n; i++) {
-		struct mmsghdr *m = &b->rx_msgs[i];
-		uint8_t *buf = b->rx_iov[i].iov_base;
+		struct mmsghdr *m = &w->rx_msgs[i];
+		uint8_t *buf = w->rx_iov[i].iov_base;
 		size_t len = m->msg_len, seg, off = 0;
 		unsigned int first, segs = 0;
-		struct bcn_addr src;
+		struct bcn_addr src, local;
 		bool fold;
 
 		if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-			b->stats.rx++;
-			b->stats.drop_truncated++;
+			w->stats.rx++;
+			w->stats.drop_truncated++;
 			continue;
 		}
 		seg = rx_gso_size(m);
@@ -528,85 +771,166 @@ static void process_batch(struct beacon *b, unsigned int n, uint64_t now)
 		if (!seg || seg > len)
 			seg = len ? len : 1;
 		/* Room for all its outputs, so that it can be folded. */
-		if (nout && nout + (len / seg + 1) * BCN_MAX_OUT > b->tx_cap) {
-			send_batch(b, nout);
+		if (nout && nout + (len / seg + 1) * BCN_MAX_OUT > w->tx_cap) {
+			send_batch(w, nout);
 			nout = 0;
 		}
 		first = nout;
-		sockaddr_to_bcn(&b->rx_names[i], &src);
+		sockaddr_to_bcn(&w->rx_names[i], &src);
+		rx_local(&m->msg_hdr, &local);
 		do {
 			size_t dlen = len - off < seg ? len - off : seg;
 			struct bcn_out *out;
 			unsigned int k;
 
-			if (nout + BCN_MAX_OUT > b->tx_cap) {
-				queue_outs(b, first, nout);
-				send_batch(b, nout);
+			if (nout + BCN_MAX_OUT > w->tx_cap) {
+				queue_outs(w, first, nout);
+				send_batch(w, nout);
 				nout = first = 0;
 				fold = false;
 			}
-			out = &b->tx_out[nout];
-			k = bcn_handle(&b->table, &b->stats, &src, buf + off,
-				       dlen, now, out);
+			out = &w->tx_out[nout];
+			pthread_mutex_lock(&sh->table_lock);
+			k = bcn_handle_at(&sh->table, &w->stats, &src, &local,
+					  buf + off, dlen, now, out);
+			pthread_mutex_unlock(&sh->table_lock);
 			if (k != 1 || out->data != buf + off ||
 			    out->len != dlen ||
-			    !bcn_addr_equal(&out->dst, &b->tx_out[first].dst))
+			    !bcn_addr_equal(&out->dst, &w->tx_out[first].dst))
 				fold = false;
 			nout += k;
 			segs++;
 			off += dlen;
 		} while (off < len);
-		b->stats.rx += segs;
+		w->stats.rx += segs;
 		if (fold) {
-			queue_gso(b, first, len, segs, seg);
+			queue_entry(w, first, len, segs, seg);
 			nout = first + 1;
 		} else {
-			queue_outs(b, first, nout);
+			queue_outs(w, first, nout);
 		}
 	}
 	if (nout)
-		send_batch(b, nout);
+		send_batch(w, nout);
+}
+
+/* Sleep @ms, or less if the beacon is stopping. */
+static void wait_or_stop(struct worker *w, int ms)
+{
+	struct pollfd pfd = { .fd = w->sh->stop_fd, .events = POLLIN };
+
+	poll(&pfd, 1, ms);
+}
+
+/*
+ * recvmmsg() failed unexpectedly (ENOMEM, ENOBUFS, ...): count it, say so
+ * (at most once a second), wait a little so that an error that lasts
+ * does not spin the thread, and go on: a beacon does not die of it.
+ */
+static void recv_failed(struct worker *w, int err)
+{
+	uint64_t now = now_ms();
+
+	w->stats.recv_errors++;
+	if (!w->last_err_log || now - w->last_err_log >= 1000) {
+		w->last_err_log = now;
+		fprintf(stderr, "ovl-beacon: recvmmsg: %s (%" PRIu64
+			" errors so far)\n", strerror(err),
+			w->stats.recv_errors);
+	}
 }
 
 /* Read and answer batches until the socket is drained (bounded). */
-static int drain_socket(struct beacon *b)
+static void drain_socket(struct worker *w)
 {
 	unsigned int round, i;
+	bool failed = false;
 
+	pthread_mutex_lock(&w->stats_lock);
 	for (round = 0; round < BCN_BATCHES_PER_POLL; round++) {
+		uint64_t now;
+		size_t expired;
 		int n;
 
-		for (i = 0; i < b->batch; i++) {
-			struct mmsghdr *m = &b->rx_msgs[i];
+		for (i = 0; i < w->batch; i++) {
+			struct mmsghdr *m = &w->rx_msgs[i];
 
-			b->rx_iov[i].iov_base = b->rx_bufs +
+			w->rx_iov[i].iov_base = w->rx_bufs +
 						(size_t)i * BCN_BUF_SIZE;
-			b->rx_iov[i].iov_len = BCN_BUF_SIZE;
+			w->rx_iov[i].iov_len = BCN_BUF_SIZE;
 			memset(m, 0, sizeof(*m));
-			m->msg_hdr.msg_iov = &b->rx_iov[i];
+			m->msg_hdr.msg_iov = &w->rx_iov[i];
 			m->msg_hdr.msg_iovlen = 1;
-			m->msg_hdr.msg_name = &b->rx_names[i];
-			m->msg_hdr.msg_namelen = sizeof(b->rx_names[i]);
-			if (b->gro) {
-				m->msg_hdr.msg_control = b->rx_ctrl[i].buf;
-				m->msg_hdr.msg_controllen =
-					sizeof(b->rx_ctrl[i].buf);
-			}
+			m->msg_hdr.msg_name = &w->rx_names[i];
+			m->msg_hdr.msg_namelen = sizeof(w->rx_names[i]);
+			m->msg_hdr.msg_control = w->rx_ctrl[i].buf;
+			m->msg_hdr.msg_controllen = sizeof(w->rx_ctrl[i].buf);
 		}
-		n = recvmmsg(b->fd, b->rx_msgs, b->batch, MSG_DONTWAIT, NULL);
+		n = recvmmsg(w->fd, w->rx_msgs, w->batch, MSG_DONTWAIT, NULL);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
-				return 0;
-			perror("ovl-beacon: recvmmsg");
-			return -1;
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR) {
+				recv_failed(w, errno);
+				failed = true;
+			}
+			break;
 		}
-		b->stats.expirations += bcn_table_expire(&b->table, now_ms());
-		process_batch(b, n, now_ms());
-		if ((unsigned int)n < b->batch)
+		now = now_ms();
+		pthread_mutex_lock(&w->sh->table_lock);
+		expired = bcn_table_expire(&w->sh->table, now);
+		pthread_mutex_unlock(&w->sh->table_lock);
+		w->stats.expirations += expired;
+		process_batch(w, n, now);
+		if ((unsigned int)n < w->batch)
 			break;
 	}
-	return 0;
+	pthread_mutex_unlock(&w->stats_lock);
+	if (failed)
+		wait_or_stop(w, BCN_RECV_ERR_WAIT_MS);
+}
+
+/* A worker: its socket until the beacon stops. */
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = w->fd, .events = POLLIN },
+		{ .fd = w->sh->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno != EINTR) {
+				perror("ovl-beacon: poll");
+				wait_or_stop(w, BCN_RECV_ERR_WAIT_MS);
+			}
+			continue;
+		}
+		if (pfd[1].revents)
+			return NULL;
+		if (pfd[0].revents)
+			drain_socket(w);
+	}
+}
+
+/*
+ * SIGHUP: take what can change without a restart.  The registrations
+ * stay (the table is never touched here), so every node keeps its relay;
+ * the stats file is written anew (it may have been removed, or its
+ * directory recreated).  Limits and keys that come from a configuration
+ * are reloaded here once the beacon has one.
+ */
+static void reload(struct beacon *b)
+{
+	size_t nodes;
+
+	pthread_mutex_lock(&b->sh.table_lock);
+	nodes = b->sh.table.count;
+	pthread_mutex_unlock(&b->sh.table_lock);
+	fprintf(stderr, "ovl-beacon: SIGHUP: reloaded, %zu nodes kept\n",
+		nodes);
+	fflush(stderr);
+	write_stats_file(b);
 }
 
 /* Returns 1 to stop, 0 to go on. */
@@ -619,6 +943,9 @@ static int handle_signals(struct beacon *b, int sfd)
 		case SIGUSR1:
 			dump_stats(b);
 			break;
+		case SIGHUP:
+			reload(b);
+			break;
 		case SIGTERM:
 		case SIGINT:
 			return 1;
@@ -627,37 +954,60 @@ static int handle_signals(struct beacon *b, int sfd)
 	return 0;
 }
 
-static int poll_timeout(const struct beacon *b)
+/*
+ * Expire what is due; returns how long to sleep until the next expiry,
+ * at most a second (a worker may register a node meanwhile).
+ */
+static int expire(struct beacon *b)
 {
-	uint64_t next = bcn_table_next_expiry(&b->table), now = now_ms();
+	uint64_t next, now = now_ms();
 
-	if (next == UINT64_MAX)
-		return -1;
+	pthread_mutex_lock(&b->sh.table_lock);
+	b->sh.expirations += bcn_table_expire(&b->sh.table, now);
+	next = bcn_table_next_expiry(&b->sh.table);
+	pthread_mutex_unlock(&b->sh.table_lock);
 	if (next <= now)
 		return 0;
-	return next - now > 60000 ? 60000 : (int)(next - now);
+	return next - now > 1000 ? 1000 : (int)(next - now);
 }
 
+/* The main thread: signals and expiry. */
 static int run(struct beacon *b, int sfd)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = b->fd, .events = POLLIN },
-		{ .fd = sfd, .events = POLLIN },
-	};
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 
 	for (;;) {
-		if (poll(pfd, 2, poll_timeout(b)) < 0) {
+		if (poll(&pfd, 1, expire(b)) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("ovl-beacon: poll");
 			return -1;
 		}
-		if ((pfd[1].revents & POLLIN) && handle_signals(b, sfd))
+		if ((pfd.revents & POLLIN) && handle_signals(b, sfd))
 			return 0;
-		if ((pfd[0].revents & POLLIN) && drain_socket(b))
-			return -1;
-		b->stats.expirations += bcn_table_expire(&b->table, now_ms());
 	}
+}
+
+static unsigned int default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > BCN_MAX_THREADS ? BCN_MAX_THREADS : (unsigned int)n;
+}
+
+/* Stop every started worker and wait for it. */
+static void stop_workers(struct beacon *b)
+{
+	uint64_t one = 1;
+	unsigned int i;
+
+	if (write(b->sh.stop_fd, &one, sizeof(one)) != sizeof(one))
+		perror("ovl-beacon: stop");
+	for (i = 0; i < b->nworkers; i++)
+		if (b->workers[i].started)
+			pthread_join(b->workers[i].thread, NULL);
 }
 
 int main(int argc, char **argv)
@@ -668,20 +1018,25 @@ int main(int argc, char **argv)
 		{ "expire",	required_argument,	NULL, 'e' },
 		{ "max-nodes",	required_argument,	NULL, 'm' },
 		{ "stats-file",	required_argument,	NULL, 's' },
+		{ "threads",	required_argument,	NULL, 't' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long batch = 32, expire = 90, max_nodes = 100000;
-	struct beacon b = { .fd = -1 };
+	unsigned long batch = 32, expire_s = 90, max_nodes = 100000;
+	unsigned long threads = default_threads();
+	struct beacon b = { .sh.stop_fd = -1 };
+	bool table_ok = false;
 	struct sockaddr_storage ss;
 	const char *listen = NULL;
 	socklen_t sslen = 0;
 	uint64_t seed = 0;
 	int c, sfd, ret = 1;
+	unsigned int i;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "l:b:e:m:s:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:b:e:m:s:t:hV", opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen = optarg;
@@ -694,7 +1049,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'e':
-			if (parse_ulong(optarg, 1, 86400 * 365, &expire)) {
+			if (parse_ulong(optarg, 1, 86400 * 365, &expire_s)) {
 				fprintf(stderr, "ovl-beacon: bad --expire\n");
 				return 1;
 			}
@@ -708,6 +1063,15 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			b.stats_file = optarg;
+			break;
+		case 't':
+			if (parse_ulong(optarg, 1, BCN_MAX_THREADS,
+					&threads)) {
+				fprintf(stderr,
+					"ovl-beacon: --threads: 1..%d\n",
+					BCN_MAX_THREADS);
+				return 1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -730,9 +1094,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Block the signals first: none may arrive outside the signalfd. */
+	/*
+	 * Block the signals first: none may arrive outside the signalfd,
+	 * and the workers inherit the mask, so only the main thread sees
+	 * them.
+	 */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL)) {
@@ -747,24 +1116,69 @@ int main(int argc, char **argv)
 
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
-	b.batch = batch;
-	b.gro = batch > 1;
-	b.family = ss.ss_family;
-	if (bcn_table_init(&b.table, max_nodes, (uint64_t)expire * 1000,
-			   seed) || beacon_alloc(&b)) {
+	pthread_mutex_init(&b.sh.table_lock, NULL);
+	b.sh.stop_fd = eventfd(0, EFD_CLOEXEC);
+	b.workers = calloc(threads, sizeof(*b.workers));
+	if (b.sh.stop_fd < 0 || !b.workers ||
+	    bcn_table_init(&b.sh.table, max_nodes,
+			   (uint64_t)expire_s * 1000, seed)) {
 		fprintf(stderr, "ovl-beacon: out of memory\n");
 		goto out;
 	}
-	b.fd = open_socket(&ss, sslen, &b.gro);
-	if (b.fd < 0)
-		goto out;
+	table_ok = true;
+	b.nworkers = threads;
+	for (i = 0; i < threads; i++) {
+		struct worker *w = &b.workers[i];
+
+		w->sh = &b.sh;
+		w->fd = -1;
+		w->batch = batch;
+		w->gro = batch > 1;
+		w->family = ss.ss_family;
+		pthread_mutex_init(&w->stats_lock, NULL);
+	}
+	for (i = 0; i < threads; i++) {
+		struct worker *w = &b.workers[i];
+
+		if (worker_alloc(w)) {
+			fprintf(stderr, "ovl-beacon: out of memory\n");
+			goto out_stop;
+		}
+		w->fd = open_socket(&ss, sslen, &w->gro, threads > 1);
+		if (w->fd < 0)
+			goto out_stop;
+		if (!i) {
+			print_bound(w->fd);
+			if (threads > 1)
+				fprintf(stderr,
+					"ovl-beacon: %lu worker threads\n",
+					threads);
+		}
+	}
+	for (i = 0; i < threads; i++) {
+		struct worker *w = &b.workers[i];
+		int err = pthread_create(&w->thread, NULL, worker_run, w);
+
+		if (err) {
+			fprintf(stderr, "ovl-beacon: pthread_create: %s\n",
+				strerror(err));
+			goto out_stop;
+		}
+		w->started = true;
+	}
 	if (!run(&b, sfd))
 		ret = 0;
+out_stop:
+	stop_workers(&b);
 	write_stats_file(&b);
 out:
-	if (b.fd >= 0)
-		close(b.fd);
+	for (i = 0; i < b.nworkers; i++)
+		worker_free(&b.workers[i]);
+	free(b.workers);
+	if (b.sh.stop_fd >= 0)
+		close(b.sh.stop_fd);
 	close(sfd);
-	beacon_free(&b);
+	if (table_ok)
+		bcn_table_free(&b.sh.table);
 	return ret;
 }

@@ -52,15 +52,19 @@ int bcn_parse_addr_msg(const uint8_t *buf, size_t len, uint8_t *type,
 		bcn_addr_set_v4(addr, buf + 2, 0);
 	} else {
 		memcpy(addr->ip, buf + 2, 16);
+		addr->scope_id = 0;
 	}
 	addr->port = (uint16_t)(buf[2 + iplen] << 8 | buf[3 + iplen]);
 	return 0;
 }
 
 static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
-				    const struct bcn_addr *src, uint32_t id,
+				    const struct bcn_addr *src,
+				    const struct bcn_addr *local, uint32_t id,
 				    uint64_t now, struct bcn_out *out)
 {
+	struct bcn_node *n;
+
 	if (!id) {
 		st->drop_zero_id++;
 		return 0;
@@ -82,7 +86,12 @@ static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
 		st->drop_table_full++;
 		return 0;
 	}
+	/* What the node is sent from now on leaves from where it asked. */
+	n = bcn_table_by_id(t, id);
+	if (n)
+		n->local = *local;
 	out->dst = *src;
+	out->src = *local;
 	out->data = NULL;
 	out->len = bcn_put_addr_msg(out->small, OVL_MSG_DISCOVER_REPLY, src);
 	st->replies++;
@@ -106,10 +115,12 @@ static unsigned int handle_punch(struct bcn_table *t, struct bcn_stats *st,
 		return 0;
 	}
 	out[0].dst = a->addr;
+	out[0].src = a->local;
 	out[0].data = NULL;
 	out[0].len = bcn_put_addr_msg(out[0].small, OVL_MSG_PUNCH_COMMAND,
 				      &b->addr);
 	out[1].dst = b->addr;
+	out[1].src = b->local;
 	out[1].data = NULL;
 	out[1].len = bcn_put_addr_msg(out[1].small, OVL_MSG_PUNCH_COMMAND,
 				      &a->addr);
@@ -142,6 +153,7 @@ static unsigned int handle_relay(struct bcn_table *t, struct bcn_stats *st,
 	pkt[0] = OVL_MSG_RELAY_DELIVER;
 	put_be32(pkt + 1, a->id);
 	out->dst = b->addr;
+	out->src = b->local;
 	out->data = pkt;
 	out->len = len;
 	st->relayed++;
@@ -149,15 +161,23 @@ static unsigned int handle_relay(struct bcn_table *t, struct bcn_stats *st,
 }
 
 /*
- * Handle one datagram @pkt of @len bytes from @src at time @now (ms).
- * Fills up to BCN_MAX_OUT entries of @out and returns how many; a RELAY
- * is rewritten in place into the RELAY_DELIVER that @out points at.
+ * Handle one datagram @pkt of @len bytes from @src, received on the
+ * beacon's address @local (NULL: unknown), at time @now (ms).  Fills up
+ * to BCN_MAX_OUT entries of @out and returns how many; a RELAY is
+ * rewritten in place into the RELAY_DELIVER that @out points at.  Each
+ * output's src is the beacon address its destination node talks to.
  */
-unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
-			const struct bcn_addr *src, uint8_t *pkt, size_t len,
-			uint64_t now, struct bcn_out out[BCN_MAX_OUT])
+unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
+			   const struct bcn_addr *src,
+			   const struct bcn_addr *local, uint8_t *pkt,
+			   size_t len, uint64_t now,
+			   struct bcn_out out[BCN_MAX_OUT])
 {
+	static const struct bcn_addr none;
 	uint32_t id;
+
+	if (!local)
+		local = &none;
 
 	if (len < 1) {
 		st->drop_short++;
@@ -183,7 +203,7 @@ unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
 			st->drop_bad_length++;	/* trailing bytes */
 			return 0;
 		}
-		return handle_discover(t, st, src, id, now, out);
+		return handle_discover(t, st, src, local, id, now, out);
 	case OVL_MSG_PUNCH_REQUEST:
 		if (len != BCN_ID_MSG_LEN) {
 			st->drop_bad_length++;
@@ -193,4 +213,11 @@ unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
 	default:
 		return handle_relay(t, st, src, pkt, len, out);
 	}
+}
+
+unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
+			const struct bcn_addr *src, uint8_t *pkt, size_t len,
+			uint64_t now, struct bcn_out out[BCN_MAX_OUT])
+{
+	return bcn_handle_at(t, st, src, NULL, pkt, len, now, out);
 }

@@ -18,6 +18,8 @@
 /**
  * struct bcn_out - one datagram to send
  * @dst: where to
+ * @src: the beacon's address to send from (IP_PKTINFO/IPV6_PKTINFO), the
+ *	one @dst's node talks to; all zero: the kernel picks
  * @data: the payload, or NULL for @small
  * @len: payload length
  * @small: storage for the short replies (DISCOVER_REPLY, PUNCH_COMMAND)
@@ -27,6 +29,7 @@
  */
 struct bcn_out {
 	struct bcn_addr	dst;
+	struct bcn_addr	src;
 	uint8_t		*data;
 	size_t		len;
 	uint8_t		small[BCN_ADDR_MSG_MAX];
@@ -41,6 +44,11 @@ int bcn_parse_addr_msg(const uint8_t *buf, size_t len, uint8_t *type,
 unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
 			const struct bcn_addr *src, uint8_t *pkt, size_t len,
 			uint64_t now, struct bcn_out out[BCN_MAX_OUT]);
+unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
+			   const struct bcn_addr *src,
+			   const struct bcn_addr *local, uint8_t *pkt,
+			   size_t len, uint64_t now,
+			   struct bcn_out out[BCN_MAX_OUT]);
 
 static inline const uint8_t *bcn_out_data(const struct bcn_out *o)
 {

@@ -25,6 +25,7 @@
 	X(drop_unknown_dst)		\
 	X(drop_empty_relay)		\
 	X(drop_truncated)		\
+	X(recv_errors)			\
 	X(drop_send)
 
 struct bcn_stats {

@@ -32,7 +32,8 @@ static const uint8_t v4mapped_prefix[12] = {
 
 bool bcn_addr_equal(const struct bcn_addr *a, const struct bcn_addr *b)
 {
-	return a->port == b->port && !memcmp(a->ip, b->ip, sizeof(a->ip));
+	return a->port == b->port && a->scope_id == b->scope_id &&
+	       !memcmp(a->ip, b->ip, sizeof(a->ip));
 }
 
 bool bcn_addr_is_v4mapped(const struct bcn_addr *a)
@@ -45,6 +46,7 @@ void bcn_addr_set_v4(struct bcn_addr *a, const uint8_t ip4[4], uint16_t port)
 	memcpy(a->ip, v4mapped_prefix, sizeof(v4mapped_prefix));
 	memcpy(a->ip + 12, ip4, 4);
 	a->port = port;
+	a->scope_id = 0;
 }
 
 /* splitmix64's finaliser: cheap, and every input bit reaches every bit. */
@@ -71,7 +73,7 @@ static size_t hash_addr(const struct bcn_table *t, const struct bcn_addr *a)
 	memcpy(&w1, a->ip + 8, 8);
 	h = mix64(t->seed ^ w0);
 	h = mix64(h ^ w1);
-	h = mix64(h ^ a->port);
+	h = mix64(h ^ a->port ^ ((uint64_t)a->scope_id << 16));
 	return h & t->mask;
 }
 

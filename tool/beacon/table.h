@@ -15,10 +15,14 @@
  * struct bcn_addr - an observed UDP address
  * @ip: IPv6 address; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d)
  * @port: UDP port, host order
+ * @scope_id: IPv6 scope (interface index) of a link-local address, else 0;
+ *	never on the wire, but two link-local addresses on different links
+ *	are different addresses, and a reply needs it to leave at all
  */
 struct bcn_addr {
 	uint8_t		ip[16];
 	uint16_t	port;
+	uint32_t	scope_id;
 };
 
 struct bcn_hnode {
@@ -35,6 +39,9 @@ struct bcn_hnode {
  * @last_seen: time of the last DISCOVER, milliseconds
  * @id: node id, never 0
  * @addr: observed address
+ * @local: the beacon's address the node talks to (port 0; all zero if
+ *	unknown): whatever the beacon sends the node leaves from there,
+ *	or the node would drop it as not from its beacon
  */
 struct bcn_node {
 	struct bcn_hnode	by_id;
@@ -44,6 +51,7 @@ struct bcn_node {
 	uint64_t		last_seen;
 	uint32_t		id;
 	struct bcn_addr		addr;
+	struct bcn_addr		local;
 };
 
 /**

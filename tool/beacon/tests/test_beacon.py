@@ -16,6 +16,7 @@ UDP_GRO on, to see whether the beacon sent the burst back as one buffer.
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import struct
@@ -47,11 +48,14 @@ def check(cond, what):
 
 
 class Beacon:
-    def __init__(self, binary, listen, *args):
-        self.stats_file = os.path.join(tempfile.mkdtemp(), "stats.json")
+    def __init__(self, binary, listen, *args, env=None, prefix=(),
+                 stats_dir=None):
+        self.stats_file = os.path.join(stats_dir or tempfile.mkdtemp(),
+                                       "stats.json")
         self.proc = subprocess.Popen(
-            [binary, "--listen", listen, "--stats-file", self.stats_file,
-             *args], stderr=subprocess.PIPE, text=True)
+            [*prefix, binary, "--listen", listen, "--stats-file", self.stats_file,
+             *args], stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, **(env or {})))
         self.lines = queue.Queue()
         threading.Thread(target=self._reader, daemon=True).start()
         first = self.line()
@@ -79,6 +83,14 @@ class Beacon:
             if line and line.startswith("nodes="):
                 return dict(kv.split("=") for kv in line.split()), line
         return {}, None
+
+    def wait_line(self, text, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.line(deadline - time.monotonic())
+            if line and text in line:
+                return line
+        return None
 
     def stop(self):
         if self.proc.poll() is None:
@@ -388,6 +400,328 @@ def cap(binary):
         b.stop()
 
 
+def recvfrom(s, timeout=TIMEOUT):
+    s.settimeout(timeout)
+    try:
+        data, addr = s.recvfrom(65536)
+        return data, addr[:2]
+    except socket.timeout:
+        return None, None
+
+
+def multi_address(binary, listen, threads):
+    """A beacon on a wildcard address, asked on 127.0.0.2 by A and on
+    127.0.0.1 by B: whatever goes to A leaves from 127.0.0.2, whatever
+    goes to B from 127.0.0.1 (issue 11: nodes drop the rest)."""
+    b = Beacon(binary, listen, "--threads", str(threads))
+    name = f"multi-address {listen} --threads {threads}"
+    try:
+        A = client(socket.AF_INET, "127.0.0.1")
+        B = client(socket.AF_INET, "127.0.0.1")
+        da, db = ("127.0.0.2", b.port), ("127.0.0.1", b.port)
+        A.sendto(idmsg(DISCOVER, 1), da)
+        ra = recvfrom(A)
+        B.sendto(idmsg(DISCOVER, 2), db)
+        rb = recvfrom(B)
+        check(ra[1] == da and rb[1] == db and ra[0] and rb[0],
+              f"{name}: DISCOVER_REPLY from the address asked "
+              f"({ra[1]}, {rb[1]})")
+        A.sendto(struct.pack("!BI", RELAY, 2) + b"to B", da)
+        got = recvfrom(B)
+        check(got == (struct.pack("!BI", RELAY_DELIVER, 1) + b"to B", db),
+              f"{name}: RELAY_DELIVER to B from B's beacon address {got[1]}")
+        B.sendto(struct.pack("!BI", RELAY, 1) + b"to A", db)
+        got = recvfrom(A)
+        check(got == (struct.pack("!BI", RELAY_DELIVER, 2) + b"to A", da),
+              f"{name}: RELAY_DELIVER to A from A's beacon address {got[1]}")
+        A.sendto(idmsg(PUNCH_REQUEST, 2), da)
+        pa, pb = recvfrom(A), recvfrom(B)
+        check(pa[1] == da and pb[1] == db,
+              f"{name}: PUNCH_COMMANDs from each node's beacon address")
+        check(b.stop() == 0, f"{name}: SIGTERM exits 0")
+        A.close()
+        B.close()
+    finally:
+        b.stop()
+
+
+def reload_keeps_table(binary):
+    """SIGHUP reloads; the registrations stay and still relay."""
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "2")
+    dst = (b.host, b.port)
+    try:
+        A = client(socket.AF_INET, "127.0.0.1")
+        B = client(socket.AF_INET, "127.0.0.1")
+        for s, nid in ((A, 1), (B, 2)):
+            s.sendto(idmsg(DISCOVER, nid), dst)
+            recv(s)
+        b.proc.send_signal(signal.SIGHUP)
+        line = b.wait_line("SIGHUP")
+        check(line is not None and "2 nodes kept" in line and
+              b.proc.poll() is None,
+              f"SIGHUP: reloaded, still running ({line!r})")
+        A.sendto(struct.pack("!BI", RELAY, 2) + b"after", dst)
+        B.sendto(struct.pack("!BI", RELAY, 1) + b"after", dst)
+        check(recv(B) == struct.pack("!BI", RELAY_DELIVER, 1) + b"after" and
+              recv(A) == struct.pack("!BI", RELAY_DELIVER, 2) + b"after",
+              "SIGHUP: registered nodes still relay without registering "
+              "again")
+        st, _ = b.stats()
+        check(st.get("nodes") == "2" and st.get("registrations") == "2",
+              "SIGHUP: table kept (nodes=2)")
+        check(b.stop() == 0, "SIGHUP: SIGTERM exits 0 afterwards")
+        A.close()
+        B.close()
+    finally:
+        b.stop()
+
+
+def recv_error(binary):
+    """recvmmsg() failing (here the first 3 calls, ENOMEM, through the
+    test build's --wrap=recvmmsg) is logged and counted; the beacon goes
+    on and answers the datagram that was waiting."""
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "1",
+               env={"OVL_BEACON_TEST_RECVMMSG_FAIL": "3"})
+    dst = (b.host, b.port)
+    try:
+        A = client(socket.AF_INET, "127.0.0.1")
+        A.sendto(idmsg(DISCOVER, 1), dst)
+        got = parse_addr_msg(recv(A))
+        line = b.wait_line("recvmmsg")
+        check(got and got[0] == DISCOVER_REPLY and b.proc.poll() is None,
+              "recvmmsg error: survived, the request answered")
+        check(line is not None and "Cannot allocate memory" in line,
+              f"recvmmsg error: logged ({line!r})")
+        st, _ = b.stats()
+        check(st.get("recv_errors") == "3" and st.get("replies") == "1",
+              f"recvmmsg error: counted (recv_errors={st.get('recv_errors')})")
+        check(b.stop() == 0, "recvmmsg error: SIGTERM exits 0")
+        A.close()
+    finally:
+        b.stop()
+
+
+def threads(binary):
+    """--threads 2: two SO_REUSEPORT sockets on one port, one table:
+    eight nodes (the kernel spreads them over both sockets) relay in a
+    ring, each to the next, and all of it arrives."""
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "2")
+    dst = (b.host, b.port)
+    try:
+        n = 8
+        socks = [client(socket.AF_INET, "127.0.0.1") for _ in range(n)]
+        for i, s in enumerate(socks):
+            s.sendto(idmsg(DISCOVER, i + 1), dst)
+            recv(s)
+        tasks = len(os.listdir(f"/proc/{b.proc.pid}/task"))
+        port = f"{b.port:04X}"
+        with open("/proc/net/udp") as f:
+            nsock = sum(1 for ln in f
+                        if ln.split()[1].endswith(":" + port))
+        check(nsock == 2 and tasks == 3,
+              f"--threads 2: two sockets on the port ({nsock}), "
+              f"two workers and the main thread ({tasks} tasks)")
+        ok = 0
+        for rnd in range(5):
+            for i, s in enumerate(socks):
+                s.sendto(struct.pack("!BIBB", RELAY, (i + 1) % n + 1, i,
+                                     rnd), dst)
+            for i, s in enumerate(socks):
+                frm = (i - 1) % n
+                if recv(s) == struct.pack("!BIBB", RELAY_DELIVER, frm + 1,
+                                          frm, rnd):
+                    ok += 1
+        check(ok == 5 * n, f"--threads 2: {ok}/{5 * n} relays in a ring "
+              f"of {n} nodes arrived")
+        st, _ = b.stats()
+        check(st.get("nodes") == str(n) and st.get("relayed") == str(5 * n),
+              "--threads 2: one table, counters of both workers added up")
+        for s in socks:
+            s.close()
+        check(b.stop() == 0, "--threads 2: SIGTERM exits 0")
+    finally:
+        b.stop()
+
+
+def stats_file(binary):
+    """The stats file is replaced whole, never written through a link
+    planted at the old fixed temporary name or at its own name, and no
+    temporary file is left behind."""
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "1")
+    d = os.path.dirname(b.stats_file)
+    victim = os.path.join(tempfile.mkdtemp(), "victim")
+    try:
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        os.symlink(victim, b.stats_file + ".tmp")
+        os.symlink(victim, b.stats_file)
+        bad, reads, stop = [], [0], threading.Event()
+
+        def reader():
+            while not stop.is_set():
+                try:
+                    with open(b.stats_file) as f:
+                        text = f.read()
+                except FileNotFoundError:
+                    continue
+                if text == "precious\n":
+                    continue
+                reads[0] += 1
+                try:
+                    json.loads(text)
+                except ValueError:
+                    bad.append(text)
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        for _ in range(40):
+            b.proc.send_signal(signal.SIGUSR1)
+            time.sleep(0.01)
+        while b.wait_line("nodes=", 0.5):
+            pass
+        stop.set()
+        t.join()
+        with open(victim) as f:
+            check(f.read() == "precious\n",
+                  "stats file: symlinked target never written")
+        check(os.path.isfile(b.stats_file) and
+              not os.path.islink(b.stats_file),
+              "stats file: a link at its name replaced by the file")
+        check(not bad and reads[0] > 0,
+              f"stats file: {reads[0]} concurrent reads, all whole JSON "
+              f"({len(bad)} partial)")
+        check(b.stop() == 0, "stats file: SIGTERM exits 0")
+        left = sorted(set(os.listdir(d)) - {"stats.json", "stats.json.tmp"})
+        check(not left, f"stats file: no temporary file left {left}")
+    finally:
+        b.stop()
+
+
+def unprivileged(binary):
+    """As the service runs it: an ordinary user (nobody), no capability,
+    a port above 1023, the stats file in a directory of its own."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("ok - unprivileged # SKIP not root or no setpriv")
+        return
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp()
+    os.chmod(d, 0o755)
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    prefix = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}",
+              "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+              "--no-new-privs"]
+    b = Beacon(binary, "127.0.0.1:0", "--threads", "2", prefix=prefix,
+               stats_dir=d)
+    dst = (b.host, b.port)
+    try:
+        with open(f"/proc/{b.proc.pid}/status") as f:
+            st = dict(ln.split(":", 1) for ln in f)
+        uid = int(st["Uid"].split()[1])
+        A = client(socket.AF_INET, "127.0.0.1")
+        A.sendto(idmsg(DISCOVER, 1), dst)
+        got = parse_addr_msg(recv(A))
+        check(uid == pw.pw_uid and int(st["CapEff"], 16) == 0 and
+              got and got[0] == DISCOVER_REPLY,
+              f"unprivileged: as uid {uid}, no capabilities, it serves")
+        b.proc.send_signal(signal.SIGHUP)
+        line = b.wait_line("SIGHUP")
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(b.stats_file) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(line is not None and os.path.exists(b.stats_file) and
+              os.stat(b.stats_file).st_uid == pw.pw_uid,
+              "unprivileged: SIGHUP, stats file written in its directory")
+        check(b.stop() == 0, "unprivileged: SIGTERM exits 0")
+        A.close()
+    finally:
+        b.stop()
+
+
+NETNS_SETUP = """set -e
+ip link set lo up
+ip addr add fd00::1/128 dev lo
+ip addr add fd00::2/128 dev lo
+ip link add v0 type veth peer name v1
+ip addr add fe80::1/64 dev v0 nodad
+ip addr add fe80::2/64 dev v1 nodad
+ip link set v0 up
+ip link set v1 up
+"""
+
+
+def netns_tests(binary):
+    """In a private network namespace (run as root): IPv6 on a host with
+    two addresses, and a link-local node fe80::2 behind veth v1 talking
+    to the beacon's fe80::1 on v0: its replies need its scope id."""
+    b = Beacon(binary, "[::]:0", "--threads", "2")
+    try:
+        A = client(socket.AF_INET6, "fd00::1")
+        B = client(socket.AF_INET6, "fd00::1")
+        da, db = ("fd00::2", b.port), ("fd00::1", b.port)
+        A.sendto(idmsg(DISCOVER, 1), da)
+        ra = recvfrom(A)
+        B.sendto(idmsg(DISCOVER, 2), db)
+        rb = recvfrom(B)
+        check(ra[1] == da and rb[1] == db,
+              f"netns ipv6 multi-address: replies from the address asked "
+              f"({ra[1]}, {rb[1]})")
+        idx = socket.if_nametoindex("v1")
+        L = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        L.bind(("fe80::2", 0, 0, idx))
+        dl = ("fe80::1", b.port, 0, idx)
+        L.sendto(idmsg(DISCOVER, 3), dl)
+        got, frm = recvfrom(L)
+        check(parse_addr_msg(got) == (DISCOVER_REPLY, "fe80::2",
+                                      L.getsockname()[1]) and
+              frm == ("fe80::1", b.port),
+              f"netns link-local: DISCOVER_REPLY reaches fe80::2%v1 "
+              f"({parse_addr_msg(got)} from {frm})")
+        A.sendto(struct.pack("!BI", RELAY, 3) + b"to L", da)
+        got, _ = recvfrom(L)
+        check(got == struct.pack("!BI", RELAY_DELIVER, 1) + b"to L",
+              "netns link-local: RELAY_DELIVER reaches the link-local node")
+        L.sendto(struct.pack("!BI", RELAY, 1) + b"to A", dl)
+        got = recvfrom(A)
+        check(got == (struct.pack("!BI", RELAY_DELIVER, 3) + b"to A", da),
+              "netns link-local: its relay reaches A, from A's beacon "
+              "address")
+        st, _ = b.stats()
+        check(st.get("drop_send") == "0", "netns: nothing failed to send")
+        check(b.stop() == 0, "netns: SIGTERM exits 0")
+    finally:
+        b.stop()
+
+
+def netns(binary):
+    """Run netns_tests() in a new network namespace, if root."""
+    global passes, failures
+    if os.geteuid() != 0:
+        print("ok - netns # SKIP not root")
+        return
+    cmd = ["unshare", "-n", "sh", "-c",
+           NETNS_SETUP + 'exec "$0" "$1" "$2" --netns "$2"',
+           sys.executable, os.path.abspath(__file__),
+           os.path.abspath(binary)]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        check(False, f"netns: {e}")
+        return
+    if "setup-ok" not in r.stdout:
+        print(f"ok - netns # SKIP cannot set up: {r.stderr.strip()[:200]}")
+        return
+    for line in r.stdout.splitlines():
+        if line.startswith("ok"):
+            passes += 1
+        elif line.startswith("not ok"):
+            failures += 1
+        if line != "setup-ok":
+            print(line)
+    if r.returncode and "not ok" not in r.stdout:
+        check(False, f"netns: exit {r.returncode}: {r.stderr[-300:]}")
+
+
 def have_ipv6():
     try:
         s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -400,6 +734,11 @@ def have_ipv6():
 
 def main():
     binary = sys.argv[1]
+    if len(sys.argv) > 2 and sys.argv[2] == "--netns":
+        print("setup-ok", flush=True)
+        binary = sys.argv[3]
+        netns_tests(binary)
+        return 1 if failures else 0
     scenario(binary, "ipv4", "127.0.0.1:0", socket.AF_INET, "127.0.0.1",
              "127.0.0.1", 32)
     if have_ipv6():
@@ -418,6 +757,16 @@ def main():
     gso_many(binary)
     expiry(binary)
     cap(binary)
+    multi_address(binary, "0.0.0.0:0", 1)
+    multi_address(binary, "0.0.0.0:0", 2)
+    if have_ipv6():
+        multi_address(binary, "[::]:0", 2)
+    reload_keeps_table(binary)
+    recv_error(binary)
+    threads(binary)
+    stats_file(binary)
+    unprivileged(binary)
+    netns(binary)
     print(f"# integration: {passes} passed, {failures} failed")
     return 1 if failures else 0
 

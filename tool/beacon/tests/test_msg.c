@@ -220,6 +220,80 @@ static void test_parse_addr_msg(void **state)
 	assert_int_equal(bcn_parse_addr_msg(short4, 1, &type, &a), -1);
 }
 
+static unsigned int send_at(struct ctx *c, const struct bcn_addr *src,
+			    const struct bcn_addr *local, uint8_t *pkt,
+			    size_t len)
+{
+	return bcn_handle_at(&c->t, &c->st, src, local, pkt, len, 0, c->out);
+}
+
+/*
+ * Each output leaves from the beacon address its destination node talks
+ * to: A asked on l1, B on l2, so whatever goes to B leaves from l2.
+ */
+static void test_local_address(void **state)
+{
+	struct bcn_addr a = addr4(1, 100), b = addr6(2, 200);
+	struct bcn_addr l1 = addr4(201, 0), l2 = addr6(202, 0);
+	uint8_t da[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 1 };
+	uint8_t db[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 2 };
+	uint8_t pr[5] = { OVL_MSG_PUNCH_REQUEST, 0, 0, 0, 2 };
+	const uint8_t relay[7] = { OVL_MSG_RELAY, 0, 0, 0, 2, 'h', 'i' };
+	uint8_t rl[7];
+	struct ctx *c = *state;
+
+	memcpy(rl, relay, sizeof(rl));
+	assert_int_equal(send_at(c, &a, &l1, da, sizeof(da)), 1);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+	assert_int_equal(send_at(c, &b, &l2, db, sizeof(db)), 1);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l2));
+	assert_int_equal(send_at(c, &a, &l1, rl, sizeof(rl)), 1);
+	assert_true(bcn_addr_equal(&c->out[0].dst, &b));
+	assert_true(bcn_addr_equal(&c->out[0].src, &l2));
+	assert_int_equal(send_at(c, &a, &l1, pr, sizeof(pr)), 2);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+	assert_true(bcn_addr_equal(&c->out[1].src, &l2));
+	/* B asks again on l1: from now on it is sent from l1 */
+	assert_int_equal(send_at(c, &b, &l1, db, sizeof(db)), 1);
+	memcpy(rl, relay, sizeof(rl));
+	assert_int_equal(send_at(c, &a, &l1, rl, sizeof(rl)), 1);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+}
+
+/*
+ * fe80::1 on link 2 and fe80::1 on link 3 are two nodes; replies carry
+ * the scope id back (without it a link-local reply cannot be sent).
+ */
+static void test_scope_id(void **state)
+{
+	struct bcn_addr a = { .ip = { 0xfe, 0x80, [15] = 1 }, .port = 7,
+			      .scope_id = 2 };
+	struct bcn_addr b = a, got;
+	uint8_t da[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 1 };
+	uint8_t db[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 2 };
+	uint8_t rl[7] = { OVL_MSG_RELAY, 0, 0, 0, 1, 'h', 'i' };
+	struct ctx *c = *state;
+	uint8_t type;
+
+	b.scope_id = 3;
+	assert_false(bcn_addr_equal(&a, &b));
+	assert_int_equal(send_at(c, &a, NULL, da, sizeof(da)), 1);
+	assert_int_equal(c->out[0].dst.scope_id, 2);
+	assert_int_equal(send_at(c, &b, NULL, db, sizeof(db)), 1);
+	assert_int_equal(c->out[0].dst.scope_id, 3);
+	assert_int_equal(c->st.registrations, 2);
+	assert_int_equal(c->t.count, 2);
+	/* the wire format has no scope: the reflected address is plain */
+	assert_int_equal(bcn_parse_addr_msg(bcn_out_data(&c->out[0]),
+					    c->out[0].len, &type, &got), 0);
+	assert_int_equal(got.scope_id, 0);
+	assert_memory_equal(got.ip, b.ip, 16);
+	/* B relays to A: delivered on A's link */
+	assert_int_equal(send_at(c, &b, NULL, rl, sizeof(rl)), 1);
+	assert_true(bcn_addr_equal(&c->out[0].dst, &a));
+	assert_non_null(bcn_table_by_addr(&c->t, &a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +305,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup,
 						teardown),
 		cmocka_unit_test(test_parse_addr_msg),
+		cmocka_unit_test_setup_teardown(test_local_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_scope_id, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("beacon messages", tests, NULL,
