@@ -156,11 +156,21 @@ t_keepalive()
 	ping_ok $A 10.77.0.2 || return 1
 	ip netns exec $A "$OVLCTL" peer set ovl0 2 keepalive 1 || return 1
 	expect_eq keepalive "$(peer_json $A 2 .keepalive)" 1 || return 1
+	# The window between the two reads is known only within the time
+	# each read takes (seconds of ovlctl and jq on a loaded VM): at
+	# least t2 - t1, at most t3 - t0; one keepalive a second, give or
+	# take one at each end.
+	local t0 t1 t2 t3 lo hi
+	t0=$(date +%s%N)
 	before=$(peer_json $B 1 .rx_packets)
+	t1=$(date +%s%N)
 	sleep 4
+	t2=$(date +%s%N)
 	after=$(peer_json $B 1 .rx_packets)
-	echo "B received $((after - before)) keepalives in 4 s"
-	[ $((after - before)) -ge 2 ] && [ $((after - before)) -le 6 ] ||
+	t3=$(date +%s%N)
+	lo=$(((t2 - t1) / 1000000000 - 1)) hi=$(((t3 - t0) / 1000000000 + 2))
+	echo "B received $((after - before)) keepalives in 4 s ($lo..$hi expected)"
+	[ $((after - before)) -ge "$lo" ] && [ $((after - before)) -le "$hi" ] ||
 		fail "keepalives: $((after - before))" || return 1
 	ip netns exec $A "$OVLCTL" peer set ovl0 2 keepalive 0 || return 1
 	before=$(peer_json $B 1 .rx_packets)
