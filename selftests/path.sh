@@ -103,14 +103,17 @@ end = time.monotonic() + secs
 stopping = False
 while (left := end - time.monotonic()) > 0:
     if not stopping and os.path.exists(out + ".stop"):
-        # The source is done: what is still on its way arrives well
-        # within a second.
         stopping = True
-        end = min(end, time.monotonic() + 1)
-        continue
     ready, _, _ = select.select(list(socks), [], [], min(left, 0.2))
     for s in ready:
         socks[s][1].add(int.from_bytes(s.recv(2048)[:4], "big"))
+    # The source is done: stop once nothing came for a second.  Not a
+    # fixed second after it: a sink starved of CPU on a loaded VM may
+    # still have its socket buffers to read by then.
+    if stopping and not ready:
+        end = min(end, time.monotonic() + 1)
+    elif stopping:
+        end = max(end, time.monotonic() + 1)
 with open(out, "w") as f:
     for a, seen in socks.values():
         print(a, len(seen), file=f)
