@@ -61,9 +61,14 @@ static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
 				    const struct bcn_addr *src, uint32_t id,
 				    uint64_t now, struct bcn_out *out)
 {
+	/*
+	 * Node id 0 is a probe (an RTT measurement, docs/protocol.md):
+	 * answered, nothing registered, so that a node measuring a beacon
+	 * from another socket does not move its own registration there.
+	 */
 	if (!id) {
-		st->drop_zero_id++;
-		return 0;
+		st->probes++;
+		goto reply;
 	}
 	switch (bcn_table_register(t, id, src, now)) {
 	case BCN_REG_NEW:
@@ -82,6 +87,7 @@ static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
 		st->drop_table_full++;
 		return 0;
 	}
+reply:
 	out->dst = *src;
 	out->data = NULL;
 	out->len = bcn_put_addr_msg(out->small, OVL_MSG_DISCOVER_REPLY, src);
