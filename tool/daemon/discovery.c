@@ -147,6 +147,8 @@ void disc_probe_answer(struct disc *d, const char *addr, int64_t rtt_us)
 
 	if (!d->probing || k < 0 || rtt_us < 0)
 		return;
+	if (rtt_us < DISC_RTT_FLOOR_US)
+		rtt_us = DISC_RTT_FLOOR_US;
 	/* The first answer counts (a duplicate is later, not faster). */
 	if (d->round_rtt[k] == BEACON_RTT_NONE)
 		d->round_rtt[k] = rtt_us;

@@ -34,6 +34,12 @@
 #define DISC_JITTER_NS		(10 * DISC_NS_PER_SEC)
 #define DISC_PROBE_NS		(30 * DISC_NS_PER_SEC)
 #define DISC_PROBE_WAIT_NS	(2 * DISC_NS_PER_SEC)
+/*
+ * RTTs below 1 ms count as 1 ms: below that the differences are noise
+ * (two beacons on one LAN answer in 0.1 and 0.3 ms by turns), and the 2x
+ * rule would move the node between them at every probe round.
+ */
+#define DISC_RTT_FLOOR_US	1000
 
 /* Where an entry of the list came from. */
 enum disc_origin {
@@ -121,7 +127,10 @@ unsigned int disc_tick(struct disc *d, uint64_t now);
 void disc_fetched(struct disc *d, uint64_t now, bool ok,
 		  const struct beacon_list *got);
 
-/* Entry @addr answered the current probe round after @rtt_us. */
+/*
+ * Entry @addr answered the current probe round after @rtt_us (counted as
+ * at least DISC_RTT_FLOOR_US).
+ */
 void disc_probe_answer(struct disc *d, const char *addr, int64_t rtt_us);
 
 /* The pick's address, or NULL if the list is empty. */
