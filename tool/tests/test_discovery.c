@@ -257,6 +257,14 @@ static void test_rtt(void **state)
 	tick(&d, 4 * DISC_PROBE_NS + DISC_PROBE_WAIT_NS);
 	assert_string_equal(d.kernel, h);
 	assert_int_equal(d.why, BEACON_PICK_HASH);
+	/* Under a millisecond, 3x is noise: both count as 1 ms. */
+	assert_true(tick(&d, 5 * DISC_PROBE_NS) & DISC_DO_PROBE);
+	disc_probe_answer(&d, h, 300);
+	disc_probe_answer(&d, other, 100);
+	tick(&d, 5 * DISC_PROBE_NS + DISC_PROBE_WAIT_NS);
+	assert_string_equal(d.kernel, h);
+	assert_int_equal(d.rtt_us[beacon_list_find(&d.list, other)],
+			 DISC_RTT_FLOOR_US);
 }
 
 /*
