@@ -65,7 +65,7 @@ struct disc_io {
 	int efd;			/* eventfd: the thread has news */
 	struct job job;
 	int probe_fd;
-	uint64_t sent_ns[BEACON_MAX];
+	int64_t sent_ns[BEACON_MAX];	/* CLOCK_REALTIME */
 	struct sockaddr_storage sent_to[BEACON_MAX];
 	bool sent[BEACON_MAX];
 	bool was_probing;
@@ -129,9 +129,17 @@ static bool same_addr(const struct sockaddr_storage *a,
 	return false;
 }
 
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int bprobe_open(void)
 {
-	int fd, off = 0;
+	int fd, off = 0, on = 1;
 
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
@@ -142,10 +150,13 @@ int bprobe_open(void)
 	if (fd < 0)
 		fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    0);
+	/* Without receive timestamps the RTTs count the loop's delay. */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	return fd;
 }
 
-int bprobe_send(int fd, const struct sockaddr_storage *to)
+int bprobe_send(int fd, const struct sockaddr_storage *to, int64_t *at)
 {
 	static const uint8_t msg[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 0 };
 	const struct sockaddr_in *s4 = (const void *)to;
@@ -169,21 +180,39 @@ int bprobe_send(int fd, const struct sockaddr_storage *to)
 	}
 	len = dst.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 					 sizeof(struct sockaddr_in6);
+	*at = realtime_ns();
 	return sendto(fd, msg, sizeof(msg), MSG_DONTWAIT,
 		      (struct sockaddr *)&dst, len) == sizeof(msg) ? 0 : -1;
 }
 
-int bprobe_recv(int fd, struct sockaddr_storage *from)
+int bprobe_recv(int fd, struct sockaddr_storage *from, int64_t *at)
 {
 	uint8_t buf[64];
-	socklen_t len = sizeof(*from);
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = {
+		.msg_name = from, .msg_namelen = sizeof(*from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *cm;
+	struct timespec ts;
 	ssize_t n;
 
 	memset(from, 0, sizeof(*from));
-	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-		     (struct sockaddr *)from, &len);
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
+	*at = realtime_ns();
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			*at = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		}
 	unmap(from);
 	/* [2][iplen][ip 4 or 16][port 2] */
 	if (n < 2 || buf[0] != OVL_MSG_DISCOVER_REPLY ||
@@ -554,19 +583,21 @@ static void on_thread(struct disc_io *io, uint64_t now)
 	free(got);
 }
 
-static void on_probe(struct disc_io *io, uint64_t now)
+static void on_probe(struct disc_io *io)
 {
 	struct sockaddr_storage from;
 	unsigned int i;
+	int64_t at;
 	int r;
 
-	while ((r = bprobe_recv(io->probe_fd, &from)) != 1) {
+	while ((r = bprobe_recv(io->probe_fd, &from, &at)) != 1) {
 		if (r)
 			continue;
 		for (i = 0; i < io->d.list.n; i++)
-			if (io->sent[i] && same_addr(&io->sent_to[i], &from))
+			if (io->sent[i] && same_addr(&io->sent_to[i], &from) &&
+			    at >= io->sent_ns[i])
 				disc_probe_answer(&io->d, io->d.list.addr[i],
-						  (now - io->sent_ns[i]) / 1000);
+						  (at - io->sent_ns[i]) / 1000);
 	}
 }
 
@@ -575,10 +606,10 @@ void disc_io_event(struct disc_io *io, int fd, uint64_t now)
 	if (fd == io->efd)
 		on_thread(io, now);
 	else if (fd == io->probe_fd)
-		on_probe(io, now);
+		on_probe(io);
 }
 
-static void probe_all(struct disc_io *io, uint64_t now)
+static void probe_all(struct disc_io *io)
 {
 	const struct sockaddr_storage *ss;
 	unsigned int i;
@@ -590,8 +621,7 @@ static void probe_all(struct disc_io *io, uint64_t now)
 			continue;
 		io->sent_to[i] = *ss;
 		unmap(&io->sent_to[i]);
-		io->sent_ns[i] = now;
-		io->sent[i] = !bprobe_send(io->probe_fd, ss);
+		io->sent[i] = !bprobe_send(io->probe_fd, ss, &io->sent_ns[i]);
 	}
 }
 
@@ -616,7 +646,7 @@ const struct sockaddr_storage *disc_io_tick(struct disc_io *io, uint64_t now)
 		pthread_mutex_unlock(&io->job.mu);
 	}
 	if (todo & DISC_DO_PROBE)
-		probe_all(io, now);
+		probe_all(io);
 	io->was_probing = io->d.probing;
 	if (!(todo & DISC_DO_SWAP))
 		return NULL;
