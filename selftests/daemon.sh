@@ -597,9 +597,126 @@ beacon_pick()
 	expect_eq "node 1's beacon, the pick of the 7 left" "$got" "$want"
 }
 
+# kernel_beacon: node 1's kernel's beacon.
+kernel_beacon()
+{
+	ip netns exec $N1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon
+}
+
+# wait_kernel_beacon ADDR SECONDS: node 1's kernel gets ADDR.
+wait_kernel_beacon()
+{
+	local i
+	for i in $(seq $(($2 * 5))); do
+		[ "$(kernel_beacon)" = "$1" ] && return 0
+		sleep 0.2
+	done
+	fail "node 1's beacon is $(kernel_beacon), not $1, after $2 s"
+	cat "$D/n1.log"
+	return 1
+}
+
+# announce ADDR: beacon ADDR announces itself to the registry, with the
+# registry's API (POST /v1/beacons, docs/registry.md) from the test:
+# ovl-beacon has no --registry yet.
+announce()
+{
+	ip netns exec ovl-dc curl -sf -X POST \
+		-d "{\"token\": \"$(cat "$D/beacon.token")\", \"address\": \"$1\"}" \
+		http://198.51.100.10:8470/v1/beacons >/dev/null ||
+		fail "beacon $1 could not announce itself"
+}
+
+# Beacon discovery (issue 10): node 1 has no beacons = at all, only a
+# registry; ovl-registry lists two ovl-beacons.  The node fetches the
+# list (within 10 s of its start) and its kernel gets a beacon of it;
+# beacons.json is written next to its identity; the picked beacon killed,
+# the node fails over to the other (its probes go unanswered: within a
+# probe round, 30 s); the registry stopped and the daemon restarted, it
+# comes up on beacons.json and the beacon alive.
+beacon_discovery()
+{
+	local a=198.51.100.1:3478 b=198.51.100.2:3478 reg pick other n
+	local -A bpid
+	fresh
+	ca ca && node 1 && conf 1 120 || return 1
+	new_netns $N1 && new_netns ovl-dc &&
+	ip -n $N1 link add e0 type veth peer name e0 netns ovl-dc &&
+	ip -n $N1 addr add 198.51.100.100/24 dev e0 &&
+	ip -n ovl-dc addr add 198.51.100.1/24 dev e0 &&
+	ip -n ovl-dc addr add 198.51.100.2/24 dev e0 &&
+	ip -n ovl-dc addr add 198.51.100.10/24 dev e0 &&
+	ip -n $N1 link set e0 up && ip -n ovl-dc link set e0 up &&
+	ip -n ovl-dc link set lo up || return 1
+	reg=$REPO/tool/registry/ovl-registry
+	"$reg" init --db "sqlite:$D/reg.db" --ca-key "$D/ca.key" \
+		--network 10.77.0.0/16 >/dev/null &&
+	"$reg" token new --db "sqlite:$D/reg.db" --beacon >"$D/beacon.token" ||
+		fail "ovl-registry init, token" || return 1
+	ip netns exec ovl-dc "$reg" serve --listen 198.51.100.10:8470 \
+		--db "sqlite:$D/reg.db" >"$D/registry.log" 2>&1 &
+	REGPID=$!
+	for n in $a $b; do
+		ip netns exec ovl-dc "$REPO/tool/beacon/ovl-beacon" \
+			--listen $n --expire 30 >>"$D/beacon.log" 2>&1 &
+		bpid[$n]=$!
+	done
+	for n in $(seq 50); do
+		ip netns exec ovl-dc curl -sf http://198.51.100.10:8470/v1/health \
+			>/dev/null && break
+		sleep 0.1
+	done
+	announce $a && announce $b || return 1
+	echo "registry = http://198.51.100.10:8470" >>"$D/n1.conf"
+	start 1
+	wait_log 1 "beacon list: 2 from the registry" 15 || return 1
+	# The first pick, before any RTT, is the hash pick.
+	pick=$("$OVLCTL" -j beacon pick --pubkey "$(cat "$D/n1.pub")" \
+		--discovered "$a,$b" | jq -r .pick)
+	wait_log 1 "beacon $pick: picked \(hash, of 2\), was none" 5 ||
+		return 1
+	sleep 2.5	# a probe round: both answer
+	# Their RTTs may override it (the 2x rule; TCG is noisy): the
+	# kernel's beacon is the daemon's pick, one of the two.
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" beacon show ovl0
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 \
+		>"$D/show.json" || return 1
+	pick=$(jq -r .pick "$D/show.json")
+	expect_eq "beacon show" "$(jq -c --arg k "$(kernel_beacon)" '[.kernel == $k,
+		.pick == .kernel, [.list[] | .address, .origin, (.rtt_ms >= 1)],
+		.fetch_ok >= 1, .cache]' "$D/show.json")" \
+		"[true,true,[\"$a\",\"discovered\",true,\"$b\",\"discovered\",true],true,\"$D/beacons.json\"]" ||
+		return 1
+	expect_eq "beacons.json" "$(jq -c .list "$D/beacons.json")" \
+		"[\"$a\",\"$b\"]" || return 1
+	expect_eq "beacons.json mode" "$(stat -c %a "$D/beacons.json")" 600 ||
+		return 1
+	# The picked beacon dies: the node fails over to the other.
+	other=$([ "$pick" = "$a" ] && echo $b || echo $a)
+	kill "${bpid[$pick]}"
+	wait "${bpid[$pick]}" 2>/dev/null
+	wait_kernel_beacon "$other" 40 || return 1
+	echo "# failed over to $other"
+	# The registry stopped, the daemon restarted: beacons.json.
+	kill $REGPID
+	wait $REGPID 2>/dev/null
+	kill $PID1
+	wait $PID1
+	ip netns exec $N1 "$OVLCTL" dev set ovl0 beacon none || return 1
+	start 1
+	wait_log 1 "fetch failed, the list stays \(beacons.json's\)" 15 &&
+	wait_kernel_beacon "$other" 10 || return 1
+	expect_eq "origins after a cold start" "$(OVL_RUNDIR=$D/run1 \
+		ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 |
+		jq -c '[.list[].origin]')" '["cache","cache"]'
+	kill "${bpid[$other]}" $PID1
+	wait "${bpid[$other]}" $PID1 2>/dev/null
+	return 0
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 12
+plan 13
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 # OVL_DAEMON_SMOKE=1 (selftests/vm/run-all.sh, on every kernel but the
 # newest) runs the cases that lean most on the kernel: the control
@@ -623,6 +740,7 @@ drun "a flood of initiations: a legitimate pair still handshakes in 2 s" init_fl
 drun "the direct path blocked: handshake and traffic through the beacon" through_beacon
 drun "a relay-only certificate pins the peer to relay" relay_only
 drun "beacons = 8: the kernel gets the rendezvous pick; fails over on reload" beacon_pick
+drun "beacon list from the registry: pick, failover, cold start on beacons.json" beacon_discovery
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels

@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/beacons.h"
 #include "daemon/keyfile.h"
+#include "daemon/status.h"
 #include "ovlctl.h"
 
 #define RTT_MAX_MS	3600000		/* an hour: anything is below */
@@ -298,7 +300,131 @@ out:
 	return ret;
 }
 
+/* A member of @o, or NULL. */
+static struct json_object *member(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static const char *mstr(struct json_object *o, const char *k)
+{
+	struct json_object *v = member(o, k);
+
+	return json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : NULL;
+}
+
+static int64_t mint(struct json_object *o, const char *k)
+{
+	struct json_object *v = member(o, k);
+
+	return json_object_is_type(v, json_type_int) ?
+	       json_object_get_int64(v) : -1;
+}
+
+static void print_ago(const char *what, int64_t at)
+{
+	int64_t ago = time(NULL) - at;
+
+	if (at < 0)
+		printf("%s never", what);
+	else
+		printf("%s %" PRId64 " s ago", what, ago < 0 ? 0 : ago);
+}
+
+static void show_text(const char *ifname, struct json_object *b)
+{
+	struct json_object *list = member(b, "list"), *e, *rtt;
+	const char *pick = mstr(b, "pick"), *kernel = mstr(b, "kernel");
+	const char *why = mstr(b, "why"), *addr, *cache = mstr(b, "cache");
+	size_t i, n = json_object_is_type(list, json_type_array) ?
+		      json_object_array_length(list) : 0;
+	int w = (int)strlen("BEACON");
+	char a[32];
+
+	printf("%s: beacon %s", ifname, kernel ? kernel : "none");
+	if (pick && (!kernel || strcmp(pick, kernel)))
+		printf(" (pick %s, not taken)", pick);
+	else if (why)
+		printf(" (%s)", !strcmp(why, "hash") ? "highest score" :
+		       !strcmp(why, "rtt") ?
+		       "fastest; the hash pick is more than 2x slower" :
+		       "fastest; the hash pick does not answer");
+	printf(", %zu in the list\n", n);
+	if (json_object_get_boolean(member(b, "registry"))) {
+		printf("  registry: %" PRId64 " fetched, %" PRId64 " failed, ",
+		       mint(b, "fetch_ok"), mint(b, "fetch_failed"));
+		print_ago("last success", mint(b, "fetched_at"));
+		printf("\n  cache: %s, ", cache ? cache : "none");
+		print_ago("saved", mint(b, "cache_saved_at"));
+		putchar('\n');
+	} else {
+		puts("  registry: none (the bootstrap list only)");
+	}
+	for (i = 0; i < n; i++) {
+		addr = mstr(json_object_array_get_idx(list, i), "address");
+		if (addr && (int)strlen(addr) > w)
+			w = (int)strlen(addr);
+	}
+	printf("  %-*s  %-10s  %s\n", w, "BEACON", "FROM", "RTT");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(list, i);
+		addr = mstr(e, "address");
+		rtt = member(e, "rtt_ms");
+		printf("%c %-*s  %-10s  %s\n",
+		       addr && kernel && !strcmp(addr, kernel) ? '*' : ' ', w,
+		       addr ? addr : "?", mstr(e, "origin") ?: "?",
+		       rtt ? rtt_str((int64_t)(json_object_get_double(rtt) *
+					       1000 + 0.5), a, sizeof(a)) :
+		       "-");
+	}
+}
+
+/*
+ * beacon show DEV: the daemon's beacon list as its status file has it
+ * (RUNDIR/DEV.json, "beacons").
+ */
+static int show_cmd(struct ovlctl *ctl, int argc, char **argv)
+{
+	struct json_object *st, *b, *o;
+
+	if (argc != 1)
+		return usage_err(ctl, argc ? "unexpected argument '%s'" :
+				 "expected DEV", argc ? argv[1] : "");
+	if (arg_ifname(argv[0]))
+		return EXIT_USAGE;
+	st = status_read(argv[0]);
+	if (!st) {
+		pr_err("beacon show: no daemon runs for %s (no %s/%s.json)",
+		       argv[0], status_rundir(), argv[0]);
+		return EXIT_FAILURE;
+	}
+	b = member(st, "beacons");
+	if (!json_object_is_type(b, json_type_object)) {
+		pr_err("beacon show: the daemon of %s does not say (an older version?)",
+		       argv[0]);
+		json_object_put(st);
+		return EXIT_FAILURE;
+	}
+	if (ctl->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ifname",
+				       json_object_new_string(argv[0]));
+		json_object_object_foreach(b, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		json_print(o);
+		json_object_put(o);
+	} else {
+		show_text(argv[0], b);
+	}
+	json_object_put(st);
+	return EXIT_SUCCESS;
+}
+
 static const struct ctl_cmd beacon_cmds[] = {
+	{ "show", "DEV", show_cmd },
 	{ "pick", "--pubkey BASE64 [--bootstrap A,B] [--discovered C,D] "
 		  "[--rtt ADDR=MS]...", pick_cmd },
 	{}

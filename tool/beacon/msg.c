@@ -65,9 +65,14 @@ static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
 {
 	struct bcn_node *n;
 
+	/*
+	 * Node id 0 is a probe (an RTT measurement, docs/protocol.md):
+	 * answered, nothing registered, so that a node measuring a beacon
+	 * from another socket does not move its own registration there.
+	 */
 	if (!id) {
-		st->drop_zero_id++;
-		return 0;
+		st->probes++;
+		goto reply;
 	}
 	switch (bcn_table_register(t, id, src, now)) {
 	case BCN_REG_NEW:
@@ -90,6 +95,7 @@ static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
 	n = bcn_table_by_id(t, id);
 	if (n)
 		n->local = *local;
+reply:
 	out->dst = *src;
 	out->src = *local;
 	out->data = NULL;

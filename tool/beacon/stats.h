@@ -12,6 +12,7 @@
 	X(replies)			\
 	X(punches)			\
 	X(relayed)			\
+	X(probes)			\
 	X(registrations)		\
 	X(rebinds)			\
 	X(moves)			\
@@ -19,7 +20,6 @@
 	X(drop_short)			\
 	X(drop_bad_length)		\
 	X(drop_unknown_type)		\
-	X(drop_zero_id)			\
 	X(drop_table_full)		\
 	X(drop_unknown_src)		\
 	X(drop_unknown_dst)		\

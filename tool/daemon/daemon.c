@@ -58,6 +58,7 @@
 #include "beacons.h"
 #include "cert.h"
 #include "config.h"
+#include "disc_io.h"
 #include "events.h"
 #include "handshake.h"
 #include "kern.h"
@@ -112,6 +113,7 @@ struct daemon {
 	bool st_dirty;
 	struct events ev;		/* for ovlctl monitor, RUNDIR/DEV.events */
 	struct tunnel_engine *tun;	/* NULL until a tunnel is configured */
+	struct disc_io *disc;		/* beacon discovery (disc_io.h) */
 };
 
 static uint64_t mono_ns(void)
@@ -319,7 +321,7 @@ static void reply(struct daemon *d, const struct kern_event *ev,
 
 static bool have_beacon(const struct daemon *d)
 {
-	return d->cfg.n_beacons > 0;
+	return d->beacon.ss_family != 0;	/* bootstrap or discovered */
 }
 
 static bool relay_only(const struct daemon *d, const struct dpeer *p)
@@ -629,6 +631,84 @@ static void on_event(void *arg, const struct kern_event *ev)
 	}
 }
 
+/*
+ * Beacon discovery (disc_io.h, docs/beacons.md): the registry's beacon
+ * list, RTT probes, beacons.json; the kernel's beacon swapped when the
+ * pick changes.
+ */
+static void disc_log(void *arg, const char *msg)
+{
+	dlog(arg, "%s", msg);
+}
+
+static int disc_start(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct disc_io_conf c = {
+		.key = d->id.pk,
+		.boot = d->cfg.beacons,
+		.n_boot = d->cfg.n_beacons,
+		.registries = d->cfg.registries,
+		.n_registries = d->cfg.n_registries,
+		.identity = d->cfg.identity,
+		.kernel = d->beacon.ss_family ? &d->beacon : NULL,
+		.log = disc_log,
+		.arg = d,
+	};
+	int fds[2];
+	unsigned int i, n;
+
+	d->disc = disc_io_new(&c, mono_ns());
+	if (!d->disc)
+		return -1;
+	n = disc_io_fds(d->disc, fds);
+	for (i = 0; i < n; i++) {
+		ev.data.fd = fds[i];
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fds[i], &ev))
+			return -1;
+	}
+	return 0;
+}
+
+/* Is @fd discovery's?  Then handle it. */
+static bool disc_event(struct daemon *d, int fd)
+{
+	int fds[2];
+	unsigned int i, n;
+
+	if (!d->disc)
+		return false;
+	n = disc_io_fds(d->disc, fds);
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd) {
+			disc_io_event(d->disc, fd, mono_ns());
+			return true;
+		}
+	return false;
+}
+
+static void discovery_tick(struct daemon *d, uint64_t now)
+{
+	const struct sockaddr_storage *b;
+
+	if (!d->disc)
+		return;
+	b = disc_io_tick(d->disc, now);
+	if (b) {
+		bool ok = !kern_dev_set(&d->k, d->cert.node_id,
+					d->cfg.listen_port, b);
+
+		if (ok)
+			d->beacon = *b;
+		disc_io_swapped(d->disc, ok);
+	}
+	if (disc_io_changed(d->disc)) {
+		json_object_put(d->st.beacons);
+		d->st.beacons = disc_io_status(d->disc);
+		d->st_dirty = true;
+	}
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
@@ -640,6 +720,7 @@ static void tick(struct daemon *d)
 			initiate(d, &d->peers[i], now);
 	if (d->tun)
 		tunnel_engine_reap(d->tun);
+	discovery_tick(d, now);
 	if (d->st_dirty) {
 		d->st_dirty = false;
 		if (status_write(&d->st))
@@ -1041,8 +1122,14 @@ static void reload(struct daemon *d)
 		goto out;
 	}
 	keep_device(d, &cfg, diff.device);
-	/* The kernel's beacon is swapped only when the pick changes. */
-	beacon = diff.device & CONFIG_DEV_BEACONS ? pick_beacon(d, &cfg) : NULL;
+	/*
+	 * The kernel's beacon is swapped only when the pick changes: by
+	 * discovery, at the next tick, when it runs.
+	 */
+	if (d->disc && (diff.device & CONFIG_DEV_BEACONS))
+		disc_io_set_bootstrap(d->disc, cfg.beacons, cfg.n_beacons);
+	beacon = !d->disc && diff.device & CONFIG_DEV_BEACONS ?
+		 pick_beacon(d, &cfg) : NULL;
 	if (beacon && !same_endpoint(beacon, &d->beacon) &&
 	    !kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port, beacon))
 		d->beacon = *beacon;
@@ -1149,6 +1236,8 @@ static int run(struct daemon *d)
 					tick(d);
 			} else if (evs[i].data.fd == d->ev.fd) {
 				events_accept(&d->ev);
+			} else if (disc_event(d, evs[i].data.fd)) {
+				/* beacon discovery's */
 			} else if (kern_ev_read(&d->k, on_event, d) &&
 				   errno == ENOBUFS) {
 				dlog(d, "control frames lost: the daemon fell behind");
@@ -1173,6 +1262,8 @@ static void daemon_free(struct daemon *d)
 {
 	size_t i;
 
+	disc_io_free(d->disc);
+	json_object_put(d->st.beacons);
 	tunnel_engine_free(d->tun);
 	for (i = 0; i < d->n_peers; i++)
 		hs_peer_wipe(&d->peers[i].hs);
@@ -1232,7 +1323,7 @@ static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
 	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
 	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d) ||
-	    tun_apply(&d, NULL, &d.cfg))
+	    disc_start(&d) || tun_apply(&d, NULL, &d.cfg))
 		goto out;
 	ret = run(&d) ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

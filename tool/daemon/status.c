@@ -52,6 +52,9 @@ static struct json_object *status_json(const struct status *st)
 					       json_object_new_int64(st->refused[r]));
 	json_object_object_add(hs, "refused", ref);
 	json_object_object_add(o, "handshakes", hs);
+	if (st->beacons)
+		json_object_object_add(o, "beacons",
+				       json_object_get(st->beacons));
 	return o;
 }
 

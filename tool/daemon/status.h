@@ -13,6 +13,8 @@
 
 #include "handshake.h"
 
+struct json_object;
+
 #define STATUS_RUNDIR		"/run/ovl"
 
 struct status {
@@ -27,6 +29,7 @@ struct status {
 	unsigned long frames_lost;	/* overruns of the listener socket */
 	unsigned long key_id_clashes;	/* RESPs whose key id we held */
 	unsigned long refused[HS_R_COUNT];
+	struct json_object *beacons;	/* discovery's, or NULL (disc_io.h) */
 };
 
 /* The directory of status files: $OVL_RUNDIR or STATUS_RUNDIR. */
@@ -34,8 +37,6 @@ const char *status_rundir(void);
 
 /* Write @st to RUNDIR/IFNAME.json.  Returns 0, or -1 with errno. */
 int status_write(const struct status *st);
-
-struct json_object;
 
 /*
  * The status of the daemon of @ifname, if RUNDIR/IFNAME.json is there and

@@ -62,6 +62,11 @@
 #define BEACON_USAGE	"Usage: ovlctl beacon pick --pubkey BASE64 " \
 			"[--bootstrap A,B] [--discovered C,D] " \
 			"[--rtt ADDR=MS]...\n"
+#define BEACON_SHOW_USAGE "Usage: ovlctl beacon show DEV\n"
+#define BEACON_HELP	"Usage: ovlctl beacon show DEV\n" \
+			"       ovlctl beacon pick --pubkey BASE64 " \
+			"[--bootstrap A,B] [--discovered C,D] " \
+			"[--rtt ADDR=MS]...\n"
 #define B_LIST		"\"list\":[\"10.0.0.9:3478\",\"198.51.100.9:3478\"," \
 			"\"198.51.100.10:3478\"]"
 #define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
@@ -333,7 +338,11 @@ static const struct cli_case cases[] = {
 	{ "daemon: no such file", { "daemon", "ovl0", "-c", "/nonexistent/x.conf" },
 	  1, "", "ovlctl: /nonexistent/x.conf: No such file or directory\n" },
 	/* beacon pick: KEY_A is bytes 0..31; scores 13736f7d, 749763fb, 4911a849 */
-	{ "beacon help", { "beacon", "help" }, 0, BEACON_USAGE, "" },
+	{ "beacon help", { "beacon", "help" }, 0, BEACON_HELP, "" },
+	{ "beacon show: no DEV", { "beacon", "show" }, 2, "",
+	  "ovlctl: beacon show: expected DEV\n" BEACON_SHOW_USAGE },
+	{ "beacon show: two args", { "beacon", "show", "ovl0", "x" }, 2, "",
+	  "ovlctl: beacon show: unexpected argument 'x'\n" BEACON_SHOW_USAGE },
 	{ "beacon pick: text",
 	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
 	    "10.0.0.9:3478", "--discovered",

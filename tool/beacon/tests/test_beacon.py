@@ -159,9 +159,13 @@ def scenario(binary, name, listen, cfam, chost, want_ip, batch):
         A.sendto(struct.pack("!BI", RELAY, idb), dst)
         A.sendto(b"\x01\x00", dst)
         A.sendto(b"\x7f" + bytes(10), dst)
-        A.sendto(idmsg(DISCOVER, 0), dst)
         check(recv(B, QUIET) is None and recv(A, QUIET) is None,
               f"{name}: forged/unknown/empty/junk datagrams are dropped")
+        # a probe (node id 0) from unregistered C: answered, not registered
+        C.sendto(idmsg(DISCOVER, 0), dst)
+        got = parse_addr_msg(recv(C))
+        check(got == (DISCOVER_REPLY, want_ip, C.getsockname()[1]),
+              f"{name}: a probe (DISCOVER of node id 0) is answered {got}")
 
         A.sendto(idmsg(PUNCH_REQUEST, idb), dst)
         pa, pb = parse_addr_msg(recv(A)), parse_addr_msg(recv(B))
@@ -194,8 +198,8 @@ def scenario(binary, name, listen, cfam, chost, want_ip, batch):
         want = {"nodes": 2, "registrations": 2, "relayed": n + 1,
                 "punches": 1, "drop_unknown_src": 2, "drop_unknown_dst": 1,
                 "drop_empty_relay": 1, "drop_short": 1,
-                "drop_unknown_type": 1, "drop_zero_id": 1,
-                "rx": n + 11, "tx": n + 5}
+                "drop_unknown_type": 1, "probes": 1,
+                "rx": n + 11, "tx": n + 6}
         bad = {k: (st.get(k), v) for k, v in want.items()
                if st.get(k) != str(v)}
         check(not bad, f"{name}: SIGUSR1 stats line {bad or ''}")

@@ -86,9 +86,19 @@ static void test_discover(void **state)
 	assert_int_equal(c->st.registrations, 2);
 	assert_int_equal(c->st.replies, 3);
 
-	/* node id 0 */
-	assert_int_equal(send_id(c, &a, OVL_MSG_DISCOVER, 0, 10), 0);
-	assert_int_equal(c->st.drop_zero_id, 1);
+	/* node id 0: a probe, answered, nothing registered */
+	b = addr6(10, 40000);
+	assert_int_equal(send_id(c, &b, OVL_MSG_DISCOVER, 0, 10), 1);
+	assert_int_equal(c->out[0].len, 20);
+	assert_int_equal(bcn_parse_addr_msg(bcn_out_data(&c->out[0]),
+					    c->out[0].len, &type, &got), 0);
+	assert_int_equal(type, OVL_MSG_DISCOVER_REPLY);
+	assert_true(bcn_addr_equal(&got, &b));
+	assert_true(bcn_addr_equal(&c->out[0].dst, &b));
+	assert_int_equal(c->st.probes, 1);
+	assert_int_equal(c->st.registrations, 2);
+	assert_int_equal(c->st.replies, 4);
+	assert_null(bcn_table_by_addr(&c->t, &b));
 }
 
 static void test_discover_cap(void **state)
