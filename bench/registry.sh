@@ -18,10 +18,15 @@
 #            sync that brings the 10 newest changes
 # Prints req/s, the ratio to the need (100k daemons x 1 call a minute =
 # 1.7k req/s) and to the target (10x that, 17k req/s), and the share of
-# a core used by the server (with its database) and by the client: a
-# server share well under 1.00 means the core was not the limit (the host
-# is shared: other work on CPU 0 lowers it).  Never fails on a figure.
-# BENCH_BACKENDS="sqlite postgresql" picks the backends.
+# a core used by the server (with its database) and by the client, and
+# req/s per CPU-second of the server: what one whole core would serve (the
+# host is shared: other work on CPU 0 lowers the share the server gets,
+# not what it does with it).  Never fails on a figure.
+# BENCH_BACKENDS="sqlite postgresql" picks the backends; BENCH_PERF=DIR
+# records a perf profile of each run (server and database) into DIR;
+# BENCH_BASE=PATH (an ovl-registry built from another tree) measures it
+# too, on the same database, alternating with this tree's, BENCH_ROUNDS
+# (1) times: on a shared host only figures taken side by side compare.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -129,31 +134,48 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 # run NAME TARGET [signing args]: one measurement, one line of output.
 run()
 {
-	local name=$1 out rs
+	local name=$1 out rs sc perf=
 	shift
+	if [ -n "${BENCH_PERF:-}" ]; then
+		mkdir -p "$BENCH_PERF"
+		perf record -q -g -p "${PIDS// /,}" -o "$BENCH_PERF/$KIND-$name.data" \
+			2>/dev/null &
+		perf=$!
+	fi
 	out=$(REGLOAD_PIDS="$PIDS" taskset -c 1 "$LOAD" "$PORT" "$1" "$CONNS" \
 	      "$SECS" "${@:2}" 2>"$TMP/load.log") ||
 		{ echo "registry.sh: $name: $(cat "$TMP/load.log") $out" >&2; return 0; }
+	[ -n "$perf" ] && kill -INT "$perf" && wait "$perf" || true
 	rs=$(sed 's/.*req_s=\([0-9]*\).*/\1/' <<<"$out")
-	printf '%-10s %-8s %7d req/s  need x%-6s target x%-5s %s\n' "$KIND" \
-		"$name" "$rs" "$(ratio "$rs" $NEED)" "$(ratio "$rs" $TARGET)" \
+	sc=$(sed 's/.*server_cpu=\([0-9.]*\).*/\1/' <<<"$out")
+	printf '%-10s %-4s %-8s %6d req/s (x%s need, x%s target); %6d per server CPU-second (x%s target); %s\n' \
+		"$KIND" "$WHO" "$name" "$rs" "$(ratio "$rs" $NEED)" "$(ratio "$rs" $TARGET)" \
+		"$(awk -v a="$rs" -v b="$sc" 'BEGIN { printf "%d", (b > 0 ? a / b : 0) }')" \
+		"$(awk -v a="$rs" -v b="$sc" -v t=$TARGET 'BEGIN { printf "%.1f", (b > 0 ? a / b / t : 0) }')" \
 		"$(sed 's/.*\(client_cpu=[0-9.]*\) \(server_cpu=[0-9.]*\).*/\2 \1/' <<<"$out")"
 	grep -h 'signed' "$TMP/load.log" | sed 's/^/  /' || true
 }
 
 bench()
 {
-	local db=$1
-	local pm
-	serve "$db" taskset -c 0
-	PIDS=$SERVER
-	if [ "$KIND" = postgresql ]; then
-		pm=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
-		PIDS="$SERVER $pm $(pgrep -d ' ' -P "$pm")"
-	fi
-	run beacons /v1/beacons
-	run sync "/v1/nodes?since=$((NODES - 10))" "$TMP/n1.key" 1 "$RATE"
-	stop
+	local db=$1 pm r reg this=$REG
+	for r in $(seq "${BENCH_ROUNDS:-1}"); do
+		for reg in ${BENCH_BASE:+"$BENCH_BASE"} "$this"; do
+			REG=$reg
+			WHO=this
+			[ "$reg" = "$this" ] || WHO=base
+			serve "$db" taskset -c 0
+			PIDS=$SERVER
+			if [ "$KIND" = postgresql ]; then
+				pm=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
+				PIDS="$SERVER $pm $(pgrep -d ' ' -P "$pm")"
+			fi
+			run beacons /v1/beacons
+			run sync "/v1/nodes?since=$((NODES - 10))" "$TMP/n1.key" 1 "$RATE"
+			stop
+		done
+	done
+	REG=$this
 }
 
 echo "ovl-registry, $NODES nodes, server on CPU 0, client on CPU 1," \
