@@ -19,6 +19,7 @@
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -66,29 +67,42 @@ static double cpu_f(void)
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* CPU seconds of the processes of $REGLOAD_PIDS. */
+/*
+ * CPU seconds of the processes of $REGLOAD_PIDS, all their threads: the
+ * scheduler's run time (schedstat, in ns), not the tick-sampled times of
+ * /proc/PID/stat, which miss much of a process that runs in short bursts
+ * on a busy CPU.
+ */
 static double pids_cpu(void)
 {
 	const char *env = getenv("REGLOAD_PIDS");
-	char path[64], line[1024], *p, *save = NULL, *list;
-	unsigned long ut, st;
+	char path[300], *p, *save = NULL, *list;
+	unsigned long long ns;
+	struct dirent *de;
 	double sum = 0;
+	DIR *dir;
 	FILE *f;
 
 	if (!env)
 		return 0;
 	list = strdup(env);
 	for (p = strtok_r(list, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", p);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(line, sizeof(line), f) && strrchr(line, ')') &&
-		    sscanf(strrchr(line, ')') + 2,
-			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			   &ut, &st) == 2)
-			sum += (double)(ut + st) / sysconf(_SC_CLK_TCK);
-		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%s/task", p);
+		dir = opendir(path);
+		while (dir && (de = readdir(dir))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat",
+				 p, de->d_name);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (fscanf(f, "%llu", &ns) == 1)
+				sum += ns / 1e9;
+			fclose(f);
+		}
+		if (dir)
+			closedir(dir);
 	}
 	free(list);
 	return sum;
