@@ -200,6 +200,7 @@ static const struct db_ops sqlite_ops = {
 	.close = sq_close,
 	.exec = sq_exec,
 	.begin_sql = "BEGIN IMMEDIATE",
+	.local = true,
 };
 
 /* Create the directory of @path (one level, 0700), e.g. /var/lib/ovl. */
