@@ -15,7 +15,8 @@
 #   beacons  GET /v1/beacons (unsigned)
 #   sync     GET /v1/nodes?since=V-10, signed by node 1, each request with
 #            its own nonce (signed before the clock starts): an incremental
-#            sync that brings the 10 newest changes
+#            sync that brings the 10 newest changes (BENCH_SYNC_BACK=10;
+#            0: a sync that brings nothing, a daemon's usual one)
 # Prints req/s, the ratio to the need (100k daemons x 1 call a minute =
 # 1.7k req/s) and to the target (10x that, 17k req/s), and the share of
 # a core used by the server (with its database) and by the client, and
@@ -171,7 +172,7 @@ bench()
 				PIDS="$SERVER $pm $(pgrep -d ' ' -P "$pm")"
 			fi
 			run beacons /v1/beacons
-			run sync "/v1/nodes?since=$((NODES - 10))" "$TMP/n1.key" 1 "$RATE"
+			run sync "/v1/nodes?since=$((NODES - ${BENCH_SYNC_BACK:-10}))" "$TMP/n1.key" 1 "$RATE"
 			stop
 		done
 	done
