@@ -6,7 +6,8 @@
 #                    every installed kernel that has a build tree
 # make demo          a user's first minutes with ovl, inside the test VM
 # make bench         throughput against WireGuard and veth, in the test VM;
-#                    the TCP tunnel against HAProxy on the host's loopback
+#                    the TCP tunnel against HAProxy on the host's loopback;
+#                    ovl-registry's req/s on one core (bench/registry.sh)
 # make install       install module (modules_install + depmod), tools, man
 #
 # The module is built against KDIR if given, else /lib/modules/KVER/build
@@ -79,6 +80,7 @@ bench: tool
 	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/relay.sh)
 	@$(if $(BENCH_BASE_KO),,$(VM_RUN) env $(BENCH_ENV) bench/rekey.sh)
 	@bench/tunnel.sh
+	@$(MAKE) -s -C tool/registry bench
 
 clean:
 	$(if $(KDIR),-$(MAKE) $(KBUILD_ARGS) clean)

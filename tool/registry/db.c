@@ -73,6 +73,11 @@ bool db_conflict(const struct db *db)
 	return db->conflict;
 }
 
+bool db_local(const struct db *db)
+{
+	return db->ops->local;
+}
+
 int db_begin(struct db *db)
 {
 	return db_exec(db, db->ops->begin_sql, 0, NULL, NULL);

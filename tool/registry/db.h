@@ -46,6 +46,12 @@ int db_exec(struct db *db, const char *sql, int n,
 const char *db_error(const struct db *db);
 bool db_conflict(const struct db *db);
 
+/*
+ * Whether statements run in this process (SQLite), not a round trip away
+ * (PostgreSQL): whether a transaction of several statements is cheap.
+ */
+bool db_local(const struct db *db);
+
 /* Transactions: SQLite takes the write lock at BEGIN (IMMEDIATE). */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

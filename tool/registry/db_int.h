@@ -11,6 +11,7 @@ struct db_ops {
 	int (*exec)(struct db *db, const char *sql, int n,
 		    const struct db_param *params, struct db_res **res);
 	const char *begin_sql;
+	bool local;	/* in-process: a statement costs no round trip */
 };
 
 struct db {

@@ -2,6 +2,10 @@
 /*
  * The PostgreSQL backend of db.h (libpq): several "ovl-registry serve"
  * instances may share one server.  '?' placeholders become $1, $2, ...
+ * SELECT, INSERT, UPDATE and DELETE statements are prepared on the
+ * session once (PG_CACHE of them, by their text) and then only executed:
+ * the server parses and plans each once, not per request.  They are
+ * prepared again after the connection was reset.
  */
 
 #include <ctype.h>
@@ -14,10 +18,42 @@
 #include "db_int.h"
 
 #define PG_MAX_PARAMS	32
+#define PG_CACHE	64
+
+struct pg_stmt {
+	const char *key;	/* the caller's string: tried first */
+	char *sql;
+};
+
+struct pg_conn {
+	PGconn *h;
+	int n;
+	struct pg_stmt cache[PG_CACHE];	/* prepared as "ovl_I" */
+};
+
+static PGconn *pg_h(const struct db *db)
+{
+	return ((struct pg_conn *)db->conn)->h;
+}
+
+static void pg_forget(struct pg_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->cache[i].sql);
+	c->n = 0;
+}
 
 static void pg_close(struct db *db)
 {
-	PQfinish(db->conn);
+	struct pg_conn *c = db->conn;
+
+	if (!c)
+		return;
+	pg_forget(c);
+	PQfinish(c->h);
+	free(c);
 }
 
 /* @sql with '?' rewritten to $N, in a new string. */
@@ -42,7 +78,7 @@ static char *pg_rewrite(const char *sql)
 static void pg_err(struct db *db, PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(pg_h(db));
 	size_t len;
 
 	snprintf(db->err, DB_ERR_LEN, "postgresql: %s", msg);
@@ -52,10 +88,60 @@ static void pg_err(struct db *db, PGresult *r)
 	db->conflict = state && !strcmp(state, "23505");
 }
 
+static bool pg_cacheable(const char *sql)
+{
+	return !strncmp(sql, "SELECT ", 7) || !strncmp(sql, "INSERT ", 7) ||
+	       !strncmp(sql, "UPDATE ", 7) || !strncmp(sql, "DELETE ", 7);
+}
+
+/*
+ * Run @sql prepared: its statement's name into @name, prepared first if
+ * new.  NULL result with *@name empty: not cacheable, run it unprepared.
+ */
+static PGresult *pg_run_prepared(struct db *db, const char *sql, int n,
+				 const char *const *vals, char *name)
+{
+	struct pg_conn *c = db->conn;
+	PGresult *r;
+	char *q;
+	int i;
+
+	name[0] = '\0';
+	for (i = 0; i < c->n; i++)
+		if (c->cache[i].key == sql && !strcmp(c->cache[i].sql, sql))
+			goto run;
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->cache[i].sql, sql))
+			goto run;
+	if (c->n == PG_CACHE || !pg_cacheable(sql))
+		return NULL;
+	q = pg_rewrite(sql);
+	c->cache[i].sql = strdup(sql);
+	if (!q || !c->cache[i].sql) {
+		free(q);
+		free(c->cache[i].sql);
+		return NULL;
+	}
+	snprintf(name, 16, "ovl_%d", i);
+	r = PQprepare(c->h, name, q, n, NULL);
+	free(q);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		free(c->cache[i].sql);
+		return r;	/* the error, as the statement's */
+	}
+	PQclear(r);
+	c->cache[i].key = sql;
+	c->n++;
+run:
+	snprintf(name, 16, "ovl_%d", i);
+	return PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
+}
+
 static int pg_exec(struct db *db, const char *sql, int n,
 		   const struct db_param *params, struct db_res **res)
 {
-	char ints[PG_MAX_PARAMS][24];
+	struct pg_conn *c = db->conn;
+	char ints[PG_MAX_PARAMS][24], name[16];
 	const char *vals[PG_MAX_PARAMS];
 	PGresult *r;
 	char *q;
@@ -75,15 +161,20 @@ static int pg_exec(struct db *db, const char *sql, int n,
 		}
 	}
 	/* The server restarted or the link broke: connect again. */
-	if (PQstatus(db->conn) == CONNECTION_BAD)
-		PQreset(db->conn);
-	q = pg_rewrite(sql);
-	if (!q) {
-		snprintf(db->err, DB_ERR_LEN, "out of memory");
-		return -1;
+	if (PQstatus(c->h) == CONNECTION_BAD) {
+		PQreset(c->h);
+		pg_forget(c);	/* a new session has none prepared */
 	}
-	r = PQexecParams(db->conn, q, n, NULL, vals, NULL, NULL, 0);
-	free(q);
+	r = pg_run_prepared(db, sql, n, vals, name);
+	if (!r && !name[0]) {
+		q = pg_rewrite(sql);
+		if (!q) {
+			snprintf(db->err, DB_ERR_LEN, "out of memory");
+			return -1;
+		}
+		r = PQexecParams(c->h, q, n, NULL, vals, NULL, NULL, 0);
+		free(q);
+	}
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pg_err(db, r);
@@ -139,7 +230,13 @@ int db_pg_open(struct db *db, const char *url)
 		return -1;
 	}
 	PQsetNoticeProcessor(conn, pg_notice, NULL);
-	db->conn = conn;
+	db->conn = calloc(1, sizeof(struct pg_conn));
+	if (!db->conn) {
+		snprintf(db->err, DB_ERR_LEN, "out of memory");
+		PQfinish(conn);
+		return -1;
+	}
+	((struct pg_conn *)db->conn)->h = conn;
 	db->ops = &pg_ops;
 	return 0;
 }

@@ -30,6 +30,14 @@ struct server {
 	struct store *st;
 	const struct server_opts *opts;
 	int64_t last_sweep;
+	/*
+	 * The beacon list is the same for every caller: its answer is built
+	 * at most once a second (its filter, now - beacon_ttl, moves by the
+	 * second anyway) and whenever this server takes a heartbeat; another
+	 * server's heartbeat shows within the second.
+	 */
+	struct MHD_Response *beacons;
+	int64_t beacons_at;
 };
 
 /* One request: its raw target (path and query, as signed) and body. */
@@ -46,25 +54,41 @@ static int64_t now_s(void)
 	return time(NULL);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     struct json_object *obj)
+/* A response holding @obj as JSON (@obj is put); NULL if out of memory. */
+static struct MHD_Response *json_response(struct json_object *obj)
 {
 	const char *text = json_object_to_json_string_ext(obj,
 							  JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
 					       MHD_RESPMEM_MUST_COPY);
 	json_object_put(obj);
+	if (resp)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"application/json");
+	return resp;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     struct json_object *obj)
+{
+	struct MHD_Response *resp = json_response(obj);
+	enum MHD_Result ret;
+
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json");
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static void beacons_forget(struct server *srv)
+{
+	if (srv->beacons)
+		MHD_destroy_response(srv->beacons);
+	srv->beacons = NULL;
 }
 
 static enum MHD_Result reply_err(struct MHD_Connection *conn,
@@ -406,6 +430,7 @@ static enum MHD_Result do_beacon_post(struct server *srv,
 	err = store_beacon_heartbeat(srv->st, br.token, br.address, now_s());
 	if (err)
 		return reply_store(conn, srv, err, 0);
+	beacons_forget(srv);
 	obj = json_object_new_object();
 	add_str(obj, "address", br.address);
 	add_int(obj, "ttl", srv->opts->beacon_ttl);
@@ -424,11 +449,16 @@ static void beacon_cb(const char *addr, int64_t last, void *arg)
 static enum MHD_Result do_beacon_list(struct server *srv,
 				      struct MHD_Connection *conn)
 {
-	struct json_object *arr = json_object_new_array(), *obj;
+	struct json_object *arr, *obj;
+	int64_t now = now_s();
 	enum reg_err err;
 
-	err = store_beacons(srv->st, now_s() - srv->opts->beacon_ttl,
-			    beacon_cb, arr);
+	if (srv->beacons && srv->beacons_at == now)
+		return MHD_queue_response(conn, 200, srv->beacons);
+	beacons_forget(srv);
+	arr = json_object_new_array();
+	err = store_beacons(srv->st, now - srv->opts->beacon_ttl, beacon_cb,
+			    arr);
 	if (err) {
 		json_object_put(arr);
 		return reply_store(conn, srv, err, 0);
@@ -436,7 +466,11 @@ static enum MHD_Result do_beacon_list(struct server *srv,
 	obj = json_object_new_object();
 	json_object_object_add(obj, "beacons", arr);
 	add_int(obj, "ttl", srv->opts->beacon_ttl);
-	return reply(conn, 200, obj);
+	srv->beacons = json_response(obj);
+	if (!srv->beacons)
+		return MHD_NO;
+	srv->beacons_at = now;
+	return MHD_queue_response(conn, 200, srv->beacons);
 }
 
 static enum MHD_Result do_health(struct MHD_Connection *conn)
@@ -650,6 +684,7 @@ int server_run(struct store *st, const struct server_opts *opts)
 		db_kind(st->db), opts->listen, cert ? " (TLS)" : "");
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
+	beacons_forget(&srv);
 	free(cert);
 	free(key);
 	return 0;

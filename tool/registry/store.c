@@ -191,7 +191,7 @@ int store_token_new(struct store *st, const char *kind, int64_t uses,
 	return 0;
 }
 
-/* Record the nonce of @auth inside the open transaction. */
+/* Record the nonce of @auth (in the caller's transaction, if one is open). */
 static enum reg_err take_nonce(struct store *st, const struct store_auth *auth)
 {
 	struct db_param p[3];
@@ -441,22 +441,36 @@ enum reg_err store_register(struct store *st, const struct store_auth *auth,
 	return REG_OK;
 }
 
-static void node_from_row(const struct db_res *res, int i,
+/* Row @i of @res as a node, its columns (NODE_COLS) from column @off. */
+static void node_from_row(const struct db_res *res, int i, int off,
 			  struct store_node *n)
 {
 	memset(n, 0, sizeof(*n));
-	n->id = db_int(res, i, 0);
+	n->id = db_int(res, i, off);
 	snprintf(n->public_key, sizeof(n->public_key), "%s",
-		 db_val(res, i, 1));
-	snprintf(n->address, sizeof(n->address), "%s", db_val(res, i, 2));
-	snprintf(n->cert, sizeof(n->cert), "%s", db_val(res, i, 3));
-	snprintf(n->endpoints, sizeof(n->endpoints), "%s", db_val(res, i, 4));
-	n->relay_only = db_int(res, i, 5);
-	n->removed = db_int(res, i, 6) ? "revoked" :
-		     db_int(res, i, 7) ? "expired" : NULL;
-	n->version = db_int(res, i, 8);
-	n->last_seen = db_int(res, i, 9);
+		 db_val(res, i, off + 1));
+	snprintf(n->address, sizeof(n->address), "%s",
+		 db_val(res, i, off + 2));
+	snprintf(n->cert, sizeof(n->cert), "%s", db_val(res, i, off + 3));
+	snprintf(n->endpoints, sizeof(n->endpoints), "%s",
+		 db_val(res, i, off + 4));
+	n->relay_only = db_int(res, i, off + 5);
+	n->removed = db_int(res, i, off + 6) ? "revoked" :
+		     db_int(res, i, off + 7) ? "expired" : NULL;
+	n->version = db_int(res, i, off + 8);
+	n->last_seen = db_int(res, i, off + 9);
 }
+
+/*
+ * The counter and the nodes changed after a version, in one statement (one
+ * snapshot, one round trip): a row per node, or one with NULL node columns
+ * when none changed.  The full list (since 0) leaves out removed nodes.
+ */
+#define SYNC_SQL(cond) \
+	"SELECT c.version, n.id, n.public_key, n.address, n.cert, " \
+	"n.endpoints, n.relay_only, n.revoked, n.expired, n.version, " \
+	"n.last_seen FROM counter c LEFT JOIN nodes n ON n.version > ?" \
+	cond " WHERE c.id = 1 ORDER BY n.version, n.id LIMIT ?"
 
 enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 			int64_t since, int max,
@@ -469,41 +483,63 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 	enum reg_err err;
 	int64_t current;
 	int i, rows;
+	bool tx;
 
 	*reset = false;
 	*more = false;
-	if (db_begin(st->db))
+	if (since < 0)
+		since = INT64_MAX;	/* from the future: a reset */
+	/*
+	 * SQLite: one write transaction for the read and the nonce takes the
+	 * file's locks once; PostgreSQL: BEGIN and COMMIT would be two more
+	 * round trips, and the one statement is a snapshot already.
+	 */
+	tx = db_local(st->db);
+	if (tx && db_begin(st->db))
 		return fail_tx(st, REG_E_DB);
-	err = take_nonce(st, auth);
-	if (err)
-		return fail_tx(st, err);
-	if (db_exec(st->db, "SELECT version FROM counter WHERE id = 1", 0,
-		    NULL, &res))
-		return fail_tx(st, REG_E_DB);
-	current = db_int(res, 0, 0);
-	db_res_free(res);
-	if (since > current || since < 0) {
+	for (;;) {
+		p[0] = DB_I(since);
+		p[1] = DB_I(max + 1);
+		if (db_exec(st->db, since ? SYNC_SQL("") :
+			    SYNC_SQL(" AND n.revoked = 0 AND n.expired = 0"), 2, p,
+			    &res))
+			return tx ? fail_tx(st, REG_E_DB) : (fail(st), REG_E_DB);
+		if (db_rows(res) < 1) {
+			db_res_free(res);
+			if (tx)
+				db_rollback(st->db);
+			snprintf(st->err, sizeof(st->err), "no version counter");
+			return REG_E_DB;
+		}
+		current = db_int(res, 0, 0);
+		if (since <= current)
+			break;
+		/* A version from another database: the full list. */
+		db_res_free(res);
 		*reset = true;
 		since = 0;
 	}
-	p[0] = DB_I(since);
-	p[1] = DB_I(max + 1);
-	if (db_exec(st->db, since ?
-		    "SELECT " NODE_COLS " FROM nodes WHERE version > ? "
-		    "ORDER BY version, id LIMIT ?" :
-		    "SELECT " NODE_COLS " FROM nodes WHERE version > ? "
-		    "AND revoked = 0 AND expired = 0 "
-		    "ORDER BY version, id LIMIT ?", 2, p, &res))
-		return fail_tx(st, REG_E_DB);
-	if (db_commit(st->db)) {
+	/*
+	 * The nonce last, on its own: a refusal or an error before it leaves
+	 * the database as it was, and a replay (this nonce taken meanwhile,
+	 * here or by another server) is refused by its primary key.
+	 */
+	err = take_nonce(st, auth);
+	if (!err && tx && db_commit(st->db))
+		err = REG_E_DB;
+	if (err) {
 		db_res_free(res);
-		return fail_tx(st, REG_E_DB);
+		if (tx)
+			return fail_tx(st, err);
+		if (err == REG_E_DB)
+			fail(st);
+		return err;
 	}
 	*version = since;
-	rows = db_rows(res);
+	rows = db_val(res, 0, 1) ? db_rows(res) : 0;
 	for (i = 0; i < rows && i < max; i++) {
 		/* Each change has a version of its own: a page cuts anywhere. */
-		node_from_row(res, i, &n);
+		node_from_row(res, i, 1, &n);
 		cb(&n, arg);
 		*version = n.version;
 	}
@@ -640,7 +676,7 @@ enum reg_err store_nodes(struct store *st,
 		    NULL, &res))
 		return fail(st), REG_E_DB;
 	for (i = 0; i < db_rows(res); i++) {
-		node_from_row(res, i, &n);
+		node_from_row(res, i, 0, &n);
 		cb(&n, arg);
 	}
 	db_res_free(res);
