@@ -646,7 +646,9 @@ registry()
 	done
 	# Three nodes enroll (the first registry URL does not answer),
 	# store their certificates 0600 and find each other.
+	t0=$SECONDS
 	reg_start 1 && reg_start 2 && reg_start 3 || return 1
+	echo "$((SECONDS - t0)) s: three nodes enrolled and ready"
 	for a in 1 2 3; do
 		expect_eq "node $a's certificate mode" \
 			"$(stat -c %a "$D/n$a.crt")" 600 || return 1
@@ -660,6 +662,7 @@ registry()
 			wait_log $a "peer $b added" 5 || return 1
 		done
 	done
+	echo "$((SECONDS - t0)) s: each has the two others"
 	for a in 1 2 3; do
 		for b in 1 2 3; do
 			[ $a = $b ] && continue
@@ -667,13 +670,16 @@ registry()
 				{ cat "$D"/n*.log; return 1; }
 		done
 	done
+	echo "$((SECONDS - t0)) s: six pings"
 	# The token was for 4 uses; its 4th goes to a node that joins
 	# later: the others reach it within one sync (2 s, and a second
 	# for its registration).
 	t0=$SECONDS
 	reg_start 4 || return 1
+	echo "$((SECONDS - t0)) s: node 4 enrolled and ready"
 	for a in 1 2 3; do
 		wait_log $a "peer 4 added" 4 || return 1
+		echo "$((SECONDS - t0)) s: node $a has peer 4"
 		pings $a 10.77.0.4 || fail "ping $a -> 10.77.0.4" || return 1
 		pings 4 10.77.0.$a || fail "ping 4 -> 10.77.0.$a" || return 1
 	done
@@ -686,8 +692,10 @@ registry()
 		return 1
 	# Node 4 revoked: the others drop it at their next sync.
 	"$REGISTRY" node revoke 4 --db "$db" || return 1
+	t0=$SECONDS
 	for a in 1 2 3; do
 		wait_log $a "peer 4 removed" 4 || return 1
+		echo "$((SECONDS - t0)) s: node $a removed peer 4"
 		peer_gone $a 4 || fail "node $a still has peer 4" || return 1
 	done
 	pings 1 10.77.0.4 1 && { fail "node 1 still reaches node 4"; return 1; }

@@ -766,6 +766,9 @@ static int peer_push(struct daemon *d, const struct config_peer *cp,
 	return 0;
 }
 
+static bool same_endpoint(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b);
+
 /*
  * Build the peers of @cfg, taking over the handshake state of the ones
  * in d->peers with the same node id and key; push them to the kernel
@@ -790,6 +793,16 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 				   CONFIG_KEY_LEN)) {
 			peers[i] = *old;
 			peers[i].cfg = cp;
+			/*
+			 * A new endpoint for a peer with no session yet
+			 * (e.g. a directory node that registered after it
+			 * enrolled): initiate at the next tick, not after
+			 * the retry interval of an initiation that had
+			 * nowhere to go.
+			 */
+			if (!peers[i].s.established &&
+			    !same_endpoint(&old->cfg->endpoint, &cp->endpoint))
+				peers[i].s.pending = false;
 		} else if (dpeer_init(&peers[i], cp)) {
 			free(peers);
 			return -1;

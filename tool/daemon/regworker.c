@@ -43,6 +43,7 @@ struct regworker {
 	bool relay_only;
 	unsigned int sync_s;
 	int64_t since;
+	char last_err[REG_CLIENT_ERR_LEN];	/* logged once until it changes */
 };
 
 static void rlog(regworker_log_fn log, const char *fmt, ...)
@@ -262,10 +263,18 @@ static void sync_once(struct regworker *w)
 
 		memset(&s, 0, sizeof(s));
 		if (reg_sync(w->c, w->since, &s)) {
-			rlog(w->log, "sync since %" PRId64 ": %s", w->since,
-			     reg_client_error(w->c));
+			if (strcmp(w->last_err, reg_client_error(w->c)))
+				rlog(w->log, "sync since %" PRId64 ": %s (logged once, tried again every %u s)",
+				     w->since, reg_client_error(w->c),
+				     w->sync_s);
+			snprintf(w->last_err, sizeof(w->last_err), "%s",
+				 reg_client_error(w->c));
 			return;
 		}
+		if (w->last_err[0])
+			rlog(w->log, "sync since %" PRId64 ": answered again",
+			     w->since);
+		w->last_err[0] = '\0';
 		w->since = s.version;
 		/* A full list replaces what the loop holds. */
 		if (full && !pages)
