@@ -628,6 +628,8 @@ peer_gone()
 registry()
 {
 	local a b i t0 db
+	[ -x "$REGISTRY" ] ||
+		{ echo "no $REGISTRY: make -C tool/registry"; return $KSFT_SKIP; }
 	fresh
 	db=sqlite:$D/registry.db
 	ca ca || return 1
