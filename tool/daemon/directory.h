@@ -111,4 +111,37 @@ int dir_merge(const struct config_peer *file, unsigned int n_file,
 
 void dir_peers_free(struct config_peer *peers, unsigned int n);
 
+/*
+ * The directory cache, directory.json next to the identity file: what the
+ * daemon learnt, so that a restart with no registry answering still has
+ * its peers (the first answer after it replaces the whole list):
+ *
+ *   {"version": 42, "saved_at": 1796143061,
+ *    "nodes": [{"node_id": 2, "public_key": "BASE64",
+ *               "endpoint": "192.0.2.2:4500", "allowed_ips": ["10.77.0.2/32"],
+ *               "relay_only": false, "not_after": 1827679061,
+ *               "version": 41}]}
+ *
+ * "endpoint" is absent when there is none.  The decoder is strict (the
+ * file is the daemon's own, but a crash or a disk may leave anything in
+ * it): every member present with its type, node ids nonzero, sorted and
+ * unique, keys of 32 bytes, 1..CERT_MAX_ADDRS host prefixes, at most
+ * DIR_CACHE_MAX_NODES nodes.
+ */
+#define DIR_CACHE_NAME		"directory.json"
+#define DIR_CACHE_MAX		(16 << 20)	/* bytes */
+#define DIR_CACHE_MAX_NODES	100000
+#define DIR_ERR_LEN		160
+
+/* @dir as the cache's JSON (malloc'ed), or NULL if out of memory. */
+char *dir_cache_encode(const struct directory *dir, int64_t saved_at);
+
+/*
+ * The @len bytes at @text into *@dir (which it replaces; free it with
+ * dir_free()): 0, or -1 with the reason in @why (DIR_ERR_LEN bytes) and
+ * *@dir empty.
+ */
+int dir_cache_decode(const char *text, size_t len, struct directory *dir,
+		     int64_t *saved_at, char *why);
+
 #endif /* _OVL_DIRECTORY_H */

@@ -394,6 +394,81 @@ static void test_merge(void **state)
 	dir_peers_free(m1, n1);
 }
 
+/* directory.json: a round trip, and refusals with their reason. */
+static void test_cache(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "", "not one JSON object" },
+		{ "[]", "not a JSON object" },
+		{ "{\"version\": 1, \"saved_at\": 2} x", "not one JSON object" },
+		{ "{\"version\": -1, \"saved_at\": 2, \"nodes\": []}",
+		  "version or saved_at missing or negative" },
+		{ "{\"version\": 1, \"saved_at\": 2}", "nodes missing" },
+		{ "{\"version\": 1, \"saved_at\": 2, \"nodes\": [1]}",
+		  "a node is not an object" },
+		{ "{\"version\": 1, \"saved_at\": 2, \"nodes\": [{\"node_id\": 0}]}",
+		  "node_id missing or not 1..4294967295" },
+		{ "{\"version\": 1, \"saved_at\": 2, \"nodes\": [{\"node_id\": 2, \"public_key\": \"AAAA\"}]}",
+		  "node 2: public_key not 32 bytes of base64" },
+	};
+	struct directory dir = { 0 }, back = { 0 };
+	char why[DIR_ERR_LEN], *json, *again;
+	struct reg_peer p[3];
+	struct reg_sync s;
+	int64_t saved = 0;
+	unsigned int i;
+
+	(void)state;
+	p[0] = peer(2, 1, "192.0.2.2:4500", NULL, false);
+	p[1] = peer(3, 2, "[2001:db8::3]:4500", NULL, false);
+	p[2] = peer(7, 3, NULL, NULL, true);
+	s = sync_of(42, p, 3, NULL, 0);
+	assert_int_equal(dir_apply(&dir, &s, 1, ca_pk, NOW, NULL), 0);
+	json = dir_cache_encode(&dir, NOW);
+	assert_non_null(json);
+	if (dir_cache_decode(json, strlen(json), &back, &saved, why))
+		fail_msg("%s\n%s", why, json);
+	assert_int_equal(saved, NOW);
+	assert_int_equal(back.version, 42);
+	assert_int_equal(back.n, 3);
+	for (i = 0; i < 3; i++)
+		assert_memory_equal(&back.nodes[i], &dir.nodes[i],
+				    sizeof(dir.nodes[i]));
+	again = dir_cache_encode(&back, NOW);
+	assert_string_equal(again, json);
+	/* A decoded cache takes answers like any directory. */
+	p[0] = peer(4, 43, "192.0.2.4:4500", NULL, false);
+	s = sync_of(43, p, 1, NULL, 0);
+	assert_int_equal(dir_apply(&back, &s, 1, ca_pk, NOW, NULL), 0);
+	assert_int_equal(back.n, 4);
+	/* Nodes out of order: refused. */
+	json[0] = '{';
+	{
+		char *a = strstr(json, "{\"node_id\":2"),
+		     *b = strstr(json, "{\"node_id\":3");
+
+		assert_non_null(a);
+		assert_non_null(b);
+		memcpy(b + strlen("{\"node_id\":"), "1", 1);
+	}
+	assert_int_equal(dir_cache_decode(json, strlen(json), &back, &saved,
+					  why), -1);
+	assert_string_equal(why, "node 1: not sorted or repeated");
+	assert_int_equal(back.n, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(dir_cache_decode(bad[i].text,
+						  strlen(bad[i].text), &back,
+						  &saved, why), -1);
+		assert_string_equal(why, bad[i].why);
+	}
+	free(json);
+	free(again);
+	dir_free(&dir);
+	dir_free(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_relay_only),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
