@@ -627,7 +627,7 @@ peer_gone()
 
 registry()
 {
-	local a b i t0 db
+	local a b i t0 db regpid
 	[ -x "$REGISTRY" ] ||
 		{ echo "no $REGISTRY: make -C tool/registry"; return $KSFT_SKIP; }
 	fresh
@@ -641,6 +641,7 @@ registry()
 	ip -n $SW addr add 192.0.2.254/24 dev br0 || return 1
 	ip netns exec $SW "$REGISTRY" serve --listen 192.0.2.254:8470 \
 		--db "$db" >"$D/registry.log" 2>&1 &
+	regpid=$!
 	for i in $(seq 50); do
 		ip netns exec ovl-d1 curl -sf http://192.0.2.254:8470/v1/health \
 			>/dev/null && break
@@ -701,7 +702,29 @@ registry()
 		peer_gone $a 4 || fail "node $a still has peer 4" || return 1
 	done
 	pings 1 10.77.0.4 1 && { fail "node 1 still reaches node 4"; return 1; }
-	pings 1 10.77.0.2 || fail "ping 1 -> 10.77.0.2 after the revocation"
+	pings 1 10.77.0.2 || fail "ping 1 -> 10.77.0.2 after the revocation" ||
+		return 1
+	# The registry stopped and node 1's daemon restarted: it starts from
+	# its directory cache (0600, beside its identity) and keeps its
+	# peers 2 and 3 (4 stays out), both ways.
+	expect_eq "node 1's directory cache mode" \
+		"$(stat -c %a "$D/n1.directory.json")" 600 || return 1
+	kill $regpid; wait $regpid 2>/dev/null
+	kill $PID1; wait $PID1 2>/dev/null
+	start 1
+	wait_log 1 "registry: 2 nodes of .*/n1.directory.json" 5 || return 1
+	for i in $(seq 50); do
+		[ "$(grep -c "node 1 ready" "$D/n1.log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	wait_log 1 "registry: sync since 0: " 10 || return 1
+	for b in 2 3; do
+		pings 1 10.77.0.$b || fail "ping 1 -> 10.77.0.$b, registry down" ||
+			{ cat "$D/n1.log"; return 1; }
+		pings $b 10.77.0.1 || fail "ping $b -> 10.77.0.1, registry down" ||
+			return 1
+	done
+	peer_gone 1 4 || fail "node 1 has peer 4 again"
 }
 
 need jq ping || skip_all "needs jq and ping"
@@ -733,5 +756,5 @@ drun "beacons = 8: the kernel gets the rendezvous pick; fails over on reload" be
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels
-drun "registry: three nodes enroll and ping; a fourth joins, one revoked" registry
+drun "registry: three nodes enroll and ping; a fourth joins, one revoked; restart, registry down" registry
 finish

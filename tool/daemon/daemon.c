@@ -64,6 +64,7 @@
 #include "kern.h"
 #include "keyfile.h"
 #include "regworker.h"
+#include "../registry/client.h"
 #include "session.h"
 #include "status.h"
 #include "../tunnel/tunnel.h"
@@ -118,6 +119,8 @@ struct daemon {
 	/* The registry (regworker.h): NULL without one. */
 	struct regworker *rw;
 	struct directory dir;		/* merged into cfg.peers */
+	char *dir_cache;		/* directory.json by the identity */
+	bool dir_cache_failed;		/* logged once */
 };
 
 static uint64_t mono_ns(void)
@@ -1088,6 +1091,83 @@ static void reg_log(const char *msg)
 	fprintf(stderr, "%s%s: %s\n", stamp, tun_ifname, msg);
 }
 
+/* The directory into node.directory.json (atomically, 0600). */
+static void dir_cache_save(struct daemon *d)
+{
+	char err[KEY_ERR_LEN], *json;
+
+	if (!d->dir_cache)
+		return;
+	json = dir_cache_encode(&d->dir, wall_ns() / SESSION_NS_PER_SEC);
+	/* reg_save_cert() writes any text so: temporary file, rename. */
+	if (!json || reg_save_cert(d->dir_cache, json, err)) {
+		if (!d->dir_cache_failed)
+			dlog(d, "registry: the directory cache not written: %s",
+			     json ? err : "out of memory");
+		d->dir_cache_failed = true;
+	} else {
+		d->dir_cache_failed = false;
+	}
+	free(json);
+}
+
+/*
+ * At start, with a registry: the directory of node.directory.json (if any)
+ * into the peers of the config, so that a restart while no registry
+ * answers keeps them; the first answer of the registry replaces it.
+ */
+static int dir_cache_load(struct daemon *d)
+{
+	char why[DIR_ERR_LEN], *buf = NULL, *slash, *dot;
+	size_t len = 0, n;
+	int64_t saved_at;
+	unsigned int expired;
+	FILE *f;
+
+	if (!d->cfg.n_registries)
+		return 0;
+	/* node.key: node.directory.json, beside it (one per identity). */
+	slash = strrchr(d->cfg.identity, '/');	/* an absolute path */
+	dot = strrchr(slash, '.');
+	n = (dot && dot > slash + 1 ? dot : slash + strlen(slash)) -
+	    d->cfg.identity;
+	d->dir_cache = malloc(n + sizeof(DIR_CACHE_SUFFIX));
+	if (!d->dir_cache)
+		return -1;
+	memcpy(d->dir_cache, d->cfg.identity, n);
+	memcpy(d->dir_cache + n, DIR_CACHE_SUFFIX, sizeof(DIR_CACHE_SUFFIX));
+	f = fopen(d->dir_cache, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			dlog(d, "registry: %s: %s", d->dir_cache,
+			     strerror(errno));
+		return 0;
+	}
+	buf = malloc(DIR_CACHE_MAX + 1);
+	while (buf && (n = fread(buf + len, 1, DIR_CACHE_MAX + 1 - len, f)))
+		len += n;
+	fclose(f);
+	if (!buf)
+		return -1;
+	if (dir_cache_decode(buf, len, &d->dir, &saved_at, why)) {
+		dlog(d, "registry: %s ignored: %s", d->dir_cache, why);
+	} else {
+		/* Never this node, whatever the file says. */
+		struct reg_removal self = { .node_id = d->cert.node_id };
+		struct reg_sync s = { .version = d->dir.version,
+				      .n_removed = 1, .removed = &self };
+
+		dir_apply(&d->dir, &s, d->cert.node_id, d->cfg.ca, 0, NULL);
+		expired = dir_expire(&d->dir, wall_ns() / SESSION_NS_PER_SEC);
+		dlog(d, "registry: %zu nodes of %s (saved %" PRId64 " s ago, %u expired since)",
+		     d->dir.n, d->dir_cache,
+		     (int64_t)(wall_ns() / SESSION_NS_PER_SEC) - saved_at,
+		     expired);
+	}
+	free(buf);
+	return dir_into(d, &d->cfg);
+}
+
 /*
  * The answers the worker queued: into the directory, then the kernel's
  * peers brought in step with the new merge (only what changed is sent
@@ -1144,6 +1224,7 @@ static void reg_answers(struct daemon *d)
 	d->cfg.n_peers = cfg.n_peers;
 	d->st_dirty = true;
 	config_diff_free(&diff);
+	dir_cache_save(d);
 }
 
 /* The worker, its eventfd in the loop. */
@@ -1324,6 +1405,7 @@ static void daemon_free(struct daemon *d)
 
 	regworker_stop(d->rw);
 	dir_free(&d->dir);
+	free(d->dir_cache);
 	tunnel_engine_free(d->tun);
 	for (i = 0; i < d->n_peers; i++)
 		hs_peer_wipe(&d->peers[i].hs);
@@ -1404,7 +1486,8 @@ static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 	    !d.cookie_rl ||
 	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
 	    enroll(&d) ||
-	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
+	    load_identity(&d, &d.cfg, &d.id, &d.cert) || dir_cache_load(&d) ||
+	    hs_setup(&d) ||
 	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d) ||
 	    tun_apply(&d, NULL, &d.cfg) || reg_start(&d))
 		goto out;

@@ -112,7 +112,9 @@ int dir_merge(const struct config_peer *file, unsigned int n_file,
 void dir_peers_free(struct config_peer *peers, unsigned int n);
 
 /*
- * The directory cache, directory.json next to the identity file: what the
+ * The directory cache, NAME.directory.json beside the identity file
+ * NAME.key (its name up to the last dot; one per identity, as several
+ * may share a directory): what the
  * daemon learnt, so that a restart with no registry answering still has
  * its peers (the first answer after it replaces the whole list):
  *
@@ -128,7 +130,7 @@ void dir_peers_free(struct config_peer *peers, unsigned int n);
  * unique, keys of 32 bytes, 1..CERT_MAX_ADDRS host prefixes, at most
  * DIR_CACHE_MAX_NODES nodes.
  */
-#define DIR_CACHE_NAME		"directory.json"
+#define DIR_CACHE_SUFFIX	".directory.json"
 #define DIR_CACHE_MAX		(16 << 20)	/* bytes */
 #define DIR_CACHE_MAX_NODES	100000
 #define DIR_ERR_LEN		160
