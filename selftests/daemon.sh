@@ -714,9 +714,139 @@ beacon_discovery()
 	return 0
 }
 
+# Issue 10: nodes given only an identity, a join token, the CA's public
+# key and the registry's address.  The registry serves in the bridge's
+# namespace at 192.0.2.254:8470; node N's config is $D/nN.conf.
+REGISTRY=${REGISTRY:-$REPO/tool/registry/ovl-registry}
+
+# reg_conf N: node N's identity and a config with no certificate yet.
+reg_conf()
+{
+	(umask 077; "$OVLCTL" genkey >"$D/n$1.key") &&
+	printf '[device]\nlisten-port = 4500\nidentity = %s\ncertificate = %s\nca = %s\nregistry = http://192.0.2.254:8471, http://192.0.2.254:8470\njoin-token = %s\nregistry-sync-seconds = 2\n' \
+		"$D/n$1.key" "$D/n$1.crt" "$(cat "$D/ca.pub")" "$D/join.token" \
+		>"$D/n$1.conf"
+}
+
+# reg_start N: node N enrolls (node id N: one at a time) and starts.
+reg_start()
+{
+	reg_conf $1 && start $1 &&
+	wait_log $1 "registry: enrolled as node $1, address 10.77.0.$1/32" 10 &&
+	wait_log $1 "node $1 ready" 5
+}
+
+# peer_gone N PEER: node N's kernel has no peer PEER.
+peer_gone()
+{
+	! ip netns exec ovl-d$1 "$OVLCTL" -j peer show ovl0 $2 >/dev/null 2>&1
+}
+
+registry()
+{
+	local a b i t0 db regpid
+	[ -x "$REGISTRY" ] ||
+		{ echo "no $REGISTRY: make -C tool/registry"; return $KSFT_SKIP; }
+	fresh
+	db=sqlite:$D/registry.db
+	ca ca || return 1
+	"$REGISTRY" init --db "$db" --ca-key "$D/ca.key" \
+		--network 10.77.0.0/16 || return 1
+	(umask 077; "$REGISTRY" token new --db "$db" --uses 4 \
+		>"$D/join.token") || return 1
+	hosts 1 2 3 4 || return 1
+	ip -n $SW addr add 192.0.2.254/24 dev br0 || return 1
+	ip netns exec $SW "$REGISTRY" serve --listen 192.0.2.254:8470 \
+		--db "$db" >"$D/registry.log" 2>&1 &
+	regpid=$!
+	for i in $(seq 50); do
+		ip netns exec ovl-d1 curl -sf http://192.0.2.254:8470/v1/health \
+			>/dev/null && break
+		sleep 0.1
+	done
+	# Three nodes enroll (the first registry URL does not answer),
+	# store their certificates 0600 and find each other.
+	t0=$SECONDS
+	reg_start 1 && reg_start 2 && reg_start 3 || return 1
+	echo "$((SECONDS - t0)) s: three nodes enrolled and ready"
+	for a in 1 2 3; do
+		expect_eq "node $a's certificate mode" \
+			"$(stat -c %a "$D/n$a.crt")" 600 || return 1
+		"$OVLCTL" cert show "$D/n$a.crt" --ca "$(cat "$D/ca.pub")" |
+			grep -q "10.77.0.$a/32" ||
+			{ fail "node $a's certificate"; return 1; }
+	done
+	for a in 1 2 3; do
+		for b in 1 2 3; do
+			[ $a = $b ] && continue
+			wait_log $a "peer $b added" 5 || return 1
+		done
+	done
+	echo "$((SECONDS - t0)) s: each has the two others"
+	for a in 1 2 3; do
+		for b in 1 2 3; do
+			[ $a = $b ] && continue
+			pings $a 10.77.0.$b || fail "ping $a -> 10.77.0.$b" ||
+				{ cat "$D"/n*.log; return 1; }
+		done
+	done
+	echo "$((SECONDS - t0)) s: six pings"
+	# The token was for 4 uses; its 4th goes to a node that joins
+	# later: the others reach it within one sync (2 s, and a second
+	# for its registration).
+	t0=$SECONDS
+	reg_start 4 || return 1
+	echo "$((SECONDS - t0)) s: node 4 enrolled and ready"
+	for a in 1 2 3; do
+		wait_log $a "peer 4 added" 4 || return 1
+		echo "$((SECONDS - t0)) s: node $a has peer 4"
+		pings $a 10.77.0.4 || fail "ping $a -> 10.77.0.4" || return 1
+		pings 4 10.77.0.$a || fail "ping 4 -> 10.77.0.$a" || return 1
+	done
+	echo "node 4 reached by all $((SECONDS - t0)) s after its start"
+	# A fifth node: the token is spent, a clear error, no certificate.
+	reg_conf 5 || return 1
+	expect_err 1 "token_exhausted" ip netns exec ovl-d1 "$OVLCTL" \
+		daemon ovl9 -c "$D/n5.conf" || return 1
+	[ ! -e "$D/n5.crt" ] || fail "a certificate without a token use" ||
+		return 1
+	# Node 4 revoked: the others drop it at their next sync.
+	"$REGISTRY" node revoke 4 --db "$db" || return 1
+	t0=$SECONDS
+	for a in 1 2 3; do
+		wait_log $a "peer 4 removed" 4 || return 1
+		echo "$((SECONDS - t0)) s: node $a removed peer 4"
+		peer_gone $a 4 || fail "node $a still has peer 4" || return 1
+	done
+	pings 1 10.77.0.4 1 && { fail "node 1 still reaches node 4"; return 1; }
+	pings 1 10.77.0.2 || fail "ping 1 -> 10.77.0.2 after the revocation" ||
+		return 1
+	# The registry stopped and node 1's daemon restarted: it starts from
+	# its directory cache (0600, beside its identity) and keeps its
+	# peers 2 and 3 (4 stays out), both ways.
+	expect_eq "node 1's directory cache mode" \
+		"$(stat -c %a "$D/n1.directory.json")" 600 || return 1
+	kill $regpid; wait $regpid 2>/dev/null
+	kill $PID1; wait $PID1 2>/dev/null
+	start 1
+	wait_log 1 "registry: 2 nodes of .*/n1.directory.json" 5 || return 1
+	for i in $(seq 50); do
+		[ "$(grep -c "node 1 ready" "$D/n1.log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	wait_log 1 "registry: sync since 0: " 10 || return 1
+	for b in 2 3; do
+		pings 1 10.77.0.$b || fail "ping 1 -> 10.77.0.$b, registry down" ||
+			{ cat "$D/n1.log"; return 1; }
+		pings $b 10.77.0.1 || fail "ping $b -> 10.77.0.1, registry down" ||
+			return 1
+	done
+	peer_gone 1 4 || fail "node 1 has peer 4 again"
+}
+
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 13
+plan 14
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 # OVL_DAEMON_SMOKE=1 (selftests/vm/run-all.sh, on every kernel but the
 # newest) runs the cases that lean most on the kernel: the control
@@ -744,4 +874,5 @@ drun "beacon list from the registry: pick, failover, cold start on beacons.json"
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels
+drun "registry: three nodes enroll and ping; a fourth joins, one revoked; restart, registry down" registry
 finish

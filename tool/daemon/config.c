@@ -35,7 +35,7 @@ enum section { SEC_NONE, SEC_DEVICE, SEC_PEER, SEC_TUNNEL };
 /* Keys of each section; a bit in parser::seen, an index in seen_line. */
 enum key_id {
 	K_LISTEN_PORT, K_IDENTITY, K_CERTIFICATE, K_CA, K_REKEY, K_BEACON,
-	K_BEACONS, K_REGISTRY, K_JOIN_TOKEN,
+	K_BEACONS, K_REGISTRY, K_JOIN_TOKEN, K_SYNC,
 	K_PUBLIC_KEY, K_ENDPOINT, K_ALLOWED_IPS,
 	K_T_LISTEN, K_T_BACKEND, K_T_IDLE, K_T_MAX_CONNS, K_T_DIAL, K_T_DRAIN,
 	K_T_POOL, K_T_TLS_CERT, K_T_TLS_KEY, K_T_TLS_CA,
@@ -59,6 +59,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_BEACONS]	= { "beacons", SEC_DEVICE, false, false },
 	[K_REGISTRY]	= { "registry", SEC_DEVICE, false, false },
 	[K_JOIN_TOKEN]	= { "join-token", SEC_DEVICE, false, false },
+	[K_SYNC]	= { "registry-sync-seconds", SEC_DEVICE, false, false },
 	[K_PUBLIC_KEY]	= { "public-key", SEC_PEER, false, true },
 	[K_ENDPOINT]	= { "endpoint", SEC_PEER, false, false },
 	[K_ALLOWED_IPS]	= { "allowed-ips", SEC_PEER, true, true },
@@ -97,6 +98,7 @@ struct parser {
 	bool device_seen;
 	unsigned int device_line;
 	unsigned int seen_line[K_COUNT];	/* 0: not seen in section */
+	unsigned int token_line, sync_line;	/* of [device], for the end */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -688,6 +690,7 @@ static int handle(void *user, const char *section, const char *name,
 		set_path(p, name, value, &c->certificate);
 		break;
 	case K_JOIN_TOKEN:
+		p->token_line = p->line;
 		set_path(p, name, value, &c->join_token);
 		break;
 	case K_CA:
@@ -719,6 +722,17 @@ static int handle(void *user, const char *section, const char *name,
 		break;
 	case K_REGISTRY:
 		add_registries(p, list);
+		break;
+	case K_SYNC:
+		p->sync_line = p->line;
+		if (parse_u32(value, &n))
+			fail(p, p->line, "registry-sync-seconds: %s: not a number",
+			     value);
+		else if (n < CONFIG_SYNC_MIN || n > CONFIG_SYNC_MAX)
+			fail(p, p->line, "registry-sync-seconds: %s: out of range (%u..%u)",
+			     value, CONFIG_SYNC_MIN, CONFIG_SYNC_MAX);
+		else
+			c->sync_seconds = n;
 		break;
 	case K_PUBLIC_KEY:
 		parse_key(p, name, value, peer->public_key);
@@ -841,6 +855,7 @@ int config_parse(const char *name, const char *text, size_t len,
 	int ret;
 
 	p.cfg.rekey_after = CONFIG_REKEY_DEFAULT;
+	p.cfg.sync_seconds = CONFIG_SYNC_DEFAULT;
 	ret = ini_parse_stream(read_line, &p, handle, &p);
 	/* A line libinih could not parse (no '=', no ']') before ours? */
 	if (ret > 0 && (!p.failed || (unsigned int)ret < p.fail_at)) {
@@ -853,6 +868,13 @@ int config_parse(const char *name, const char *text, size_t len,
 		section_end(&p);
 	if (!p.failed && !p.device_seen)
 		fail(&p, 0, "no [device] section");
+	/* A join token or a sync period is for a registry. */
+	if (!p.failed && !p.cfg.n_registries && p.token_line)
+		fail(&p, p.token_line,
+		     "join-token: needs a registry to enroll with");
+	if (!p.failed && !p.cfg.n_registries && p.sync_line)
+		fail(&p, p.sync_line,
+		     "registry-sync-seconds: no registry to sync with");
 	if (!p.failed)
 		check_peers(&p);
 	if (!p.failed && config_validate(&p.cfg, err, errlen)) {
@@ -945,6 +967,9 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 		return verr(err, errlen, "identity or certificate: no absolute path"), -1;
 	if (c->join_token && !path_ok(c->join_token))
 		return verr(err, errlen, "join-token: not an absolute path"), -1;
+	if (c->n_registries && (c->sync_seconds < CONFIG_SYNC_MIN ||
+				c->sync_seconds > CONFIG_SYNC_MAX))
+		return verr(err, errlen, "registry-sync-seconds out of range"), -1;
 	if (c->rekey_after < CONFIG_REKEY_MIN ||
 	    c->rekey_after > CONFIG_REKEY_MAX)
 		return verr(err, errlen, "rekey-after-seconds out of range"), -1;
@@ -1112,6 +1137,8 @@ static unsigned int peer_changes(const struct config_peer *a,
 			what |= CONFIG_PEER_ALLOWED_IPS;
 	if (memcmp(a->public_key, b->public_key, CONFIG_KEY_LEN))
 		what |= CONFIG_PEER_PUBLIC_KEY;
+	if (a->relay_only != b->relay_only)
+		what |= CONFIG_PEER_RELAY_ONLY;
 	return what;
 }
 
@@ -1149,6 +1176,8 @@ static unsigned int device_changes(const struct config *a,
 			what |= CONFIG_DEV_REGISTRIES;
 	if (str_differ(a->join_token, b->join_token))
 		what |= CONFIG_DEV_JOIN_TOKEN;
+	if (a->sync_seconds != b->sync_seconds)
+		what |= CONFIG_DEV_REGISTRIES;
 	if (a->n_tunnels != b->n_tunnels)
 		what |= CONFIG_DEV_TUNNELS;
 	for (i = 0; !(what & CONFIG_DEV_TUNNELS) && i < a->n_tunnels; i++) {

@@ -48,6 +48,11 @@
 #define CONFIG_REKEY_MIN	5
 #define CONFIG_REKEY_MAX	3600
 
+/* registry-sync-seconds: default and bounds, both ends allowed. */
+#define CONFIG_SYNC_DEFAULT	10
+#define CONFIG_SYNC_MIN		1
+#define CONFIG_SYNC_MAX		3600
+
 #define CONFIG_MAX_PEERS	65536
 #define CONFIG_MAX_ALLOWED_IPS	512	/* OVL_PEER_MAX_ALLOWED_IPS */
 #define CONFIG_MAX_BEACONS	16
@@ -62,7 +67,10 @@
  *	(the peer only ever initiates, or is reached through the beacon)
  * @n_allowed: number of @allowed, 1..CONFIG_MAX_ALLOWED_IPS
  * @allowed: allowed-ips, host bits zero, sorted by cidr_cmp(), no repeats
- * @line: line of the section header, for the daemon's messages
+ * @line: line of the section header, for the daemon's messages (0: the
+ *	peer comes from the registry's directory, not the file)
+ * @relay_only: reached only through the beacon (the directory's flag;
+ *	false for a [peer N] section)
  */
 struct config_peer {
 	uint32_t node_id;
@@ -71,6 +79,7 @@ struct config_peer {
 	unsigned int n_allowed;
 	struct cidr *allowed;
 	unsigned int line;
+	bool relay_only;
 };
 
 /**
@@ -93,9 +102,10 @@ struct config_tunnel {
  * @n_beacons: number of @beacons, 0..CONFIG_MAX_BEACONS
  * @beacons: beacon endpoints in the order given (beacon or beacons)
  * @n_registries: number of @registries, 0..CONFIG_MAX_REGISTRIES
- * @registries: registry URLs, tried in order (parsed, unused until the
- *	registry client lands)
- * @join_token: path of the join token file, or NULL (likewise)
+ * @registries: registry URLs, tried in order (enrollment, registration,
+ *	directory sync: regworker.h)
+ * @join_token: path of the join token file, or NULL; only with registries
+ * @sync_seconds: registry-sync-seconds, CONFIG_SYNC_MIN..CONFIG_SYNC_MAX
  * @n_peers: number of @peers, 0..CONFIG_MAX_PEERS
  * @peers: sorted by node id, ids and public keys unique, no allowed-ip
  *	in two peers
@@ -113,6 +123,7 @@ struct config {
 	unsigned int n_registries;
 	char **registries;
 	char *join_token;
+	uint32_t sync_seconds;
 	unsigned int n_peers;
 	struct config_peer *peers;
 	unsigned int n_tunnels;
@@ -163,6 +174,7 @@ bool config_tunnel_equal(const struct config_tunnel *a,
 #define CONFIG_PEER_ENDPOINT	0x01
 #define CONFIG_PEER_ALLOWED_IPS	0x02
 #define CONFIG_PEER_PUBLIC_KEY	0x04
+#define CONFIG_PEER_RELAY_ONLY	0x08
 
 #define CONFIG_DEV_LISTEN_PORT	0x01
 #define CONFIG_DEV_IDENTITY	0x02	/* the path, not the file's contents */
@@ -170,7 +182,7 @@ bool config_tunnel_equal(const struct config_tunnel *a,
 #define CONFIG_DEV_CA		0x08
 #define CONFIG_DEV_REKEY	0x10
 #define CONFIG_DEV_BEACONS	0x20	/* the list, order included */
-#define CONFIG_DEV_REGISTRIES	0x40
+#define CONFIG_DEV_REGISTRIES	0x40	/* and registry-sync-seconds */
 #define CONFIG_DEV_JOIN_TOKEN	0x80
 #define CONFIG_DEV_TUNNELS	0x100	/* a [tunnel NAME] came, went or changed */
 

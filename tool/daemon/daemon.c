@@ -59,10 +59,13 @@
 #include "cert.h"
 #include "config.h"
 #include "disc_io.h"
+#include "directory.h"
 #include "events.h"
 #include "handshake.h"
 #include "kern.h"
 #include "keyfile.h"
+#include "regworker.h"
+#include "../registry/client.h"
 #include "session.h"
 #include "status.h"
 #include "../tunnel/tunnel.h"
@@ -114,6 +117,12 @@ struct daemon {
 	struct events ev;		/* for ovlctl monitor, RUNDIR/DEV.events */
 	struct tunnel_engine *tun;	/* NULL until a tunnel is configured */
 	struct disc_io *disc;		/* beacon discovery (disc_io.h) */
+
+	/* The registry (regworker.h): NULL without one. */
+	struct regworker *rw;
+	struct directory dir;		/* merged into cfg.peers */
+	char *dir_cache;		/* directory.json by the identity */
+	bool dir_cache_failed;		/* logged once */
 };
 
 static uint64_t mono_ns(void)
@@ -326,7 +335,8 @@ static bool have_beacon(const struct daemon *d)
 
 static bool relay_only(const struct daemon *d, const struct dpeer *p)
 {
-	return p->relay_only || (d->cert.flags & CERT_F_RELAY_ONLY);
+	return p->relay_only || p->cfg->relay_only ||
+	       (d->cert.flags & CERT_F_RELAY_ONLY);
 }
 
 /* Start (or retry) a handshake with @p. */
@@ -824,14 +834,24 @@ static void routes(struct daemon *d, const struct config_peer *cp, bool add)
 }
 
 static int peer_push(struct daemon *d, const struct config_peer *cp,
-		     bool create)
+		     bool create, unsigned int what)
 {
+	int relay = -1;
+
+	/* The directory's relay-only peers are pinned (issue 10). */
+	if (cp->relay_only)
+		relay = OVL_RELAY_MODE_PINNED;
+	else if (what & CONFIG_PEER_RELAY_ONLY)
+		relay = OVL_RELAY_MODE_ON;
 	if (kern_peer_set(&d->k, create, cp->node_id, &cp->endpoint,
-			  cp->allowed, cp->n_allowed, -1, 0))
+			  cp->allowed, cp->n_allowed, relay, 0))
 		return -1;
 	routes(d, cp, true);
 	return 0;
 }
+
+static bool same_endpoint(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b);
 
 /*
  * Build the peers of @cfg, taking over the handshake state of the ones
@@ -857,6 +877,16 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 				   CONFIG_KEY_LEN)) {
 			peers[i] = *old;
 			peers[i].cfg = cp;
+			/*
+			 * A new endpoint for a peer with no session yet
+			 * (e.g. a directory node that registered after it
+			 * enrolled): initiate at the next tick, not after
+			 * the retry interval of an initiation that had
+			 * nowhere to go.
+			 */
+			if (!peers[i].s.established &&
+			    !same_endpoint(&old->cfg->endpoint, &cp->endpoint))
+				peers[i].s.pending = false;
 		} else if (dpeer_init(&peers[i], cp)) {
 			free(peers);
 			return -1;
@@ -879,11 +909,12 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 			old = peer_find(d, cp->node_id);
 			if (old && diff->changed[i].what & CONFIG_PEER_ALLOWED_IPS)
 				routes(d, old->cfg, false);
-			peer_push(d, cp, false);
+			peer_push(d, cp, false, diff->changed[i].what);
 			dlog(d, "peer %u changed", cp->node_id);
 		}
 		for (i = 0; i < diff->n_added; i++) {
-			peer_push(d, config_peer_find(cfg, diff->added[i]), true);
+			peer_push(d, config_peer_find(cfg, diff->added[i]), true,
+				  0);
 			dlog(d, "peer %u added", diff->added[i]);
 		}
 	} else {
@@ -896,7 +927,7 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 			for (j = 0; j < n_kps; j++)
 				if (kps[j].node_id == cfg->peers[i].node_id)
 					create = false;
-			if (peer_push(d, &cfg->peers[i], create))
+			if (peer_push(d, &cfg->peers[i], create, 0))
 				return free(peers), -1;
 		}
 	}
@@ -1104,6 +1135,200 @@ static int tun_apply(struct daemon *d, const struct config *old,
 	return 0;
 }
 
+/* --- The registry (issue 10): directory peers, kept in step. --- */
+
+/*
+ * Replace the peers of @cfg by its [peer N] sections merged with the
+ * directory (directory.h).  0, or -1 if out of memory.
+ */
+static int dir_into(struct daemon *d, struct config *cfg)
+{
+	struct config_peer *peers;
+	unsigned int n;
+
+	if (!d->rw && !d->dir.n)
+		return 0;
+	if (dir_merge(cfg->peers, cfg->n_peers, &d->dir, &peers, &n))
+		return -1;
+	dir_peers_free(cfg->peers, cfg->n_peers);
+	cfg->peers = peers;
+	cfg->n_peers = n;
+	return 0;
+}
+
+static void reg_log(const char *msg)
+{
+	char stamp[32] = "";
+	struct timespec ts;
+	struct tm tm;
+
+	if (!getenv("JOURNAL_STREAM")) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000);
+	}
+	fprintf(stderr, "%s%s: %s\n", stamp, tun_ifname, msg);
+}
+
+/* The directory into node.directory.json (atomically, 0600). */
+static void dir_cache_save(struct daemon *d)
+{
+	char err[KEY_ERR_LEN], *json;
+
+	if (!d->dir_cache)
+		return;
+	json = dir_cache_encode(&d->dir, wall_ns() / SESSION_NS_PER_SEC);
+	/* reg_save_cert() writes any text so: temporary file, rename. */
+	if (!json || reg_save_cert(d->dir_cache, json, err)) {
+		if (!d->dir_cache_failed)
+			dlog(d, "registry: the directory cache not written: %s",
+			     json ? err : "out of memory");
+		d->dir_cache_failed = true;
+	} else {
+		d->dir_cache_failed = false;
+	}
+	free(json);
+}
+
+/*
+ * At start, with a registry: the directory of node.directory.json (if any)
+ * into the peers of the config, so that a restart while no registry
+ * answers keeps them; the first answer of the registry replaces it.
+ */
+static int dir_cache_load(struct daemon *d)
+{
+	char why[DIR_ERR_LEN], *buf = NULL, *slash, *dot;
+	size_t len = 0, n;
+	int64_t saved_at;
+	unsigned int expired;
+	FILE *f;
+
+	if (!d->cfg.n_registries)
+		return 0;
+	/* node.key: node.directory.json, beside it (one per identity). */
+	slash = strrchr(d->cfg.identity, '/');	/* an absolute path */
+	dot = strrchr(slash, '.');
+	n = (dot && dot > slash + 1 ? dot : slash + strlen(slash)) -
+	    d->cfg.identity;
+	d->dir_cache = malloc(n + sizeof(DIR_CACHE_SUFFIX));
+	if (!d->dir_cache)
+		return -1;
+	memcpy(d->dir_cache, d->cfg.identity, n);
+	memcpy(d->dir_cache + n, DIR_CACHE_SUFFIX, sizeof(DIR_CACHE_SUFFIX));
+	f = fopen(d->dir_cache, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			dlog(d, "registry: %s: %s", d->dir_cache,
+			     strerror(errno));
+		return 0;
+	}
+	buf = malloc(DIR_CACHE_MAX + 1);
+	while (buf && (n = fread(buf + len, 1, DIR_CACHE_MAX + 1 - len, f)))
+		len += n;
+	fclose(f);
+	if (!buf)
+		return -1;
+	if (dir_cache_decode(buf, len, &d->dir, &saved_at, why)) {
+		dlog(d, "registry: %s ignored: %s", d->dir_cache, why);
+	} else {
+		/* Never this node, whatever the file says. */
+		struct reg_removal self = { .node_id = d->cert.node_id };
+		struct reg_sync s = { .version = d->dir.version,
+				      .n_removed = 1, .removed = &self };
+
+		dir_apply(&d->dir, &s, d->cert.node_id, d->cfg.ca, 0, NULL);
+		expired = dir_expire(&d->dir, wall_ns() / SESSION_NS_PER_SEC);
+		dlog(d, "registry: %zu nodes of %s (saved %" PRId64 " s ago, %u expired since)",
+		     d->dir.n, d->dir_cache,
+		     (int64_t)(wall_ns() / SESSION_NS_PER_SEC) - saved_at,
+		     expired);
+	}
+	free(buf);
+	return dir_into(d, &d->cfg);
+}
+
+/*
+ * The answers the worker queued: into the directory, then the kernel's
+ * peers brought in step with the new merge (only what changed is sent
+ * to the kernel: config_diff()).
+ */
+static void reg_answers(struct daemon *d)
+{
+	struct config cfg = d->cfg;
+	struct config_diff diff = { 0 };
+	struct dir_result r, sum = { 0 };
+	struct reg_sync s;
+	unsigned int expired;
+	bool any = false;
+
+	regworker_ack(d->rw);
+	while (regworker_pop(d->rw, &s)) {
+		any = true;
+		if (dir_apply(&d->dir, &s, d->cert.node_id, d->cfg.ca,
+			      wall_ns() / SESSION_NS_PER_SEC, &r)) {
+			dlog(d, "registry: out of memory, the full list again");
+			regworker_resync(d->rw);
+		}
+		reg_sync_free(&s);
+		sum.added += r.added;
+		sum.updated += r.updated;
+		sum.removed += r.removed;
+		sum.refused += r.refused;
+	}
+	expired = dir_expire(&d->dir, wall_ns() / SESSION_NS_PER_SEC);
+	if (!any || (!sum.added && !sum.updated && !sum.removed &&
+		     !sum.refused && !expired))
+		return;
+	dlog(d, "registry: directory version %" PRId64 ": %u added, %u updated, %u removed, %u refused, %u expired",
+	     d->dir.version, sum.added, sum.updated, sum.removed, sum.refused,
+	     expired);
+	/* The same config, its peers merged anew. */
+	if (dir_merge(d->cfg.peers, d->cfg.n_peers, &d->dir, &cfg.peers,
+		      &cfg.n_peers)) {
+		dlog(d, "registry: out of memory, the full list again");
+		regworker_resync(d->rw);
+		return;
+	}
+	if (config_diff(&d->cfg, &cfg, &diff) ||
+	    peers_apply(d, &cfg, &diff, NULL, 0)) {
+		dlog(d, "registry: out of memory, the full list again");
+		dir_peers_free(cfg.peers, cfg.n_peers);
+		config_diff_free(&diff);
+		regworker_resync(d->rw);
+		return;
+	}
+	/* d->peers point into the new list now. */
+	dir_peers_free(d->cfg.peers, d->cfg.n_peers);
+	d->cfg.peers = cfg.peers;
+	d->cfg.n_peers = cfg.n_peers;
+	d->st_dirty = true;
+	config_diff_free(&diff);
+	dir_cache_save(d);
+}
+
+/* The worker, its eventfd in the loop. */
+static int reg_start(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!d->cfg.n_registries)
+		return 0;
+	tun_ifname = d->ifname;
+	d->rw = regworker_start(&d->cfg, &d->id, d->cert.node_id,
+				d->cert.flags & CERT_F_RELAY_ONLY, d->ifname,
+				reg_log);
+	if (!d->rw) {
+		fprintf(stderr, "ovlctl: registry: cannot start its thread\n");
+		return -1;
+	}
+	ev.data.fd = regworker_fd(d->rw);
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+}
+
+/* --- end of the registry --- */
+
 static void reload(struct daemon *d)
 {
 	char err[CONFIG_ERR_LEN];
@@ -1116,12 +1341,14 @@ static void reload(struct daemon *d)
 		dlog(d, "reload refused, the old config stays: %s", err);
 		goto out;
 	}
-	if (peers_check(d, &cfg, &d->id, &d->cert) ||
+	if (peers_check(d, &cfg, &d->id, &d->cert) || dir_into(d, &cfg) ||
 	    config_diff(&d->cfg, &cfg, &diff)) {
 		dlog(d, "reload refused, the old config stays");
 		goto out;
 	}
 	keep_device(d, &cfg, diff.device);
+	if (diff.device & (CONFIG_DEV_REGISTRIES | CONFIG_DEV_JOIN_TOKEN))
+		dlog(d, "registry, registry-sync-seconds and join-token changes take effect at the next start");
 	/*
 	 * The kernel's beacon is swapped only when the pick changes: by
 	 * discovery, at the next tick, when it runs.
@@ -1238,6 +1465,9 @@ static int run(struct daemon *d)
 				events_accept(&d->ev);
 			} else if (disc_event(d, evs[i].data.fd)) {
 				/* beacon discovery's */
+			} else if (d->rw &&
+				   evs[i].data.fd == regworker_fd(d->rw)) {
+				reg_answers(d);
 			} else if (kern_ev_read(&d->k, on_event, d) &&
 				   errno == ENOBUFS) {
 				dlog(d, "control frames lost: the daemon fell behind");
@@ -1264,6 +1494,9 @@ static void daemon_free(struct daemon *d)
 
 	disc_io_free(d->disc);
 	json_object_put(d->st.beacons);
+	regworker_stop(d->rw);
+	dir_free(&d->dir);
+	free(d->dir_cache);
 	tunnel_engine_free(d->tun);
 	for (i = 0; i < d->n_peers; i++)
 		hs_peer_wipe(&d->peers[i].hs);
@@ -1281,6 +1514,28 @@ static void daemon_free(struct daemon *d)
 		close(d->sigfd);
 	if (d->timerfd > 0)
 		close(d->timerfd);
+}
+
+/*
+ * No certificate yet, a registry and a join token: enroll, before
+ * anything else (blocking, bounded: regworker.h).
+ */
+static int enroll(struct daemon *d)
+{
+	char err[KEY_ERR_LEN];
+	struct identity id;
+	int ret;
+
+	if (!d->cfg.n_registries)
+		return 0;
+	if (identity_load(d->cfg.identity, &id, err)) {
+		fprintf(stderr, "ovlctl: %s\n", err);
+		return -1;
+	}
+	tun_ifname = d->ifname;
+	ret = regworker_enroll(&d->cfg, &id, reg_log);
+	identity_wipe(&id);
+	return ret;
 }
 
 static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
@@ -1321,9 +1576,11 @@ static int daemon_run(struct ovlctl *ctl, int argc, char **argv)
 	if (!d.rl || hs_rl_init(d.rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
 	    !d.cookie_rl ||
 	    hs_rl_init(d.cookie_rl, HS_RL_RATE, HS_RL_BURST, NULL) ||
-	    load_identity(&d, &d.cfg, &d.id, &d.cert) || hs_setup(&d) ||
+	    enroll(&d) ||
+	    load_identity(&d, &d.cfg, &d.id, &d.cert) || dir_cache_load(&d) ||
+	    hs_setup(&d) ||
 	    kern_open(&d.k, d.ifname) || device_setup(&d) || loop_setup(&d) ||
-	    disc_start(&d) || tun_apply(&d, NULL, &d.cfg))
+	    disc_start(&d) || tun_apply(&d, NULL, &d.cfg) || reg_start(&d))
 		goto out;
 	ret = run(&d) ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

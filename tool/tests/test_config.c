@@ -121,6 +121,52 @@ static void test_example(void **state)
 	config_free(&c);	/* a zeroed config may be freed again */
 }
 
+/*
+ * A node that enrolls: registry and join-token, no [peer N] section; the
+ * certificate file need not exist (the parser reads no file).
+ */
+static void test_registry_only(void **state)
+{
+	static const char text[] =
+		"[device]\n"
+		"listen-port = 4500\n"
+		"identity = /etc/ovl/node.key\n"
+		"certificate = /nonexistent/node.crt\n"
+		"ca = " K1 "\n"
+		"registry = http://10.0.0.1:8470, https://10.0.0.2:8470\n"
+		"join-token = /etc/ovl/join.token\n";
+	char err[CONFIG_ERR_LEN] = "";
+	struct config c, c2;
+	struct config_diff d;
+
+	(void)state;
+	if (parse(text, &c, err))
+		fail_msg("%s", err);
+	assert_int_equal(c.n_peers, 0);
+	assert_int_equal(c.n_registries, 2);
+	assert_string_equal(c.registries[0], "http://10.0.0.1:8470");
+	assert_string_equal(c.registries[1], "https://10.0.0.2:8470");
+	assert_string_equal(c.join_token, "/etc/ovl/join.token");
+	assert_string_equal(c.certificate, "/nonexistent/node.crt");
+	assert_int_equal(c.sync_seconds, CONFIG_SYNC_DEFAULT);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	/* registry-sync-seconds is read, and a change of it is a change. */
+	assert_int_equal(parse("[device]\n"
+			       "listen-port = 4500\n"
+			       "identity = /etc/ovl/node.key\n"
+			       "certificate = /nonexistent/node.crt\n"
+			       "ca = " K1 "\n"
+			       "registry = http://10.0.0.1:8470, https://10.0.0.2:8470\n"
+			       "join-token = /etc/ovl/join.token\n"
+			       "registry-sync-seconds = 2\n", &c2, err), 0);
+	assert_int_equal(c2.sync_seconds, 2);
+	assert_int_equal(config_diff(&c, &c2, &d), 0);
+	assert_int_equal(d.device, CONFIG_DEV_REGISTRIES);
+	config_diff_free(&d);
+	config_free(&c2);
+	config_free(&c);
+}
+
 /* Defaults, the future [device] keys, lists, IPv6, peers in any order. */
 static void test_full(void **state)
 {
@@ -294,6 +340,19 @@ static const struct bad bad[] = {
 	  "ovl0.conf:2: registry: ftp://x: not an http:// or https:// URL" },
 	{ "[device]\nregistry = https://a, https://a\n",
 	  "ovl0.conf:2: registry: https://a: given twice" },
+	/* A join token and a sync period need a registry. */
+	{ DEV "join-token = /etc/ovl/join.token\n",
+	  "ovl0.conf:6: join-token: needs a registry to enroll with" },
+	{ DEV "registry-sync-seconds = 5\n" PEER2,
+	  "ovl0.conf:6: registry-sync-seconds: no registry to sync with" },
+	{ "[device]\nregistry-sync-seconds = 0\n",
+	  "ovl0.conf:2: registry-sync-seconds: 0: out of range (1..3600)" },
+	{ "[device]\nregistry-sync-seconds = 3601\n",
+	  "ovl0.conf:2: registry-sync-seconds: 3601: out of range (1..3600)" },
+	{ "[device]\nregistry-sync-seconds = 10s\n",
+	  "ovl0.conf:2: registry-sync-seconds: 10s: not a number" },
+	{ "[device]\nregistry = http://a:1\nregistry = http://b:1\n",
+	  "ovl0.conf:3: registry: given twice (first at line 2)" },
 	/* Peers. */
 	{ DEV "[peer 0]\n", "ovl0.conf:6: [peer 0]: node id must be 1..4294967295" },
 	{ DEV "[peer 4294967296]\n",
@@ -843,6 +902,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_registry_only),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_inline_comments),
