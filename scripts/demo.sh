@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # "make demo": a user's first minutes with ovl, every command echoed.
-# Three hosts, alpha, beta and gamma, join an overlay with nothing but an
-# identity, a certificate signed by the network's CA and a config file:
-# the control daemon creates the device, handshakes with the peers and
-# installs the keys.  Then a beacon joins, the direct path between alpha
-# and beta is cut and healed while a ping runs, and the path changes show.
+# The network's registry (ovl-registry) holds its CA key; three hosts,
+# alpha, beta and gamma, join the overlay with nothing but an identity, a
+# join token and a config file naming the registry: the control daemon
+# enrolls (the registry assigns the node id and address and signs the
+# certificate), finds the other nodes in the registry's directory,
+# creates the device, handshakes with the peers and installs the keys.
+# Then a beacon joins, the direct path between alpha and beta is cut and
+# healed while a ping runs, and the path changes show.
 # The hosts are network namespaces on a bridge (the "internet", in its own
 # namespace, where nftables cuts the path); each host's files live in
 # $DEMO/HOST instead of /etc/ovl.  Runs as root inside the test VM, or on
 # any host that has ovl.ko installed.
 set -eu
 cd "$(dirname "$0")/.."
-PATH=$PWD/tool:$PWD/tool/beacon:$PATH
+PATH=$PWD/tool:$PWD/tool/beacon:$PWD/tool/registry:$PATH
 HOSTS=(alpha beta gamma beacon internet)
 DEMO=$(mktemp -d /tmp/ovl-demo.XXXXXX)
 
@@ -41,6 +44,7 @@ cleanup()
 {
 	local h
 	[ -z "${beacon_pid:-}" ] || kill "$beacon_pid" 2>/dev/null || true
+	[ -z "${registry_pid:-}" ] || kill "$registry_pid" 2>/dev/null || true
 	pkill -f "ovlctl daemon ovl0 -c $DEMO/" 2>/dev/null || true
 	for h in "${HOSTS[@]}"; do
 		ip netns del "$h" 2>/dev/null || true
@@ -83,55 +87,68 @@ wait_path()
 	printf '# %s: peer %s is %s after about %d s\n' "$1" "$2" "$3" $((SECONDS - start))
 }
 
-say "The network's CA is just an identity; keep its key offline"
-on alpha sh -c "umask 077; ovlctl genkey > $DEMO/ca.key"
-on alpha sh -c "ovlctl pubkey < $DEMO/ca.key"
+say "The network's CA is just an identity; the registry keeps it and signs"
+on beacon sh -c "umask 077; ovlctl genkey > $DEMO/ca.key"
+on beacon sh -c "ovlctl pubkey < $DEMO/ca.key"
 CA=$(ovlctl pubkey <"$DEMO/ca.key")
-
-say "Each host makes its identity; the CA signs a certificate for it"
-n=0
-for h in alpha beta gamma; do
-	n=$((n + 1))
-	on $h sh -c "umask 077; ovlctl genkey > $DEMO/$h/node.key"
-	pub=$(ovlctl pubkey <"$DEMO/$h/node.key")
-	eval "PUB_$h=$pub"
-	on alpha sh -c "ovlctl cert sign --ca-key $DEMO/ca.key --node-id $n --pubkey $pub --address 10.77.0.$n/32 > $DEMO/$h/node.crt"
+REG=sqlite:$DEMO/registry.db
+on beacon ovl-registry init --db "$REG" --ca-key "$DEMO/ca.key" --network 10.77.0.0/16
+on beacon sh -c "ovl-registry token new --db $REG --uses 3 --valid-for 1 > $DEMO/join.token"
+printf 'beacon# ovl-registry serve --listen 198.51.100.9:8470 --db %s &\n' "$REG"
+ip netns exec beacon ovl-registry serve --listen 198.51.100.9:8470 --db "$REG" \
+	>"$DEMO/registry.log" 2>&1 &
+registry_pid=$!
+for i in $(seq 100); do
+	ip netns exec beacon bash -c 'exec 3<>/dev/tcp/198.51.100.9/8470' 2>/dev/null && break
+	sleep 0.1
 done
-on alpha ovlctl cert show "$DEMO/alpha/node.crt" --ca "$CA"
 
-# conf HOST N: HOST's config file, naming the two other hosts as peers.
+say "Each host makes its identity and gets the join token (a secret: copy it safely)"
+for h in alpha beta gamma; do
+	on $h sh -c "umask 077; ovlctl genkey > $DEMO/$h/node.key"
+	(umask 077; cp "$DEMO/join.token" "$DEMO/$h/join.token")
+done
+
+# conf HOST [BEACON]: HOST's config file: the registry, no peers.
 conf()
 {
-	local h=$1 m=0 p
+	local h=$1
 	{
 		printf '[device]\nlisten-port = 4500\n'
 		printf 'identity = %s\ncertificate = %s\n' "$DEMO/$h/node.key" "$DEMO/$h/node.crt"
 		printf 'ca = %s\n' "$CA"
+		printf 'registry = http://198.51.100.9:8470\n'
+		printf 'join-token = %s\n' "$DEMO/$h/join.token"
+		printf 'registry-sync-seconds = 2\n'
 		[ -z "${2:-}" ] || printf 'beacon = %s\n' "$2"
-		for p in alpha beta gamma; do
-			m=$((m + 1))
-			[ $p = "$h" ] && continue
-			eval "printf '\n[peer %s]\npublic-key = %s\n' $m \$PUB_$p"
-			printf 'endpoint = 198.51.100.%s:4500\nallowed-ips = 10.77.0.%s/32\n' $m $m
-		done
 	} >"$DEMO/$h/ovl0.conf"
 }
 
-say "A config file per host (ovl.conf(5)): the device, the CA, the peers"
+say "A config file per host (ovl.conf(5)): the device, the CA, the registry; no peers"
 for h in alpha beta gamma; do conf $h; done
 on alpha cat "$DEMO/alpha/ovl0.conf"
 
-say "Start the control daemons (systemd: systemctl start ovl@ovl0)"
+say "Start the control daemons (systemd: systemctl start ovl@ovl0): each enrolls first"
+# One after the other, so that alpha, beta and gamma get node ids 1, 2, 3.
 for h in alpha beta gamma; do
 	printf '%s# ovlctl daemon ovl0 -c %s &\n' $h "$DEMO/$h/ovl0.conf"
 	ip netns exec $h env OVL_RUNDIR="$DEMO/$h/run" ovlctl daemon ovl0 \
 		-c "$DEMO/$h/ovl0.conf" 2>&1 | sed "s/^/$h daemon: /" &
-done
-# Each daemon writes its status file once the device is up.
-for h in alpha beta gamma; do
+	# Each daemon writes its status file once the device is up.
 	for i in $(seq 300); do
 		[ -e "$DEMO/$h/run/ovl0.json" ] && break
 		sleep 0.1
+	done
+done
+
+say "The registry signed each host's certificate, stored next to its identity"
+on alpha ovlctl cert show "$DEMO/alpha/node.crt" --ca "$CA"
+on beacon ovl-registry node list --db "$REG"
+# Every host learns the others at its next sync (every 2 s here).
+for h in alpha beta gamma; do
+	for i in $(seq 100); do
+		[ "$(ip netns exec $h ovlctl -j peer show ovl0 | jq length)" = 2 ] && break
+		sleep 0.2
 	done
 done
 sleep 1
