@@ -64,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "msg.h"
 #include "stats.h"
 #include "table.h"
@@ -147,14 +148,40 @@ struct beacon {
 	const char		*stats_file;
 };
 
+static int parse_ulong(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out);
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ovl-beacon --listen HOST:PORT [--batch N] [--expire SECS]\n"
 		"                  [--max-nodes N] [--stats-file PATH] [--threads N]\n"
+		"                  [--registry URL[,URL...] --public ADDR\n"
+		"                   --registry-token FILE [--heartbeat SECONDS]]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
-		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n");
+		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n"
+		"--registry, --public and --registry-token go together: the\n"
+		"beacon announces ADDR (HOST:PORT, what nodes send to) to the\n"
+		"registry with the beacon token in FILE, and again every beat.\n");
+}
+
+/* ADDR of --public: IPv4:PORT, [IPv6]:PORT or HOSTNAME:PORT. */
+static bool public_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned long port;
+	size_t i;
+
+	if (!colon || colon == s || strlen(s) > 255 ||
+	    parse_ulong(colon + 1, 1, 65535, &port))
+		return false;
+	if (*s == '[')
+		return colon[-1] == ']' && colon - s > 2;
+	for (i = 0; s + i < colon; i++)
+		if (s[i] == ':' || s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
 }
 
 static uint64_t now_ms(void)
@@ -1019,6 +1046,10 @@ int main(int argc, char **argv)
 		{ "max-nodes",	required_argument,	NULL, 'm' },
 		{ "stats-file",	required_argument,	NULL, 's' },
 		{ "threads",	required_argument,	NULL, 't' },
+		{ "registry",	required_argument,	NULL, 'r' },
+		{ "public",	required_argument,	NULL, 'p' },
+		{ "registry-token", required_argument,	NULL, 'k' },
+		{ "heartbeat",	required_argument,	NULL, 'H' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1028,7 +1059,10 @@ int main(int argc, char **argv)
 	struct beacon b = { .sh.stop_fd = -1 };
 	bool table_ok = false;
 	struct sockaddr_storage ss;
-	const char *listen = NULL;
+	const char *listen = NULL, *registry = NULL, *token_file = NULL;
+	struct announce ann = { .address = NULL };
+	bool heartbeat_set = false;
+	char aerr[ANN_ERR_LEN];
 	socklen_t sslen = 0;
 	uint64_t seed = 0;
 	int c, sfd, ret = 1;
@@ -1073,6 +1107,23 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'r':
+			registry = optarg;
+			break;
+		case 'p':
+			ann.address = optarg;
+			break;
+		case 'k':
+			token_file = optarg;
+			break;
+		case 'H':
+			if (parse_ulong(optarg, 1, 86400, &ann.heartbeat)) {
+				fprintf(stderr,
+					"ovl-beacon: --heartbeat: 1..86400 seconds\n");
+				return 1;
+			}
+			heartbeat_set = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1092,6 +1143,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ovl-beacon: bad --listen address: %s\n",
 			listen);
 		return 1;
+	}
+	if (registry || ann.address || token_file || heartbeat_set) {
+		if (!registry || !ann.address || !token_file) {
+			fprintf(stderr,
+				"ovl-beacon: --registry, --public and --registry-token go together\n");
+			usage(stderr);
+			return 1;
+		}
+		if (!public_ok(ann.address)) {
+			fprintf(stderr,
+				"ovl-beacon: bad --public address (HOST:PORT): %s\n",
+				ann.address);
+			return 1;
+		}
+		if (announce_set_urls(&ann, registry, aerr) ||
+		    announce_load_token(&ann, token_file, aerr)) {
+			fprintf(stderr, "ovl-beacon: %s\n", aerr);
+			announce_stop(&ann);
+			return 1;
+		}
 	}
 
 	/*
@@ -1166,12 +1237,23 @@ int main(int argc, char **argv)
 		}
 		w->started = true;
 	}
+	if (registry) {
+		int err2 = announce_start(&ann);
+
+		if (err2) {
+			fprintf(stderr, "ovl-beacon: pthread_create: %s\n",
+				strerror(err2));
+			goto out_stop;
+		}
+	}
 	if (!run(&b, sfd))
 		ret = 0;
 out_stop:
+	announce_stop(&ann);	/* first: it may be mid-request */
 	stop_workers(&b);
 	write_stats_file(&b);
 out:
+	announce_stop(&ann);
 	for (i = 0; i < b.nworkers; i++)
 		worker_free(&b.workers[i]);
 	free(b.workers);
