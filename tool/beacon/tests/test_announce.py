@@ -147,6 +147,7 @@ def main():
         if p.returncode == 0:
             secret(ca, p.stdout)
             made = True
+    print("# CA key from " + ("ovlctl genkey" if made else "python"))
     if not made:        # the key file format: base64 of a 32-byte seed
         secret(ca, base64.b64encode(os.urandom(32)).decode() + "\n")
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
