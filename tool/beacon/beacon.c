@@ -8,7 +8,8 @@
  * sendmmsg() in batches; the protocol logic is msg.c, the registrations
  * table.c, one table shared by every worker.  The main thread only
  * takes the signals (signalfd), expires registrations and writes the
- * stats.
+ * stats.  With --registry, one more thread (announce.c) announces the
+ * beacon to the registry; it shares nothing with the workers.
  *
  * Locking rule:
  *  - shared.table_lock guards shared.table (every registration, the
