@@ -8,6 +8,7 @@
 #define _OVLCTL_PARSE_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -55,6 +56,14 @@ int parse_endpoint(const char *s, struct sockaddr_storage *ss);
  * reads it; NULL if @ss is no endpoint (family 0).
  */
 const char *endpoint_str(const struct sockaddr_storage *ss, char *buf);
+
+/*
+ * Same family, address, port and IPv6 scope id; two unset endpoints
+ * (family 0) are equal too.  The identity of a peer's endpoint, a beacon
+ * or a tunnel's listen address or backend across reloads.
+ */
+bool endpoint_equal(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *b);
 
 /*
  * "ADDR/LEN" or a bare "ADDR", which stands for a host prefix (/32 or

@@ -149,24 +149,6 @@ static int cidr_qcmp(const void *a, const void *b)
 	return cidr_cmp(a, b);
 }
 
-static bool endpoint_equal(const struct sockaddr_storage *a,
-			   const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return a6->sin6_port == b6->sin6_port &&
-		       a6->sin6_scope_id == b6->sin6_scope_id &&
-		       !memcmp(&a6->sin6_addr, &b6->sin6_addr, 16);
-	return true;
-}
-
 /*
  * A [tunnel NAME] just ended: tunnel_conf_check()'s checks, with its
  * words, at the line of the header; then no other tunnel on its listen
@@ -183,7 +165,7 @@ static void tunnel_end(struct parser *p)
 		return;
 	}
 	for (i = 0; i + 1 < p->cfg.n_tunnels; i++)
-		if (tunnel_addr_equal(&p->cfg.tunnels[i].conf.listen,
+		if (endpoint_equal(&p->cfg.tunnels[i].conf.listen,
 				      &t->conf.listen)) {
 			endpoint_str(&t->conf.listen, addr);
 			fail(p, t->line, "[tunnel %s]: listen %s also the listen of [tunnel %s]",
@@ -1038,7 +1020,7 @@ int config_validate(const struct config *c, char *err, size_t errlen)
 			if (!strcmp(t->name, c->tunnels[j].conf.name))
 				return verr(err, errlen, "tunnel %s: repeated",
 					    t->name), -1;
-			if (tunnel_addr_equal(&t->listen,
+			if (endpoint_equal(&t->listen,
 					      &c->tunnels[j].conf.listen))
 				return verr(err, errlen, "tunnel %s: listen of another tunnel",
 					    t->name), -1;
@@ -1088,7 +1070,7 @@ static bool tunnel_equal(const struct tunnel_conf *a,
 	unsigned int i;
 
 	if (strcmp(a->name, b->name) ||
-	    !tunnel_addr_equal(&a->listen, &b->listen) ||
+	    !endpoint_equal(&a->listen, &b->listen) ||
 	    a->n_backends != b->n_backends ||
 	    a->idle_timeout != b->idle_timeout ||
 	    a->max_conns != b->max_conns ||
@@ -1099,7 +1081,7 @@ static bool tunnel_equal(const struct tunnel_conf *a,
 	    strcmp(a->tls_client_ca, b->tls_client_ca))
 		return false;
 	for (i = 0; i < a->n_backends; i++)
-		if (!tunnel_addr_equal(&a->backends[i].addr,
+		if (!endpoint_equal(&a->backends[i].addr,
 				       &b->backends[i].addr) ||
 		    a->backends[i].weight != b->backends[i].weight)
 			return false;

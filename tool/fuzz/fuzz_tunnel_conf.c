@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../parse.h"
 #include "../tunnel/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.backends[i].weight < 1)
 			abort();
 		for (j = 0; j < i; j++)
-			if (tunnel_addr_equal(&c.backends[i].addr,
+			if (endpoint_equal(&c.backends[i].addr,
 					      &c.backends[j].addr))
 				abort();
 		weights[i] = c.backends[i].weight;

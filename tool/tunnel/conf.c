@@ -51,24 +51,6 @@ int tunnel_conf_init(struct tunnel_conf *c, const char *name)
 	return 0;
 }
 
-bool tunnel_addr_equal(const struct sockaddr_storage *a,
-		       const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return a6->sin6_port == b6->sin6_port &&
-		       !memcmp(&a6->sin6_addr, &b6->sin6_addr,
-			       sizeof(a6->sin6_addr));
-	return false;
-}
-
 int tunnel_backend_parse(const char *s, struct tunnel_backend_conf *b)
 {
 	char buf[ADDR_STRLEN + 1];
@@ -170,7 +152,7 @@ static int set_backends(struct tunnel_conf *c, const char *value, char *err,
 				    (int)(len > 80 ? 80 : len), s);
 		}
 		for (j = 0; j < n; j++)
-			if (tunnel_addr_equal(&b[j].addr, &b[n].addr))
+			if (endpoint_equal(&b[j].addr, &b[n].addr))
 				return fail(err, errlen,
 					    "backend '%s' given twice", one);
 		n++;

@@ -107,10 +107,6 @@ int tunnel_conf_check(const struct tunnel_conf *c, char *err, size_t errlen);
  */
 int tunnel_backend_parse(const char *s, struct tunnel_backend_conf *b);
 
-/* Same address and port (the identity of a backend across reloads). */
-bool tunnel_addr_equal(const struct sockaddr_storage *a,
-		       const struct sockaddr_storage *b);
-
 /**
  * struct wrr - smooth weighted round-robin over @n entries
  * @n: number of entries

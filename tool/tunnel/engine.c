@@ -270,7 +270,7 @@ static int set_backends(struct tunnel *t, const struct tunnel_conf *c,
 		old[i] = -1;
 		nb[i] = NULL;
 		for (j = 0; j < t->n_backends; j++)
-			if (tunnel_addr_equal(&t->backends[j]->addr,
+			if (endpoint_equal(&t->backends[j]->addr,
 					      &c->backends[i].addr)) {
 				old[i] = j;
 				nb[i] = t->backends[j];
@@ -423,7 +423,7 @@ int tunnel_reload(struct tunnel *t, const struct tunnel_conf *c, char *err,
 	if (tunnel_conf_check(c, err, errlen))
 		return -1;
 	if (strcmp(t->name, c->name) ||
-	    !tunnel_addr_equal(&t->listen_addr, &c->listen) ||
+	    !endpoint_equal(&t->listen_addr, &c->listen) ||
 	    strcmp(t->tls_cert, c->tls_cert) || strcmp(t->tls_key, c->tls_key) ||
 	    strcmp(t->tls_client_ca, c->tls_client_ca)) {
 		snprintf(err, errlen,
