@@ -141,31 +141,42 @@ static uint64_t wall_ns(void)
 	return ts.tv_sec * SESSION_NS_PER_SEC + ts.tv_nsec;
 }
 
-static void dlog(const struct daemon *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /*
- * "[TIME] DEV: message" on stderr; the time (UTC, milliseconds) only when
- * stderr is not the journal, which stamps lines itself (systemd sets
- * $JOURNAL_STREAM then).
+ * "[TIME] DEV: WHATmessage" on stderr, in one write, so that the lines
+ * of the tunnel engine's and the registry worker's threads never mix
+ * with the loop's; the time (UTC, milliseconds) only when stderr is not
+ * the journal, which stamps lines itself (systemd sets $JOURNAL_STREAM
+ * then).
  */
-static void dlog(const struct daemon *d, const char *fmt, ...)
+static void log_line(const char *ifname, const char *what, const char *msg)
 {
+	char stamp[32] = "";
 	struct timespec ts;
 	struct tm tm;
-	va_list ap;
 
 	if (!getenv("JOURNAL_STREAM")) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min,
-			tm.tm_sec, ts.tv_nsec / 1000000);
+		snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000);
 	}
-	fprintf(stderr, "%s: ", d->ifname);
+	fprintf(stderr, "%s%s: %s%s\n", stamp, ifname, what, msg);
+}
+
+static void dlog(const struct daemon *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void dlog(const struct daemon *d, const char *fmt, ...)
+{
+	/* Past any message it is given: error strings are <= 512 bytes. */
+	char msg[4096];
+	va_list ap;
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_line(d->ifname, "", msg);
 }
 
 static struct dpeer *peer_find(struct daemon *d, uint32_t node_id)
@@ -1026,23 +1037,15 @@ static void keep_device(struct daemon *d, struct config *cfg,
 	d->cfg.certificate = tmp;
 }
 
-/* The engine's log lines, from its threads: one write per line. */
-static const char *tun_ifname;
+/*
+ * The device's name for the log lines of the tunnel engine's and the
+ * registry worker's threads, whose callbacks take no argument.
+ */
+static const char *log_ifname;
 
 static void tun_log(const char *msg)
 {
-	char stamp[32] = "";
-	struct timespec ts;
-	struct tm tm;
-
-	if (!getenv("JOURNAL_STREAM")) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
-			 tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 ts.tv_nsec / 1000000);
-	}
-	fprintf(stderr, "%s%s: tunnel: %s\n", stamp, tun_ifname, msg);
+	log_line(log_ifname, "tunnel: ", msg);
 }
 
 /* The engine, with its stats socket DIR/DEV.sock. */
@@ -1052,7 +1055,7 @@ static int tun_engine(struct daemon *d)
 
 	if (d->tun)
 		return 0;
-	tun_ifname = d->ifname;
+	log_ifname = d->ifname;
 	tunnel_set_log(tun_log);
 	d->tun = tunnel_engine_new(0, err, sizeof(err));
 	if (!d->tun) {
@@ -1072,7 +1075,7 @@ static int tun_engine(struct daemon *d)
 static bool tun_relisten(const struct tunnel_conf *a,
 			 const struct tunnel_conf *b)
 {
-	return !tunnel_addr_equal(&a->listen, &b->listen) ||
+	return !endpoint_equal(&a->listen, &b->listen) ||
 	       strcmp(a->tls_cert, b->tls_cert) ||
 	       strcmp(a->tls_key, b->tls_key) ||
 	       strcmp(a->tls_client_ca, b->tls_client_ca);
@@ -1158,18 +1161,7 @@ static int dir_into(struct daemon *d, struct config *cfg)
 
 static void reg_log(const char *msg)
 {
-	char stamp[32] = "";
-	struct timespec ts;
-	struct tm tm;
-
-	if (!getenv("JOURNAL_STREAM")) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
-			 tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 ts.tv_nsec / 1000000);
-	}
-	fprintf(stderr, "%s%s: %s\n", stamp, tun_ifname, msg);
+	log_line(log_ifname, "", msg);
 }
 
 /* The directory into node.directory.json (atomically, 0600). */
@@ -1315,7 +1307,7 @@ static int reg_start(struct daemon *d)
 
 	if (!d->cfg.n_registries)
 		return 0;
-	tun_ifname = d->ifname;
+	log_ifname = d->ifname;
 	d->rw = regworker_start(&d->cfg, &d->id, d->cert.node_id,
 				d->cert.flags & CERT_F_RELAY_ONLY, d->ifname,
 				reg_log);
@@ -1532,7 +1524,7 @@ static int enroll(struct daemon *d)
 		fprintf(stderr, "ovlctl: %s\n", err);
 		return -1;
 	}
-	tun_ifname = d->ifname;
+	log_ifname = d->ifname;
 	ret = regworker_enroll(&d->cfg, &id, reg_log);
 	identity_wipe(&id);
 	return ret;
