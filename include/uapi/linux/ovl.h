@@ -486,6 +486,12 @@ enum ovl_msg_type {
 	OVL_MSG_PUNCH_COMMAND,
 	OVL_MSG_RELAY,
 	OVL_MSG_RELAY_DELIVER,
+	/* node <-> beacon, protocol v2 (docs/beacon-auth.md) */
+	OVL_MSG_HELLO,
+	OVL_MSG_COOKIE,
+	OVL_MSG_REGISTER,
+	OVL_MSG_REGISTER_OK,
+	OVL_MSG_REREGISTER,
 	/* node <-> node */
 	OVL_MSG_HANDSHAKE_INIT = 0x10,
 	OVL_MSG_HANDSHAKE_RESP,
@@ -536,6 +542,17 @@ struct ovl_data_hdr {
 #define OVL_KEY_LEN		32	/* ChaCha20-Poly1305 */
 #define OVL_PROBE_LEN		16	/* kind, 7 zero bytes, nonce u64 */
 #define OVL_PUNCH_LEN		5	/* type, sender node id */
+/* Beacon protocol v2 (docs/beacon-auth.md) */
+#define OVL_BEACON_MAC_LEN	8	/* SipHash-2-4, little-endian */
+#define OVL_BEACON_KEY_LEN	16	/* one direction's SipHash key */
+#define OVL_BEACON_KEYS_LEN	32	/* node -> beacon key, beacon -> node key */
+#define OVL_PROBE_MSG_LEN	32	/* DISCOVER of node id 0, at least */
+#define OVL_HELLO_LEN		40
+#define OVL_COOKIE_LEN		16
+#define OVL_REFRESH_LEN		21	/* DISCOVER: type, node id, seq, mac */
+#define OVL_PUNCH_REQUEST_LEN	21	/* type, target id, seq, mac */
+#define OVL_REREGISTER_LEN	5	/* type, node id */
+#define OVL_RELAY2_HDR_LEN	13	/* type, node id, tag */
 #define OVL_OVERHEAD		(OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + \
 				 OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN + \
 				 OVL_AUTHTAG_LEN)
