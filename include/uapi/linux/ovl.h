@@ -156,6 +156,11 @@ enum ovl_key_event {
  * @OVL_A_DEV_RELAY_PEERS: peers relayed now (u32, replies only)
  * @OVL_A_DEV_CTRL: a control frame and where it comes from or goes to
  *	(nest, &enum ovl_a_ctrl); in replies, the control listener
+ * @OVL_A_DEV_BEACON_KEYS: the registration keys agreed with the beacon
+ *	(binary, %OVL_BEACON_KEYS_LEN: node -> beacon key, then beacon -> node
+ *	key; docs/beacon-auth.md); write-only; setting the beacon clears them; the
+ *	beacon's v2 messages are used while they are set
+ * @OVL_A_DEV_BEACON_AUTH: flag, registration keys are set (replies only)
  */
 enum ovl_a_dev {
 	OVL_A_DEV_IFINDEX = 1,
@@ -177,6 +182,8 @@ enum ovl_a_dev {
 	OVL_A_DEV_PROBE_INTERVAL_MS,
 	OVL_A_DEV_RELAY_PEERS,
 	OVL_A_DEV_CTRL,
+	OVL_A_DEV_BEACON_KEYS,
+	OVL_A_DEV_BEACON_AUTH,
 
 	__OVL_A_DEV_MAX,
 	OVL_A_DEV_MAX = (__OVL_A_DEV_MAX - 1)
@@ -230,6 +237,11 @@ enum ovl_a_dev {
  * @OVL_A_DROPS_CTRL_RATE_LIMITED: control frame dropped before the
  *	listener because its source (IPv4 address, IPv6 /64, or relayed
  *	source node id) sent more than its rate
+ * @OVL_A_DROPS_BEACON_AUTH: beacon message failing its registration MAC,
+ *	sequence number or v2 form while registration keys are set
+ * @OVL_A_DROPS_PUNCH_TARGET: punch command naming a loopback, link-local,
+ *	multicast, broadcast, unspecified or local address
+ * @OVL_A_DROPS_PUNCH_RATE: punch command past the device's punch rate
  */
 enum ovl_a_drops {
 	OVL_A_DROPS_SHORT = 1,
@@ -260,6 +272,9 @@ enum ovl_a_drops {
 	OVL_A_DROPS_RX_KEY_EXPIRED,
 	OVL_A_DROPS_TX_KEY_EXPIRED,
 	OVL_A_DROPS_CTRL_RATE_LIMITED,
+	OVL_A_DROPS_BEACON_AUTH,
+	OVL_A_DROPS_PUNCH_TARGET,
+	OVL_A_DROPS_PUNCH_RATE,
 
 	__OVL_A_DROPS_MAX,
 	OVL_A_DROPS_MAX = (__OVL_A_DROPS_MAX - 1)
