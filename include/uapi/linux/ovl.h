@@ -158,8 +158,8 @@ enum ovl_key_event {
  *	(nest, &enum ovl_a_ctrl); in replies, the control listener
  * @OVL_A_DEV_BEACON_KEYS: the registration keys agreed with the beacon
  *	(binary, %OVL_BEACON_KEYS_LEN: node -> beacon key, then beacon -> node
- *	key; docs/beacon-auth.md); write-only; setting the beacon clears them; the
- *	beacon's v2 messages are used while they are set
+ *	key; docs/beacon-auth.md); write-only; setting the beacon clears
+ *	them; the beacon's v2 messages are used while they are set
  * @OVL_A_DEV_BEACON_AUTH: flag, registration keys are set (replies only)
  */
 enum ovl_a_dev {
