@@ -22,7 +22,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/relay_lib.sh"
 
-FLOW_SECS=60
+FLOW_SECS=${OVL_SMOKE:+20}	# OVL_SMOKE: the short form (run-all.sh)
+FLOW_SECS=${FLOW_SECS:-60}
 FLOW_RATE=50	# datagrams a second, to each of two destinations
 
 # add_dev DEV PORT NET NODE_A NODE_B [DEV SET ARGS...]: DEV on A (node
