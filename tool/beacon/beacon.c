@@ -65,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../daemon/keyfile.h"
 #include "announce.h"
 #include "msg.h"
 #include "stats.h"
@@ -144,6 +145,8 @@ struct worker {
 
 struct beacon {
 	struct shared		sh;
+	struct bcn_auth		auth;
+	const char		*ca_file;	/* --ca PATH: SIGHUP re-reads */
 	struct worker		*workers;
 	unsigned int		nworkers;
 	const char		*stats_file;
@@ -159,12 +162,17 @@ static void usage(FILE *f)
 		"                  [--max-nodes N] [--stats-file PATH] [--threads N]\n"
 		"                  [--registry URL[,URL...] --public ADDR\n"
 		"                   --registry-token FILE [--heartbeat SECONDS]]\n"
+		"                  [--ca BASE64-KEY|FILE [--prefix-quota N]\n"
+		"                   [--relay-pps N] [--relay-bps N]]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
 		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n"
 		"--registry, --public and --registry-token go together: the\n"
 		"beacon announces ADDR (HOST:PORT, what nodes send to) to the\n"
-		"registry with the beacon token in FILE, and again every beat.\n");
+		"registry with the beacon token in FILE, and again every beat.\n"
+		"--ca switches to protocol v2 (docs/beacon-auth.md): nodes\n"
+		"register with certificates of that CA; without it the beacon\n"
+		"speaks v1 and trusts source addresses.\n");
 }
 
 /* ADDR of --public: IPv4:PORT, [IPv6]:PORT or HOSTNAME:PORT. */
@@ -905,6 +913,8 @@ static void drain_socket(struct worker *w)
 		}
 		now = now_ms();
 		pthread_mutex_lock(&w->sh->table_lock);
+		if (w->sh->table.auth)
+			w->sh->table.auth->unix_now = time(NULL);
 		expired = bcn_table_expire(&w->sh->table, now);
 		pthread_mutex_unlock(&w->sh->table_lock);
 		w->stats.expirations += expired;
@@ -942,6 +952,49 @@ static void *worker_run(void *arg)
 }
 
 /*
+ * The CA public key of --ca: base64 itself, or the path of a file that
+ * holds it (blank space around it allowed).  Returns 0, or -1 with a
+ * message printed.
+ */
+static int load_ca(const char *arg, bool *is_file, uint8_t ca[32])
+{
+	char buf[256];
+	size_t len = 0, start = 0;
+	ssize_t r;
+	int fd;
+
+	*is_file = false;
+	if (!key_from_b64(arg, ca))
+		return 0;
+	*is_file = true;
+	fd = open(arg, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr,
+			"ovl-beacon: --ca: neither a base64 key nor a readable file: %s: %s\n",
+			arg, strerror(errno));
+		return -1;
+	}
+	while (len < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	while (start < len && (buf[start] == ' ' || buf[start] == '\t' ||
+			       buf[start] == '\n'))
+		start++;
+	buf[len] = '\0';
+	if (key_from_b64(buf + start, ca)) {
+		fprintf(stderr,
+			"ovl-beacon: --ca %s: not a base64 CA public key\n",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * SIGHUP: take what can change without a restart.  The registrations
  * stay (the table is never touched here), so every node keeps its relay;
  * the stats file is written anew (it may have been removed, or its
@@ -950,11 +1003,21 @@ static void *worker_run(void *arg)
  */
 static void reload(struct beacon *b)
 {
+	uint8_t ca[32];
+	bool is_file;
 	size_t nodes;
+	int err = b->ca_file ? load_ca(b->ca_file, &is_file, ca) : 1;
 
 	pthread_mutex_lock(&b->sh.table_lock);
+	if (!err)
+		memcpy(b->auth.ca, ca, sizeof(ca));
 	nodes = b->sh.table.count;
 	pthread_mutex_unlock(&b->sh.table_lock);
+	if (!err)
+		fprintf(stderr, "ovl-beacon: SIGHUP: CA key re-read from %s\n",
+			b->ca_file);
+	else if (err < 0)
+		fprintf(stderr, "ovl-beacon: SIGHUP: the CA key stays\n");
 	fprintf(stderr, "ovl-beacon: SIGHUP: reloaded, %zu nodes kept\n",
 		nodes);
 	fflush(stderr);
@@ -1051,12 +1114,22 @@ int main(int argc, char **argv)
 		{ "public",	required_argument,	NULL, 'p' },
 		{ "registry-token", required_argument,	NULL, 'k' },
 		{ "heartbeat",	required_argument,	NULL, 'H' },
+		{ "ca",		required_argument,	NULL, 'C' },
+		{ "prefix-quota", required_argument,	NULL, 'Q' },
+		{ "relay-pps",	required_argument,	NULL, 'P' },
+		{ "relay-bps",	required_argument,	NULL, 'B' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long batch = 32, expire_s = 90, max_nodes = 100000;
 	unsigned long threads = default_threads();
+	unsigned long quota = BCN_DEFAULT_PREFIX_QUOTA;
+	unsigned long relay_pps = BCN_DEFAULT_RELAY_PPS;
+	unsigned long relay_bps = BCN_DEFAULT_RELAY_BPS;
+	const char *ca_arg = NULL;
+	bool expire_set = false, limits_set = false, ca_is_file;
+	uint8_t ca[32];
 	struct beacon b = { .sh.stop_fd = -1 };
 	bool table_ok = false;
 	struct sockaddr_storage ss;
@@ -1088,6 +1161,34 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ovl-beacon: bad --expire\n");
 				return 1;
 			}
+			expire_set = true;
+			break;
+		case 'C':
+			ca_arg = optarg;
+			break;
+		case 'Q':
+			if (parse_ulong(optarg, 1, 100000000, &quota)) {
+				fprintf(stderr,
+					"ovl-beacon: --prefix-quota: 1..100000000\n");
+				return 1;
+			}
+			limits_set = true;
+			break;
+		case 'P':
+			if (parse_ulong(optarg, 1, 1000000000UL, &relay_pps)) {
+				fprintf(stderr,
+					"ovl-beacon: --relay-pps: 1..1000000000\n");
+				return 1;
+			}
+			limits_set = true;
+			break;
+		case 'B':
+			if (parse_ulong(optarg, 1000, ULONG_MAX / 2000,
+					&relay_bps)) {
+				fprintf(stderr, "ovl-beacon: bad --relay-bps\n");
+				return 1;
+			}
+			limits_set = true;
 			break;
 		case 'm':
 			if (parse_ulong(optarg, 1, 100000000, &max_nodes)) {
@@ -1139,6 +1240,19 @@ int main(int argc, char **argv)
 	if (optind != argc || !listen) {
 		usage(stderr);
 		return 1;
+	}
+	if (limits_set && !ca_arg) {
+		fprintf(stderr,
+			"ovl-beacon: --prefix-quota, --relay-pps and --relay-bps need --ca\n");
+		return 1;
+	}
+	if (ca_arg) {
+		if (load_ca(ca_arg, &ca_is_file, ca))
+			return 1;
+		if (ca_is_file)
+			b.ca_file = ca_arg;
+		if (!expire_set)
+			expire_s = 30;	/* three missed refreshes */
 	}
 	if (parse_listen(listen, &ss, &sslen)) {
 		fprintf(stderr, "ovl-beacon: bad --listen address: %s\n",
@@ -1198,6 +1312,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	table_ok = true;
+	if (ca_arg) {
+		if (bcn_auth_init(&b.auth, &b.sh.table, ca, seed)) {
+			fprintf(stderr, "ovl-beacon: out of memory\n");
+			goto out;
+		}
+		b.auth.prefix_quota = quota;
+		b.auth.relay_pps = relay_pps;
+		b.auth.relay_bps = relay_bps;
+	}
 	b.nworkers = threads;
 	for (i = 0; i < threads; i++) {
 		struct worker *w = &b.workers[i];
@@ -1225,6 +1348,13 @@ int main(int argc, char **argv)
 				fprintf(stderr,
 					"ovl-beacon: %lu worker threads\n",
 					threads);
+			/* After "listening on", which scripts wait for. */
+			if (ca_arg)
+				fprintf(stderr,
+					"ovl-beacon: protocol v2: registrations need a certificate of the CA\n");
+			else
+				fprintf(stderr,
+					"ovl-beacon: warning: protocol v1 (no --ca): source addresses are trusted, anyone can move a registration or relay through this beacon\n");
 		}
 	}
 	for (i = 0; i < threads; i++) {
@@ -1261,6 +1391,8 @@ out:
 	if (b.sh.stop_fd >= 0)
 		close(b.sh.stop_fd);
 	close(sfd);
+	if (b.sh.table.auth)
+		bcn_auth_free(&b.auth, &b.sh.table);
 	if (table_ok)
 		bcn_table_free(&b.sh.table);
 	return ret;
