@@ -366,14 +366,16 @@ static unsigned int v2_register(struct bcn_table *t, struct bcn_stats *st,
 		st->id_conflict++;
 		return 0;
 	}
-	/* The same REGISTER again (a lost REGISTER_OK): the same answer. */
-	if (n && !sodium_memcmp(n->auth.cookie, r.cookie, BCN_COOKIE_LEN)) {
-		if (bcn_addr_equal(&n->addr, src) &&
-		    !sodium_memcmp(n->auth.eph, r.eph, BCN_EPH_LEN))
-			return register_ok(st, n, local, out);
-		st->replay++;
-		return 0;
-	}
+	/*
+	 * The same REGISTER again (a lost REGISTER_OK): the same answer.
+	 * The same cookie with another eph is a new registration of the
+	 * same identity (a daemon restarted within the cookie's life: the
+	 * cookie of one address and id is the same until the secret turns).
+	 */
+	if (n && !sodium_memcmp(n->auth.cookie, r.cookie, BCN_COOKIE_LEN) &&
+	    !sodium_memcmp(n->auth.eph, r.eph, BCN_EPH_LEN) &&
+	    bcn_addr_equal(&n->addr, src))
+		return register_ok(st, n, local, out);
 	/* Another node id registered at this very address goes. */
 	other = bcn_table_by_addr(t, src);
 	if (other == n)
