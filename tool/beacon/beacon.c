@@ -67,6 +67,7 @@
 
 #include "../daemon/keyfile.h"
 #include "announce.h"
+#include "limits.h"
 #include "msg.h"
 #include "stats.h"
 #include "table.h"
@@ -147,6 +148,8 @@ struct beacon {
 	struct shared		sh;
 	struct bcn_auth		auth;
 	const char		*ca_file;	/* --ca PATH: SIGHUP re-reads */
+	const char		*limits_file;	/* --limits: SIGHUP re-reads */
+	struct bcn_limits	cli_limits;	/* the options' (or defaults) */
 	struct worker		*workers;
 	unsigned int		nworkers;
 	const char		*stats_file;
@@ -163,7 +166,7 @@ static void usage(FILE *f)
 		"                  [--registry URL[,URL...] --public ADDR\n"
 		"                   --registry-token FILE [--heartbeat SECONDS]]\n"
 		"                  [--ca BASE64-KEY|FILE [--prefix-quota N]\n"
-		"                   [--relay-pps N] [--relay-bps N]]\n"
+		"                   [--relay-pps N] [--relay-bps N] [--limits FILE]]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
 		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n"
@@ -995,6 +998,45 @@ static int load_ca(const char *arg, bool *is_file, uint8_t ca[32])
 }
 
 /*
+ * The limits: the options' (b->cli_limits), then the --limits file's
+ * over them.  Returns 0, or -1 with a message printed.
+ */
+static int load_limits(const struct beacon *b, struct bcn_limits *l)
+{
+	char buf[BCN_LIMITS_MAX_LEN + 1], err[BCN_LIMITS_ERR_LEN];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	*l = b->cli_limits;
+	if (!b->limits_file)
+		return 0;
+	fd = open(b->limits_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "ovl-beacon: --limits %s: %s\n", b->limits_file,
+			strerror(errno));
+		return -1;
+	}
+	while (len < sizeof(buf) &&
+	       (r = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += r;
+	close(fd);
+	if (bcn_limits_parse(buf, len, l, err)) {
+		fprintf(stderr, "ovl-beacon: --limits %s: %s\n", b->limits_file,
+			err);
+		return -1;
+	}
+	return 0;
+}
+
+static void apply_limits(struct bcn_auth *a, const struct bcn_limits *l)
+{
+	a->prefix_quota = l->prefix_quota;
+	a->relay_pps = l->relay_pps;
+	a->relay_bps = l->relay_bps;
+}
+
+/*
  * SIGHUP: take what can change without a restart.  The registrations
  * stay (the table is never touched here), so every node keeps its relay;
  * the stats file is written anew (it may have been removed, or its
@@ -1007,12 +1049,23 @@ static void reload(struct beacon *b)
 	bool is_file;
 	size_t nodes;
 	int err = b->ca_file ? load_ca(b->ca_file, &is_file, ca) : 1;
+	struct bcn_limits l;
+	int lerr = b->limits_file ? load_limits(b, &l) : 1;
 
 	pthread_mutex_lock(&b->sh.table_lock);
 	if (!err)
 		memcpy(b->auth.ca, ca, sizeof(ca));
+	if (!lerr)
+		apply_limits(&b->auth, &l);
 	nodes = b->sh.table.count;
 	pthread_mutex_unlock(&b->sh.table_lock);
+	if (!lerr)
+		fprintf(stderr,
+			"ovl-beacon: SIGHUP: limits: prefix-quota %" PRIu64
+			" relay-pps %" PRIu64 " relay-bps %" PRIu64 "\n",
+			l.prefix_quota, l.relay_pps, l.relay_bps);
+	else if (lerr < 0)
+		fprintf(stderr, "ovl-beacon: SIGHUP: the limits stay\n");
 	if (!err)
 		fprintf(stderr, "ovl-beacon: SIGHUP: CA key re-read from %s\n",
 			b->ca_file);
@@ -1118,6 +1171,7 @@ int main(int argc, char **argv)
 		{ "prefix-quota", required_argument,	NULL, 'Q' },
 		{ "relay-pps",	required_argument,	NULL, 'P' },
 		{ "relay-bps",	required_argument,	NULL, 'B' },
+		{ "limits",	required_argument,	NULL, 'L' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1128,6 +1182,7 @@ int main(int argc, char **argv)
 	unsigned long relay_pps = BCN_DEFAULT_RELAY_PPS;
 	unsigned long relay_bps = BCN_DEFAULT_RELAY_BPS;
 	const char *ca_arg = NULL;
+	struct bcn_limits limits;
 	bool expire_set = false, limits_set = false, ca_is_file;
 	uint8_t ca[32];
 	struct beacon b = { .sh.stop_fd = -1 };
@@ -1167,7 +1222,7 @@ int main(int argc, char **argv)
 			ca_arg = optarg;
 			break;
 		case 'Q':
-			if (parse_ulong(optarg, 1, 100000000, &quota)) {
+			if (parse_ulong(optarg, 1, BCN_QUOTA_MAX, &quota)) {
 				fprintf(stderr,
 					"ovl-beacon: --prefix-quota: 1..100000000\n");
 				return 1;
@@ -1175,7 +1230,7 @@ int main(int argc, char **argv)
 			limits_set = true;
 			break;
 		case 'P':
-			if (parse_ulong(optarg, 1, 1000000000UL, &relay_pps)) {
+			if (parse_ulong(optarg, 1, BCN_PPS_MAX, &relay_pps)) {
 				fprintf(stderr,
 					"ovl-beacon: --relay-pps: 1..1000000000\n");
 				return 1;
@@ -1183,11 +1238,16 @@ int main(int argc, char **argv)
 			limits_set = true;
 			break;
 		case 'B':
-			if (parse_ulong(optarg, 1000, ULONG_MAX / 2000,
+			if (parse_ulong(optarg, BCN_BPS_MIN, BCN_BPS_MAX,
 					&relay_bps)) {
-				fprintf(stderr, "ovl-beacon: bad --relay-bps\n");
+				fprintf(stderr,
+					"ovl-beacon: --relay-bps: 1000..1000000000000\n");
 				return 1;
 			}
+			limits_set = true;
+			break;
+		case 'L':
+			b.limits_file = optarg;
 			limits_set = true;
 			break;
 		case 'm':
@@ -1243,7 +1303,7 @@ int main(int argc, char **argv)
 	}
 	if (limits_set && !ca_arg) {
 		fprintf(stderr,
-			"ovl-beacon: --prefix-quota, --relay-pps and --relay-bps need --ca\n");
+			"ovl-beacon: --prefix-quota, --relay-pps, --relay-bps and --limits need --ca\n");
 		return 1;
 	}
 	if (ca_arg) {
@@ -1253,6 +1313,11 @@ int main(int argc, char **argv)
 			b.ca_file = ca_arg;
 		if (!expire_set)
 			expire_s = 30;	/* three missed refreshes */
+		b.cli_limits.prefix_quota = quota;
+		b.cli_limits.relay_pps = relay_pps;
+		b.cli_limits.relay_bps = relay_bps;
+		if (load_limits(&b, &limits))
+			return 1;
 	}
 	if (parse_listen(listen, &ss, &sslen)) {
 		fprintf(stderr, "ovl-beacon: bad --listen address: %s\n",
@@ -1317,9 +1382,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ovl-beacon: out of memory\n");
 			goto out;
 		}
-		b.auth.prefix_quota = quota;
-		b.auth.relay_pps = relay_pps;
-		b.auth.relay_bps = relay_bps;
+		apply_limits(&b.auth, &limits);
 	}
 	b.nworkers = threads;
 	for (i = 0; i < threads; i++) {

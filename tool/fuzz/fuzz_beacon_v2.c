@@ -9,6 +9,7 @@
  *   bit 2     compute the message's MAC or relay tag with the sender's
  *             k_up first (so that refresh, relay and punch go deep)
  *   bits 3-4  0 and 1: the v2 rules; 2: the v1 rules; 3: the parsers
+ *             (the messages', and the --limits file's)
  * Beyond memory safety it checks: what parses rebuilds to the same bytes;
  * an unknown source gets at most one datagram back and never more bytes
  * than it sent; every output fits its buffer; the table stays within
@@ -22,6 +23,7 @@
 #include <linux/ovl.h>
 #include <sodium.h>
 
+#include "../beacon/limits.h"
 #include "../beacon/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,6 +79,24 @@ static void fix_mac(uint8_t *pkt, size_t len, const uint8_t *k_up)
 				      pkt + 5);
 		break;
 	}
+}
+
+static void limits(const uint8_t *p, size_t len)
+{
+	struct bcn_limits l = { 1, 2, 3 }, was = l;
+	char err[BCN_LIMITS_ERR_LEN] = "";
+
+	if (bcn_limits_parse((const char *)p, len, &l, err)) {
+		if (!err[0] || memcmp(&l, &was, sizeof(l)))
+			abort();
+		return;
+	}
+	if ((l.prefix_quota != 1 && (l.prefix_quota < 1 ||
+				     l.prefix_quota > BCN_QUOTA_MAX)) ||
+	    (l.relay_pps != 2 && l.relay_pps > BCN_PPS_MAX) ||
+	    (l.relay_bps != 3 && (l.relay_bps < BCN_BPS_MIN ||
+				  l.relay_bps > BCN_BPS_MAX)))
+		abort();
 }
 
 static void parsers(const uint8_t *p, size_t len)
@@ -152,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = (data[0] >> 3) & 3;
 	if (mode == 3) {
 		parsers(pkt, len);
+		limits(pkt, len);
 		return 0;
 	}
 	src = (const struct bcn_addr *[]){ &addr_a, &addr_b, &addr_x4,

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "limits.h"
 #include "prefix.h"
 
 static struct bcn_addr addr4(uint8_t c, uint8_t d, uint16_t port)
@@ -327,6 +328,47 @@ static void test_prefix(void **state)
 	bcn_rl_free(&rl);
 }
 
+static void test_limits(void **state)
+{
+	struct bcn_limits l = { 64, 100, 1000000 }, was;
+	char err[BCN_LIMITS_ERR_LEN];
+	static const char ok[] =
+		"# limits\n\n  prefix-quota 8\nrelay-pps = 50\t\r\n"
+		"relay-bps=2000";
+	static const char *const bad[] = {
+		"prefix-quota 0\n", "relay-pps\n", "relay-bps 999\n",
+		"relay-pps 5 6\n", "relay-pps -5\n", "speed 5\n",
+		"prefix-quota 99999999999999999999999\n", "relay-pps 0x10\n",
+		"relay-bps 1000000000001\n",
+	};
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(bcn_limits_parse(ok, strlen(ok), &l, err), 0);
+	assert_int_equal(l.prefix_quota, 8);
+	assert_int_equal(l.relay_pps, 50);
+	assert_int_equal(l.relay_bps, 2000);
+	/* absent keys keep their values; empty is fine */
+	assert_int_equal(bcn_limits_parse("relay-pps 7", 11, &l, err), 0);
+	assert_int_equal(l.prefix_quota, 8);
+	assert_int_equal(l.relay_pps, 7);
+	assert_int_equal(bcn_limits_parse("", 0, &l, err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		was = l;
+		err[0] = '\0';
+		assert_int_equal(bcn_limits_parse(bad[i], strlen(bad[i]), &l,
+						  err), -1);
+		assert_memory_equal(&l, &was, sizeof(l));
+		assert_non_null(strstr(err, "line 1"));
+	}
+	/* the line named; too long refused */
+	assert_int_equal(bcn_limits_parse("relay-pps 5\nx 1\n", 16, &l, err),
+			 -1);
+	assert_non_null(strstr(err, "line 2: unknown key"));
+	assert_int_equal(bcn_limits_parse(ok, BCN_LIMITS_MAX_LEN + 1, &l, err),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_limits),
 	};
 
 	if (sodium_init() < 0)

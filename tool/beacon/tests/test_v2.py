@@ -359,18 +359,21 @@ def run(binary, mkcert):
     ca_file = os.path.join(tmp, "ca.pub")
     with open(ca_file, "w") as f:
         f.write(b64(t.ca_pk) + "\n")
+    limits = os.path.join(tmp, "limits")
+    with open(limits, "w") as f:
+        f.write("# the relay budget the test runs out of\nrelay-pps = 400\n")
     b = Beacon(binary, "--ca", ca_file, "--prefix-quota", "3",
-               "--relay-pps", "400")
+               "--limits", limits)
     t.beacon = b.addr
     try:
         check(b.wait_line("protocol v2") is not None,
               "v2: says so at start")
-        scenario(t, b, ca_file)
+        scenario(t, b, ca_file, limits)
     finally:
         check(b.stop() == 0, "SIGTERM: exit 0")
 
 
-def scenario(t, b, ca_file):
+def scenario(t, b, ca_file, limits):
     A = Node(t, 1, "127.0.0.1")
     B = Node(t, 2, "127.0.0.1")
 
@@ -541,7 +544,22 @@ def scenario(t, b, ca_file):
     pair_relays(t, A, B, "after the attacks")
     check(A.refresh() and B.refresh(), "after the attacks: refresh")
 
-    # ---- SIGHUP: a new CA, the table kept ----
+    # ---- SIGHUP: new limits, then a new CA, the table kept ----
+    with open(limits, "w") as f:
+        f.write("prefix-quota 4\nrelay-pps 400\n")
+    b.proc.send_signal(signal.SIGHUP)
+    line = b.wait_line("SIGHUP: limits")
+    check(line and "prefix-quota 4 relay-pps 400" in line and
+          b.wait_line("5 nodes kept"), f"SIGHUP: the limits file re-read "
+          f"({line}), the table kept")
+    ok = sum(n.register() for n in flood[3:])
+    check(ok == 1, f"SIGHUP: the new prefix quota (4) holds ({ok} of 2 "
+          f"more)")
+    with open(limits, "w") as f:
+        f.write("prefix-quota 0\n")
+    b.proc.send_signal(signal.SIGHUP)
+    check(b.wait_line("the limits stay") is not None,
+          "SIGHUP: a bad limits file leaves the limits")
     seed2 = os.urandom(32)
     pk2, _ = ed25519(seed2)
     with open(ca_file, "w") as f:
@@ -570,6 +588,14 @@ def v1(binary):
               "v1: the 32-byte probe answered, nonce echoed")
     finally:
         b.stop()
+    for args, what in ((["--relay-pps", "5"], "a limit without --ca"),
+                       (["--ca", "not-a-key-nor-a-file"], "a bad --ca"),
+                       (["--ca", b64(bytes(32)), "--limits", "/nonexistent"],
+                        "a missing --limits file")):
+        p = subprocess.run([binary, "--listen", "127.0.0.1:0", *args],
+                           capture_output=True, text=True, timeout=10)
+        check(p.returncode == 1 and "listening" not in p.stderr,
+              f"usage error: {what} ({p.stderr.strip()[:80]})")
 
 
 def main():
