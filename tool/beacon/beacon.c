@@ -559,7 +559,7 @@ static void collect_stats(struct beacon *b, struct bcn_stats *st,
  */
 static void write_stats_file(struct beacon *b)
 {
-	char buf[2048], tmp[PATH_MAX];
+	char buf[4096], tmp[PATH_MAX];
 	struct bcn_stats st;
 	size_t len, nodes;
 	ssize_t r;
@@ -601,7 +601,7 @@ fail:
 static void dump_stats(struct beacon *b)
 {
 	struct bcn_stats st;
-	char buf[2048];
+	char buf[4096];
 	size_t nodes;
 
 	collect_stats(b, &st, &nodes);
