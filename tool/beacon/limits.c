@@ -7,6 +7,8 @@
 
 #include "limits.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -86,11 +88,11 @@ int bcn_limits_parse(const char *text, size_t len, struct bcn_limits *l,
 		vend = i;
 		while (i < n && is_space(s[i]))
 			i++;
-		for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+		for (j = 0; j < ARRAY_SIZE(keys); j++)
 			if (strlen(keys[j].key) == klen &&
 			    !memcmp(keys[j].key, s + k, klen))
 				break;
-		if (j == sizeof(keys) / sizeof(keys[0])) {
+		if (j == ARRAY_SIZE(keys)) {
 			snprintf(err, BCN_LIMITS_ERR_LEN,
 				 "line %u: unknown key", line);
 			return -1;

@@ -151,6 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t ca[32] = { 0xca };
 	static uint8_t pkt[MAX_PKT];
+	static const struct bcn_addr *const srcs[] = {
+		&addr_a, &addr_b, &addr_x4, &addr_x6,
+	};
 	struct bcn_out out[BCN_MAX_OUT];
 	const struct bcn_addr *src;
 	struct bcn_stats st = { 0 };
@@ -175,8 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		limits(pkt, len);
 		return 0;
 	}
-	src = (const struct bcn_addr *[]){ &addr_a, &addr_b, &addr_x4,
-					   &addr_x6 }[data[0] & 3];
+	src = srcs[data[0] & 3];
 	if (bcn_table_init(&t, 4, 30000, 1))
 		abort();
 	if (mode != 2 && bcn_auth_init(&au, &t, ca, 2))
