@@ -250,7 +250,9 @@ static void rotate_secret(struct bcn_auth *a, uint64_t now)
 	if (a->secret_at && now - a->secret_at < BCN_COOKIE_ROTATE_MS &&
 	    now >= a->secret_at)
 		return;
-	if (!a->secret_at)
+	/* None yet, or the last one too old to be the previous one. */
+	if (!a->secret_at || now < a->secret_at ||
+	    now - a->secret_at >= 2 * BCN_COOKIE_ROTATE_MS)
 		randombytes_buf(a->secret[0], BCN_SECRET_LEN);
 	memcpy(a->secret[1], a->secret[0], BCN_SECRET_LEN);
 	randombytes_buf(a->secret[0], BCN_SECRET_LEN);

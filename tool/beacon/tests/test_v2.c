@@ -294,6 +294,12 @@ static void test_register_refused(void **state)
 	a.addr.port++;	/* a fresh entry is not needed: bad cookie first */
 	assert_int_equal(do_register(c, &a, &a.addr, cookie, NULL), -1);
 	assert_int_equal(c->st.bad_cookie, 3);
+	/* nothing for a long time: the secret of then is not the previous */
+	a.addr.port--;
+	assert_int_equal(get_cookie(c, &a, &a.addr, cookie), 0);
+	c->now += 10 * BCN_COOKIE_ROTATE_MS;
+	assert_int_equal(do_register(c, &a, &a.addr, cookie, NULL), -1);
+	assert_int_equal(c->st.bad_cookie, 4);
 }
 
 /* Only the same key replaces a live registration; from any address. */
