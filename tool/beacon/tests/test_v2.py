@@ -134,7 +134,8 @@ class Node:
         self.pk, self.sk = ed25519(os.urandom(32))
         self.cert = t.mkcert(ca_seed or t.ca_seed, cert_id or node_id,
                              self.pk)
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.s = socket.socket(fam, socket.SOCK_DGRAM)
         self.s.bind((host, 0))
         self.port = self.s.getsockname()[1]
         self.k_up = self.k_down = None
@@ -151,7 +152,7 @@ class Node:
             data, src = self.s.recvfrom(65536)
         except (socket.timeout, BlockingIOError):
             return None
-        if src != self.t.beacon:
+        if src[:2] != self.t.beacon[:2]:
             return None
         self.t.received(self, len(data))
         return data
@@ -250,11 +251,11 @@ class Node:
 
 
 class Beacon:
-    def __init__(self, binary, *args):
+    def __init__(self, binary, *args, listen="127.0.0.1:0"):
         self.dir = tempfile.mkdtemp()
         self.stats_file = os.path.join(self.dir, "stats.json")
         self.proc = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--threads", "1",
+            [binary, "--listen", listen, "--threads", "1",
              "--stats-file", self.stats_file, *args],
             stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
@@ -262,8 +263,9 @@ class Beacon:
         first = self.line()
         if not first or "listening on" not in first:
             raise RuntimeError(f"ovl-beacon did not start: {first!r}")
-        self.port = int(first.rsplit(":", 1)[1])
-        self.addr = ("127.0.0.1", self.port)
+        host, port = first.rsplit(" ", 1)[1].rsplit(":", 1)
+        self.port = int(port)
+        self.addr = (host.strip("[]"), self.port)
 
     def _reader(self):
         for line in self.proc.stderr:
@@ -573,6 +575,32 @@ def scenario(t, b, ca_file, limits):
     check(D.register(), "SIGHUP: the new CA's accepted")
 
 
+def ipv6(binary, mkcert):
+    """The same over IPv6: 19-byte addresses, 28-byte probe replies."""
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))
+    except OSError:
+        print("ok - ipv6 # SKIP no ::1")
+        return
+    t = Test(mkcert)
+    b = Beacon(binary, "--ca", b64(t.ca_pk), listen="[::1]:0")
+    t.beacon = b.addr
+    try:
+        A = Node(t, 1, "::1")
+        B = Node(t, 2, "::1")
+        check(A.register() and B.register() and A.seen == ("::1", A.port),
+              "ipv6: register, REGISTER_OK with the 19-byte address")
+        check(A.refresh() == ("::1", A.port), "ipv6: refresh")
+        pair_relays(t, A, B, "ipv6")
+        n = os.urandom(8)
+        A.send(probe(n))
+        r = A.recv()
+        check(r is not None and len(r) == 28 and r[-8:] == n,
+              "ipv6: probe, 28 bytes for 32")
+    finally:
+        b.stop()
+
+
 def v1(binary):
     b = Beacon(binary)
     try:
@@ -603,6 +631,7 @@ def main():
         sys.exit(__doc__)
     start = time.monotonic()
     run(sys.argv[1], sys.argv[2])
+    ipv6(sys.argv[1], sys.argv[2])
     v1(sys.argv[1])
     print(f"# test_v2: {passes} passed, {failures} failed "
           f"({time.monotonic() - start:.1f} s)")
