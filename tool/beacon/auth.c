@@ -10,6 +10,18 @@
 
 #include "auth.h"
 
+/* The uAPI's names for the same lengths: the kernel half speaks these. */
+_Static_assert(BCN_MAC_LEN == OVL_BEACON_MAC_LEN, "mac");
+_Static_assert(BCN_KEY_LEN == OVL_BEACON_KEY_LEN, "key");
+_Static_assert(2 * BCN_KEY_LEN == OVL_BEACON_KEYS_LEN, "keys");
+_Static_assert(BCN_PROBE_LEN == OVL_PROBE_MSG_LEN, "probe");
+_Static_assert(BCN_HELLO_LEN == OVL_HELLO_LEN, "hello");
+_Static_assert(BCN_COOKIE_LEN == OVL_COOKIE_LEN, "cookie");
+_Static_assert(BCN_REFRESH_LEN == OVL_REFRESH_LEN, "refresh");
+_Static_assert(BCN_PUNCH_REQ_LEN == OVL_PUNCH_REQUEST_LEN, "punch");
+_Static_assert(BCN_REREGISTER_LEN == OVL_REREGISTER_LEN, "reregister");
+_Static_assert(BCN_RELAY2_HDR_LEN == OVL_RELAY2_HDR_LEN, "relay");
+
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
