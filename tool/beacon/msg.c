@@ -10,6 +10,8 @@
 #include "../daemon/cert.h"
 #include "msg.h"
 
+_Static_assert(BCN_REGISTER_CERT_MAX == CERT_MAX_LEN, "certificate size");
+
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
