@@ -65,7 +65,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../daemon/keyfile.h"
 #include "announce.h"
+#include "limits.h"
 #include "msg.h"
 #include "stats.h"
 #include "table.h"
@@ -144,6 +146,10 @@ struct worker {
 
 struct beacon {
 	struct shared		sh;
+	struct bcn_auth		auth;
+	const char		*ca_file;	/* --ca PATH: SIGHUP re-reads */
+	const char		*limits_file;	/* --limits: SIGHUP re-reads */
+	struct bcn_limits	cli_limits;	/* the options' (or defaults) */
 	struct worker		*workers;
 	unsigned int		nworkers;
 	const char		*stats_file;
@@ -159,12 +165,17 @@ static void usage(FILE *f)
 		"                  [--max-nodes N] [--stats-file PATH] [--threads N]\n"
 		"                  [--registry URL[,URL...] --public ADDR\n"
 		"                   --registry-token FILE [--heartbeat SECONDS]]\n"
+		"                  [--ca BASE64-KEY|FILE [--prefix-quota N]\n"
+		"                   [--relay-pps N] [--relay-bps N] [--limits FILE]]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
 		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n"
 		"--registry, --public and --registry-token go together: the\n"
 		"beacon announces ADDR (HOST:PORT, what nodes send to) to the\n"
-		"registry with the beacon token in FILE, and again every beat.\n");
+		"registry with the beacon token in FILE, and again every beat.\n"
+		"--ca switches to protocol v2 (docs/beacon-auth.md): nodes\n"
+		"register with certificates of that CA; without it the beacon\n"
+		"speaks v1 and trusts source addresses.\n");
 }
 
 /* ADDR of --public: IPv4:PORT, [IPv6]:PORT or HOSTNAME:PORT. */
@@ -548,7 +559,7 @@ static void collect_stats(struct beacon *b, struct bcn_stats *st,
  */
 static void write_stats_file(struct beacon *b)
 {
-	char buf[2048], tmp[PATH_MAX];
+	char buf[4096], tmp[PATH_MAX];
 	struct bcn_stats st;
 	size_t len, nodes;
 	ssize_t r;
@@ -590,7 +601,7 @@ fail:
 static void dump_stats(struct beacon *b)
 {
 	struct bcn_stats st;
-	char buf[2048];
+	char buf[4096];
 	size_t nodes;
 
 	collect_stats(b, &st, &nodes);
@@ -905,6 +916,8 @@ static void drain_socket(struct worker *w)
 		}
 		now = now_ms();
 		pthread_mutex_lock(&w->sh->table_lock);
+		if (w->sh->table.auth)
+			w->sh->table.auth->unix_now = time(NULL);
 		expired = bcn_table_expire(&w->sh->table, now);
 		pthread_mutex_unlock(&w->sh->table_lock);
 		w->stats.expirations += expired;
@@ -942,6 +955,88 @@ static void *worker_run(void *arg)
 }
 
 /*
+ * The CA public key of --ca: base64 itself, or the path of a file that
+ * holds it (blank space around it allowed).  Returns 0, or -1 with a
+ * message printed.
+ */
+static int load_ca(const char *arg, bool *is_file, uint8_t ca[32])
+{
+	char buf[256];
+	size_t len = 0, start = 0;
+	ssize_t r;
+	int fd;
+
+	*is_file = false;
+	if (!key_from_b64(arg, ca))
+		return 0;
+	*is_file = true;
+	fd = open(arg, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr,
+			"ovl-beacon: --ca: neither a base64 key nor a readable file: %s: %s\n",
+			arg, strerror(errno));
+		return -1;
+	}
+	while (len < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	while (start < len && (buf[start] == ' ' || buf[start] == '\t' ||
+			       buf[start] == '\n'))
+		start++;
+	buf[len] = '\0';
+	if (key_from_b64(buf + start, ca)) {
+		fprintf(stderr,
+			"ovl-beacon: --ca %s: not a base64 CA public key\n",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The limits: the options' (b->cli_limits), then the --limits file's
+ * over them.  Returns 0, or -1 with a message printed.
+ */
+static int load_limits(const struct beacon *b, struct bcn_limits *l)
+{
+	char buf[BCN_LIMITS_MAX_LEN + 1], err[BCN_LIMITS_ERR_LEN];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	*l = b->cli_limits;
+	if (!b->limits_file)
+		return 0;
+	fd = open(b->limits_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "ovl-beacon: --limits %s: %s\n", b->limits_file,
+			strerror(errno));
+		return -1;
+	}
+	while (len < sizeof(buf) &&
+	       (r = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += r;
+	close(fd);
+	if (bcn_limits_parse(buf, len, l, err)) {
+		fprintf(stderr, "ovl-beacon: --limits %s: %s\n", b->limits_file,
+			err);
+		return -1;
+	}
+	return 0;
+}
+
+static void apply_limits(struct bcn_auth *a, const struct bcn_limits *l)
+{
+	a->prefix_quota = l->prefix_quota;
+	a->relay_pps = l->relay_pps;
+	a->relay_bps = l->relay_bps;
+}
+
+/*
  * SIGHUP: take what can change without a restart.  The registrations
  * stay (the table is never touched here), so every node keeps its relay;
  * the stats file is written anew (it may have been removed, or its
@@ -950,11 +1045,32 @@ static void *worker_run(void *arg)
  */
 static void reload(struct beacon *b)
 {
+	uint8_t ca[32];
+	bool is_file;
 	size_t nodes;
+	int err = b->ca_file ? load_ca(b->ca_file, &is_file, ca) : 1;
+	struct bcn_limits l;
+	int lerr = b->limits_file ? load_limits(b, &l) : 1;
 
 	pthread_mutex_lock(&b->sh.table_lock);
+	if (!err)
+		memcpy(b->auth.ca, ca, sizeof(ca));
+	if (!lerr)
+		apply_limits(&b->auth, &l);
 	nodes = b->sh.table.count;
 	pthread_mutex_unlock(&b->sh.table_lock);
+	if (!lerr)
+		fprintf(stderr,
+			"ovl-beacon: SIGHUP: limits: prefix-quota %" PRIu64
+			" relay-pps %" PRIu64 " relay-bps %" PRIu64 "\n",
+			l.prefix_quota, l.relay_pps, l.relay_bps);
+	else if (lerr < 0)
+		fprintf(stderr, "ovl-beacon: SIGHUP: the limits stay\n");
+	if (!err)
+		fprintf(stderr, "ovl-beacon: SIGHUP: CA key re-read from %s\n",
+			b->ca_file);
+	else if (err < 0)
+		fprintf(stderr, "ovl-beacon: SIGHUP: the CA key stays\n");
 	fprintf(stderr, "ovl-beacon: SIGHUP: reloaded, %zu nodes kept\n",
 		nodes);
 	fflush(stderr);
@@ -1051,12 +1167,24 @@ int main(int argc, char **argv)
 		{ "public",	required_argument,	NULL, 'p' },
 		{ "registry-token", required_argument,	NULL, 'k' },
 		{ "heartbeat",	required_argument,	NULL, 'H' },
+		{ "ca",		required_argument,	NULL, 'C' },
+		{ "prefix-quota", required_argument,	NULL, 'Q' },
+		{ "relay-pps",	required_argument,	NULL, 'P' },
+		{ "relay-bps",	required_argument,	NULL, 'B' },
+		{ "limits",	required_argument,	NULL, 'L' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long batch = 32, expire_s = 90, max_nodes = 100000;
 	unsigned long threads = default_threads();
+	unsigned long quota = BCN_DEFAULT_PREFIX_QUOTA;
+	unsigned long relay_pps = BCN_DEFAULT_RELAY_PPS;
+	unsigned long relay_bps = BCN_DEFAULT_RELAY_BPS;
+	const char *ca_arg = NULL;
+	struct bcn_limits limits;
+	bool expire_set = false, limits_set = false, ca_is_file;
+	uint8_t ca[32];
 	struct beacon b = { .sh.stop_fd = -1 };
 	bool table_ok = false;
 	struct sockaddr_storage ss;
@@ -1088,6 +1216,39 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ovl-beacon: bad --expire\n");
 				return 1;
 			}
+			expire_set = true;
+			break;
+		case 'C':
+			ca_arg = optarg;
+			break;
+		case 'Q':
+			if (parse_ulong(optarg, 1, BCN_QUOTA_MAX, &quota)) {
+				fprintf(stderr,
+					"ovl-beacon: --prefix-quota: 1..100000000\n");
+				return 1;
+			}
+			limits_set = true;
+			break;
+		case 'P':
+			if (parse_ulong(optarg, 1, BCN_PPS_MAX, &relay_pps)) {
+				fprintf(stderr,
+					"ovl-beacon: --relay-pps: 1..1000000000\n");
+				return 1;
+			}
+			limits_set = true;
+			break;
+		case 'B':
+			if (parse_ulong(optarg, BCN_BPS_MIN, BCN_BPS_MAX,
+					&relay_bps)) {
+				fprintf(stderr,
+					"ovl-beacon: --relay-bps: 1000..1000000000000\n");
+				return 1;
+			}
+			limits_set = true;
+			break;
+		case 'L':
+			b.limits_file = optarg;
+			limits_set = true;
 			break;
 		case 'm':
 			if (parse_ulong(optarg, 1, 100000000, &max_nodes)) {
@@ -1139,6 +1300,24 @@ int main(int argc, char **argv)
 	if (optind != argc || !listen) {
 		usage(stderr);
 		return 1;
+	}
+	if (limits_set && !ca_arg) {
+		fprintf(stderr,
+			"ovl-beacon: --prefix-quota, --relay-pps, --relay-bps and --limits need --ca\n");
+		return 1;
+	}
+	if (ca_arg) {
+		if (load_ca(ca_arg, &ca_is_file, ca))
+			return 1;
+		if (ca_is_file)
+			b.ca_file = ca_arg;
+		if (!expire_set)
+			expire_s = 30;	/* three missed refreshes */
+		b.cli_limits.prefix_quota = quota;
+		b.cli_limits.relay_pps = relay_pps;
+		b.cli_limits.relay_bps = relay_bps;
+		if (load_limits(&b, &limits))
+			return 1;
 	}
 	if (parse_listen(listen, &ss, &sslen)) {
 		fprintf(stderr, "ovl-beacon: bad --listen address: %s\n",
@@ -1198,6 +1377,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	table_ok = true;
+	if (ca_arg) {
+		if (bcn_auth_init(&b.auth, &b.sh.table, ca, seed)) {
+			fprintf(stderr, "ovl-beacon: out of memory\n");
+			goto out;
+		}
+		apply_limits(&b.auth, &limits);
+	}
 	b.nworkers = threads;
 	for (i = 0; i < threads; i++) {
 		struct worker *w = &b.workers[i];
@@ -1225,6 +1411,13 @@ int main(int argc, char **argv)
 				fprintf(stderr,
 					"ovl-beacon: %lu worker threads\n",
 					threads);
+			/* After "listening on", which scripts wait for. */
+			if (ca_arg)
+				fprintf(stderr,
+					"ovl-beacon: protocol v2: registrations need a certificate of the CA\n");
+			else
+				fprintf(stderr,
+					"ovl-beacon: warning: protocol v1 (no --ca): source addresses are trusted, anyone can move a registration or relay through this beacon\n");
 		}
 	}
 	for (i = 0; i < threads; i++) {
@@ -1261,6 +1454,8 @@ out:
 	if (b.sh.stop_fd >= 0)
 		close(b.sh.stop_fd);
 	close(sfd);
+	if (b.sh.table.auth)
+		bcn_auth_free(&b.auth, &b.sh.table);
 	if (table_ok)
 		bcn_table_free(&b.sh.table);
 	return ret;

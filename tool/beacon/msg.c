@@ -5,8 +5,12 @@
 #include <string.h>
 
 #include <linux/ovl.h>
+#include <sodium.h>
 
+#include "../daemon/cert.h"
 #include "msg.h"
+
+_Static_assert(BCN_REGISTER_CERT_MAX == CERT_MAX_LEN, "certificate size");
 
 static uint32_t get_be32(const uint8_t *p)
 {
@@ -56,6 +60,38 @@ int bcn_parse_addr_msg(const uint8_t *buf, size_t len, uint8_t *type,
 	}
 	addr->port = (uint16_t)(buf[2 + iplen] << 8 | buf[3 + iplen]);
 	return 0;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* A reply to @src from @local, in out->small. */
+static struct bcn_out *reply_to(struct bcn_out *out,
+				const struct bcn_addr *src,
+				const struct bcn_addr *local)
+{
+	out->dst = *src;
+	out->src = *local;
+	out->data = NULL;
+	return out;
+}
+
+/*
+ * A probe (DISCOVER of node id 0, at least 32 bytes): the address seen
+ * and the nonce, 16 or 28 bytes, never more than came in; nothing kept.
+ */
+static unsigned int handle_probe(struct bcn_stats *st,
+				 const struct bcn_addr *src,
+				 const struct bcn_addr *local,
+				 const uint8_t *pkt, struct bcn_out *out)
+{
+	reply_to(out, src, local);
+	out->len = bcn_build_probe_reply(out->small, src, pkt + 5);
+	st->probes++;
+	st->replies++;
+	return 1;
 }
 
 static unsigned int handle_discover(struct bcn_table *t, struct bcn_stats *st,
@@ -173,6 +209,462 @@ static unsigned int handle_relay(struct bcn_table *t, struct bcn_stats *st,
  * rewritten in place into the RELAY_DELIVER that @out points at.  Each
  * output's src is the beacon address its destination node talks to.
  */
+/* ---- protocol v2 (docs/beacon-auth.md) ---- */
+
+int bcn_auth_init(struct bcn_auth *a, struct bcn_table *t,
+		  const uint8_t ca[BCN_PK_LEN], uint64_t seed)
+{
+	memset(a, 0, sizeof(*a));
+	if (sodium_init() < 0)
+		return -1;
+	memcpy(a->ca, ca, BCN_PK_LEN);
+	a->prefix_quota = BCN_DEFAULT_PREFIX_QUOTA;
+	a->relay_pps = BCN_DEFAULT_RELAY_PPS;
+	a->relay_bps = BCN_DEFAULT_RELAY_BPS;
+	a->hello_rate = BCN_DEFAULT_HELLO_RATE;
+	a->register_rate = BCN_DEFAULT_REGISTER_RATE;
+	if (bcn_pfx_init(&a->pfx, t->max_nodes, seed ^ 0x5a5a) ||
+	    bcn_rl_init(&a->hello_rl, BCN_RL_SLOTS, seed ^ 0xa5a5) ||
+	    bcn_rl_init(&a->register_rl, BCN_RL_SLOTS, seed ^ 0x3c3c)) {
+		bcn_auth_free(a, NULL);
+		return -1;
+	}
+	t->pfx = &a->pfx;
+	t->auth = a;
+	return 0;
+}
+
+void bcn_auth_free(struct bcn_auth *a, struct bcn_table *t)
+{
+	if (t) {
+		t->pfx = NULL;
+		t->auth = NULL;
+	}
+	bcn_pfx_free(&a->pfx);
+	bcn_rl_free(&a->hello_rl);
+	bcn_rl_free(&a->register_rl);
+	sodium_memzero(a->secret, sizeof(a->secret));
+}
+
+/* A new cookie secret every BCN_COOKIE_ROTATE_MS; the last one stays. */
+static void rotate_secret(struct bcn_auth *a, uint64_t now)
+{
+	if (a->secret_at && now - a->secret_at < BCN_COOKIE_ROTATE_MS &&
+	    now >= a->secret_at)
+		return;
+	/* None yet, or the last one too old to be the previous one. */
+	if (!a->secret_at || now < a->secret_at ||
+	    now - a->secret_at >= 2 * BCN_COOKIE_ROTATE_MS)
+		randombytes_buf(a->secret[0], BCN_SECRET_LEN);
+	memcpy(a->secret[1], a->secret[0], BCN_SECRET_LEN);
+	randombytes_buf(a->secret[0], BCN_SECRET_LEN);
+	a->secret_at = now ? now : 1;
+}
+
+/* A relay budget's burst: a tenth of a second, and a GRO burst at least. */
+static uint64_t burst_of(uint64_t rate, uint64_t floor)
+{
+	return rate / 10 > floor ? rate / 10 : floor;
+}
+
+/* HELLO: a COOKIE (21 bytes for 40 or more), within the prefix's budget. */
+static unsigned int v2_hello(struct bcn_auth *a, struct bcn_stats *st,
+			     const struct bcn_addr *src,
+			     const struct bcn_addr *local, uint32_t id,
+			     uint64_t now, struct bcn_out *out)
+{
+	uint8_t cookie[BCN_COOKIE_LEN];
+
+	if (!id) {
+		st->drop_bad_length++;
+		return 0;
+	}
+	if (!bcn_rl_take(&a->hello_rl, src, a->hello_rate,
+			 2 * a->hello_rate, now)) {
+		st->rate_limited++;
+		return 0;
+	}
+	bcn_cookie(a->secret[0], src, id, cookie);
+	reply_to(out, src, local);
+	out->len = bcn_build_cookie_msg(out->small, id, cookie);
+	st->cookies++;
+	st->replies++;
+	return 1;
+}
+
+static bool cookie_ok(const struct bcn_auth *a, const struct bcn_addr *src,
+		      uint32_t id, const uint8_t *cookie)
+{
+	uint8_t want[BCN_COOKIE_LEN];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		bcn_cookie(a->secret[i], src, id, want);
+		if (!sodium_memcmp(want, cookie, BCN_COOKIE_LEN))
+			return true;
+	}
+	return false;
+}
+
+static unsigned int register_ok(struct bcn_stats *st, struct bcn_node *n,
+				const struct bcn_addr *local,
+				struct bcn_out *out)
+{
+	reply_to(out, &n->addr, local);
+	out->len = bcn_build_register_ok(out->small, n->id, n->auth.beph,
+					 &n->addr, n->auth.k_down);
+	st->replies++;
+	return 1;
+}
+
+/*
+ * REGISTER, checked in the order of docs/beacon-auth.md (Registration):
+ * cookie, the prefix's budget, certificate, signature; then the identity
+ * rule, the prefix quota, the table's room; then keys and REGISTER_OK.
+ */
+static unsigned int v2_register(struct bcn_table *t, struct bcn_stats *st,
+				const struct bcn_addr *src,
+				const struct bcn_addr *local,
+				const uint8_t *pkt, size_t len, uint64_t now,
+				struct bcn_out *out)
+{
+	struct bcn_auth *a = t->auth;
+	uint8_t b[32], beph[BCN_EPH_LEN], k_up[BCN_KEY_LEN],
+		k_down[BCN_KEY_LEN];
+	struct bcn_node *n, *other;
+	struct bcn_register r;
+	struct cert c;
+	int64_t used;
+	int kerr;
+
+	if (bcn_parse_register(pkt, len, &r)) {
+		st->drop_bad_length++;
+		return 0;
+	}
+	if (!cookie_ok(a, src, r.id, r.cookie)) {
+		st->bad_cookie++;
+		return 0;
+	}
+	if (!bcn_rl_take(&a->register_rl, src, a->register_rate,
+			 2 * a->register_rate, now)) {
+		st->rate_limited++;
+		return 0;
+	}
+	if (cert_decode(r.cert, r.cert_len, &c, NULL) != CERT_OK ||
+	    cert_verify(&c, a->ca, a->unix_now) != CERT_OK ||
+	    c.node_id != r.id) {
+		st->bad_cert++;
+		return 0;
+	}
+	if (!bcn_register_sig_ok(pkt, &r, c.public_key)) {
+		st->bad_sig++;
+		return 0;
+	}
+	n = bcn_table_by_id(t, r.id);
+	if (n && n->last_seen + t->expire_ms <= now) {
+		bcn_table_del(t, n);	/* expired, not yet swept */
+		st->expirations++;
+		n = NULL;
+	}
+	if (n && sodium_memcmp(n->auth.pk, c.public_key, BCN_PK_LEN)) {
+		st->id_conflict++;
+		return 0;
+	}
+	/*
+	 * The same REGISTER again (a lost REGISTER_OK): the same answer.
+	 * The same cookie with another eph is a new registration of the
+	 * same identity (a daemon restarted within the cookie's life: the
+	 * cookie of one address and id is the same until the secret turns).
+	 */
+	if (n && !sodium_memcmp(n->auth.cookie, r.cookie, BCN_COOKIE_LEN) &&
+	    !sodium_memcmp(n->auth.eph, r.eph, BCN_EPH_LEN) &&
+	    bcn_addr_equal(&n->addr, src))
+		return register_ok(st, n, local, out);
+	/* Another node id registered at this very address goes. */
+	other = bcn_table_by_addr(t, src);
+	if (other == n)
+		other = NULL;
+	used = (int64_t)bcn_pfx_count(&a->pfx, src) - (other ? 1 : 0);
+	if (n) {
+		uint8_t p1[16], p2[16];
+
+		bcn_prefix(&n->addr, p1);
+		bcn_prefix(src, p2);
+		if (!memcmp(p1, p2, 16))
+			used--;		/* it stays in the prefix */
+	}
+	if (used >= (int64_t)a->prefix_quota) {
+		st->prefix_quota++;
+		return 0;
+	}
+	randombytes_buf(b, sizeof(b));
+	crypto_scalarmult_base(beph, b);
+	kerr = bcn_derive_keys(b, r.eph, r.eph, beph, r.cookie, k_up, k_down);
+	sodium_memzero(b, sizeof(b));
+	if (kerr) {
+		st->bad_sig++;	/* a signed eph no key agreement works with */
+		return 0;
+	}
+	if (other) {
+		bcn_table_del(t, other);
+		st->moves++;
+	}
+	if (n) {
+		if (!bcn_addr_equal(&n->addr, src)) {
+			bcn_table_set_addr(t, n, src);
+			st->rebinds++;
+		}
+	} else {
+		if (t->count >= t->max_nodes && t->lru_head) {
+			bcn_table_del(t, t->lru_head);	/* the stalest */
+			st->evictions++;
+		}
+		n = bcn_table_add(t, r.id, src, now);
+		if (!n) {
+			st->drop_table_full++;
+			return 0;
+		}
+		st->registrations++;
+	}
+	memset(&n->auth, 0, sizeof(n->auth));
+	memcpy(n->auth.pk, c.public_key, BCN_PK_LEN);
+	memcpy(n->auth.k_up, k_up, BCN_KEY_LEN);
+	memcpy(n->auth.k_down, k_down, BCN_KEY_LEN);
+	memcpy(n->auth.eph, r.eph, BCN_EPH_LEN);
+	memcpy(n->auth.beph, beph, BCN_EPH_LEN);
+	memcpy(n->auth.cookie, r.cookie, BCN_COOKIE_LEN);
+	sodium_memzero(k_up, sizeof(k_up));
+	sodium_memzero(k_down, sizeof(k_down));
+	n->local = *local;
+	bcn_table_touch(t, n, now);
+	return register_ok(st, n, local, out);
+}
+
+/*
+ * Refresh: from the registered address, a valid MAC, a newer seq: the
+ * authenticated DISCOVER_REPLY.  One the beacon cannot place gets a
+ * REREGISTER (5 bytes for 21).
+ */
+static unsigned int v2_refresh(struct bcn_table *t, struct bcn_stats *st,
+			       const struct bcn_addr *src,
+			       const struct bcn_addr *local, uint32_t id,
+			       const uint8_t *pkt, uint64_t now,
+			       struct bcn_out *out)
+{
+	struct bcn_node *n = bcn_table_by_id(t, id);
+	uint64_t seq;
+
+	if (!n || !bcn_addr_equal(&n->addr, src)) {
+		reply_to(out, src, local);
+		out->len = bcn_build_reregister(out->small, id);
+		st->reregister_sent++;
+		return 1;
+	}
+	if (!bcn_mac_ok(n->auth.k_up, pkt, 13)) {
+		st->bad_mac++;
+		return 0;
+	}
+	seq = get_be64(pkt + 5);
+	if (seq <= n->auth.refresh_seq) {
+		st->replay++;
+		return 0;
+	}
+	n->auth.refresh_seq = seq;
+	n->local = *local;
+	bcn_table_touch(t, n, now);
+	reply_to(out, src, local);
+	out->len = bcn_build_discover_reply(out->small, seq, src,
+					    n->auth.k_down);
+	st->replies++;
+	return 1;
+}
+
+/* The (requester, target) budget: a slot of the requester's. */
+static bool punch_budget(struct bcn_node *a, uint32_t target, uint64_t now)
+{
+	struct bcn_punch_slot *s = NULL;
+	unsigned int i;
+
+	for (i = 0; i < BCN_PUNCH_SLOTS; i++) {
+		struct bcn_punch_slot *p = &a->auth.punch[i];
+
+		if (p->target == target) {
+			s = p;
+			break;
+		}
+		if (!s || p->used < s->used)
+			s = p;		/* the least recently used so far */
+	}
+	if (s->target != target) {
+		memset(s, 0, sizeof(*s));
+		s->target = target;
+	}
+	s->used = now;
+	return bcn_bucket_take(&s->bucket, BCN_PUNCH_RATE, BCN_PUNCH_BURST, 1,
+			       now);
+}
+
+static void punch_command(struct bcn_node *to, const struct bcn_node *peer,
+			  struct bcn_out *out)
+{
+	out->dst = to->addr;
+	out->src = to->local;
+	out->data = NULL;
+	out->len = bcn_build_punch_command(out->small, peer->id,
+					   ++to->auth.cmd_seq, &peer->addr,
+					   to->auth.k_down);
+}
+
+static unsigned int v2_punch(struct bcn_table *t, struct bcn_stats *st,
+			     const struct bcn_addr *src, uint32_t target,
+			     const uint8_t *pkt, uint64_t now,
+			     struct bcn_out out[BCN_MAX_OUT])
+{
+	struct bcn_node *a = bcn_table_by_addr(t, src);
+	struct bcn_node *b;
+	uint64_t seq;
+
+	if (!a) {
+		st->punch_refused++;
+		return 0;
+	}
+	if (!bcn_mac_ok(a->auth.k_up, pkt, 13)) {
+		st->bad_mac++;
+		return 0;
+	}
+	seq = get_be64(pkt + 5);
+	if (seq <= a->auth.punch_seq) {
+		st->replay++;
+		return 0;
+	}
+	a->auth.punch_seq = seq;
+	b = target ? bcn_table_by_id(t, target) : NULL;
+	if (!b || b == a) {
+		st->punch_refused++;
+		return 0;
+	}
+	if (!punch_budget(a, target, now)) {
+		st->punch_rate_limited++;
+		return 0;
+	}
+	punch_command(a, b, &out[0]);
+	punch_command(b, a, &out[1]);
+	st->punches++;
+	return 2;
+}
+
+/*
+ * RELAY from a registered address with a valid tag, to a registered
+ * node, within the sender's budget: rewritten in place into the
+ * RELAY_DELIVER with the destination's tag.
+ */
+static unsigned int v2_relay(struct bcn_table *t, struct bcn_stats *st,
+			     const struct bcn_addr *src, uint8_t *pkt,
+			     size_t len, uint64_t now, struct bcn_out *out)
+{
+	struct bcn_auth *au = t->auth;
+	uint32_t dst_id = get_be32(pkt + 1);
+	uint8_t tag[BCN_MAC_LEN];
+	struct bcn_node *a, *b;
+
+	a = bcn_table_by_addr(t, src);
+	if (!a) {
+		st->relay_unregistered++;
+		return 0;
+	}
+	bcn_relay_tag(a->auth.k_up, OVL_MSG_RELAY, dst_id,
+		      pkt + BCN_RELAY2_HDR_LEN, len - BCN_RELAY2_HDR_LEN, tag);
+	if (sodium_memcmp(tag, pkt + 5, BCN_MAC_LEN)) {
+		st->bad_mac++;
+		return 0;
+	}
+	b = dst_id ? bcn_table_by_id(t, dst_id) : NULL;
+	if (!b) {
+		st->relay_unknown_dst++;
+		return 0;
+	}
+	if (!bcn_bucket_take(&a->auth.relay_pkts, au->relay_pps,
+			     burst_of(au->relay_pps, 64), 1, now) ||
+	    !bcn_bucket_take(&a->auth.relay_bits, au->relay_bps,
+			     burst_of(au->relay_bps, 64 * 1500 * 8),
+			     (uint64_t)len * 8, now)) {
+		st->relay_rate_limited++;
+		return 0;
+	}
+	pkt[0] = OVL_MSG_RELAY_DELIVER;
+	put_be32(pkt + 1, a->id);
+	bcn_relay_tag(b->auth.k_down, OVL_MSG_RELAY_DELIVER, a->id,
+		      pkt + BCN_RELAY2_HDR_LEN, len - BCN_RELAY2_HDR_LEN,
+		      pkt + 5);
+	out->dst = b->addr;
+	out->src = b->local;
+	out->data = pkt;
+	out->len = len;
+	st->relayed++;
+	return 1;
+}
+
+static unsigned int handle_v2(struct bcn_table *t, struct bcn_stats *st,
+			      const struct bcn_addr *src,
+			      const struct bcn_addr *local, uint8_t *pkt,
+			      size_t len, uint64_t now,
+			      struct bcn_out out[BCN_MAX_OUT])
+{
+	uint32_t id;
+
+	switch (pkt[0]) {
+	case OVL_MSG_DISCOVER:
+	case OVL_MSG_PUNCH_REQUEST:
+	case OVL_MSG_RELAY:
+	case OVL_MSG_HELLO:
+	case OVL_MSG_REGISTER:
+		break;
+	default:
+		st->drop_unknown_type++;
+		return 0;
+	}
+	if (len < BCN_ID_MSG_LEN) {
+		st->drop_short++;
+		return 0;
+	}
+	rotate_secret(t->auth, now);
+	id = get_be32(pkt + 1);
+	switch (pkt[0]) {
+	case OVL_MSG_DISCOVER:
+		if (!id && len >= BCN_PROBE_LEN)
+			return handle_probe(st, src, local, pkt, out);
+		if (id && len == BCN_REFRESH_LEN)
+			return v2_refresh(t, st, src, local, id, pkt, now,
+					  out);
+		st->drop_bad_length++;	/* a v1 DISCOVER among them */
+		return 0;
+	case OVL_MSG_PUNCH_REQUEST:
+		if (len != BCN_PUNCH_REQ_LEN) {
+			st->drop_bad_length++;
+			return 0;
+		}
+		return v2_punch(t, st, src, id, pkt, now, out);
+	case OVL_MSG_RELAY:
+		if (len < BCN_RELAY2_HDR_LEN) {
+			st->drop_short++;
+			return 0;
+		}
+		if (len == BCN_RELAY2_HDR_LEN) {
+			st->drop_empty_relay++;
+			return 0;
+		}
+		return v2_relay(t, st, src, pkt, len, now, out);
+	case OVL_MSG_HELLO:
+		if (len < BCN_HELLO_LEN) {
+			st->drop_bad_length++;
+			return 0;
+		}
+		return v2_hello(t->auth, st, src, local, id, now, out);
+	default:
+		return v2_register(t, st, src, local, pkt, len, now, out);
+	}
+}
+
 unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 			   const struct bcn_addr *src,
 			   const struct bcn_addr *local, uint8_t *pkt,
@@ -189,6 +681,8 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 		st->drop_short++;
 		return 0;
 	}
+	if (t->auth)
+		return handle_v2(t, st, src, local, pkt, len, now, out);
 	switch (pkt[0]) {
 	case OVL_MSG_DISCOVER:
 	case OVL_MSG_PUNCH_REQUEST:
@@ -205,6 +699,9 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 	id = get_be32(pkt + 1);
 	switch (pkt[0]) {
 	case OVL_MSG_DISCOVER:
+		/* v2's probe is understood in v1 too (docs/beacon-auth.md) */
+		if (!id && len >= BCN_PROBE_LEN)
+			return handle_probe(st, src, local, pkt, out);
 		if (len != BCN_ID_MSG_LEN) {
 			st->drop_bad_length++;	/* trailing bytes */
 			return 0;

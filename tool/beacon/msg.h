@@ -9,11 +9,65 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
+#include "prefix.h"
 #include "stats.h"
 #include "table.h"
 
 #define BCN_ID_MSG_LEN		5	/* type, node id */
 #define BCN_ADDR_MSG_MAX	20	/* type, iplen, 16-byte ip, port */
+#define BCN_OUT_SMALL		BCN_REGISTER_OK_MAX	/* the longest reply */
+
+#define BCN_COOKIE_ROTATE_MS	120000	/* a cookie lives 120 to 240 s */
+#define BCN_PUNCH_RATE		1	/* per (requester, target), a second */
+#define BCN_PUNCH_BURST		3
+
+/**
+ * struct bcn_auth - protocol v2's settings and secrets (t->auth); guarded
+ *	like the table it hangs from
+ * @ca: the CA public key certificates must verify under
+ * @secret: cookie secrets, [0] the current one, [1] the previous one
+ * @secret_at: when [0] was drawn (ms); 0: none yet
+ * @unix_now: the wall clock in seconds, for certificate validity (the
+ *	caller sets it before bcn_handle_at())
+ * @prefix_quota: registrations per source prefix
+ * @relay_pps: relay budget of a node, packets a second
+ * @relay_bps: relay budget of a node, bits a second
+ * @hello_rate: HELLOs a second per source prefix (burst twice that)
+ * @register_rate: REGISTERs a second per source prefix (burst twice that)
+ * @hello_rl: HELLO budgets
+ * @register_rl: REGISTER budgets
+ * @pfx: registrations per prefix (t->pfx points here)
+ */
+struct bcn_auth {
+	uint8_t			ca[BCN_PK_LEN];
+	uint8_t			secret[2][BCN_SECRET_LEN];
+	uint64_t		secret_at;
+	uint64_t		unix_now;
+	uint32_t		prefix_quota;
+	uint64_t		relay_pps;
+	uint64_t		relay_bps;
+	uint64_t		hello_rate;
+	uint64_t		register_rate;
+	struct bcn_rl		hello_rl;
+	struct bcn_rl		register_rl;
+	struct bcn_pfx_map	pfx;
+};
+
+#define BCN_DEFAULT_PREFIX_QUOTA	64
+#define BCN_DEFAULT_RELAY_PPS		1000000ULL
+#define BCN_DEFAULT_RELAY_BPS		10000000000ULL	/* 10 Gbit/s */
+#define BCN_DEFAULT_HELLO_RATE		20
+#define BCN_DEFAULT_REGISTER_RATE	10
+#define BCN_RL_SLOTS			4096
+
+/*
+ * Set up @a with the CA key @ca and the defaults, and hang it from @t
+ * (which must be empty): @t speaks v2 from then on.  Returns 0 or -1.
+ */
+int bcn_auth_init(struct bcn_auth *a, struct bcn_table *t,
+		  const uint8_t ca[BCN_PK_LEN], uint64_t seed);
+void bcn_auth_free(struct bcn_auth *a, struct bcn_table *t);
 
 /**
  * struct bcn_out - one datagram to send
@@ -22,7 +76,7 @@
  *	one @dst's node talks to; all zero: the kernel picks
  * @data: the payload, or NULL for @small
  * @len: payload length
- * @small: storage for the short replies (DISCOVER_REPLY, PUNCH_COMMAND)
+ * @small: storage for the short replies (all but RELAY_DELIVER)
  *
  * A RELAY_DELIVER is as long as the RELAY it came from: its header is
  * rewritten in place and @data points into the receive buffer.
@@ -32,7 +86,7 @@ struct bcn_out {
 	struct bcn_addr	src;
 	uint8_t		*data;
 	size_t		len;
-	uint8_t		small[BCN_ADDR_MSG_MAX];
+	uint8_t		small[BCN_OUT_SMALL];
 };
 
 #define BCN_MAX_OUT	2	/* a PUNCH_REQUEST commands both ends */

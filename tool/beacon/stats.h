@@ -26,7 +26,23 @@
 	X(drop_empty_relay)		\
 	X(drop_truncated)		\
 	X(recv_errors)			\
-	X(drop_send)
+	X(drop_send)			\
+	X(cookies)			\
+	X(evictions)			\
+	X(bad_cookie)			\
+	X(bad_cert)			\
+	X(bad_sig)			\
+	X(id_conflict)			\
+	X(prefix_quota)			\
+	X(rate_limited)			\
+	X(bad_mac)			\
+	X(replay)			\
+	X(relay_unregistered)		\
+	X(relay_unknown_dst)		\
+	X(relay_rate_limited)		\
+	X(punch_refused)		\
+	X(punch_rate_limited)		\
+	X(reregister_sent)
 
 struct bcn_stats {
 #define BCN_STATS_FIELD(name) uint64_t name;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefix.h"
 #include "table.h"
 
 #define BCN_MAX_BUCKETS	(1UL << 22)
@@ -150,6 +151,8 @@ int bcn_table_init(struct bcn_table *t, size_t max_nodes, uint64_t expire_ms,
 
 static void node_del(struct bcn_table *t, struct bcn_node *n)
 {
+	if (t->pfx)
+		bcn_pfx_dec(t->pfx, &n->addr);
 	hlist_del(&n->by_id);
 	hlist_del(&n->by_addr);
 	lru_unlink(t, n);
@@ -220,18 +223,28 @@ enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
 	}
 	if (by_id) {
 		/* NAT rebinding: the node id is seen from a new address. */
-		hlist_del(&by_id->by_addr);
-		by_id->addr = *addr;
-		hlist_add(&t->addr_buckets[hash_addr(t, addr)],
-			  &by_id->by_addr);
+		bcn_table_set_addr(t, by_id, addr);
 		touch(t, by_id, now);
 		return BCN_REG_REBIND;
 	}
 	if (t->count >= t->max_nodes)
 		return BCN_REG_FULL;
-	n = calloc(1, sizeof(*n));
+	n = bcn_table_add(t, id, addr, now);
+	return n ? BCN_REG_NEW : BCN_REG_NOMEM;
+}
+
+/* A new registration, whatever the cap (the caller minds it); or NULL. */
+struct bcn_node *bcn_table_add(struct bcn_table *t, uint32_t id,
+			       const struct bcn_addr *addr, uint64_t now)
+{
+	struct bcn_node *n = calloc(1, sizeof(*n));
+
 	if (!n)
-		return BCN_REG_NOMEM;
+		return NULL;
+	if (t->pfx && bcn_pfx_inc(t->pfx, addr)) {
+		free(n);
+		return NULL;
+	}
 	n->id = id;
 	n->addr = *addr;
 	n->last_seen = now;
@@ -239,7 +252,34 @@ enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
 	hlist_add(&t->addr_buckets[hash_addr(t, addr)], &n->by_addr);
 	lru_append(t, n);
 	t->count++;
-	return BCN_REG_NEW;
+	return n;
+}
+
+void bcn_table_del(struct bcn_table *t, struct bcn_node *n)
+{
+	node_del(t, n);
+}
+
+/*
+ * Re-point @n to @addr.  The prefix count moves with it; should the new
+ * prefix's entry not be allocatable, the count is lost in the caller's
+ * favour (the quota is a bound on a flood, not an account).
+ */
+void bcn_table_set_addr(struct bcn_table *t, struct bcn_node *n,
+			const struct bcn_addr *addr)
+{
+	if (t->pfx) {
+		bcn_pfx_dec(t->pfx, &n->addr);
+		(void)bcn_pfx_inc(t->pfx, addr);
+	}
+	hlist_del(&n->by_addr);
+	n->addr = *addr;
+	hlist_add(&t->addr_buckets[hash_addr(t, addr)], &n->by_addr);
+}
+
+void bcn_table_touch(struct bcn_table *t, struct bcn_node *n, uint64_t now)
+{
+	touch(t, n, now);
 }
 
 /* Drop every registration not refreshed for expire_ms; returns how many. */

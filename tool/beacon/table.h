@@ -25,6 +25,63 @@ struct bcn_addr {
 	uint32_t	scope_id;
 };
 
+/**
+ * struct bcn_bucket - a token bucket (auth.h's bcn_bucket_take())
+ * @milli: tokens held, in thousandths
+ * @last: time of the last refill, ms
+ * @used: false until the first take (then it starts full)
+ */
+struct bcn_bucket {
+	uint64_t	milli;
+	uint64_t	last;
+	bool		used;
+};
+
+#define BCN_PUNCH_SLOTS	8	/* PUNCH_REQUEST targets rate-limited apart */
+
+/**
+ * struct bcn_punch_slot - the PUNCH_REQUEST budget towards one target
+ * @target: node id, 0 for a free slot
+ * @used: when it was last asked for, ms (the least recent slot is reused)
+ * @bucket: once a second, burst 3
+ */
+struct bcn_punch_slot {
+	uint32_t		target;
+	uint64_t		used;
+	struct bcn_bucket	bucket;
+};
+
+/**
+ * struct bcn_auth_node - what protocol v2 keeps of a registration
+ *	(docs/beacon-auth.md, Registration 4)
+ * @pk: the node's identity public key (from its certificate)
+ * @k_up: node -> beacon SipHash key
+ * @k_down: beacon -> node SipHash key
+ * @eph: the daemon's X25519 key of this registration
+ * @beph: the beacon's
+ * @cookie: the cookie it registered with (a duplicate REGISTER's test)
+ * @refresh_seq: last refresh seq accepted
+ * @punch_seq: last PUNCH_REQUEST seq accepted
+ * @cmd_seq: last PUNCH_COMMAND seq sent to the node
+ * @relay_pkts: relay budget, packets
+ * @relay_bits: relay budget, bits
+ * @punch: PUNCH_REQUEST budgets per target
+ */
+struct bcn_auth_node {
+	uint8_t			pk[32];
+	uint8_t			k_up[16];
+	uint8_t			k_down[16];
+	uint8_t			eph[32];
+	uint8_t			beph[32];
+	uint8_t			cookie[16];
+	uint64_t		refresh_seq;
+	uint64_t		punch_seq;
+	uint64_t		cmd_seq;
+	struct bcn_bucket	relay_pkts;
+	struct bcn_bucket	relay_bits;
+	struct bcn_punch_slot	punch[BCN_PUNCH_SLOTS];
+};
+
 struct bcn_hnode {
 	struct bcn_hnode	*next;
 	struct bcn_hnode	**pprev;
@@ -42,6 +99,7 @@ struct bcn_hnode {
  * @local: the beacon's address the node talks to (port 0; all zero if
  *	unknown): whatever the beacon sends the node leaves from there,
  *	or the node would drop it as not from its beacon
+ * @auth: protocol v2's state (a v1 registration leaves it zero)
  */
 struct bcn_node {
 	struct bcn_hnode	by_id;
@@ -52,6 +110,7 @@ struct bcn_node {
 	uint32_t		id;
 	struct bcn_addr		addr;
 	struct bcn_addr		local;
+	struct bcn_auth_node	auth;
 };
 
 /**
@@ -65,6 +124,8 @@ struct bcn_node {
  * @seed: hash seed, random in the daemon (hash flooding)
  * @lru_head: least recently refreshed registration
  * @lru_tail: most recently refreshed registration
+ * @pfx: registrations per source prefix (kept if not NULL)
+ * @auth: protocol v2's settings and secrets (msg.h); NULL: v1
  */
 struct bcn_table {
 	struct bcn_hnode	**id_buckets;
@@ -76,7 +137,12 @@ struct bcn_table {
 	uint64_t		seed;
 	struct bcn_node		*lru_head;
 	struct bcn_node		*lru_tail;
+	struct bcn_pfx_map	*pfx;
+	struct bcn_auth		*auth;
 };
+
+struct bcn_pfx_map;
+struct bcn_auth;
 
 enum bcn_reg {
 	BCN_REG_NEW,		/* new node id, new address */
@@ -95,6 +161,13 @@ enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
 struct bcn_node *bcn_table_by_id(const struct bcn_table *t, uint32_t id);
 struct bcn_node *bcn_table_by_addr(const struct bcn_table *t,
 				   const struct bcn_addr *addr);
+/* Protocol v2's primitives: the caller applies the rules (msg.c). */
+struct bcn_node *bcn_table_add(struct bcn_table *t, uint32_t id,
+			       const struct bcn_addr *addr, uint64_t now);
+void bcn_table_del(struct bcn_table *t, struct bcn_node *n);
+void bcn_table_set_addr(struct bcn_table *t, struct bcn_node *n,
+			const struct bcn_addr *addr);
+void bcn_table_touch(struct bcn_table *t, struct bcn_node *n, uint64_t now);
 size_t bcn_table_expire(struct bcn_table *t, uint64_t now);
 uint64_t bcn_table_next_expiry(const struct bcn_table *t);
 

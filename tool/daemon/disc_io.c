@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ struct disc_io {
 	struct job job;
 	int probe_fd;
 	int64_t sent_ns[BEACON_MAX];	/* CLOCK_REALTIME */
+	uint8_t nonce[BEACON_MAX][BPROBE_NONCE_LEN];	/* of the last probe */
 	struct sockaddr_storage sent_to[BEACON_MAX];
 	bool sent[BEACON_MAX];
 	bool was_probing;
@@ -156,9 +158,13 @@ int bprobe_open(void)
 	return fd;
 }
 
-int bprobe_send(int fd, const struct sockaddr_storage *to, int64_t *at)
+/* [01][node id 0][nonce 8][zero 19] (docs/beacon-auth.md, Probe) */
+#define BPROBE_LEN	32
+
+int bprobe_send(int fd, const struct sockaddr_storage *to,
+		const uint8_t nonce[BPROBE_NONCE_LEN], int64_t *at)
 {
-	static const uint8_t msg[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 0 };
+	uint8_t msg[BPROBE_LEN] = { OVL_MSG_DISCOVER };
 	const struct sockaddr_in *s4 = (const void *)to;
 	struct sockaddr_storage dst = *to;
 	struct sockaddr_in6 *m = (struct sockaddr_in6 *)&dst;
@@ -180,12 +186,14 @@ int bprobe_send(int fd, const struct sockaddr_storage *to, int64_t *at)
 	}
 	len = dst.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 					 sizeof(struct sockaddr_in6);
+	memcpy(msg + 5, nonce, BPROBE_NONCE_LEN);
 	*at = realtime_ns();
 	return sendto(fd, msg, sizeof(msg), MSG_DONTWAIT,
 		      (struct sockaddr *)&dst, len) == sizeof(msg) ? 0 : -1;
 }
 
-int bprobe_recv(int fd, struct sockaddr_storage *from, int64_t *at)
+int bprobe_recv(int fd, struct sockaddr_storage *from,
+		uint8_t nonce[BPROBE_NONCE_LEN], int64_t *at)
 {
 	uint8_t buf[64];
 	union {
@@ -214,10 +222,12 @@ int bprobe_recv(int fd, struct sockaddr_storage *from, int64_t *at)
 			*at = ts.tv_sec * 1000000000LL + ts.tv_nsec;
 		}
 	unmap(from);
-	/* [2][iplen][ip 4 or 16][port 2] */
+	/* [2][iplen][ip 4 or 16][port 2][nonce 8] */
 	if (n < 2 || buf[0] != OVL_MSG_DISCOVER_REPLY ||
-	    (buf[1] != 4 && buf[1] != 16) || n != 2 + buf[1] + 2)
+	    (buf[1] != 4 && buf[1] != 16) ||
+	    n != 2 + buf[1] + 2 + BPROBE_NONCE_LEN)
 		return -1;
+	memcpy(nonce, buf + n - BPROBE_NONCE_LEN, BPROBE_NONCE_LEN);
 	return 0;
 }
 
@@ -585,19 +595,25 @@ static void on_thread(struct disc_io *io, uint64_t now)
 
 static void on_probe(struct disc_io *io)
 {
+	uint8_t nonce[BPROBE_NONCE_LEN];
 	struct sockaddr_storage from;
 	unsigned int i;
 	int64_t at;
 	int r;
 
-	while ((r = bprobe_recv(io->probe_fd, &from, &at)) != 1) {
+	while ((r = bprobe_recv(io->probe_fd, &from, nonce, &at)) != 1) {
 		if (r)
 			continue;
+		/* Only the answer to our last probe: a nonce nobody saw. */
 		for (i = 0; i < io->d.list.n; i++)
 			if (io->sent[i] && same_addr(&io->sent_to[i], &from) &&
-			    at >= io->sent_ns[i])
+			    !sodium_memcmp(io->nonce[i], nonce,
+					   BPROBE_NONCE_LEN) &&
+			    at >= io->sent_ns[i]) {
+				io->sent[i] = false;	/* once */
 				disc_probe_answer(&io->d, io->d.list.addr[i],
 						  (at - io->sent_ns[i]) / 1000);
+			}
 	}
 }
 
@@ -621,7 +637,9 @@ static void probe_all(struct disc_io *io)
 			continue;
 		io->sent_to[i] = *ss;
 		unmap(&io->sent_to[i]);
-		io->sent[i] = !bprobe_send(io->probe_fd, ss, &io->sent_ns[i]);
+		randombytes_buf(io->nonce[i], BPROBE_NONCE_LEN);
+		io->sent[i] = !bprobe_send(io->probe_fd, ss, io->nonce[i],
+					   &io->sent_ns[i]);
 	}
 }
 

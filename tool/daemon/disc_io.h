@@ -26,18 +26,26 @@ struct json_object;
 
 /*
  * Probe socket (exported for the tests): a non-blocking UDP socket,
- * dual-stack when the host has IPv6.  bprobe_send() sends a DISCOVER of
- * node id 0 (a probe: the beacon registers nothing) to @to, and the
- * CLOCK_REALTIME nanoseconds just before into *@at; bprobe_recv() reads
- * one datagram: 0 and its source in @from (IPv4-mapped made IPv4) and
- * the kernel's receive time (CLOCK_REALTIME ns, SO_TIMESTAMPNS; the time
- * of the read if there is none) in *@at for a DISCOVER_REPLY, 1 when
- * there is nothing more to read, -1 for anything else (skipped).  RTTs
- * so taken do not count the time the reply waited for the loop.
+ * dual-stack when the host has IPv6.  bprobe_send() sends the 32-byte
+ * probe of docs/beacon-auth.md (a DISCOVER of node id 0: the beacon
+ * registers nothing) carrying @nonce (BPROBE_NONCE_LEN bytes, random: the
+ * caller's) to @to, and the CLOCK_REALTIME nanoseconds just before into
+ * *@at; bprobe_recv() reads one datagram: 0, its source in @from
+ * (IPv4-mapped made IPv4), the nonce it echoes in @nonce and the kernel's
+ * receive time (CLOCK_REALTIME ns, SO_TIMESTAMPNS; the time of the read
+ * if there is none) in *@at for a probe's DISCOVER_REPLY (16 or 28
+ * bytes), 1 when there is nothing more to read, -1 for anything else
+ * (skipped: v1's 8 or 20-byte replies too, which no 32-byte probe
+ * asks for).  RTTs so taken do not count the time the reply waited for
+ * the loop; a reply counts only with the nonce of the last probe.
  */
+#define BPROBE_NONCE_LEN	8
+
 int bprobe_open(void);
-int bprobe_send(int fd, const struct sockaddr_storage *to, int64_t *at);
-int bprobe_recv(int fd, struct sockaddr_storage *from, int64_t *at);
+int bprobe_send(int fd, const struct sockaddr_storage *to,
+		const uint8_t nonce[BPROBE_NONCE_LEN], int64_t *at);
+int bprobe_recv(int fd, struct sockaddr_storage *from,
+		uint8_t nonce[BPROBE_NONCE_LEN], int64_t *at);
 
 /* Resolve a beacon list entry ("IP:PORT", "[IP]:PORT", "HOST:PORT"). */
 int bprobe_resolve(const char *addr, bool numeric_only,

@@ -26,6 +26,7 @@ import os
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -145,9 +146,40 @@ class Beacon:
             self.p.wait()
 
 
+class Liar:
+    """Answers every probe as an off-path forger would, without its nonce:
+    a reply with another nonce and a v1 8-byte reply.  Neither may count
+    as an RTT: to the daemon it is as silent as no beacon at all."""
+
+    def __init__(self, port):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", port))
+        self.s.settimeout(0.2)
+        self.stop = False
+        self.answered = 0
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                data, src = self.s.recvfrom(2048)
+            except OSError:
+                continue
+            addr = bytes([2, 4]) + socket.inet_aton(src[0]) + \
+                struct.pack(">H", src[1])
+            nonce = bytes(b ^ 0xff for b in data[5:13])
+            self.s.sendto(addr + nonce, src)
+            self.s.sendto(addr, src)
+            self.answered += 1
+
+    def close(self):
+        self.stop = True
+
+
 def probes(tmp):
     p1, p2, p3 = free_port(), free_port(), free_port()
     b1, b2 = Beacon(p1, tmp), Beacon(p2, tmp)
+    liar = Liar(p3)
     silent = f"127.0.0.1:{p3}"
     lst = [silent, b1.addr, b2.addr]
     key = key_picking(lst, silent)
@@ -169,6 +201,10 @@ def probes(tmp):
         check(rtt[silent] is None and rtt[b1.addr] and rtt[b2.addr],
               f"probes: RTTs of the two beacons, none for the silent one "
               f"{rtt}")
+        check(liar.answered > 0,
+              f"probes: replies without the probe's nonce (another nonce, "
+              f"v1's 8 bytes) are no RTT ({liar.answered} probes answered "
+              f"so)")
         check(st["why"] == "unmeasured" and st["pick"] == st["kernel"],
               f"probes: why {st['why']}, pick {st['pick']}")
         check(all(e["origin"] == "bootstrap" for e in st["list"]),
@@ -190,6 +226,7 @@ def probes(tmp):
         d.stop()
         b1.kill()
         b2.kill()
+        liar.close()
 
 
 class Registry:

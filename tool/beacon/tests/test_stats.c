@@ -11,7 +11,8 @@
 
 static void test_line(void **state)
 {
-	struct bcn_stats st = { .rx = 5, .relayed = 2, .drop_send = 7 };
+	struct bcn_stats st = { .rx = 5, .relayed = 2, .drop_send = 7,
+				.reregister_sent = 4 };
 	char buf[2048], small[10];
 	size_t len;
 
@@ -20,8 +21,12 @@ static void test_line(void **state)
 	assert_int_equal(len, strlen(buf));
 	assert_non_null(strstr(buf, "nodes=3 rx=5 tx=0 "));
 	assert_non_null(strstr(buf, " relayed=2 "));
-	assert_non_null(strstr(buf, " drop_send=7"));
-	assert_int_equal(buf[len - 1], '7');
+	assert_non_null(strstr(buf, " drop_send=7 "));
+	/* protocol v2's counters (docs/beacon-auth.md), the last one last */
+	assert_non_null(strstr(buf, " bad_cookie=0 bad_cert=0 bad_sig=0 "));
+	assert_non_null(strstr(buf, " punch_rate_limited=0 "));
+	assert_int_equal(buf[len - 1], '4');
+	assert_non_null(strstr(buf, " reregister_sent=4"));
 	/* too small: truncated, NUL-terminated, full length reported */
 	assert_int_equal(bcn_stats_line(small, sizeof(small), &st, 3), len);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
