@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -325,4 +326,57 @@ size_t bcnreg_punch_request(struct bcnreg *r, uint32_t target, uint8_t *out,
 	put_be64(out + 5, ++r->punch_seq);
 	bcn_mac(r->keys, out, 13, out + 13);
 	return OVL_PUNCH_REQUEST_LEN;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long bcn_punches_due(struct bcn_punches *ps, uint32_t *relayed, size_t n,
+		     uint64_t now, uint32_t *due)
+{
+	struct bcn_punch *v = NULL, *old = ps->v;
+	size_t i, j = 0, k = 0, n_due = 0;
+
+	qsort(relayed, n, sizeof(*relayed), cmp_u32);
+	if (n) {
+		v = calloc(n, sizeof(*v));
+		if (!v)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (k && v[k - 1].node_id == relayed[i])
+			continue;	/* repeated */
+		while (j < ps->n && old[j].node_id < relayed[i])
+			j++;		/* not relayed any more */
+		if (j < ps->n && old[j].node_id == relayed[i]) {
+			v[k] = old[j];
+		} else {
+			v[k].node_id = relayed[i];
+			v[k].next_ns = now;
+			v[k].interval_ns = BCN_PUNCH_FIRST_NS;
+		}
+		if (v[k].next_ns <= now) {
+			due[n_due++] = v[k].node_id;
+			v[k].next_ns = now + v[k].interval_ns;
+			v[k].interval_ns *= 2;
+			if (v[k].interval_ns > BCN_PUNCH_MAX_NS)
+				v[k].interval_ns = BCN_PUNCH_MAX_NS;
+		}
+		k++;
+	}
+	free(old);
+	ps->v = v;
+	ps->n = k;
+	return n_due;
+}
+
+void bcn_punches_free(struct bcn_punches *ps)
+{
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
 }

@@ -106,6 +106,36 @@ enum bcnreg_result bcnreg_input(struct bcnreg *r, const uint8_t *frame,
 size_t bcnreg_punch_request(struct bcnreg *r, uint32_t target, uint8_t *out,
 			    size_t size);
 
+/*
+ * Punch pacing (docs/beacon-auth.md, Hole punching): a peer found relayed
+ * is punched for at once, then after 10 s, 20 s, ... at most every 5 min
+ * while it stays relayed (behind a symmetric NAT it always will: the
+ * punches cost the beacon little and never flip the peer); a peer that
+ * left relay starts over.
+ */
+#define BCN_PUNCH_FIRST_NS	(10 * BCN_NS_PER_SEC)
+#define BCN_PUNCH_MAX_NS	(300 * BCN_NS_PER_SEC)
+
+struct bcn_punch {
+	uint32_t node_id;
+	uint64_t next_ns;
+	uint64_t interval_ns;
+};
+
+struct bcn_punches {
+	struct bcn_punch *v;		/* sorted by node id */
+	size_t n;
+};
+
+/*
+ * @relayed: the @n peers relayed now (any order; sorted in place).  Puts
+ * the ids to punch for at @now in @due (room for @n) and returns how
+ * many; forgets peers not relayed any more.  -1 if out of memory.
+ */
+long bcn_punches_due(struct bcn_punches *ps, uint32_t *relayed, size_t n,
+		     uint64_t now, uint32_t *due);
+void bcn_punches_free(struct bcn_punches *ps);
+
 /* SIPHASH(key, m) of docs/beacon-auth.md into @mac (8 bytes). */
 void bcn_mac(const uint8_t key[OVL_BEACON_KEY_LEN], const uint8_t *m,
 	     size_t len, uint8_t mac[OVL_BEACON_MAC_LEN]);

@@ -336,6 +336,50 @@ static void test_addr(void **state)
 	assert_int_equal(bcn_get_addr(buf, 19, &back), 0);
 }
 
+static void test_punch_pacing(void **state)
+{
+	struct bcn_punches ps = { 0 };
+	uint32_t relayed[4], due[4];
+	uint64_t t = 1000 * SEC;
+
+	(void)state;
+	/* Found relayed: at once; again after 10 s, then 20 s. */
+	relayed[0] = 9;
+	relayed[1] = 3;
+	relayed[2] = 9;				/* repeated */
+	assert_int_equal(bcn_punches_due(&ps, relayed, 3, t, due), 2);
+	assert_int_equal(due[0], 3);
+	assert_int_equal(due[1], 9);
+	relayed[0] = 3;
+	relayed[1] = 9;
+	assert_int_equal(bcn_punches_due(&ps, relayed, 2, t + 9 * SEC, due), 0);
+	assert_int_equal(bcn_punches_due(&ps, relayed, 2, t + 10 * SEC, due), 2);
+	assert_int_equal(bcn_punches_due(&ps, relayed, 2, t + 29 * SEC, due), 0);
+	/* 3 went direct and came back: at once; 9 waits its 20 s. */
+	relayed[0] = 9;
+	assert_int_equal(bcn_punches_due(&ps, relayed, 1, t + 29 * SEC, due), 0);
+	relayed[0] = 9;
+	relayed[1] = 3;
+	assert_int_equal(bcn_punches_due(&ps, relayed, 2, t + 29 * SEC, due), 1);
+	assert_int_equal(due[0], 3);
+	assert_int_equal(bcn_punches_due(&ps, relayed, 2, t + 30 * SEC, due), 1);
+	assert_int_equal(due[0], 9);
+	/* Never more often than every 5 min, however long it stays. */
+	t += 30 * SEC;
+	do {
+		relayed[0] = 9;
+		t = ps.v[ps.n - 1].next_ns;
+		assert_int_equal(bcn_punches_due(&ps, relayed, 1, t, due), 1);
+	} while (ps.v[0].interval_ns < BCN_PUNCH_MAX_NS);
+	relayed[0] = 9;
+	assert_int_equal(bcn_punches_due(&ps, relayed, 1, ps.v[0].next_ns, due),
+			 1);
+	assert_int_equal(ps.v[0].interval_ns, BCN_PUNCH_MAX_NS);
+	assert_int_equal(bcn_punches_due(&ps, relayed, 0, t, due), 0);
+	assert_int_equal(ps.n, 0);
+	bcn_punches_free(&ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reregister, setup),
 		cmocka_unit_test_setup(test_punch_request, setup),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_punch_pacing),
 	};
 
 	if (sodium_init() < 0)
