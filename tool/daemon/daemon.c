@@ -55,6 +55,7 @@
 
 #include "../ovlctl.h"
 #include "../parse.h"
+#include "bcnreg.h"
 #include "beacons.h"
 #include "cert.h"
 #include "config.h"
@@ -71,6 +72,8 @@
 #include "../tunnel/tunnel.h"
 
 #define DAEMON_TICK_NS		(250 * 1000 * 1000ULL)
+/* How often the daemon looks for relayed peers to punch for. */
+#define DAEMON_PUNCH_SCAN_NS	(5 * SESSION_NS_PER_SEC)
 /* Initiations a second past which the daemon asks for cookies. */
 #define DAEMON_LOAD_INITS	64
 /* Log lines about refused frames a second, past which they are counted only. */
@@ -100,6 +103,9 @@ struct daemon {
 	struct kern k;
 	struct dpeer *peers;		/* parallel to cfg.peers */
 	struct sockaddr_storage beacon;	/* the kernel's, family 0: none */
+	struct bcnreg breg;		/* registration with it (v2) */
+	struct bcn_punches punches;	/* pacing of punch requests */
+	uint64_t punch_scan_ns;		/* the next look for relayed peers */
 	size_t n_peers;
 	int epfd, sigfd, timerfd;
 	bool stop;
@@ -626,6 +632,152 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
 	sodium_memzero(out, sizeof(out));
 }
 
+/*
+ * Beacon protocol v2 (bcnreg.h, docs/beacon-auth.md): the daemon registers
+ * with the kernel's beacon through the device's socket, so the beacon sees
+ * the address the kernel's traffic comes from, and hands the keys agreed
+ * to the kernel, which refreshes and relays under them.  A v1 beacon never
+ * answers; the kernel then stays on v1.
+ */
+static bool same_endpoint(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b);
+
+/* The registration's state in the status file ("beacon_registration"). */
+static void status_breg(struct daemon *d)
+{
+	static const char *const names[] = {
+		[BCNREG_IDLE] = "none",
+		[BCNREG_HELLO] = "hello",
+		[BCNREG_REGISTER] = "registering",
+		[BCNREG_DONE] = "registered",
+	};
+	struct json_object *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	if (!o)
+		return;
+	json_object_object_add(o, "state",
+			       json_object_new_string(names[d->breg.state]));
+	if (have_beacon(d))
+		json_object_object_add(o, "beacon",
+				       json_object_new_string(endpoint_str(&d->beacon, buf)));
+	if (d->breg.state == BCNREG_DONE)
+		json_object_object_add(o, "public_endpoint",
+				       json_object_new_string(endpoint_str(&d->breg.public_ep, buf)));
+	json_object_object_add(o, "registrations",
+			       json_object_new_int64(d->breg.registrations));
+	json_object_object_add(o, "reregister_requests",
+			       json_object_new_int64(d->breg.rereg_requests));
+	json_object_put(d->st.beacon_reg);
+	d->st.beacon_reg = o;
+	d->st_dirty = true;
+}
+
+static void beacon_set(struct daemon *d, const struct sockaddr_storage *b)
+{
+	d->beacon = *b;
+	/* The kernel dropped the old beacon's keys with it. */
+	bcnreg_start(&d->breg, mono_ns());
+	status_breg(d);
+}
+
+static void breg_tick(struct daemon *d, uint64_t now)
+{
+	uint8_t out[BCN_MSG_MAX_LEN];
+	size_t len;
+
+	if (!have_beacon(d))
+		return;
+	len = bcnreg_tick(&d->breg, now, out, sizeof(out));
+	if (len)
+		kern_ctrl_send(&d->k, out, len, &d->beacon, 0);
+}
+
+/*
+ * Hole punching (docs/beacon-auth.md): every DAEMON_PUNCH_SCAN_NS, the
+ * peers the kernel relays (not pinned: a relay-only peer stays relayed)
+ * get a PUNCH_REQUEST when bcn_punches_due() says so; the beacon then has
+ * both sides punch, and the kernel's prober finds the direct path if the
+ * NATs let it through.
+ */
+static void punch_tick(struct daemon *d, uint64_t now)
+{
+	uint32_t *relayed = NULL, *due = NULL;
+	struct kern_peer *kps = NULL;
+	uint8_t out[OVL_PUNCH_REQUEST_LEN];
+	size_t n_kps = 0, n = 0, i;
+	long n_due;
+
+	if (d->breg.state != BCNREG_DONE || now < d->punch_scan_ns)
+		return;
+	d->punch_scan_ns = now + DAEMON_PUNCH_SCAN_NS;
+	if (kern_peer_dump(&d->k, &kps, &n_kps))
+		return;
+	relayed = calloc(n_kps + 1, sizeof(*relayed));
+	due = calloc(n_kps + 1, sizeof(*due));
+	if (!relayed || !due)
+		goto out;
+	for (i = 0; i < n_kps; i++)
+		if (kps[i].path == OVL_PATH_RELAY && !kps[i].pinned)
+			relayed[n++] = kps[i].node_id;
+	n_due = bcn_punches_due(&d->punches, relayed, n, now, due);
+	for (i = 0; n_due > 0 && i < (size_t)n_due; i++)
+		if (bcnreg_punch_request(&d->breg, due[i], out, sizeof(out)))
+			kern_ctrl_send(&d->k, out, sizeof(out), &d->beacon, 0);
+out:
+	free(relayed);
+	free(due);
+	free(kps);
+}
+
+/*
+ * A COOKIE, REGISTER_OK or REREGISTER: true if @ev was one (consumed,
+ * whether or not it was any good).
+ */
+static bool beacon_frame(struct daemon *d, const struct kern_event *ev)
+{
+	uint8_t out[BCN_MSG_MAX_LEN];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	size_t len = 0;
+
+	switch (ev->frame[0]) {
+	case OVL_MSG_COOKIE:
+	case OVL_MSG_REGISTER_OK:
+	case OVL_MSG_REREGISTER:
+		break;
+	default:
+		return false;
+	}
+	/* The kernel passes these only from its beacon; check anyway. */
+	if (!ev->from.ss_family || !same_endpoint(&ev->from, &d->beacon))
+		return true;
+	switch (bcnreg_input(&d->breg, ev->frame, ev->len, mono_ns(), out,
+			     sizeof(out), &len)) {
+	case BCNREG_R_SEND:
+		kern_ctrl_send(&d->k, out, len, &d->beacon, 0);
+		break;
+	case BCNREG_R_KEYS:
+		if (kern_beacon_keys(&d->k, d->breg.keys)) {
+			bcnreg_start(&d->breg, mono_ns());
+			break;
+		}
+		dlog(d, "beacon %s: registered, seen as %s",
+		     endpoint_str(&d->beacon, a),
+		     endpoint_str(&d->breg.public_ep, b));
+		status_breg(d);
+		break;
+	case BCNREG_R_RESTART:
+		dlog(d, "beacon %s: lost our registration, registering again",
+		     endpoint_str(&d->beacon, a));
+		status_breg(d);
+		break;
+	case BCNREG_R_IGNORED:
+		break;
+	}
+	sodium_memzero(out, sizeof(out));
+	return true;
+}
+
 static void on_event(void *arg, const struct kern_event *ev)
 {
 	struct daemon *d = arg;
@@ -635,7 +787,7 @@ static void on_event(void *arg, const struct kern_event *ev)
 		return;
 	switch (ev->type) {
 	case KERN_EV_FRAME:
-		if (ev->len)
+		if (ev->len && !beacon_frame(d, ev))
 			on_frame(d, ev);
 		break;
 	case KERN_EV_KEY_NEEDED:
@@ -720,7 +872,7 @@ static void discovery_tick(struct daemon *d, uint64_t now)
 					d->cfg.listen_port, b);
 
 		if (ok)
-			d->beacon = *b;
+			beacon_set(d, b);
 		disc_io_swapped(d->disc, ok);
 	}
 	if (disc_io_changed(d->disc)) {
@@ -742,6 +894,8 @@ static void tick(struct daemon *d)
 	if (d->tun)
 		tunnel_engine_reap(d->tun);
 	discovery_tick(d, now);
+	breg_tick(d, now);
+	punch_tick(d, now);
 	if (d->st_dirty) {
 		d->st_dirty = false;
 		if (status_write(&d->st))
@@ -822,6 +976,12 @@ static int hs_setup(struct daemon *d)
 	d->hs.key_id = cb_key_id;
 	d->hs.arg = d;
 	d->hs.rl = d->rl;
+	/* A new certificate is registered with the beacon again. */
+	bcnreg_stop(&d->breg);
+	bcnreg_init(&d->breg, d->cert.node_id, d->id.sk, d->cert_bin,
+		    d->cert_len);
+	if (have_beacon(d))
+		bcnreg_start(&d->breg, mono_ns());
 	return 0;
 }
 
@@ -860,9 +1020,6 @@ static int peer_push(struct daemon *d, const struct config_peer *cp,
 	routes(d, cp, true);
 	return 0;
 }
-
-static bool same_endpoint(const struct sockaddr_storage *a,
-			  const struct sockaddr_storage *b);
 
 /*
  * Build the peers of @cfg, taking over the handshake state of the ones
@@ -1002,7 +1159,7 @@ static int device_setup(struct daemon *d)
 	if (kern_dev_set(&d->k, d->cert.node_id, d->cfg.listen_port, beacon))
 		return -1;
 	if (beacon)
-		d->beacon = *beacon;
+		beacon_set(d, beacon);
 	for (i = 0; i < d->cert.n_addrs; i++)
 		if (kern_addr_add(&d->k, &d->cert.addrs[i]))
 			return -1;
@@ -1351,7 +1508,7 @@ static void reload(struct daemon *d)
 		 pick_beacon(d, &cfg) : NULL;
 	if (beacon && !same_endpoint(beacon, &d->beacon) &&
 	    !kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port, beacon))
-		d->beacon = *beacon;
+		beacon_set(d, beacon);
 	if (peers_apply(d, &cfg, &diff, NULL, 0)) {
 		dlog(d, "reload failed: out of memory");
 		goto out;
@@ -1485,6 +1642,8 @@ static void daemon_free(struct daemon *d)
 	size_t i;
 
 	disc_io_free(d->disc);
+	bcn_punches_free(&d->punches);
+	json_object_put(d->st.beacon_reg);
 	json_object_put(d->st.beacons);
 	regworker_stop(d->rw);
 	dir_free(&d->dir);

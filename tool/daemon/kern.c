@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <sodium.h>
 #include <linux/genetlink.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -147,6 +148,22 @@ int kern_dev_set(struct kern *k, uint32_t node_id, uint16_t listen_port,
 		mnl_attr_nest_end(nlh, nest);
 	}
 	return ovl_nl_call(k->req, nlh, NULL, NULL, "%s: dev set", k->ifname);
+}
+
+int kern_beacon_keys(struct kern *k, const uint8_t *keys)
+{
+	struct nlmsghdr *nlh = ovl_nl_request(k->req, OVL_CMD_DEV_SET, 0);
+	size_t len;
+	int err;
+
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, k->ifindex);
+	mnl_attr_put(nlh, OVL_A_DEV_BEACON_KEYS, OVL_BEACON_KEYS_LEN, keys);
+	len = nlh->nlmsg_len;
+	err = ovl_nl_call(k->req, nlh, NULL, NULL, "%s: beacon keys",
+			  k->ifname);
+	/* The request buffer held the keys. */
+	sodium_memzero(nlh, len);
+	return err;
 }
 
 static unsigned int addr_len(const struct cidr *c)
@@ -293,6 +310,7 @@ static const enum mnl_attr_data_type peer_types[OVL_A_PEER_MAX + 1] = {
 	[OVL_A_PEER_REMOTE_PORT] = MNL_TYPE_U16,
 	[OVL_A_PEER_PATH]	 = MNL_TYPE_U32,
 	[OVL_A_PEER_LAST_DIRECT_RX_MS] = MNL_TYPE_U64,
+	[OVL_A_PEER_PINNED]	 = MNL_TYPE_FLAG,
 	[OVL_A_PEER_ALLOWED_IP]	 = MNL_TYPE_NESTED,
 	[OVL_A_PEER_KEY]	 = MNL_TYPE_NESTED,
 };
@@ -372,6 +390,7 @@ static int peer_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		p->path = mnl_attr_get_u32(tb[OVL_A_PEER_PATH]);
 	if (tb[OVL_A_PEER_LAST_DIRECT_RX_MS])
 		p->direct_rx_ms = mnl_attr_get_u64(tb[OVL_A_PEER_LAST_DIRECT_RX_MS]);
+	p->pinned = tb[OVL_A_PEER_PINNED];
 	peer_keys(dev[OVL_A_DEV_PEER], p);
 	return MNL_CB_OK;
 }

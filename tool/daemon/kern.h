@@ -42,6 +42,7 @@ struct kern_peer {
 	uint32_t node_id;
 	struct sockaddr_storage endpoint;	/* family 0: none */
 	uint32_t path;				/* enum ovl_path */
+	bool pinned;				/* to relay */
 	int64_t direct_rx_ms;			/* since the last direct
 						   receipt; -1: never */
 	int key_id[2];				/* by slot; -1: empty */
@@ -57,6 +58,11 @@ void kern_close(struct kern *k);
 /* Device settings; @beacon NULL or family 0 leaves the beacon alone. */
 int kern_dev_set(struct kern *k, uint32_t node_id, uint16_t listen_port,
 		 const struct sockaddr_storage *beacon);
+/*
+ * The keys agreed with the beacon (docs/beacon-auth.md): k_up || k_down,
+ * OVL_BEACON_KEYS_LEN bytes.  Setting the beacon clears them.
+ */
+int kern_beacon_keys(struct kern *k, const uint8_t *keys);
 /* Add @c (an address of ours, e.g. 10.77.0.1/32) to the device. */
 int kern_addr_add(struct kern *k, const struct cidr *c);
 /* Route @c through the device (add) or remove that route. */

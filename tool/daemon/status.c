@@ -55,6 +55,9 @@ static struct json_object *status_json(const struct status *st)
 	if (st->beacons)
 		json_object_object_add(o, "beacons",
 				       json_object_get(st->beacons));
+	if (st->beacon_reg)
+		json_object_object_add(o, "beacon_registration",
+				       json_object_get(st->beacon_reg));
 	return o;
 }
 

@@ -30,6 +30,7 @@ struct status {
 	unsigned long key_id_clashes;	/* RESPs whose key id we held */
 	unsigned long refused[HS_R_COUNT];
 	struct json_object *beacons;	/* discovery's, or NULL (disc_io.h) */
+	struct json_object *beacon_reg;	/* the v2 registration, or NULL */
 };
 
 /* The directory of status files: $OVL_RUNDIR or STATUS_RUNDIR. */
