@@ -47,6 +47,31 @@ static void put_be64(uint8_t *p, uint64_t v)
 	put_be32(p + 4, (uint32_t)v);
 }
 
+/* ---- addresses (table.h), MACs ---- */
+
+static const uint8_t v4mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+};
+
+bool bcn_addr_equal(const struct bcn_addr *a, const struct bcn_addr *b)
+{
+	return a->port == b->port && a->scope_id == b->scope_id &&
+	       !memcmp(a->ip, b->ip, sizeof(a->ip));
+}
+
+bool bcn_addr_is_v4mapped(const struct bcn_addr *a)
+{
+	return !memcmp(a->ip, v4mapped_prefix, sizeof(v4mapped_prefix));
+}
+
+void bcn_addr_set_v4(struct bcn_addr *a, const uint8_t ip4[4], uint16_t port)
+{
+	memcpy(a->ip, v4mapped_prefix, sizeof(v4mapped_prefix));
+	memcpy(a->ip + 12, ip4, 4);
+	a->port = port;
+	a->scope_id = 0;
+}
+
 size_t bcn_put_addr(uint8_t *p, const struct bcn_addr *a)
 {
 	size_t iplen = bcn_addr_is_v4mapped(a) ? 4 : 16;

@@ -171,6 +171,7 @@ void bcn_table_touch(struct bcn_table *t, struct bcn_node *n, uint64_t now);
 size_t bcn_table_expire(struct bcn_table *t, uint64_t now);
 uint64_t bcn_table_next_expiry(const struct bcn_table *t);
 
+/* Address helpers, in auth.c with the wire form of addresses. */
 bool bcn_addr_equal(const struct bcn_addr *a, const struct bcn_addr *b);
 bool bcn_addr_is_v4mapped(const struct bcn_addr *a);
 void bcn_addr_set_v4(struct bcn_addr *a, const uint8_t ip4[4], uint16_t port);

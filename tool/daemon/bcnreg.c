@@ -12,115 +12,25 @@
 #include <sodium.h>
 
 #include "bcnreg.h"
+#include "../beacon/auth.h"
 
-static const char sig_context[] = "ovl-register-v1";
-static const char key_context[] = "ovl-beacon-keys-v1";
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, v >> 32);
-	put_be32(p + 4, v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-void bcn_mac(const uint8_t key[OVL_BEACON_KEY_LEN], const uint8_t *m,
-	     size_t len, uint8_t mac[OVL_BEACON_MAC_LEN])
-{
-	crypto_shorthash_siphash24(mac, m, len, key);
-}
-
-static bool mac_ok(const uint8_t key[OVL_BEACON_KEY_LEN], const uint8_t *m,
-		   size_t len)
-{
-	uint8_t mac[OVL_BEACON_MAC_LEN];
-
-	if (len < OVL_BEACON_MAC_LEN)
-		return false;
-	bcn_mac(key, m, len - OVL_BEACON_MAC_LEN, mac);
-	return !sodium_memcmp(mac, m + len - OVL_BEACON_MAC_LEN, sizeof(mac));
-}
-
-int bcn_derive_keys(const uint8_t x25519_secret[32], const uint8_t eph[32],
-		    const uint8_t beph[32],
-		    const uint8_t cookie[OVL_COOKIE_LEN],
-		    uint8_t k_out[OVL_BEACON_KEYS_LEN])
-{
-	crypto_generichash_state st;
-
-	if (sodium_is_zero(x25519_secret, 32))
-		return -1;
-	crypto_generichash_init(&st, x25519_secret, 32, OVL_BEACON_KEYS_LEN);
-	crypto_generichash_update(&st, (const uint8_t *)key_context,
-				  sizeof(key_context) - 1);
-	crypto_generichash_update(&st, eph, 32);
-	crypto_generichash_update(&st, beph, 32);
-	crypto_generichash_update(&st, cookie, OVL_COOKIE_LEN);
-	crypto_generichash_final(&st, k_out, OVL_BEACON_KEYS_LEN);
-	sodium_memzero(&st, sizeof(st));
-	return 0;
-}
-
-size_t bcn_put_addr(uint8_t *p, const struct sockaddr_storage *ss)
-{
-	const struct sockaddr_in6 *s6 = (const void *)ss;
-	const struct sockaddr_in *s4 = (const void *)ss;
-
-	if (ss->ss_family == AF_INET) {
-		p[0] = 4;
-		memcpy(p + 1, &s4->sin_addr, 4);
-		memcpy(p + 5, &s4->sin_port, 2);
-		return 7;
-	}
-	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		p[0] = 4;
-		memcpy(p + 1, s6->sin6_addr.s6_addr + 12, 4);
-		memcpy(p + 5, &s6->sin6_port, 2);
-		return 7;
-	}
-	p[0] = 16;
-	memcpy(p + 1, &s6->sin6_addr, 16);
-	memcpy(p + 17, &s6->sin6_port, 2);
-	return 19;
-}
-
-size_t bcn_get_addr(const uint8_t *p, size_t len, struct sockaddr_storage *ss)
+/* @a (v4-mapped for IPv4) as a sockaddr. */
+static void to_sockaddr(const struct bcn_addr *a, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *s6 = (void *)ss;
 	struct sockaddr_in *s4 = (void *)ss;
 
 	memset(ss, 0, sizeof(*ss));
-	if (len >= 7 && p[0] == 4) {
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a->ip)) {
 		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, p + 1, 4);
-		memcpy(&s4->sin_port, p + 5, 2);
-		return s4->sin_port ? 7 : 0;
-	}
-	if (len >= 19 && p[0] == 16) {
+		memcpy(&s4->sin_addr, a->ip + 12, 4);
+		s4->sin_port = htons(a->port);
+	} else {
 		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, p + 1, 16);
-		memcpy(&s6->sin6_port, p + 17, 2);
-		return s6->sin6_port ? 19 : 0;
+		memcpy(&s6->sin6_addr, a->ip, 16);
+		s6->sin6_port = htons(a->port);
+		s6->sin6_scope_id = a->scope_id;
 	}
-	return 0;
 }
 
 void bcnreg_init(struct bcnreg *r, uint32_t node_id, const uint8_t *sk,
@@ -172,47 +82,6 @@ static void backoff(struct bcnreg *r, uint64_t now)
 		r->retry_ns = BCN_RETRY_MAX_NS;
 }
 
-static size_t build_hello(const struct bcnreg *r, uint8_t *out, size_t size)
-{
-	if (size < OVL_HELLO_LEN)
-		return 0;
-	memset(out, 0, OVL_HELLO_LEN);
-	out[0] = OVL_MSG_HELLO;
-	put_be32(out + 1, r->node_id);
-	return OVL_HELLO_LEN;
-}
-
-static size_t build_register(const struct bcnreg *r, uint8_t *out,
-			     size_t size)
-{
-	uint8_t msg[sizeof(sig_context) - 1 + BCN_MSG_MAX_LEN];
-	size_t len = BCN_REGISTER_MIN_LEN + r->cert_len, body;
-	uint8_t *p = out;
-
-	if (size < len || len > BCN_MSG_MAX_LEN)
-		return 0;
-	*p++ = OVL_MSG_REGISTER;
-	put_be32(p, r->node_id);
-	p += 4;
-	memcpy(p, r->cookie, OVL_COOKIE_LEN);
-	p += OVL_COOKIE_LEN;
-	memcpy(p, r->eph_pk, 32);
-	p += 32;
-	put_be16(p, r->cert_len);
-	p += 2;
-	memcpy(p, r->cert, r->cert_len);
-	p += r->cert_len;
-	body = p - out;
-
-	/* Ed25519 over the context and every byte before the signature. */
-	memcpy(msg, sig_context, sizeof(sig_context) - 1);
-	memcpy(msg + sizeof(sig_context) - 1, out, body);
-	crypto_sign_detached(p, NULL, msg, sizeof(sig_context) - 1 + body,
-			     r->sk);
-	sodium_memzero(msg, sizeof(msg));
-	return len;
-}
-
 size_t bcnreg_tick(struct bcnreg *r, uint64_t now, uint8_t *out, size_t size)
 {
 	size_t len;
@@ -225,9 +94,11 @@ size_t bcnreg_tick(struct bcnreg *r, uint64_t now, uint8_t *out, size_t size)
 		r->tries = 0;
 	}
 	if (r->state == BCNREG_HELLO) {
-		len = build_hello(r, out, size);
+		len = size < BCN_HELLO_LEN ? 0 : bcn_build_hello(out, r->node_id);
 	} else {
-		len = build_register(r, out, size);
+		len = bcn_build_register(out, size, r->node_id, r->cookie,
+					 r->eph_pk, r->cert, r->cert_len,
+					 r->sk);
 		r->tries++;
 	}
 	backoff(r, now);
@@ -238,9 +109,11 @@ static enum bcnreg_result on_cookie(struct bcnreg *r, const uint8_t *f,
 				    size_t len, uint64_t now, uint8_t *out,
 				    size_t size, size_t *out_len)
 {
-	if (len != 1 + 4 + OVL_COOKIE_LEN || r->state != BCNREG_HELLO)
+	uint32_t id;
+
+	if (r->state != BCNREG_HELLO ||
+	    bcn_parse_cookie_msg(f, len, &id, r->cookie))
 		return BCNREG_R_IGNORED;
-	memcpy(r->cookie, f + 5, OVL_COOKIE_LEN);
 	crypto_box_keypair(r->eph_pk, r->eph_sk);
 	r->state = BCNREG_REGISTER;
 	r->tries = 0;
@@ -251,38 +124,32 @@ static enum bcnreg_result on_cookie(struct bcnreg *r, const uint8_t *f,
 }
 
 static enum bcnreg_result on_register_ok(struct bcnreg *r, const uint8_t *f,
-					 size_t len, uint64_t now)
+					 size_t len)
 {
-	uint8_t shared[32], keys[OVL_BEACON_KEYS_LEN];
-	struct sockaddr_storage ep;
-	const uint8_t *beph = f + 5;
-	size_t alen;
+	uint8_t beph[BCN_EPH_LEN], k_up[BCN_KEY_LEN], k_down[BCN_KEY_LEN];
+	enum bcnreg_result res = BCNREG_R_IGNORED;
+	struct bcn_addr a;
+	uint32_t id;
 
-	if (r->state != BCNREG_REGISTER || len < 1 + 4 + 32 + 7 + 8)
+	if (r->state != BCNREG_REGISTER ||
+	    bcn_parse_register_ok(f, len, &id, beph, &a) ||
+	    bcn_derive_keys(r->eph_sk, beph, r->eph_pk, beph, r->cookie, k_up,
+			    k_down))
 		return BCNREG_R_IGNORED;
-	alen = bcn_get_addr(f + 37, len - 37 - OVL_BEACON_MAC_LEN, &ep);
-	if (!alen || 37 + alen + OVL_BEACON_MAC_LEN != len)
-		return BCNREG_R_IGNORED;
-	if (crypto_scalarmult(shared, r->eph_sk, beph) ||
-	    bcn_derive_keys(shared, r->eph_pk, beph, r->cookie, keys)) {
-		sodium_memzero(shared, sizeof(shared));
-		return BCNREG_R_IGNORED;
-	}
-	sodium_memzero(shared, sizeof(shared));
 	/* The MAC under k_down says the beacon derived the same keys. */
-	if (!mac_ok(keys + OVL_BEACON_KEY_LEN, f, len)) {
-		sodium_memzero(keys, sizeof(keys));
-		return BCNREG_R_IGNORED;
+	if (bcn_mac_ok(k_down, f, len - BCN_MAC_LEN)) {
+		memcpy(r->keys, k_up, BCN_KEY_LEN);
+		memcpy(r->keys + BCN_KEY_LEN, k_down, BCN_KEY_LEN);
+		sodium_memzero(r->eph_sk, sizeof(r->eph_sk));
+		to_sockaddr(&a, &r->public_ep);
+		r->punch_seq = 0;
+		r->state = BCNREG_DONE;
+		r->registrations++;
+		res = BCNREG_R_KEYS;
 	}
-	memcpy(r->keys, keys, sizeof(keys));
-	sodium_memzero(keys, sizeof(keys));
-	sodium_memzero(r->eph_sk, sizeof(r->eph_sk));
-	r->public_ep = ep;
-	r->punch_seq = 0;
-	r->state = BCNREG_DONE;
-	r->registrations++;
-	(void)now;
-	return BCNREG_R_KEYS;
+	sodium_memzero(k_up, sizeof(k_up));
+	sodium_memzero(k_down, sizeof(k_down));
+	return res;
 }
 
 enum bcnreg_result bcnreg_input(struct bcnreg *r, const uint8_t *frame,
@@ -290,14 +157,15 @@ enum bcnreg_result bcnreg_input(struct bcnreg *r, const uint8_t *frame,
 				size_t size, size_t *out_len)
 {
 	*out_len = 0;
-	if (len < 5 || get_be32(frame + 1) != r->node_id ||
+	if (len < 5 || ((uint32_t)frame[1] << 24 | (uint32_t)frame[2] << 16 |
+			(uint32_t)frame[3] << 8 | frame[4]) != r->node_id ||
 	    r->state == BCNREG_IDLE)
 		return BCNREG_R_IGNORED;
 	switch (frame[0]) {
 	case OVL_MSG_COOKIE:
 		return on_cookie(r, frame, len, now, out, size, out_len);
 	case OVL_MSG_REGISTER_OK:
-		return on_register_ok(r, frame, len, now);
+		return on_register_ok(r, frame, len);
 	case OVL_MSG_REREGISTER:
 		/*
 		 * Unauthenticated: anyone can send it.  Obeyed at most every
@@ -321,11 +189,7 @@ size_t bcnreg_punch_request(struct bcnreg *r, uint32_t target, uint8_t *out,
 {
 	if (r->state != BCNREG_DONE || size < OVL_PUNCH_REQUEST_LEN)
 		return 0;
-	out[0] = OVL_MSG_PUNCH_REQUEST;
-	put_be32(out + 1, target);
-	put_be64(out + 5, ++r->punch_seq);
-	bcn_mac(r->keys, out, 13, out + 13);
-	return OVL_PUNCH_REQUEST_LEN;
+	return bcn_build_punch_request(out, target, ++r->punch_seq, r->keys);
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -6,7 +6,8 @@
  *
  * Pure: the caller passes the time, sends what it is given (through the
  * device's socket, to the beacon) and feeds in what the beacon answers;
- * only the ephemeral X25519 key is drawn here (libsodium).  The daemon
+ * only the ephemeral X25519 key is drawn here (libsodium).  The messages
+ * are built and parsed by ../beacon/auth.c, which the beacon shares.  The daemon
  * holds one struct bcnreg for the kernel's beacon and restarts it when
  * that beacon changes.
  *
@@ -135,22 +136,5 @@ struct bcn_punches {
 long bcn_punches_due(struct bcn_punches *ps, uint32_t *relayed, size_t n,
 		     uint64_t now, uint32_t *due);
 void bcn_punches_free(struct bcn_punches *ps);
-
-/* SIPHASH(key, m) of docs/beacon-auth.md into @mac (8 bytes). */
-void bcn_mac(const uint8_t key[OVL_BEACON_KEY_LEN], const uint8_t *m,
-	     size_t len, uint8_t mac[OVL_BEACON_MAC_LEN]);
-/*
- * The registration keys from the X25519 shared secret: @k_out gets
- * k_up || k_down.  -1 if the shared secret is degenerate.
- */
-int bcn_derive_keys(const uint8_t x25519_secret[32], const uint8_t eph[32],
-		    const uint8_t beph[32],
-		    const uint8_t cookie[OVL_COOKIE_LEN],
-		    uint8_t k_out[OVL_BEACON_KEYS_LEN]);
-/* Write ADDR ([iplen][ip][port]); returns its length (7 or 19). */
-size_t bcn_put_addr(uint8_t *p, const struct sockaddr_storage *ss);
-/* Read ADDR from @len bytes; returns its length, 0 if malformed. */
-size_t bcn_get_addr(const uint8_t *p, size_t len,
-		    struct sockaddr_storage *ss);
 
 #endif /* _OVL_DAEMON_BCNREG_H */
