@@ -1341,7 +1341,8 @@ static int reg_start(struct daemon *d)
 		return 0;
 	log_ifname = d->ifname;
 	d->rw = regworker_start(&d->cfg, &d->id, d->cert.node_id,
-				d->cert.flags & CERT_F_RELAY_ONLY, d->ifname,
+				(d->cert.flags & CERT_F_RELAY_ONLY) ||
+				d->cfg.relay_only, d->ifname,
 				reg_log);
 	if (!d->rw) {
 		fprintf(stderr, "ovlctl: registry: cannot start its thread\n");

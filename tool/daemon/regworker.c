@@ -128,7 +128,7 @@ int regworker_enroll(const struct config *cfg, const struct identity *id,
 	reg_client_identity(c, id, 0);
 	reg_client_timeout(c, REGWORKER_TIMEOUT_MS);
 	for (round = 1;; round++) {
-		if (!reg_enroll(c, tok, false, e))
+		if (!reg_enroll(c, tok, cfg->relay_only, e))
 			break;
 		status = reg_client_status(c);
 		/* A refusal (4xx) will not change; the network may. */
