@@ -832,9 +832,18 @@ registry()
 	done
 	echo "$SECONDS s: six pings"
 
-	# Node 1's beacon (from the registry's list) is killed.
+	# Node 1's beacon, of the registry's list, measured: "beacon show"
+	# gives both entries as discovered with their RTTs, the kernel's
+	# beacon the daemon's pick, and the cache beside the identity.
 	wait_log 1 "beacon list: 2 from the registry" 2 || return 1
 	pick=$(kernel_beacon 1)
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 \
+		>"$D/show.json" || return 1
+	expect_eq "node 1's beacon show" "$(jq -c --arg k "$pick" '[.kernel == $k,
+		.pick == .kernel, [.list[] | .address, .origin, (.rtt_ms >= 1)],
+		.fetch_ok >= 1, .cache]' "$D/show.json")" \
+		"[true,true,[\"$BEACON_A\",\"discovered\",true,\"$BEACON_B\",\"discovered\",true],true,\"$D/beacons.json\"]" ||
+		{ cat "$D/show.json"; return 1; }
 	other=$([ "$pick" = $BEACON_A ] && echo $BEACON_B || echo $BEACON_A)
 	[ "$pick" = $BEACON_A ] || [ "$pick" = $BEACON_B ] ||
 		fail "node 1's beacon: $pick" || return 1
