@@ -597,25 +597,6 @@ beacon_pick()
 	expect_eq "node 1's beacon, the pick of the 7 left" "$got" "$want"
 }
 
-# kernel_beacon: node 1's kernel's beacon.
-kernel_beacon()
-{
-	ip netns exec $N1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon
-}
-
-# wait_kernel_beacon ADDR SECONDS: node 1's kernel gets ADDR.
-wait_kernel_beacon()
-{
-	local i
-	for i in $(seq $(($2 * 5))); do
-		[ "$(kernel_beacon)" = "$1" ] && return 0
-		sleep 0.2
-	done
-	fail "node 1's beacon is $(kernel_beacon), not $1, after $2 s"
-	cat "$D/n1.log"
-	return 1
-}
-
 # Issue 10: nodes given only an identity, a join token, the CA's public
 # key and the registry's address.  The registry serves in the bridge's
 # namespace at 192.0.2.254:8470, two ovl-beacons beside it at
