@@ -230,7 +230,7 @@ static size_t endpoints(const char *ifname, uint16_t port,
 			const struct sockaddr_storage *pub,
 			char eps[REG_MAX_ENDPOINTS][ADDR_STRLEN])
 {
-	char p[ADDR_STRLEN];
+	char p[ADDR_STRLEN] = "";	/* all of it compared with memcmp() */
 	size_t n = local_endpoints(ifname, port, eps), k;
 
 	if (!pub->ss_family || !endpoint_str(pub, p))
