@@ -762,15 +762,18 @@ registry()
 	regpid=$!
 	wait_until 5 "the registry's health" ip netns exec $SW curl -sf \
 		http://192.0.2.254:8470/v1/health -o /dev/null || return 1
+	# One after the other: the registry lists them in that order.
+	a=0
 	for b in $BEACON_A $BEACON_B; do
 		ip netns exec $SW "$REPO/tool/beacon/ovl-beacon" --listen $b \
 			--expire 30 --registry http://192.0.2.254:8470 \
 			--public $b --registry-token "$D/beacon.token" \
 			>>"$D/beacon.log" 2>&1 &
 		bpid[$b]=$!
+		a=$((a + 1))
+		wait_until 5 "beacon $b announced" beacons_listed $a ||
+			{ cat "$D/beacon.log"; return 1; }
 	done
-	wait_until 5 "two beacons announced" beacons_listed 2 ||
-		{ cat "$D/beacon.log"; return 1; }
 	echo "$SECONDS s: registry up, two beacons announced"
 
 	# Three nodes enroll, node 1 behind a NAT.
@@ -837,6 +840,9 @@ registry()
 	# a second for its registration).
 	reg_start 4 ready || return 1
 	t0=$SECONDS
+	# A relay-only fifth node enrolls meanwhile (checked below).
+	reg_conf 5 && echo "relay-only = yes" >>"$D/n5.conf" && start 5 ||
+		return 1
 	for a in 1 2 3; do
 		wait_log $a "peer 4 added" 4 || return 1
 	done
@@ -847,9 +853,9 @@ registry()
 	done
 	pings 4 10.77.0.1 || fail "ping 4 -> 10.77.0.1" || return 1
 
-	# A relay-only fifth node: its peers pin it to relay.
-	reg_conf 5 && echo "relay-only = yes" >>"$D/n5.conf" &&
-	reg_start 5 ready || return 1
+	# The relay-only fifth node: its peers pin it to relay.
+	wait_log 5 "registry: enrolled as node 5, address 10.77.0.5/32" 5 &&
+	wait_log 5 "node 5 ready" 5 || return 1
 	"$OVLCTL" cert show "$D/n5.crt" | grep -q "flags: relay-only" ||
 		fail "node 5's certificate is not relay-only" || return 1
 	for a in 1 2; do
