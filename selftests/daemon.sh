@@ -597,127 +597,12 @@ beacon_pick()
 	expect_eq "node 1's beacon, the pick of the 7 left" "$got" "$want"
 }
 
-# kernel_beacon: node 1's kernel's beacon.
-kernel_beacon()
-{
-	ip netns exec $N1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon
-}
-
-# wait_kernel_beacon ADDR SECONDS: node 1's kernel gets ADDR.
-wait_kernel_beacon()
-{
-	local i
-	for i in $(seq $(($2 * 5))); do
-		[ "$(kernel_beacon)" = "$1" ] && return 0
-		sleep 0.2
-	done
-	fail "node 1's beacon is $(kernel_beacon), not $1, after $2 s"
-	cat "$D/n1.log"
-	return 1
-}
-
-# announce ADDR: beacon ADDR announces itself to the registry, with the
-# registry's API (POST /v1/beacons, docs/registry.md) from the test:
-# ovl-beacon has no --registry yet.
-announce()
-{
-	ip netns exec ovl-dc curl -sf -X POST \
-		-d "{\"token\": \"$(cat "$D/beacon.token")\", \"address\": \"$1\"}" \
-		http://198.51.100.10:8470/v1/beacons >/dev/null ||
-		fail "beacon $1 could not announce itself"
-}
-
-# Beacon discovery (issue 10): node 1 has no beacons = at all, only a
-# registry; ovl-registry lists two ovl-beacons.  The node fetches the
-# list (within 10 s of its start) and its kernel gets a beacon of it;
-# beacons.json is written next to its identity; the picked beacon killed,
-# the node fails over to the other (its probes go unanswered: within a
-# probe round, 30 s); the registry stopped and the daemon restarted, it
-# comes up on beacons.json and the beacon alive.
-beacon_discovery()
-{
-	local a=198.51.100.1:3478 b=198.51.100.2:3478 reg pick other n
-	local -A bpid
-	fresh
-	ca ca && node 1 && conf 1 120 || return 1
-	new_netns $N1 && new_netns ovl-dc &&
-	ip -n $N1 link add e0 type veth peer name e0 netns ovl-dc &&
-	ip -n $N1 addr add 198.51.100.100/24 dev e0 &&
-	ip -n ovl-dc addr add 198.51.100.1/24 dev e0 &&
-	ip -n ovl-dc addr add 198.51.100.2/24 dev e0 &&
-	ip -n ovl-dc addr add 198.51.100.10/24 dev e0 &&
-	ip -n $N1 link set e0 up && ip -n ovl-dc link set e0 up &&
-	ip -n ovl-dc link set lo up || return 1
-	reg=$REPO/tool/registry/ovl-registry
-	"$reg" init --db "sqlite:$D/reg.db" --ca-key "$D/ca.key" \
-		--network 10.77.0.0/16 >/dev/null &&
-	"$reg" token new --db "sqlite:$D/reg.db" --beacon >"$D/beacon.token" ||
-		fail "ovl-registry init, token" || return 1
-	ip netns exec ovl-dc "$reg" serve --listen 198.51.100.10:8470 \
-		--db "sqlite:$D/reg.db" >"$D/registry.log" 2>&1 &
-	REGPID=$!
-	for n in $a $b; do
-		ip netns exec ovl-dc "$REPO/tool/beacon/ovl-beacon" \
-			--listen $n --expire 30 >>"$D/beacon.log" 2>&1 &
-		bpid[$n]=$!
-	done
-	for n in $(seq 50); do
-		ip netns exec ovl-dc curl -sf http://198.51.100.10:8470/v1/health \
-			>/dev/null && break
-		sleep 0.1
-	done
-	announce $a && announce $b || return 1
-	echo "registry = http://198.51.100.10:8470" >>"$D/n1.conf"
-	start 1
-	wait_log 1 "beacon list: 2 from the registry" 15 || return 1
-	# The first pick, before any RTT, is the hash pick.
-	pick=$("$OVLCTL" -j beacon pick --pubkey "$(cat "$D/n1.pub")" \
-		--discovered "$a,$b" | jq -r .pick)
-	wait_log 1 "beacon $pick: picked \(hash, of 2\), was none" 5 ||
-		return 1
-	sleep 2.5	# a probe round: both answer
-	# Their RTTs may override it (the 2x rule; TCG is noisy): the
-	# kernel's beacon is the daemon's pick, one of the two.
-	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" beacon show ovl0
-	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 \
-		>"$D/show.json" || return 1
-	pick=$(jq -r .pick "$D/show.json")
-	expect_eq "beacon show" "$(jq -c --arg k "$(kernel_beacon)" '[.kernel == $k,
-		.pick == .kernel, [.list[] | .address, .origin, (.rtt_ms >= 1)],
-		.fetch_ok >= 1, .cache]' "$D/show.json")" \
-		"[true,true,[\"$a\",\"discovered\",true,\"$b\",\"discovered\",true],true,\"$D/beacons.json\"]" ||
-		return 1
-	expect_eq "beacons.json" "$(jq -c .list "$D/beacons.json")" \
-		"[\"$a\",\"$b\"]" || return 1
-	expect_eq "beacons.json mode" "$(stat -c %a "$D/beacons.json")" 600 ||
-		return 1
-	# The picked beacon dies: the node fails over to the other.
-	other=$([ "$pick" = "$a" ] && echo $b || echo $a)
-	kill "${bpid[$pick]}"
-	wait "${bpid[$pick]}" 2>/dev/null
-	wait_kernel_beacon "$other" 40 || return 1
-	echo "# failed over to $other"
-	# The registry stopped, the daemon restarted: beacons.json.
-	kill $REGPID
-	wait $REGPID 2>/dev/null
-	kill $PID1
-	wait $PID1
-	ip netns exec $N1 "$OVLCTL" dev set ovl0 beacon none || return 1
-	start 1
-	wait_log 1 "fetch failed, the list stays \(beacons.json's\)" 15 &&
-	wait_kernel_beacon "$other" 10 || return 1
-	expect_eq "origins after a cold start" "$(OVL_RUNDIR=$D/run1 \
-		ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 |
-		jq -c '[.list[].origin]')" '["cache","cache"]'
-	kill "${bpid[$other]}" $PID1
-	wait "${bpid[$other]}" $PID1 2>/dev/null
-	return 0
-}
-
 # Issue 10: nodes given only an identity, a join token, the CA's public
 # key and the registry's address.  The registry serves in the bridge's
-# namespace at 192.0.2.254:8470; node N's config is $D/nN.conf.
+# namespace at 192.0.2.254:8470, two ovl-beacons beside it at
+# 192.0.2.251 and .252:3478; node N's config is $D/nN.conf.
 REGISTRY=${REGISTRY:-$REPO/tool/registry/ovl-registry}
+BEACON_A=192.0.2.251:3478 BEACON_B=192.0.2.252:3478
 
 # reg_conf N: node N's identity and a config with no certificate yet.
 reg_conf()
@@ -728,12 +613,14 @@ reg_conf()
 		>"$D/n$1.conf"
 }
 
-# reg_start N: node N enrolls (node id N: one at a time) and starts.
+# reg_start N: node N enrolls (node id N: one at a time) and starts;
+# reg_start N ready: and is up.
 reg_start()
 {
-	reg_conf $1 && start $1 &&
+	[ -e "$D/n$1.conf" ] || reg_conf $1 || return 1
+	start $1 &&
 	wait_log $1 "registry: enrolled as node $1, address 10.77.0.$1/32" 10 &&
-	wait_log $1 "node $1 ready" 5
+	{ [ -z "${2:-}" ] || wait_log $1 "node $1 ready" 5; }
 }
 
 # peer_gone N PEER: node N's kernel has no peer PEER.
@@ -742,47 +629,184 @@ peer_gone()
 	! ip netns exec ovl-d$1 "$OVLCTL" -j peer show ovl0 $2 >/dev/null 2>&1
 }
 
+# kernel_beacon N: node N's kernel's beacon.
+kernel_beacon()
+{
+	ip netns exec ovl-d$1 "$OVLCTL" -j dev show ovl0 | jq -r .beacon
+}
+
+# wait_kernel_beacon N ADDR SECONDS: node N's kernel gets ADDR.
+wait_kernel_beacon()
+{
+	local i
+	for i in $(seq $(($3 * 5))); do
+		[ "$(kernel_beacon $1)" = "$2" ] && return 0
+		sleep 0.2
+	done
+	fail "node $1's beacon is $(kernel_beacon $1), not $2, after $3 s"
+	cat "$D/n$1.log"
+	return 1
+}
+
+# wait_until SECONDS WHAT COMMAND...: COMMAND succeeds within SECONDS.
+wait_until()
+{
+	local i n=$(($1 * 5)) what=$2
+	shift 2
+	for i in $(seq $n); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	fail "$what: not within $n/5 s"
+}
+
+# nat_host N: node N's namespace behind a NAT router (namespace
+# ovl-dnN, 192.0.2.(100 + N) on the bridge): node N is 10.0.N.2, its
+# port 4500 forwarded (a full-cone NAT: anyone may answer the mapping).
+nat_host()
+{
+	local r=ovl-dn$1
+	new_netns $r && new_netns ovl-d$1 &&
+	ip netns exec $r sysctl -qw net.ipv4.ip_forward=1 &&
+	ip -n $SW link add p$1 type veth peer name wan netns $r &&
+	ip -n $SW link set p$1 master br0 up &&
+	ip -n $r addr add 192.0.2.$((100 + $1))/24 dev wan &&
+	ip -n $r link set wan up &&
+	ip -n $r link add in0 type veth peer name e0 netns ovl-d$1 &&
+	ip -n $r addr add 10.0.$1.1/24 dev in0 && ip -n $r link set in0 up &&
+	ip -n ovl-d$1 addr add 10.0.$1.2/24 dev e0 &&
+	ip -n ovl-d$1 link set e0 up &&
+	ip -n ovl-d$1 route add default via 10.0.$1.1 || return 1
+	ip netns exec $r nft -f - <<NFT
+table ip nat {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		iifname "wan" udp dport 4500 dnat to 10.0.$1.2
+	}
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "wan" masquerade
+	}
+}
+NFT
+}
+
+# beacons_listed N: the registry lists N beacons.
+beacons_listed()
+{
+	[ "$(ip netns exec $SW curl -sf http://192.0.2.254:8470/v1/beacons |
+		jq '.beacons | length')" = "$1" ]
+}
+
+# registered_public N ADDR: the registry lists ADDR among node N's
+# endpoints.
+registered_public()
+{
+	"$REGISTRY" -j node list --db "$DB" |
+		jq -e --argjson n "$1" --arg a "$2" \
+		'.[] | select(.node_id == $n) | .endpoints | split(",") | index($a)' \
+		>/dev/null
+}
+
+# pinned N PEER: node N's peer PEER in "ovlctl -j show": relay mode pinned.
+pinned()
+{
+	[ "$(ip netns exec ovl-d$1 "$OVLCTL" -j show ovl0 |
+		jq --argjson p "$2" '.peers[] | select(.node_id == $p) | .pinned')" = true ]
+}
+
+# The whole of issue 10 in one network: a registry, two beacons that
+# announce themselves with "ovl-beacon --registry", nodes that hold only
+# an identity, a join token, the CA's public key and two registry URLs
+# (the first refusing connections):
+#  - three enroll, store their certificates 0600 and get a beacon of the
+#    registry's list; node 1 is behind a NAT: it registers the public
+#    endpoint its beacon reflected (the NAT's) besides its private one,
+#    and its peers' directory gives them the public one; all find each
+#    other and ping both ways;
+#  - node 1's beacon is killed (checked later: failover within a probe
+#    round, 30 s, while the rest goes on);
+#  - a fourth joins later: the others add it within one sync and ping
+#    it, and it pings node 1 (behind the NAT);
+#  - a fifth, relay-only = yes, joins: its peers pin it to relay; it is
+#    revoked: they drop it within a sync; a sixth finds the token spent;
+#  - node 1 fails over to the beacon alive;
+#  - the registry stopped and node 1's daemon restarted (its kernel's
+#    beacon cleared): it comes up on beacons.json and its directory
+#    cache, on the beacon alive, and keeps its peers (pings to 2, 3, 4,
+#    and from 2).
 registry()
 {
-	local a b i t0 db regpid
+	local a b t0 t_kill regpid pick other
+	local -A bpid
 	[ -x "$REGISTRY" ] ||
 		{ echo "no $REGISTRY: make -C tool/registry"; return $KSFT_SKIP; }
+	SECONDS=0
 	fresh
-	db=sqlite:$D/registry.db
+	DB=sqlite:$D/registry.db
 	ca ca || return 1
-	"$REGISTRY" init --db "$db" --ca-key "$D/ca.key" \
-		--network 10.77.0.0/16 || return 1
-	(umask 077; "$REGISTRY" token new --db "$db" --uses 4 \
-		>"$D/join.token") || return 1
-	hosts 1 2 3 4 || return 1
-	ip -n $SW addr add 192.0.2.254/24 dev br0 || return 1
-	ip netns exec $SW "$REGISTRY" serve --listen 192.0.2.254:8470 \
-		--db "$db" >"$D/registry.log" 2>&1 &
-	regpid=$!
-	for i in $(seq 50); do
-		ip netns exec ovl-d1 curl -sf http://192.0.2.254:8470/v1/health \
-			>/dev/null && break
-		sleep 0.1
+	"$REGISTRY" init --db "$DB" --ca-key "$D/ca.key" \
+		--network 10.77.0.0/16 >/dev/null || return 1
+	(umask 077; "$REGISTRY" token new --db "$DB" --uses 5 \
+		>"$D/join.token" &&
+	"$REGISTRY" token new --db "$DB" --beacon >"$D/beacon.token") ||
+		return 1
+	echo "$SECONDS s: CA, registry database, tokens"
+	hosts 2 3 4 5 && nat_host 1 || return 1
+	for a in 254 251 252; do
+		ip -n $SW addr add 192.0.2.$a/24 dev br0 || return 1
 	done
-	# Three nodes enroll (the first registry URL does not answer),
-	# store their certificates 0600 and find each other.
-	t0=$SECONDS
+	echo "$SECONDS s: hosts"
+	ip netns exec $SW "$REGISTRY" serve --listen 192.0.2.254:8470 \
+		--db "$DB" >"$D/registry.log" 2>&1 &
+	regpid=$!
+	wait_until 5 "the registry's health" ip netns exec $SW curl -sf \
+		http://192.0.2.254:8470/v1/health -o /dev/null || return 1
+	# One after the other: the registry lists them in that order.
+	a=0
+	for b in $BEACON_A $BEACON_B; do
+		ip netns exec $SW "$REPO/tool/beacon/ovl-beacon" --listen $b \
+			--expire 30 --registry http://192.0.2.254:8470 \
+			--public $b --registry-token "$D/beacon.token" \
+			>>"$D/beacon.log" 2>&1 &
+		bpid[$b]=$!
+		a=$((a + 1))
+		wait_until 5 "beacon $b announced" beacons_listed $a ||
+			{ cat "$D/beacon.log"; return 1; }
+	done
+	echo "$SECONDS s: registry up, two beacons announced"
+
+	# Three nodes enroll, node 1 behind a NAT.
 	reg_start 1 && reg_start 2 && reg_start 3 || return 1
-	echo "$((SECONDS - t0)) s: three nodes enrolled and ready"
 	for a in 1 2 3; do
+		wait_log $a "node $a ready" 5 || return 1
 		expect_eq "node $a's certificate mode" \
 			"$(stat -c %a "$D/n$a.crt")" 600 || return 1
 		"$OVLCTL" cert show "$D/n$a.crt" --ca "$(cat "$D/ca.pub")" |
 			grep -q "10.77.0.$a/32" ||
 			{ fail "node $a's certificate"; return 1; }
 	done
+	echo "$SECONDS s: three nodes enrolled"
+	# Node 1 registers its public endpoint (the NAT's) once its beacon
+	# reflected it (the first beacon fetch is within 10 s of its start);
+	# its peers are given that one, not its private one.
+	wait_until 20 "node 1's public endpoint registered" \
+		registered_public 1 192.0.2.101:4500 ||
+		{ "$REGISTRY" -j node list --db "$DB"; cat "$D/n1.log"; return 1; }
+	registered_public 1 10.0.1.2:4500 ||
+		fail "node 1's private endpoint not registered" || return 1
+	"$REGISTRY" -j node list --db "$DB" | jq -c '.[] | [.node_id, .endpoints]'
+	for a in 2 3; do
+		wait_until 4 "node $a's directory: node 1 at its public endpoint" \
+			bash -c "[ \"\$(jq -r '.nodes[] | select(.node_id == 1) | .endpoint' $D/n$a.directory.json)\" = 192.0.2.101:4500 ]" ||
+			{ cat "$D/n$a.directory.json"; return 1; }
+	done
+	echo "$SECONDS s: node 1 registered 192.0.2.101:4500, its peers have it"
 	for a in 1 2 3; do
 		for b in 1 2 3; do
-			[ $a = $b ] && continue
-			wait_log $a "peer $b added" 5 || return 1
+			[ $a = $b ] || wait_log $a "peer $b added" 2 || return 1
 		done
 	done
-	echo "$((SECONDS - t0)) s: each has the two others"
 	for a in 1 2 3; do
 		for b in 1 2 3; do
 			[ $a = $b ] && continue
@@ -790,63 +814,107 @@ registry()
 				{ cat "$D"/n*.log; return 1; }
 		done
 	done
-	echo "$((SECONDS - t0)) s: six pings"
-	# The token was for 4 uses; its 4th goes to a node that joins
-	# later: the others reach it within one sync (2 s, and a second
-	# for its registration).
+	echo "$SECONDS s: six pings"
+
+	# Node 1's beacon, of the registry's list, measured: "beacon show"
+	# gives both entries as discovered with their RTTs, the kernel's
+	# beacon the daemon's pick, and the cache beside the identity.
+	wait_log 1 "beacon list: 2 from the registry" 2 || return 1
+	pick=$(kernel_beacon 1)
+	OVL_RUNDIR=$D/run1 ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 \
+		>"$D/show.json" || return 1
+	expect_eq "node 1's beacon show" "$(jq -c --arg k "$pick" '[.kernel == $k,
+		.pick == .kernel, [.list[] | .address, .origin, (.rtt_ms >= 1)],
+		.fetch_ok >= 1, .cache]' "$D/show.json")" \
+		"[true,true,[\"$BEACON_A\",\"discovered\",true,\"$BEACON_B\",\"discovered\",true],true,\"$D/beacons.json\"]" ||
+		{ cat "$D/show.json"; return 1; }
+	other=$([ "$pick" = $BEACON_A ] && echo $BEACON_B || echo $BEACON_A)
+	[ "$pick" = $BEACON_A ] || [ "$pick" = $BEACON_B ] ||
+		fail "node 1's beacon: $pick" || return 1
+	kill "${bpid[$pick]}"
+	wait "${bpid[$pick]}" 2>/dev/null
+	t_kill=$SECONDS
+	echo "$SECONDS s: node 1's beacon $pick killed"
+
+	# A fourth joins later: the others add it within a sync (2 s, and
+	# a second for its registration).
+	reg_start 4 ready || return 1
 	t0=$SECONDS
-	reg_start 4 || return 1
-	echo "$((SECONDS - t0)) s: node 4 enrolled and ready"
+	# A relay-only fifth node enrolls meanwhile (checked below).
+	reg_conf 5 && echo "relay-only = yes" >>"$D/n5.conf" && start 5 ||
+		return 1
 	for a in 1 2 3; do
 		wait_log $a "peer 4 added" 4 || return 1
-		echo "$((SECONDS - t0)) s: node $a has peer 4"
-		pings $a 10.77.0.4 || fail "ping $a -> 10.77.0.4" || return 1
-		pings 4 10.77.0.$a || fail "ping 4 -> 10.77.0.$a" || return 1
 	done
-	echo "node 4 reached by all $((SECONDS - t0)) s after its start"
-	# A fifth node: the token is spent, a clear error, no certificate.
-	reg_conf 5 || return 1
-	expect_err 1 "token_exhausted" ip netns exec ovl-d1 "$OVLCTL" \
-		daemon ovl9 -c "$D/n5.conf" || return 1
-	[ ! -e "$D/n5.crt" ] || fail "a certificate without a token use" ||
-		return 1
-	# Node 4 revoked: the others drop it at their next sync.
-	"$REGISTRY" node revoke 4 --db "$db" || return 1
-	t0=$SECONDS
+	echo "$SECONDS s: node 4 added by all within $((SECONDS - t0)) s"
 	for a in 1 2 3; do
-		wait_log $a "peer 4 removed" 4 || return 1
-		echo "$((SECONDS - t0)) s: node $a removed peer 4"
-		peer_gone $a 4 || fail "node $a still has peer 4" || return 1
+		pings $a 10.77.0.4 || fail "ping $a -> 10.77.0.4" ||
+			{ cat "$D"/n*.log; return 1; }
 	done
-	pings 1 10.77.0.4 1 && { fail "node 1 still reaches node 4"; return 1; }
-	pings 1 10.77.0.2 || fail "ping 1 -> 10.77.0.2 after the revocation" ||
-		return 1
-	# The registry stopped and node 1's daemon restarted: it starts from
-	# its directory cache (0600, beside its identity) and keeps its
-	# peers 2 and 3 (4 stays out), both ways.
-	expect_eq "node 1's directory cache mode" \
-		"$(stat -c %a "$D/n1.directory.json")" 600 || return 1
-	kill $regpid; wait $regpid 2>/dev/null
-	kill $PID1; wait $PID1 2>/dev/null
-	start 1
-	wait_log 1 "registry: 2 nodes of .*/n1.directory.json" 5 || return 1
-	for i in $(seq 50); do
-		[ "$(grep -c "node 1 ready" "$D/n1.log")" -ge 2 ] && break
-		sleep 0.1
-	done
-	wait_log 1 "registry: sync since 0: " 10 || return 1
-	for b in 2 3; do
-		pings 1 10.77.0.$b || fail "ping 1 -> 10.77.0.$b, registry down" ||
-			{ cat "$D/n1.log"; return 1; }
-		pings $b 10.77.0.1 || fail "ping $b -> 10.77.0.1, registry down" ||
+	pings 4 10.77.0.1 || fail "ping 4 -> 10.77.0.1" || return 1
+
+	# The relay-only fifth node: its peers pin it to relay.
+	wait_log 5 "registry: enrolled as node 5, address 10.77.0.5/32" 5 &&
+	wait_log 5 "node 5 ready" 5 || return 1
+	"$OVLCTL" cert show "$D/n5.crt" | grep -q "flags: relay-only" ||
+		fail "node 5's certificate is not relay-only" || return 1
+	for a in 1 2; do
+		wait_log $a "peer 5 added" 4 &&
+		wait_until 2 "node $a pins peer 5 to relay" pinned $a 5 ||
 			return 1
 	done
-	peer_gone 1 4 || fail "node 1 has peer 4 again"
+	pinned 1 2 && fail "node 1 pins peer 2" && return 1
+	# Revoked: its peers drop it at their next sync.
+	"$REGISTRY" node revoke 5 --db "$DB" || return 1
+	t0=$SECONDS
+	for a in 1 2 3 4; do
+		wait_log $a "peer 5 removed" 4 || return 1
+		peer_gone $a 5 || fail "node $a still has peer 5" || return 1
+	done
+	echo "$SECONDS s: relay-only node 5 pinned, revoked, dropped by all within $((SECONDS - t0)) s"
+	# The token (5 uses) is spent: a clear error, no certificate.
+	reg_conf 6 || return 1
+	expect_err 1 "token_exhausted" ip netns exec $N1 "$OVLCTL" \
+		daemon ovl9 -c "$D/n6.conf" || return 1
+	[ ! -e "$D/n6.crt" ] || fail "a certificate without a token use" ||
+		return 1
+
+	# Node 1 failed over to the beacon alive, within a probe round.
+	wait_kernel_beacon 1 "$other" $((t_kill + 60 - SECONDS > 1 ?
+		t_kill + 60 - SECONDS : 1)) || return 1
+	echo "$SECONDS s: node 1 failed over to $other, $((SECONDS - t_kill)) s after the kill"
+	expect_eq "beacons.json" "$(jq -c .list "$D/beacons.json")" \
+		"[\"$BEACON_A\",\"$BEACON_B\"]" &&
+	expect_eq "beacons.json mode" "$(stat -c %a "$D/beacons.json")" 600 &&
+	expect_eq "directory cache mode" \
+		"$(stat -c %a "$D/n1.directory.json")" 600 || return 1
+
+	# The registry stopped, node 1's daemon restarted with its kernel's
+	# beacon cleared: beacons.json and the directory cache.
+	kill $regpid; wait $regpid 2>/dev/null
+	kill $PID1; wait $PID1 2>/dev/null
+	ip netns exec $N1 "$OVLCTL" dev set ovl0 beacon none || return 1
+	t0=$SECONDS
+	start 1
+	wait_log 1 "registry: 3 nodes of .*/n1.directory.json" 5 &&
+	wait_log 1 "fetch failed, the list stays \(beacons.json's\)" 15 &&
+	wait_kernel_beacon 1 "$other" 8 || return 1
+	expect_eq "origins after a cold start" "$(OVL_RUNDIR=$D/run1 \
+		ip netns exec $N1 "$OVLCTL" -j beacon show ovl0 |
+		jq -c '[.list[].origin]')" '["cache","cache"]' || return 1
+	for b in 2 3 4; do
+		pings 1 10.77.0.$b || fail "ping 1 -> 10.77.0.$b, registry down" ||
+			{ cat "$D/n1.log"; return 1; }
+	done
+	pings 2 10.77.0.1 || fail "ping 2 -> 10.77.0.1, registry down" ||
+		return 1
+	peer_gone 1 5 || fail "node 1 has peer 5 again" || return 1
+	echo "$SECONDS s: node 1 restarted on its caches ($((SECONDS - t0)) s), on $other, pings 2, 3, 4"
 }
 
 need jq ping || skip_all "needs jq and ping"
 load_ovl || skip_all "cannot load ovl"
-plan 14
+plan 13
 # DAEMON_ONLY="FUNCTION ..." runs only those cases (to debug one).
 # OVL_DAEMON_SMOKE=1 (selftests/vm/run-all.sh, on every kernel but the
 # newest) runs the cases that lean most on the kernel: the control
@@ -870,9 +938,8 @@ drun "a flood of initiations: a legitimate pair still handshakes in 2 s" init_fl
 drun "the direct path blocked: handshake and traffic through the beacon" through_beacon
 drun "a relay-only certificate pins the peer to relay" relay_only
 drun "beacons = 8: the kernel gets the rendezvous pick; fails over on reload" beacon_pick
-drun "beacon list from the registry: pick, failover, cold start on beacons.json" beacon_discovery
 drun "rekey every 5 s under a minute of UDP loses nothing" rekey_under_traffic
 drun "daemon restart under traffic loses nothing; SIGHUP removes and adds" restart_reload
 drun "the daemon's [tunnel NAME]: across the overlay, SIGHUP, SIGTERM drains" tunnels
-drun "registry: three nodes enroll and ping; a fourth joins, one revoked; restart, registry down" registry
+drun "registry, two beacons: nodes enroll, ping, join, NAT, relay-only, revoke, failover, restart on caches" registry
 finish

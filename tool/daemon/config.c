@@ -35,7 +35,7 @@ enum section { SEC_NONE, SEC_DEVICE, SEC_PEER, SEC_TUNNEL };
 /* Keys of each section; a bit in parser::seen, an index in seen_line. */
 enum key_id {
 	K_LISTEN_PORT, K_IDENTITY, K_CERTIFICATE, K_CA, K_REKEY, K_BEACON,
-	K_BEACONS, K_REGISTRY, K_JOIN_TOKEN, K_SYNC,
+	K_BEACONS, K_REGISTRY, K_JOIN_TOKEN, K_SYNC, K_RELAY_ONLY,
 	K_PUBLIC_KEY, K_ENDPOINT, K_ALLOWED_IPS,
 	K_T_LISTEN, K_T_BACKEND, K_T_IDLE, K_T_MAX_CONNS, K_T_DIAL, K_T_DRAIN,
 	K_T_POOL, K_T_TLS_CERT, K_T_TLS_KEY, K_T_TLS_CA,
@@ -60,6 +60,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_REGISTRY]	= { "registry", SEC_DEVICE, false, false },
 	[K_JOIN_TOKEN]	= { "join-token", SEC_DEVICE, false, false },
 	[K_SYNC]	= { "registry-sync-seconds", SEC_DEVICE, false, false },
+	[K_RELAY_ONLY]	= { "relay-only", SEC_DEVICE, false, false },
 	[K_PUBLIC_KEY]	= { "public-key", SEC_PEER, false, true },
 	[K_ENDPOINT]	= { "endpoint", SEC_PEER, false, false },
 	[K_ALLOWED_IPS]	= { "allowed-ips", SEC_PEER, true, true },
@@ -98,7 +99,7 @@ struct parser {
 	bool device_seen;
 	unsigned int device_line;
 	unsigned int seen_line[K_COUNT];	/* 0: not seen in section */
-	unsigned int token_line, sync_line;	/* of [device], for the end */
+	unsigned int token_line, sync_line, relay_line;	/* of [device], for the end */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -716,6 +717,14 @@ static int handle(void *user, const char *section, const char *name,
 		else
 			c->sync_seconds = n;
 		break;
+	case K_RELAY_ONLY:
+		p->relay_line = p->line;
+		if (!strcmp(value, "yes") || !strcmp(value, "true"))
+			c->relay_only = true;
+		else if (strcmp(value, "no") && strcmp(value, "false"))
+			fail(p, p->line, "relay-only: %s: not yes or no",
+			     value);
+		break;
 	case K_PUBLIC_KEY:
 		parse_key(p, name, value, peer->public_key);
 		break;
@@ -854,6 +863,9 @@ int config_parse(const char *name, const char *text, size_t len,
 	if (!p.failed && !p.cfg.n_registries && p.token_line)
 		fail(&p, p.token_line,
 		     "join-token: needs a registry to enroll with");
+	if (!p.failed && !p.cfg.n_registries && p.relay_line)
+		fail(&p, p.relay_line,
+		     "relay-only: needs a registry to register with");
 	if (!p.failed && !p.cfg.n_registries && p.sync_line)
 		fail(&p, p.sync_line,
 		     "registry-sync-seconds: no registry to sync with");
@@ -1158,7 +1170,8 @@ static unsigned int device_changes(const struct config *a,
 			what |= CONFIG_DEV_REGISTRIES;
 	if (str_differ(a->join_token, b->join_token))
 		what |= CONFIG_DEV_JOIN_TOKEN;
-	if (a->sync_seconds != b->sync_seconds)
+	if (a->sync_seconds != b->sync_seconds ||
+	    a->relay_only != b->relay_only)
 		what |= CONFIG_DEV_REGISTRIES;
 	if (a->n_tunnels != b->n_tunnels)
 		what |= CONFIG_DEV_TUNNELS;

@@ -106,6 +106,8 @@ struct config_tunnel {
  *	directory sync: regworker.h)
  * @join_token: path of the join token file, or NULL; only with registries
  * @sync_seconds: registry-sync-seconds, CONFIG_SYNC_MIN..CONFIG_SYNC_MAX
+ * @relay_only: relay-only = yes: enroll and register as relay-only (peers
+ *	reach the node only through a beacon); only with registries
  * @n_peers: number of @peers, 0..CONFIG_MAX_PEERS
  * @peers: sorted by node id, ids and public keys unique, no allowed-ip
  *	in two peers
@@ -124,6 +126,7 @@ struct config {
 	char **registries;
 	char *join_token;
 	uint32_t sync_seconds;
+	bool relay_only;
 	unsigned int n_peers;
 	struct config_peer *peers;
 	unsigned int n_tunnels;

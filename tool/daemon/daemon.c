@@ -126,6 +126,8 @@ struct daemon {
 
 	/* The registry (regworker.h): NULL without one. */
 	struct regworker *rw;
+	unsigned int pub_ticks;		/* since the kernel was asked */
+	uint64_t pub_none_ns;		/* since it has had none; 0: has one */
 	struct directory dir;		/* merged into cfg.peers */
 	char *dir_cache;		/* directory.json by the identity */
 	bool dir_cache_failed;		/* logged once */
@@ -882,6 +884,35 @@ static void discovery_tick(struct daemon *d, uint64_t now)
 	}
 }
 
+/*
+ * With a registry, the public endpoint the beacon reflected, from the
+ * kernel every DAEMON_PUBLIC_TICKS ticks, for the worker to register.
+ * The kernel forgets it when its beacon changes and learns it again
+ * within a round trip: none is passed on only after DAEMON_PUBLIC_NONE_NS
+ * without one, so that a beacon swap does not register twice.
+ */
+#define DAEMON_PUBLIC_TICKS	8
+#define DAEMON_PUBLIC_NONE_NS	(30 * 1000 * 1000 * 1000ULL)
+
+static void public_tick(struct daemon *d, uint64_t now)
+{
+	struct sockaddr_storage pub;
+
+	if (!d->rw || ++d->pub_ticks < DAEMON_PUBLIC_TICKS)
+		return;
+	d->pub_ticks = 0;
+	if (kern_dev_public(&d->k, &pub))
+		return;
+	if (pub.ss_family) {
+		d->pub_none_ns = 0;
+		regworker_public(d->rw, &pub);
+	} else if (!d->pub_none_ns) {
+		d->pub_none_ns = now;
+	} else if (now - d->pub_none_ns >= DAEMON_PUBLIC_NONE_NS) {
+		regworker_public(d->rw, NULL);
+	}
+}
+
 static void tick(struct daemon *d)
 {
 	uint64_t now = mono_ns();
@@ -896,6 +927,7 @@ static void tick(struct daemon *d)
 	discovery_tick(d, now);
 	breg_tick(d, now);
 	punch_tick(d, now);
+	public_tick(d, now);
 	if (d->st_dirty) {
 		d->st_dirty = false;
 		if (status_write(&d->st))
@@ -1466,7 +1498,8 @@ static int reg_start(struct daemon *d)
 		return 0;
 	log_ifname = d->ifname;
 	d->rw = regworker_start(&d->cfg, &d->id, d->cert.node_id,
-				d->cert.flags & CERT_F_RELAY_ONLY, d->ifname,
+				(d->cert.flags & CERT_F_RELAY_ONLY) ||
+				d->cfg.relay_only, d->ifname,
 				reg_log);
 	if (!d->rw) {
 		fprintf(stderr, "ovlctl: registry: cannot start its thread\n");

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,66 @@ static struct cidr host_prefix(const struct cidr *c)
 	return h;
 }
 
+/*
+ * Is @a (an IPv4 address, network order) reachable from the Internet at
+ * large?  Not RFC 1918, RFC 6598 shared (CGNAT), loopback, link-local or
+ * 0/8.
+ */
+static bool ipv4_global(const struct in_addr *a)
+{
+	uint32_t x = ntohl(a->s_addr);
+
+	return !((x >> 24) == 10 || (x >> 20) == (172 << 4 | 1) ||
+		 (x >> 16) == (192 << 8 | 168) ||
+		 (x >> 22) == (100 << 2 | 1) || (x >> 24) == 127 ||
+		 (x >> 16) == (169 << 8 | 254) || (x >> 24) == 0);
+}
+
+bool dir_endpoint_global(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6;
+	struct in_addr a4;
+
+	if (ss->ss_family == AF_INET)
+		return ipv4_global(&((const struct sockaddr_in *)ss)->sin_addr);
+	if (ss->ss_family != AF_INET6)
+		return false;
+	a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(&a4, &a6->s6_addr[12], sizeof(a4));
+		return ipv4_global(&a4);
+	}
+	return !((a6->s6_addr[0] & 0xfe) == 0xfc ||	/* ULA, fc00::/7 */
+		 IN6_IS_ADDR_LINKLOCAL(a6) || IN6_IS_ADDR_LOOPBACK(a6) ||
+		 IN6_IS_ADDR_UNSPECIFIED(a6));
+}
+
+const struct sockaddr_storage *
+dir_endpoint_pick(const struct sockaddr_storage *eps, unsigned int n)
+{
+	const struct sockaddr_storage *v4 = NULL, *g6 = NULL, *any = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bool global = dir_endpoint_global(&eps[i]);
+
+		if (eps[i].ss_family == AF_INET) {
+			if (global)
+				return &eps[i];
+			if (!v4)
+				v4 = &eps[i];
+		} else if (eps[i].ss_family == AF_INET6) {
+			if (global && !g6)
+				g6 = &eps[i];
+		} else {
+			continue;
+		}
+		if (!any)
+			any = &eps[i];
+	}
+	return g6 ? g6 : v4 ? v4 : any;
+}
+
 /* @p as a directory node into @n; false if its certificate is refused. */
 static bool node_from(const struct reg_peer *p, const uint8_t *ca,
 		      uint64_t now, struct dir_node *n)
@@ -89,14 +151,8 @@ static bool node_from(const struct reg_peer *p, const uint8_t *ca,
 	qsort(n->allowed, n->n_allowed, sizeof(*n->allowed), cidr_qcmp);
 	n->relay_only = p->relay_only ||
 			(p->cert.flags & CERT_F_RELAY_ONLY);
-	for (i = 0; !n->relay_only && i < p->n_endpoints; i++) {
-		if (p->endpoints[i].ss_family == AF_INET) {
-			ep = &p->endpoints[i];
-			break;
-		}
-		if (!ep && p->endpoints[i].ss_family == AF_INET6)
-			ep = &p->endpoints[i];
-	}
+	if (!n->relay_only)
+		ep = dir_endpoint_pick(p->endpoints, p->n_endpoints);
 	if (ep)
 		n->endpoint = *ep;
 	n->not_after = p->cert.not_after;

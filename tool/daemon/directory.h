@@ -13,9 +13,9 @@
  *    as its host prefix, /32 or /128), which must verify against the CA
  *    of the config and name the node id it is listed under: a node whose
  *    certificate does not is left out (and dropped if it was in);
- *  - one endpoint of those it registered: the first IPv4 one, else the
- *    first; none for a relay-only node (the registry's flag or its
- *    certificate's), which the daemon pins to relay;
+ *  - one endpoint of those it registered (dir_endpoint_pick()); none for
+ *    a relay-only node (the registry's flag or its certificate's), which
+ *    the daemon pins to relay;
  *  - never this node itself.
  * A [peer N] section wins over the directory: a node with the same node
  * id, the same public key or an allowed-ip of a section is left out.
@@ -87,6 +87,25 @@ struct dir_result {
 int dir_apply(struct directory *dir, const struct reg_sync *s, uint32_t self,
 	      const uint8_t ca[CERT_KEY_LEN], uint64_t now,
 	      struct dir_result *r);
+
+/*
+ * Is @ss a global address: none of RFC 1918, RFC 6598 (100.64/10),
+ * loopback, link-local, 0/8 for IPv4 (an IPv4-mapped IPv6 address judged
+ * as its IPv4 one), ULA (fc00::/7), link-local, ::1, :: for IPv6?
+ */
+bool dir_endpoint_global(const struct sockaddr_storage *ss);
+
+/*
+ * Where to send a node's initiations, of the @n endpoints it registered
+ * (its local ones and the public one a beacon reflected, in any order):
+ * the first global IPv4 one, else the first global IPv6 one, else the
+ * first IPv4 one, else the first; NULL when @n is 0.  So a node behind a
+ * NAT (private local addresses, a public reflected one) is reached at
+ * its public endpoint, and a node with a global local address, or only
+ * private ones (nodes of one private network), at its local one.
+ */
+const struct sockaddr_storage *
+dir_endpoint_pick(const struct sockaddr_storage *eps, unsigned int n);
 
 /* Drop the nodes whose certificate expired before @now; how many. */
 unsigned int dir_expire(struct directory *dir, uint64_t now);

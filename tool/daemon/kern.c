@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "../nl.h"
+#include "../show.h"
 #include "kern.h"
 
 #define RT_BUF_SIZE	8192
@@ -164,6 +165,26 @@ int kern_beacon_keys(struct kern *k, const uint8_t *keys)
 	/* The request buffer held the keys. */
 	sodium_memzero(nlh, len);
 	return err;
+}
+
+static int dev_public_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dev_info dev;
+
+	if (dev_info_parse(nlh, &dev))
+		return MNL_CB_ERROR;
+	memcpy(arg, &dev.public_ep, sizeof(dev.public_ep));
+	return MNL_CB_OK;
+}
+
+int kern_dev_public(struct kern *k, struct sockaddr_storage *pub)
+{
+	struct nlmsghdr *nlh = ovl_nl_request(k->req, OVL_CMD_DEV_GET, 0);
+
+	memset(pub, 0, sizeof(*pub));
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, k->ifindex);
+	return ovl_nl_call(k->req, nlh, dev_public_cb, pub, "%s: dev get",
+			   k->ifname);
 }
 
 static unsigned int addr_len(const struct cidr *c)

@@ -63,6 +63,11 @@ int kern_dev_set(struct kern *k, uint32_t node_id, uint16_t listen_port,
  * OVL_BEACON_KEYS_LEN bytes.  Setting the beacon clears them.
  */
 int kern_beacon_keys(struct kern *k, const uint8_t *keys);
+/*
+ * The device's public endpoint, the address its beacon reflected
+ * (OVL_A_DEV_PUBLIC_ENDPOINT), into *@pub; family 0 when it has none.
+ */
+int kern_dev_public(struct kern *k, struct sockaddr_storage *pub);
 /* Add @c (an address of ours, e.g. 10.77.0.1/32) to the device. */
 int kern_addr_add(struct kern *k, const struct cidr *c);
 /* Route @c through the device (add) or remove that route. */

@@ -34,6 +34,8 @@ struct regworker {
 	pthread_cond_t cond;
 	bool stop;		/* under lock */
 	bool resync;		/* under lock */
+	bool pub_changed;	/* under lock */
+	struct sockaddr_storage pub;	/* under lock; family 0: none */
 	struct rw_msg *head, **tail;	/* under lock */
 	int efd;
 	struct reg_client *c;
@@ -126,7 +128,7 @@ int regworker_enroll(const struct config *cfg, const struct identity *id,
 	reg_client_identity(c, id, 0);
 	reg_client_timeout(c, REGWORKER_TIMEOUT_MS);
 	for (round = 1;; round++) {
-		if (!reg_enroll(c, tok, false, e))
+		if (!reg_enroll(c, tok, cfg->relay_only, e))
 			break;
 		status = reg_client_status(c);
 		/* A refusal (4xx) will not change; the network may. */
@@ -219,6 +221,29 @@ static size_t local_endpoints(const char *ifname, uint16_t port,
 	return n;
 }
 
+/*
+ * The endpoints to register: the local ones, then @pub (the reflected
+ * one) unless it is one of them or has no family; at most
+ * REG_MAX_ENDPOINTS, the last place kept for @pub.
+ */
+static size_t endpoints(const char *ifname, uint16_t port,
+			const struct sockaddr_storage *pub,
+			char eps[REG_MAX_ENDPOINTS][ADDR_STRLEN])
+{
+	char p[ADDR_STRLEN] = "";	/* all of it compared with memcmp() */
+	size_t n = local_endpoints(ifname, port, eps), k;
+
+	if (!pub->ss_family || !endpoint_str(pub, p))
+		return n;
+	for (k = 0; k < n; k++)
+		if (!strcmp(eps[k], p))
+			return n;
+	if (n == REG_MAX_ENDPOINTS)
+		n--;
+	memcpy(eps[n], p, sizeof(p));
+	return n + 1;
+}
+
 static void push(struct regworker *w, struct reg_sync *s)
 {
 	struct rw_msg *m = calloc(1, sizeof(*m));
@@ -287,7 +312,9 @@ static void *worker(void *arg)
 {
 	struct regworker *w = arg;
 	char eps[REG_MAX_ENDPOINTS][ADDR_STRLEN], last[REG_MAX_ENDPOINTS][ADDR_STRLEN];
+	char pub_str[ADDR_STRLEN], last_pub[ADDR_STRLEN] = "";
 	const char *ptrs[REG_MAX_ENDPOINTS];
+	struct sockaddr_storage pub;
 	size_t n, n_last = (size_t)-1, i;
 	uint64_t next_reg = 0, next_sync = 0, now, wake;
 	struct timespec ts;
@@ -299,10 +326,15 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
+		pub = w->pub;
+		w->pub_changed = false;
 		pthread_mutex_unlock(&w->lock);
 
 		now = now_s();
-		n = local_endpoints(w->ifname, w->port, eps);
+		n = endpoints(w->ifname, w->port, &pub, eps);
+		pub_str[0] = '\0';
+		if (pub.ss_family)
+			endpoint_str(&pub, pub_str);
 		if (n != n_last || memcmp(eps, last, n * sizeof(eps[0])))
 			next_reg = 0;
 		if (now >= next_reg) {
@@ -315,10 +347,14 @@ static void *worker(void *arg)
 				registered_ok = false;
 			} else {
 				if (!registered_ok || n != n_last ||
-				    memcmp(eps, last, n * sizeof(eps[0])))
-					rlog(w->log, "registered %zu endpoints%s%s",
+				    memcmp(eps, last, n * sizeof(eps[0])) ||
+				    strcmp(pub_str, last_pub))
+					rlog(w->log, "registered %zu endpoints%s%s%s%s",
 					     n, n ? ", the first " : "",
-					     n ? eps[0] : "");
+					     n ? eps[0] : "",
+					     pub_str[0] ? ", public " : "",
+					     pub_str);
+				memcpy(last_pub, pub_str, sizeof(last_pub));
 				registered_ok = true;
 				memcpy(last, eps, n * sizeof(eps[0]));
 				n_last = n;
@@ -338,7 +374,7 @@ static void *worker(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += wake > now_s() ? wake - now_s() : 0;
 		pthread_mutex_lock(&w->lock);
-		while (!w->stop && !w->resync &&
+		while (!w->stop && !w->resync && !w->pub_changed &&
 		       pthread_cond_timedwait(&w->cond, &w->lock, &ts) !=
 		       ETIMEDOUT)
 			;
@@ -435,6 +471,21 @@ void regworker_resync(struct regworker *w)
 	pthread_mutex_lock(&w->lock);
 	w->resync = true;
 	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void regworker_public(struct regworker *w, const struct sockaddr_storage *pub)
+{
+	struct sockaddr_storage none = { 0 };
+
+	if (!pub)
+		pub = &none;
+	pthread_mutex_lock(&w->lock);
+	if (!endpoint_equal(&w->pub, pub)) {
+		w->pub = *pub;
+		w->pub_changed = true;
+		pthread_cond_signal(&w->cond);
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 

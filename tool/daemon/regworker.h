@@ -15,7 +15,9 @@
  * calls never run on the loop's thread): it registers the node's
  * endpoints (the listen port on each address of the machine's interfaces
  * that are up, loopback, IPv6 link-local and the ovl device's own
- * excepted) and its relay-only flag at once, whenever they change and
+ * excepted, then the public endpoint its beacon reflected, given by the
+ * loop with regworker_public()) and its relay-only flag at once,
+ * whenever they change and
  * every REGWORKER_REGISTER_S seconds (a heartbeat well within the
  * registry's node ttl); and it syncs the directory with since= every
  * registry-sync-seconds (all pages of an answer at once).  Each answer
@@ -79,6 +81,13 @@ bool regworker_pop(struct regworker *w, struct reg_sync *s);
  * could not apply an answer.
  */
 void regworker_resync(struct regworker *w);
+
+/*
+ * The public endpoint the device's beacon reflected (family 0: none),
+ * registered after the local ones when it is none of them; a change is
+ * registered at once.  From the loop's thread.
+ */
+void regworker_public(struct regworker *w, const struct sockaddr_storage *pub);
 
 /* Stop the thread (within a request's timeout) and free everything. */
 void regworker_stop(struct regworker *w);

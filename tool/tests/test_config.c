@@ -164,6 +164,21 @@ static void test_registry_only(void **state)
 	assert_int_equal(d.device, CONFIG_DEV_REGISTRIES);
 	config_diff_free(&d);
 	config_free(&c2);
+	assert_false(c.relay_only);
+	/* relay-only = yes is read, and a change of it is a change. */
+	assert_int_equal(parse("[device]\n"
+			       "listen-port = 4500\n"
+			       "identity = /etc/ovl/node.key\n"
+			       "certificate = /nonexistent/node.crt\n"
+			       "ca = " K1 "\n"
+			       "registry = http://10.0.0.1:8470, https://10.0.0.2:8470\n"
+			       "join-token = /etc/ovl/join.token\n"
+			       "relay-only = yes\n", &c2, err), 0);
+	assert_true(c2.relay_only);
+	assert_int_equal(config_diff(&c, &c2, &d), 0);
+	assert_int_equal(d.device, CONFIG_DEV_REGISTRIES);
+	config_diff_free(&d);
+	config_free(&c2);
 	config_free(&c);
 }
 
@@ -345,6 +360,10 @@ static const struct bad bad[] = {
 	  "ovl0.conf:6: join-token: needs a registry to enroll with" },
 	{ DEV "registry-sync-seconds = 5\n" PEER2,
 	  "ovl0.conf:6: registry-sync-seconds: no registry to sync with" },
+	{ DEV "relay-only = yes\n" PEER2,
+	  "ovl0.conf:6: relay-only: needs a registry to register with" },
+	{ "[device]\nrelay-only = maybe\n",
+	  "ovl0.conf:2: relay-only: maybe: not yes or no" },
 	{ "[device]\nregistry-sync-seconds = 0\n",
 	  "ovl0.conf:2: registry-sync-seconds: 0: out of range (1..3600)" },
 	{ "[device]\nregistry-sync-seconds = 3601\n",

@@ -189,6 +189,81 @@ static void test_incremental(void **state)
 	assert_int_equal(dir.n, 0);
 }
 
+/*
+ * The endpoint a peer is sent to (dir_endpoint_pick()): a node behind a
+ * NAT registers its private local endpoints and the public one a beacon
+ * reflected; its peers get the public one, whatever the order.
+ */
+static void test_endpoint_pick(void **state)
+{
+	static const struct {
+		const char *eps[4];
+		const char *want;
+	} cases[] = {
+		/* NAT: private locals, the reflected public one last. */
+		{ { "10.0.1.2:4500", "198.51.100.7:40001" },
+		  "198.51.100.7:40001" },
+		{ { "192.168.1.5:4500", "172.16.0.9:4500", "[fd00::5]:4500",
+		    "203.0.113.4:4500" }, "203.0.113.4:4500" },
+		/* CGNAT (100.64/10) counts as private. */
+		{ { "100.64.3.4:4500", "198.51.100.7:4500" },
+		  "198.51.100.7:4500" },
+		{ { "100.127.255.1:4500", "100.128.0.1:4500" },
+		  "100.128.0.1:4500" },
+		/* A global local address: the first global one, the local. */
+		{ { "192.0.2.1:4500", "198.51.100.7:4500" }, "192.0.2.1:4500" },
+		/* Only private ones (one private network): the first IPv4. */
+		{ { "[fd00::1]:4500", "10.0.0.1:4500", "192.168.0.1:4500" },
+		  "10.0.0.1:4500" },
+		/* A global IPv6 one before private IPv4 ones. */
+		{ { "10.0.0.1:4500", "[2001:db8::1]:4500" },
+		  "[2001:db8::1]:4500" },
+		/* Global IPv4 before global IPv6, whatever the order. */
+		{ { "[2001:db8::1]:4500", "192.0.2.9:4500" }, "192.0.2.9:4500" },
+		/* Link-local, loopback, 0/8, mapped private: not global. */
+		{ { "169.254.1.1:4500", "127.0.0.1:4500", "0.1.2.3:4500",
+		    "[::ffff:10.1.1.1]:4500" }, "169.254.1.1:4500" },
+		{ { "[::ffff:10.1.1.1]:4500", "[::ffff:192.0.2.3]:4500" },
+		  "[::ffff:192.0.2.3]:4500" },
+		{ { "[fe80::1]:4500", "[::1]:4500" }, "[fe80::1]:4500" },
+		/* 172.32/12 is not 172.16/12; 11/8 is not 10/8. */
+		{ { "172.15.0.1:4500", "172.32.0.1:4500" }, "172.15.0.1:4500" },
+		{ { "10.9.9.9:4500", "11.0.0.1:4500" }, "11.0.0.1:4500" },
+		{ { NULL }, NULL },
+	};
+	struct sockaddr_storage eps[4];
+	const struct sockaddr_storage *got;
+	unsigned int i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (n = 0; n < 4 && cases[i].eps[n]; n++)
+			eps[n] = ep(cases[i].eps[n]);
+		got = dir_endpoint_pick(eps, n);
+		if (!cases[i].want) {
+			assert_null(got);
+			continue;
+		}
+		assert_non_null(got);
+		ep_is(got, cases[i].want);
+	}
+
+	/* Through dir_apply(): node 2 behind a NAT, node 3 relay-only. */
+	{
+		struct directory dir = { 0 };
+		struct reg_peer p[2];
+		struct reg_sync s;
+
+		p[0] = peer(2, 1, "10.0.2.2:4500", "198.51.100.2:61000", false);
+		p[1] = peer(3, 2, "10.0.3.2:4500", "198.51.100.3:4500", true);
+		s = sync_of(2, p, 2, NULL, 0);
+		assert_int_equal(dir_apply(&dir, &s, 1, ca_pk, NOW, NULL), 0);
+		ep_is(&dir_find(&dir, 2)->endpoint, "198.51.100.2:61000");
+		ep_is(&dir_find(&dir, 3)->endpoint, NULL);
+		dir_free(&dir);
+	}
+}
+
 /* A reset replaces the whole directory. */
 static void test_reset(void **state)
 {
@@ -473,6 +548,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_endpoint_pick),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_relay_only),
