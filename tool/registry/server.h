@@ -15,6 +15,7 @@
  * @node_ttl: seconds after its last registration a node expires
  * @beacon_ttl: seconds after its last heartbeat a beacon leaves the list
  * @sync_page: most directory entries in one answer
+ * @session_ttl: seconds a session (POST /v1/session) lasts
  */
 struct server_opts {
 	const char *listen;
@@ -23,6 +24,7 @@ struct server_opts {
 	int64_t node_ttl;
 	int64_t beacon_ttl;
 	int sync_page;
+	int64_t session_ttl;
 };
 
 /* Serve @st until SIGINT or SIGTERM; an exit status. */
