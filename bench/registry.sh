@@ -13,10 +13,15 @@
 # CPU 1 with BENCH_CONNS (32) keep-alive connections for BENCH_SECS (6)
 # seconds (the first one a warm-up) on:
 #   beacons  GET /v1/beacons (unsigned)
-#   sync     GET /v1/nodes?since=V-10, signed by node 1, each request with
-#            its own nonce (signed before the clock starts): an incremental
-#            sync that brings the 10 newest changes (BENCH_SYNC_BACK=10;
-#            0: a sync that brings nothing, a daemon's usual one)
+#   sync     GET /v1/nodes?since=V-10 as node 1 with a session (one per
+#            connection, opened by a signed POST /v1/session before the
+#            clock starts; each request with its counter and MAC): an
+#            incremental sync that brings the 10 newest changes
+#            (BENCH_SYNC_BACK=10; 0: a sync that brings nothing, a daemon's
+#            usual one)
+#   signed   the same sync signed by node 1, each request with its own
+#            nonce (signed before the clock starts): what a client without
+#            sessions costs (BENCH_SIGNED=0 leaves it out)
 # Prints req/s, the ratio to the need (100k daemons x 1 call a minute =
 # 1.7k req/s) and to the target (10x that, 17k req/s), and the share of
 # a core used by the server (with its database) and by the client, and
@@ -143,7 +148,7 @@ run()
 			2>/dev/null &
 		perf=$!
 	fi
-	out=$(REGLOAD_PIDS="$PIDS" taskset -c 1 "$LOAD" "$PORT" "$1" "$CONNS" \
+	out=$(REGLOAD_SIGNED=${SIGNED:-0} REGLOAD_PIDS="$PIDS" taskset -c 1 "$LOAD" "$PORT" "$1" "$CONNS" \
 	      "$SECS" "${@:2}" 2>"$TMP/load.log") ||
 		{ echo "registry.sh: $name: $(cat "$TMP/load.log") $out" >&2; return 0; }
 	[ -n "$perf" ] && kill -INT "$perf" && wait "$perf" || true
@@ -159,7 +164,7 @@ run()
 
 bench()
 {
-	local db=$1 pm r reg this=$REG
+	local db=$1 pm r reg since this=$REG
 	for r in $(seq "${BENCH_ROUNDS:-1}"); do
 		for reg in ${BENCH_BASE:+"$BENCH_BASE"} "$this"; do
 			REG=$reg
@@ -172,7 +177,11 @@ bench()
 				PIDS="$SERVER $pm $(pgrep -d ' ' -P "$pm")"
 			fi
 			run beacons /v1/beacons
-			run sync "/v1/nodes?since=$((NODES - ${BENCH_SYNC_BACK:-10}))" "$TMP/n1.key" 1 "$RATE"
+			since=$((NODES - ${BENCH_SYNC_BACK:-10}))
+			# a base from before sessions: signed only
+			[ "$WHO" = base ] || run sync "/v1/nodes?since=$since" "$TMP/n1.key" 1 "$RATE"
+			[ "${BENCH_SIGNED:-1}" = 0 ] ||
+				SIGNED=1 run signed "/v1/nodes?since=$since" "$TMP/n1.key" 1 "$RATE"
 			stop
 		done
 	done

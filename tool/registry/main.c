@@ -333,6 +333,7 @@ static int cmd_serve(int argc, char **argv)
 	so.node_ttl = node_ttl;
 	so.beacon_ttl = beacon_ttl;
 	so.session_ttl = session_ttl;
+	so.db_url = opts[1].val ? opts[1].val : DEFAULT_DB;
 	ret = open_store(opts[1].val, &st, true);
 	if (ret)
 		return ret;

@@ -15,11 +15,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server.h"
 #include "wire.h"
@@ -27,6 +29,15 @@
 #define PEM_MAX		(64 * 1024)
 #define SESS_BUCKETS0	1024
 #define SESS_SWEEP	60	/* seconds between sweeps of the cache */
+#define SYNC_CACHE	256	/* answers kept, by "since" */
+
+/* A sync answer kept: to "since", at the directory's "version", built "at". */
+struct sync_slot {
+	int64_t since;
+	int64_t version;
+	int64_t at;
+	struct MHD_Response *resp;
+};
 
 /*
  * A session this server has seen used: read from the database at its
@@ -58,6 +69,19 @@ struct server {
 	struct sess **sess;
 	size_t n_buckets, n_sess;
 	int64_t sess_swept;
+	struct sync_slot sync_cache[SYNC_CACHE];
+	/*
+	 * PostgreSQL: a thread LISTENs for the writers' notifications and
+	 * moves @gen at each (and whenever its connection is lost or back),
+	 * so that the counters read at @known_gen stand until it moves: no
+	 * round trip per sync.  SQLite: read each time (in-process).
+	 */
+	atomic_ulong gen;
+	atomic_bool watching;
+	atomic_bool stop;
+	unsigned long known_gen;
+	bool known;
+	int64_t known_version, known_epoch;
 };
 
 /* One request: its raw target (path and query, as signed) and body. */
@@ -672,6 +696,80 @@ static void sync_cb(const struct store_node *n, void *arg)
 	json_object_array_add(out->nodes, o);
 }
 
+/* The counters: as last read if no writer has notified since, else read. */
+static enum reg_err versions(struct server *srv, int64_t *version,
+			     int64_t *epoch)
+{
+	unsigned long g;
+	enum reg_err err;
+
+	if (atomic_load(&srv->watching)) {
+		g = atomic_load(&srv->gen);
+		if (srv->known && g == srv->known_gen) {
+			*version = srv->known_version;
+			*epoch = srv->known_epoch;
+			return REG_OK;
+		}
+		/* Read after taking @g: a later notification moves it again. */
+		err = store_versions(srv->st, version, epoch);
+		srv->known = !err;
+		srv->known_gen = g;
+		srv->known_version = *version;
+		srv->known_epoch = *epoch;
+		return err;
+	}
+	return store_versions(srv->st, version, epoch);
+}
+
+static void *watch_main(void *arg)
+{
+	struct server *srv = arg;
+	struct db_watch *w = NULL;
+	char err[DB_ERR_LEN];
+	bool logged = false;
+	int rc;
+
+	while (!atomic_load(&srv->stop)) {
+		if (!w) {
+			rc = db_watch_open(srv->opts->db_url, &w, err);
+			if (rc > 0)
+				return NULL;	/* SQLite: nothing to watch */
+			if (rc < 0) {
+				if (!logged)
+					fprintf(stderr, "ovl-registry: watch: %s (reading the counters at each sync meanwhile)\n",
+						err);
+				logged = true;
+				sleep(1);
+				continue;
+			}
+			if (logged)
+				fprintf(stderr, "ovl-registry: watch: listening again\n");
+			logged = false;
+			atomic_store(&srv->watching, true);
+			atomic_fetch_add(&srv->gen, 1);
+		}
+		rc = db_watch_wait(w, 500);
+		if (rc > 0) {
+			atomic_fetch_add(&srv->gen, 1);
+		} else if (rc < 0) {
+			atomic_store(&srv->watching, false);
+			atomic_fetch_add(&srv->gen, 1);
+			db_watch_close(w);
+			w = NULL;
+		}
+	}
+	db_watch_close(w);
+	return NULL;
+}
+
+/*
+ * GET /v1/nodes, signed or with a session.  With a session it is a pure
+ * read: the counters first (the directory's version, the revocation
+ * epoch), then the answer, which is kept for the second it was built in
+ * while the directory's version stays: every node that asks the same
+ * "since" in that second gets the same bytes (the answer's last_seen
+ * times are the only thing that could differ, by less than a second).
+ */
 static enum MHD_Result do_sync(struct server *srv,
 			       struct MHD_Connection *conn,
 			       const struct req *r)
@@ -681,7 +779,9 @@ static enum MHD_Result do_sync(struct server *srv,
 	struct sync_out out;
 	struct store_auth auth = {};
 	struct json_object *obj;
-	int64_t version;
+	struct MHD_Response *resp;
+	struct sync_slot *slot = NULL;
+	int64_t version, current = 0, now;
 	enum MHD_Result ret;
 	enum reg_err err;
 	bool reset, more, mac = header(conn, REG_HDR_SESSION);
@@ -701,20 +801,28 @@ static enum MHD_Result do_sync(struct server *srv,
 		return reply_err(conn, 400, "bad_request",
 				 "'since': expected a version, 0 or more");
 	sweep(srv);
+	if (e) {
+		err = versions(srv, &current, &epoch);
+		/*
+		 * A node was revoked since this session was checked: check
+		 * it again (in the database, at this epoch or a later one).
+		 */
+		if (!err && epoch != e->epoch)
+			err = sess_load(srv, header(conn, REG_HDR_SESSION), raw,
+					e, &e, &id, now_s());
+		if (err)
+			return reply_store(conn, srv, err, id);
+		now = now_s();
+		slot = &srv->sync_cache[since % SYNC_CACHE];
+		if (slot->resp && slot->since == (int64_t)since &&
+		    slot->version == current && slot->at == now)
+			return MHD_queue_response(conn, 200, slot->resp);
+	}
 	out.nodes = json_object_new_array();
 	out.removed = json_object_new_array();
 	err = store_sync(srv->st, e ? NULL : &auth, since,
 			 srv->opts->sync_page, sync_cb, &out, &version, &reset,
 			 &more, &epoch);
-	/*
-	 * A node was revoked since this session was checked: check it again
-	 * (in the database, the revocation's snapshot or a later one).
-	 */
-	if (!err && e && epoch != e->epoch) {
-		const char *sid = header(conn, REG_HDR_SESSION);
-
-		err = sess_load(srv, sid, raw, e, &e, &id, now_s());
-	}
 	if (err) {
 		json_object_put(out.nodes);
 		json_object_put(out.removed);
@@ -726,7 +834,19 @@ static enum MHD_Result do_sync(struct server *srv,
 	json_object_object_add(obj, "more", json_object_new_boolean(more));
 	json_object_object_add(obj, "nodes", out.nodes);
 	json_object_object_add(obj, "removed", out.removed);
-	return reply(conn, 200, obj);
+	resp = json_response(obj);
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, 200, resp);
+	if (slot) {
+		if (slot->resp)
+			MHD_destroy_response(slot->resp);
+		*slot = (struct sync_slot){ .since = since, .version = current,
+					    .at = now, .resp = resp };
+	} else {
+		MHD_destroy_response(resp);
+	}
+	return ret;
 }
 
 static enum MHD_Result do_beacon_post(struct server *srv,
@@ -956,8 +1076,10 @@ int server_run(struct store *st, const struct server_opts *opts)
 			     MHD_USE_ERROR_LOG | MHD_USE_AUTO;
 	char *cert = NULL, *key = NULL;
 	struct MHD_Daemon *d;
+	pthread_t watcher;
+	bool watching;
 	sigset_t set;
-	int sig;
+	int sig, i;
 
 	if (parse_endpoint(opts->listen, &ss)) {
 		fprintf(stderr, "ovl-registry: invalid --listen '%s': expected IP:PORT or [IPv6]:PORT\n",
@@ -998,10 +1120,19 @@ int server_run(struct store *st, const struct server_opts *opts)
 	}
 	fprintf(stderr, "ovl-registry: serving %s on %s%s\n",
 		db_kind(st->db), opts->listen, cert ? " (TLS)" : "");
+	watching = opts->db_url &&
+		   !pthread_create(&watcher, NULL, watch_main, &srv);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
+	if (watching) {
+		atomic_store(&srv.stop, true);
+		pthread_join(watcher, NULL);
+	}
 	beacons_forget(&srv);
 	sess_free_all(&srv);
+	for (i = 0; i < SYNC_CACHE; i++)
+		if (srv.sync_cache[i].resp)
+			MHD_destroy_response(srv.sync_cache[i].resp);
 	free(cert);
 	free(key);
 	return 0;

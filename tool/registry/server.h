@@ -16,6 +16,8 @@
  * @beacon_ttl: seconds after its last heartbeat a beacon leaves the list
  * @sync_page: most directory entries in one answer
  * @session_ttl: seconds a session (POST /v1/session) lasts
+ * @db_url: the database's URL (PostgreSQL: a connection of its own
+ *	listens for the writers' notifications)
  */
 struct server_opts {
 	const char *listen;
@@ -25,6 +27,7 @@ struct server_opts {
 	int64_t beacon_ttl;
 	int sync_page;
 	int64_t session_ttl;
+	const char *db_url;
 };
 
 /* Serve @st until SIGINT or SIGTERM; an exit status. */

@@ -249,7 +249,8 @@ static enum reg_err bump(struct store *st, int64_t *version)
 	}
 	*version = db_int(res, 0, 0);
 	db_res_free(res);
-	return REG_OK;
+	/* Servers that keep the counters in memory hear of it at commit. */
+	return db_notify(st->db) ? REG_E_DB : REG_OK;
 }
 
 /* Check the token @hash of @kind and, if @use, spend one use. */
@@ -578,6 +579,25 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 	/* Nothing changed: the cursor may move up to the counter. */
 	if (!rows && current > *version)
 		*version = current;
+	return REG_OK;
+}
+
+enum reg_err store_versions(struct store *st, int64_t *version,
+			    int64_t *epoch)
+{
+	struct db_res *res;
+
+	if (db_exec(st->db, "SELECT c.version, e.version FROM counter c, "
+		    "counter e WHERE c.id = 1 AND e.id = 2", 0, NULL, &res))
+		return fail(st), REG_E_DB;
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		snprintf(st->err, sizeof(st->err), "no version counter");
+		return REG_E_DB;
+	}
+	*version = db_int(res, 0, 0);
+	*epoch = db_int(res, 0, 1);
+	db_res_free(res);
 	return REG_OK;
 }
 

@@ -168,6 +168,10 @@ struct store_session {
 enum reg_err store_session_get(struct store *st, const char *sid, int64_t now,
 			       struct store_session *s);
 
+/* The directory's version and the revocation epoch, now (a read). */
+enum reg_err store_versions(struct store *st, int64_t *version,
+			    int64_t *epoch);
+
 /* Revoke node @id (a new version: peers drop it at their next sync). */
 enum reg_err store_revoke(struct store *st, uint32_t id);
 
