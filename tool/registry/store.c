@@ -18,6 +18,7 @@
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define DAY		86400
 #define CERT_SKEW	60	/* not-before this far back: peers' clocks */
+#define SESSION_GRACE	3600	/* an ended session is forgotten after */
 
 static const char *const schema[] = {
 	"CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -753,7 +754,8 @@ int store_sweep(struct store *st, int64_t now, int64_t ttl,
 
 	if (db_exec(st->db, "DELETE FROM nonces WHERE ts < ?", 1, p, NULL))
 		return fail(st);
-	p[0] = DB_I(now);
+	/* Kept an hour past their end: "session_expired", not "unknown". */
+	p[0] = DB_I(now - SESSION_GRACE);
 	if (db_exec(st->db, "DELETE FROM sessions WHERE expires_at < ?", 1, p,
 		    NULL))
 		return fail(st);
