@@ -28,7 +28,10 @@
 # req/s per CPU-second of the server: what one whole core would serve (the
 # host is shared: other work on CPU 0 lowers the share the server gets,
 # not what it does with it).  Never fails on a figure.
-# BENCH_BACKENDS="sqlite postgresql" picks the backends; BENCH_PERF=DIR
+# BENCH_SERVE_ARGS are added to "serve" (e.g. "--sync-cache 0": every
+# sync answer built, none taken from the second's cache, as when the
+# directory changes between any two syncs); BENCH_BACKENDS="sqlite
+# postgresql" picks the backends; BENCH_PERF=DIR
 # records a perf profile of each run (server and database) into DIR;
 # BENCH_BASE=PATH (an ovl-registry built from another tree) measures it
 # too, on the same database, alternating with this tree's, BENCH_ROUNDS
@@ -83,7 +86,8 @@ serve()
 	shift
 	PORT=$(free_port)
 	"$@" "$REG" serve --listen "127.0.0.1:$PORT" --db "$db" \
-		--node-ttl 31536000 --beacon-ttl 86400 2>>"$TMP/serve.log" &
+		--node-ttl 31536000 --beacon-ttl 86400 ${BENCH_SERVE_ARGS:-} \
+		2>>"$TMP/serve.log" &
 	SERVER=$!
 	for i in $(seq 100); do
 		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && return

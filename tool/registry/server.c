@@ -813,8 +813,9 @@ static enum MHD_Result do_sync(struct server *srv,
 		if (err)
 			return reply_store(conn, srv, err, id);
 		now = now_s();
-		slot = &srv->sync_cache[since % SYNC_CACHE];
-		if (slot->resp && slot->since == (int64_t)since &&
+		if (!srv->opts->no_sync_cache)
+			slot = &srv->sync_cache[since % SYNC_CACHE];
+		if (slot && slot->resp && slot->since == (int64_t)since &&
 		    slot->version == current && slot->at == now)
 			return MHD_queue_response(conn, 200, slot->resp);
 	}
