@@ -139,6 +139,17 @@ run:
 	return PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
 }
 
+/*
+ * Generic plans for the prepared statements: with "auto", PostgreSQL
+ * plans the sync's statement again at every run (a plan for any "since"
+ * looks costlier than one for the value at hand, though both scan the
+ * version index the same way), which was most of its time per sync.
+ */
+static void pg_session_setup(PGconn *h)
+{
+	PQclear(PQexec(h, "SET plan_cache_mode = force_generic_plan"));
+}
+
 static int pg_exec(struct db *db, const char *sql, int n,
 		   const struct db_param *params, struct db_res **res)
 {
@@ -166,6 +177,7 @@ static int pg_exec(struct db *db, const char *sql, int n,
 	if (PQstatus(c->h) == CONNECTION_BAD) {
 		PQreset(c->h);
 		pg_forget(c);	/* a new session has none prepared */
+		pg_session_setup(c->h);
 	}
 	r = pg_run_prepared(db, sql, n, vals, name);
 	if (!r && !name[0]) {
@@ -232,6 +244,7 @@ int db_pg_open(struct db *db, const char *url)
 		return -1;
 	}
 	PQsetNoticeProcessor(conn, pg_notice, NULL);
+	pg_session_setup(conn);
 	db->conn = calloc(1, sizeof(struct pg_conn));
 	if (!db->conn) {
 		snprintf(db->err, DB_ERR_LEN, "out of memory");
