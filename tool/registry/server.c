@@ -30,6 +30,12 @@
 #define SESS_BUCKETS0	1024
 #define SESS_SWEEP	60	/* seconds between sweeps of the cache */
 #define SYNC_CACHE	256	/* answers kept, by "since" */
+/*
+ * Sessions of one node kept at most: a node that opens more (a daemon in
+ * a restart loop, or one that hoards them) loses the one that ends first,
+ * so that the cache is bounded by the nodes, not by the sessions opened.
+ */
+#define SESS_PER_NODE	8
 
 /* A sync answer kept: to "since", at the directory's "version", built "at". */
 struct sync_slot {
@@ -68,6 +74,8 @@ struct server {
 	/* The sessions cache: a chained hash on the random session id. */
 	struct sess **sess;
 	size_t n_buckets, n_sess;
+	uint8_t *per_node;	/* sessions kept, by node id */
+	size_t per_node_len;
 	int64_t sess_swept;
 	struct sync_slot sync_cache[SYNC_CACHE];
 	/*
@@ -324,9 +332,44 @@ static void sess_unlink(struct server *srv, struct sess **pp)
 	struct sess *e = *pp;
 
 	*pp = e->next;
+	if (e->node_id < srv->per_node_len && srv->per_node[e->node_id])
+		srv->per_node[e->node_id]--;
 	sodium_memzero(e, sizeof(*e));
 	free(e);
 	srv->n_sess--;
+}
+
+/*
+ * Room for one more session of @node: its count grown to fit, and at
+ * SESS_PER_NODE its session that ends first forgotten (a scan of the
+ * table: only for a node that opened that many).  0, or -1 (no memory).
+ */
+static int sess_room(struct server *srv, uint32_t node)
+{
+	struct sess **pp, **oldest = NULL;
+	size_t b, n;
+	uint8_t *t;
+
+	if (node >= srv->per_node_len) {
+		n = (size_t)node + 1 > 2 * srv->per_node_len ?
+		    (size_t)node + 1 : 2 * srv->per_node_len;
+		t = realloc(srv->per_node, n);
+		if (!t)
+			return -1;
+		memset(t + srv->per_node_len, 0, n - srv->per_node_len);
+		srv->per_node = t;
+		srv->per_node_len = n;
+	}
+	if (srv->per_node[node] < SESS_PER_NODE)
+		return 0;
+	for (b = 0; b < srv->n_buckets; b++)
+		for (pp = &srv->sess[b]; *pp; pp = &(*pp)->next)
+			if ((*pp)->node_id == node &&
+			    (!oldest || (*pp)->expires_at < (*oldest)->expires_at))
+				oldest = pp;
+	if (oldest)
+		sess_unlink(srv, oldest);
+	return 0;
 }
 
 /* Forget the expired sessions, at most once a SESS_SWEEP. */
@@ -349,7 +392,10 @@ static void sess_sweep(struct server *srv, int64_t now)
 	}
 }
 
-/* Keep @e (a new entry); the table doubles when it averages one a bucket. */
+/*
+ * Keep @e (a new entry, its id and node set); the table doubles when it
+ * averages one a bucket.
+ */
 static int sess_add(struct server *srv, struct sess *e)
 {
 	size_t n = srv->n_buckets ? srv->n_buckets * 2 : SESS_BUCKETS0, b, i;
@@ -372,10 +418,13 @@ static int sess_add(struct server *srv, struct sess *e)
 		srv->sess = t;
 		srv->n_buckets = n;
 	}
+	if (sess_room(srv, e->node_id))
+		return -1;
 	b = sess_bucket(srv, e->id);
 	e->next = srv->sess[b];
 	srv->sess[b] = e;
 	srv->n_sess++;
+	srv->per_node[e->node_id]++;
 	return 0;
 }
 
@@ -389,6 +438,9 @@ static void sess_free_all(struct server *srv)
 	free(srv->sess);
 	srv->sess = NULL;
 	srv->n_buckets = 0;
+	free(srv->per_node);
+	srv->per_node = NULL;
+	srv->per_node_len = 0;
 }
 
 /*
@@ -415,8 +467,10 @@ static enum reg_err sess_load(struct server *srv, const char *sid,
 	}
 	if (!e) {
 		e = calloc(1, sizeof(*e));
-		if (e)
+		if (e) {
 			memcpy(e->id, raw, sizeof(e->id));
+			e->node_id = ss.node_id;
+		}
 		if (!e || sess_add(srv, e)) {
 			free(e);
 			sodium_memzero(&ss, sizeof(ss));

@@ -455,6 +455,18 @@ def cases(kind, db, tmp, reg):
         expect(err_code(p) == "stale", p.stderr)
         p = cli(url, "session", key=reg.key("a"), node=99)
         expect(err_code(p) == "unknown_node", p.stderr)
+        # more sessions than a server keeps per node (8): all still work
+        # (the one ending first is read again from the database)
+        files = [os.path.join(tmp, "a%d.session" % i) for i in range(10)]
+        for f in files:
+            ok_json(cli(url, "session", key=reg.key("a"), node=1, sfile=f))
+        ids = [read_session(f)["id"] for f in files]
+        for f in files + files[:2]:
+            ok_json(cli(url, "sync", "0", key=reg.key("a"), node=1,
+                        sfile=f))
+        expect([read_session(f)["id"] for f in files] == ids and
+               [read_session(f)["counter"] for f in files] ==
+               [2, 2] + [1] * 8, "a session was refused and replaced")
         nonce = "session-" + os.urandom(8).hex()
         p = cli(url, "session", key=reg.key("a"), node=1, nonce=nonce)
         expect(p.returncode == 0, p.stderr)
