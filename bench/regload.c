@@ -11,7 +11,10 @@
  * every request is a GET TARGET as node NODE_ID: by default with a session
  * (docs/registry.md "Sessions"), one per connection, opened by a signed
  * POST /v1/session before the clock starts, each request with the next
- * counter and its MAC (made as it is sent); with REGLOAD_SIGNED=1 in the
+ * counter and its MAC (made as it is sent); with REGLOAD_KEYS=N and a
+ * KEYFILE holding "%d", connection i is node NODE_ID + i % N with the key
+ * file of that number (a node's sessions are one client's: one each);
+ * with REGLOAD_SIGNED=1 in the
  * environment, signed (docs/registry.md "Signed requests"), each with its
  * own nonce: SECS * MAX_RATE requests are signed before the clock starts
  * (the signing rate is printed apart), and the run ends early if they run
@@ -287,7 +290,7 @@ int main(int argc, char **argv)
 		sign_all(argv[5], strtoul(argv[6], NULL, 10), argv[2],
 			 (size_t)secs * strtoul(argv[7], NULL, 10));
 	} else if (argc == 8) {
-		if (identity_load(argv[5], &id, err)) {
+		if (!strstr(argv[5], "%d") && identity_load(argv[5], &id, err)) {
 			fprintf(stderr, "regload: %s\n", err);
 			return 1;
 		}
@@ -309,6 +312,19 @@ int main(int argc, char **argv)
 		}
 		setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			   sizeof(one));
+		if (sess_target && strstr(argv[5], "%d")) {
+			char path[4096];
+			uint32_t nid = strtoul(argv[6], NULL, 10) +
+				       i % (getenv("REGLOAD_KEYS") ?
+					    atoi(getenv("REGLOAD_KEYS")) : 1);
+
+			snprintf(path, sizeof(path), argv[5], nid);
+			if (identity_load(path, &id, err)) {
+				fprintf(stderr, "regload: %s\n", err);
+				return 1;
+			}
+			sess_node = nid;
+		}
 		if (sess_target)
 			open_session(&cs[i], &id);
 		ev.events = EPOLLIN;

@@ -51,6 +51,7 @@ struct sync_slot {
  */
 struct sess {
 	struct sess *next;
+	struct sess *node_next;	/* the node's other sessions kept */
 	uint8_t id[REG_SESSION_ID_LEN / 2];
 	uint32_t node_id;
 	uint8_t key[REG_SESSION_KEY_LEN];
@@ -74,7 +75,7 @@ struct server {
 	/* The sessions cache: a chained hash on the random session id. */
 	struct sess **sess;
 	size_t n_buckets, n_sess;
-	uint8_t *per_node;	/* sessions kept, by node id */
+	struct sess **per_node;	/* the sessions kept, by node id */
 	size_t per_node_len;
 	int64_t sess_swept;
 	struct sync_slot sync_cache[SYNC_CACHE];
@@ -332,43 +333,47 @@ static void sess_unlink(struct server *srv, struct sess **pp)
 	struct sess *e = *pp;
 
 	*pp = e->next;
-	if (e->node_id < srv->per_node_len && srv->per_node[e->node_id])
-		srv->per_node[e->node_id]--;
+	for (pp = e->node_id < srv->per_node_len ?
+		  &srv->per_node[e->node_id] : NULL; pp && *pp;
+	     pp = &(*pp)->node_next) {
+		if (*pp == e) {
+			*pp = e->node_next;
+			break;
+		}
+	}
 	sodium_memzero(e, sizeof(*e));
 	free(e);
 	srv->n_sess--;
 }
 
 /*
- * Room for one more session of @node: its count grown to fit, and at
- * SESS_PER_NODE its session that ends first forgotten (a scan of the
- * table: only for a node that opened that many).  0, or -1 (no memory).
+ * Room for one more session of @node: the table of nodes grown to hold
+ * it, and at SESS_PER_NODE its session that ends first forgotten.  0, or
+ * -1 (no memory).
  */
 static int sess_room(struct server *srv, uint32_t node)
 {
-	struct sess **pp, **oldest = NULL;
-	size_t b, n;
-	uint8_t *t;
+	struct sess *x, *oldest = NULL;
+	struct sess **t;
+	unsigned int n = 0;
+	size_t len;
 
 	if (node >= srv->per_node_len) {
-		n = (size_t)node + 1 > 2 * srv->per_node_len ?
-		    (size_t)node + 1 : 2 * srv->per_node_len;
-		t = realloc(srv->per_node, n);
+		len = (size_t)node + 1 > 2 * srv->per_node_len ?
+		      (size_t)node + 1 : 2 * srv->per_node_len;
+		t = realloc(srv->per_node, len * sizeof(*t));
 		if (!t)
 			return -1;
-		memset(t + srv->per_node_len, 0, n - srv->per_node_len);
+		memset(t + srv->per_node_len, 0,
+		       (len - srv->per_node_len) * sizeof(*t));
 		srv->per_node = t;
-		srv->per_node_len = n;
+		srv->per_node_len = len;
 	}
-	if (srv->per_node[node] < SESS_PER_NODE)
-		return 0;
-	for (b = 0; b < srv->n_buckets; b++)
-		for (pp = &srv->sess[b]; *pp; pp = &(*pp)->next)
-			if ((*pp)->node_id == node &&
-			    (!oldest || (*pp)->expires_at < (*oldest)->expires_at))
-				oldest = pp;
-	if (oldest)
-		sess_unlink(srv, oldest);
+	for (x = srv->per_node[node]; x; x = x->node_next, n++)
+		if (!oldest || x->expires_at < oldest->expires_at)
+			oldest = x;
+	if (n >= SESS_PER_NODE)
+		sess_unlink(srv, sess_find(srv, oldest->id));
 	return 0;
 }
 
@@ -424,7 +429,8 @@ static int sess_add(struct server *srv, struct sess *e)
 	e->next = srv->sess[b];
 	srv->sess[b] = e;
 	srv->n_sess++;
-	srv->per_node[e->node_id]++;
+	e->node_next = srv->per_node[e->node_id];
+	srv->per_node[e->node_id] = e;
 	return 0;
 }
 
