@@ -5,25 +5,34 @@
 #
 # For each backend (SQLite, then a private PostgreSQL started the way
 # tool/registry/tests/test_registry.py starts one): a database of
-# BENCH_NODES (100,000) nodes -- node 1 enrolled for real through the
-# client library, the others inserted by SQL with valid rows (node 1's
-# certificate, their own key, address, endpoints and version) -- and 3
+# BENCH_NODES (100,000) nodes -- nodes 1 to BENCH_CONNS enrolled for real
+# through the client library, the others inserted by SQL with valid rows
+# (node 1's certificate, their own key, address, endpoints and version) -- and 3
 # live beacons; "ovl-registry serve" pinned to CPU 0 (PostgreSQL too: the
 # registry and its database share the one core), bench/regload pinned to
 # CPU 1 with BENCH_CONNS (32) keep-alive connections for BENCH_SECS (6)
 # seconds (the first one a warm-up) on:
 #   beacons  GET /v1/beacons (unsigned)
-#   sync     GET /v1/nodes?since=V-10, signed by node 1, each request with
-#            its own nonce (signed before the clock starts): an incremental
-#            sync that brings the 10 newest changes (BENCH_SYNC_BACK=10;
-#            0: a sync that brings nothing, a daemon's usual one)
+#   sync     GET /v1/nodes?since=V-10 with a session: connection i as
+#            node i, each with its own session (opened by a signed POST
+#            /v1/session before the clock starts; each request with its
+#            counter and MAC), as 32 daemons would: an
+#            incremental sync that brings the 10 newest changes
+#            (BENCH_SYNC_BACK=10; 0: a sync that brings nothing, a daemon's
+#            usual one)
+#   signed   the same sync signed by node 1, each request with its own
+#            nonce (signed before the clock starts): what a client without
+#            sessions costs (BENCH_SIGNED=0 leaves it out)
 # Prints req/s, the ratio to the need (100k daemons x 1 call a minute =
 # 1.7k req/s) and to the target (10x that, 17k req/s), and the share of
 # a core used by the server (with its database) and by the client, and
 # req/s per CPU-second of the server: what one whole core would serve (the
 # host is shared: other work on CPU 0 lowers the share the server gets,
 # not what it does with it).  Never fails on a figure.
-# BENCH_BACKENDS="sqlite postgresql" picks the backends; BENCH_PERF=DIR
+# BENCH_SERVE_ARGS are added to "serve" (e.g. "--sync-cache 0": every
+# sync answer built, none taken from the second's cache, as when the
+# directory changes between any two syncs); BENCH_BACKENDS="sqlite
+# postgresql" picks the backends; BENCH_PERF=DIR
 # records a perf profile of each run (server and database) into DIR;
 # BENCH_BASE=PATH (an ovl-registry built from another tree) measures it
 # too, on the same database, alternating with this tree's, BENCH_ROUNDS
@@ -38,6 +47,7 @@ NODES=${BENCH_NODES:-100000}
 SECS=${BENCH_SECS:-6}
 CONNS=${BENCH_CONNS:-32}
 RATE=${BENCH_MAX_RATE:-40000}	# signed requests prepared per second
+KEYS=$CONNS			# nodes enrolled for real: one per connection
 BACKENDS=${BENCH_BACKENDS:-sqlite postgresql}
 NEED=1700
 TARGET=17000
@@ -78,7 +88,8 @@ serve()
 	shift
 	PORT=$(free_port)
 	"$@" "$REG" serve --listen "127.0.0.1:$PORT" --db "$db" \
-		--node-ttl 31536000 --beacon-ttl 86400 2>>"$TMP/serve.log" &
+		--node-ttl 31536000 --beacon-ttl 86400 ${BENCH_SERVE_ARGS:-} \
+		2>>"$TMP/serve.log" &
 	SERVER=$!
 	for i in $(seq 100); do
 		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && return
@@ -102,11 +113,14 @@ fill()
 	shift
 	t0=$(date +%s.%N)
 	newkey "$TMP/ca.key"
-	newkey "$TMP/n1.key"
+	for i in $(seq "$KEYS"); do newkey "$TMP/n$i.key"; done
 	"$REG" init --db "$db" --ca-key "$TMP/ca.key" --network 10.96.0.0/12
-	tok=$("$REG" token new --db "$db")
+	tok=$("$REG" token new --db "$db" --uses "$KEYS")
 	serve "$db"
-	"$CLI" -u "http://127.0.0.1:$PORT" -k "$TMP/n1.key" -s key enroll "$tok" >/dev/null
+	for i in $(seq "$KEYS"); do
+		"$CLI" -u "http://127.0.0.1:$PORT" -k "$TMP/n$i.key" -s key \
+			enroll "$tok" >/dev/null
+	done
 	stop
 	now=$(date +%s)
 	"$@" <<EOF
@@ -143,7 +157,7 @@ run()
 			2>/dev/null &
 		perf=$!
 	fi
-	out=$(REGLOAD_PIDS="$PIDS" taskset -c 1 "$LOAD" "$PORT" "$1" "$CONNS" \
+	out=$(REGLOAD_KEYS=$KEYS REGLOAD_SIGNED=${SIGNED:-0} REGLOAD_PIDS="$PIDS" taskset -c 1 "$LOAD" "$PORT" "$1" "$CONNS" \
 	      "$SECS" "${@:2}" 2>"$TMP/load.log") ||
 		{ echo "registry.sh: $name: $(cat "$TMP/load.log") $out" >&2; return 0; }
 	[ -n "$perf" ] && kill -INT "$perf" && wait "$perf" || true
@@ -159,7 +173,7 @@ run()
 
 bench()
 {
-	local db=$1 pm r reg this=$REG
+	local db=$1 pm r reg since this=$REG
 	for r in $(seq "${BENCH_ROUNDS:-1}"); do
 		for reg in ${BENCH_BASE:+"$BENCH_BASE"} "$this"; do
 			REG=$reg
@@ -172,7 +186,11 @@ bench()
 				PIDS="$SERVER $pm $(pgrep -d ' ' -P "$pm")"
 			fi
 			run beacons /v1/beacons
-			run sync "/v1/nodes?since=$((NODES - ${BENCH_SYNC_BACK:-10}))" "$TMP/n1.key" 1 "$RATE"
+			since=$((NODES - ${BENCH_SYNC_BACK:-10}))
+			# a base from before sessions: signed only
+			[ "$WHO" = base ] || run sync "/v1/nodes?since=$since" "$TMP/n%d.key" 1 "$RATE"
+			[ "${BENCH_SIGNED:-1}" = 0 ] ||
+				SIGNED=1 run signed "/v1/nodes?since=$since" "$TMP/n1.key" 1 "$RATE"
 			stop
 		done
 	done
@@ -186,7 +204,7 @@ for KIND in $BACKENDS; do
 	case $KIND in
 	sqlite)
 		DB="sqlite:$TMP/r.db"
-		SERIES="(WITH RECURSIVE s(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM s WHERE i < $NODES) SELECT i FROM s)"
+		SERIES="(WITH RECURSIVE s(i) AS (SELECT $((KEYS + 1)) UNION ALL SELECT i + 1 FROM s WHERE i < $NODES) SELECT i FROM s)"
 		fill "$DB" sqlite3 "$TMP/r.db"
 		bench "$DB"
 		;;
@@ -212,7 +230,7 @@ for KIND in $BACKENDS; do
 			-l "$TMP/pg/log" -o "-k $TMP/pg -p $PGPORT -c listen_addresses='' -c fsync=off" \
 			start >/dev/null
 		DB="postgresql:///postgres?host=$TMP/pg&port=$PGPORT&user=postgres"
-		SERIES="generate_series(2, $NODES) AS s(i)"
+		SERIES="generate_series($((KEYS + 1)), $NODES) AS s(i)"
 		fill "$DB" psql -q -v ON_ERROR_STOP=1 "$DB"
 		bench "$DB"
 		;;

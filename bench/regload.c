@@ -8,11 +8,17 @@
  *	regload PORT TARGET CONNS SECS [KEYFILE NODE_ID MAX_RATE]
  *
  * Without KEYFILE every request is the same unsigned GET TARGET.  With it,
- * every request is a GET TARGET signed as node NODE_ID (docs/registry.md
- * "Signed requests"), each with its own nonce: SECS * MAX_RATE requests
- * are signed before the clock starts (the signing rate is printed apart),
- * and the run ends early if they run out.  The first second is a
- * warm-up, not counted.  Prints one line of key=value: req_s, errors,
+ * every request is a GET TARGET as node NODE_ID: by default with a session
+ * (docs/registry.md "Sessions"), one per connection, opened by a signed
+ * POST /v1/session before the clock starts, each request with the next
+ * counter and its MAC (made as it is sent); with REGLOAD_KEYS=N and a
+ * KEYFILE holding "%d", connection i is node NODE_ID + i % N with the key
+ * file of that number (a node's sessions are one client's: one each);
+ * with REGLOAD_SIGNED=1 in the
+ * environment, signed (docs/registry.md "Signed requests"), each with its
+ * own nonce: SECS * MAX_RATE requests are signed before the clock starts
+ * (the signing rate is printed apart), and the run ends early if they run
+ * out.  The first second is a warm-up, not counted.  Prints one line of key=value: req_s, errors,
  * client_cpu (the share of a core the client used while measuring) and,
  * with REGLOAD_PIDS="PID..." in the environment, server_cpu: the share of
  * a core those processes (the server, its database) used meanwhile.
@@ -42,8 +48,15 @@ struct conn {
 	int fd;
 	size_t got;		/* bytes of the current response read */
 	char *buf;
+	struct {
+		char id[REG_SESSION_ID_LEN + 1];
+		uint8_t key[REG_SESSION_KEY_LEN];
+		uint64_t counter;
+	} sess;
 };
 
+static const char *sess_target;	/* with sessions: the target */
+static uint32_t sess_node;
 static char **reqs;		/* signed: one per request */
 static size_t *req_lens;
 static size_t n_reqs, next_req;
@@ -110,11 +123,27 @@ static double pids_cpu(void)
 
 static int send_req(struct conn *c)
 {
+	char buf[1024], mac[REG_MAC_B64_LEN + 1];
 	const char *p = plain;
 	size_t len = plain_len;
+	int64_t ts;
 	ssize_t n;
 
-	if (reqs) {
+	if (sess_target) {
+		ts = time(NULL);
+		c->sess.counter++;
+		if (reg_mac(c->sess.key, "GET", sess_target, ts,
+			    c->sess.counter, "", 0, mac))
+			exit(1);
+		len = snprintf(buf, sizeof(buf),
+			"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			REG_HDR_SESSION ": %s\r\n"
+			REG_HDR_TIME ": %" PRId64 "\r\n"
+			REG_HDR_COUNTER ": %" PRIu64 "\r\n"
+			REG_HDR_MAC ": %s\r\n\r\n",
+			sess_target, c->sess.id, ts, c->sess.counter, mac);
+		p = buf;
+	} else if (reqs) {
 		if (next_req == n_reqs)
 			return 1;
 		p = reqs[next_req];
@@ -190,6 +219,52 @@ static void sign_all(const char *keyfile, uint32_t node, const char *target,
 		n, n / (now_f() - t0));
 }
 
+/* Open a session for @c on its socket (blocking, before the clock). */
+static void open_session(struct conn *c, const struct identity *id)
+{
+	char nonce[33], sig[REG_SIG_B64_LEN + 1], req[1024];
+	struct reg_session rs;
+	const char *why;
+	int64_t ts = time(NULL);
+	int status = 0;
+	ssize_t r;
+	size_t len;
+
+	reg_nonce_new(nonce);
+	if (reg_sign(id, "POST", REG_API "/session", ts, nonce, "{}", 2, sig))
+		exit(1);
+	len = snprintf(req, sizeof(req),
+		"POST " REG_API "/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Content-Type: application/json\r\nContent-Length: 2\r\n"
+		REG_HDR_NODE ": %" PRIu32 "\r\n"
+		REG_HDR_TIME ": %" PRId64 "\r\n"
+		REG_HDR_NONCE ": %s\r\n"
+		REG_HDR_SIG ": %s\r\n\r\n{}", sess_node, ts, nonce, sig);
+	if (send(c->fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		perror("regload: send");
+		exit(1);
+	}
+	c->got = 0;
+	do {
+		r = recv(c->fd, c->buf + c->got, RBUF - c->got, 0);
+		if (r <= 0) {
+			fprintf(stderr, "regload: no answer to POST /v1/session\n");
+			exit(1);
+		}
+		c->got += r;
+	} while (!complete(c, &status));
+	if (status != 200 ||
+	    reg_parse_session_resp(strstr(c->buf, "\r\n\r\n") + 4,
+				   strlen(strstr(c->buf, "\r\n\r\n") + 4),
+				   &rs, &why) ||
+	    reg_session_unseal(id, rs.sealed, c->sess.key)) {
+		fprintf(stderr, "regload: session: %.300s\n", c->buf);
+		exit(1);
+	}
+	memcpy(c->sess.id, rs.id, sizeof(c->sess.id));
+	c->got = 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -199,6 +274,8 @@ int main(int argc, char **argv)
 	double t0, t_start = 0, cpu_start = 0, srv_start = 0, t_end, end;
 	int conns, secs, ep, i, n, one = 1, status, open_conns;
 	struct conn *cs;
+	struct identity id;
+	char err[KEY_ERR_LEN];
 	bool measuring = false, out = false;
 
 	if (argc != 5 && argc != 8) {
@@ -208,13 +285,22 @@ int main(int argc, char **argv)
 	sa.sin_port = htons(atoi(argv[1]));
 	conns = atoi(argv[3]);
 	secs = atoi(argv[4]);
-	if (argc == 8)
+	if (argc == 8 && getenv("REGLOAD_SIGNED") &&
+	    strcmp(getenv("REGLOAD_SIGNED"), "0")) {
 		sign_all(argv[5], strtoul(argv[6], NULL, 10), argv[2],
 			 (size_t)secs * strtoul(argv[7], NULL, 10));
-	else
+	} else if (argc == 8) {
+		if (!strstr(argv[5], "%d") && identity_load(argv[5], &id, err)) {
+			fprintf(stderr, "regload: %s\n", err);
+			return 1;
+		}
+		sess_target = argv[2];
+		sess_node = strtoul(argv[6], NULL, 10);
+	} else {
 		plain_len = snprintf(plain, sizeof(plain),
 				     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
 				     argv[2]);
+	}
 	ep = epoll_create1(0);
 	cs = calloc(conns, sizeof(*cs));
 	for (i = 0; i < conns; i++) {
@@ -226,6 +312,21 @@ int main(int argc, char **argv)
 		}
 		setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			   sizeof(one));
+		if (sess_target && strstr(argv[5], "%d")) {
+			char path[4096];
+			uint32_t nid = strtoul(argv[6], NULL, 10) +
+				       i % (getenv("REGLOAD_KEYS") ?
+					    atoi(getenv("REGLOAD_KEYS")) : 1);
+
+			snprintf(path, sizeof(path), argv[5], nid);
+			if (identity_load(path, &id, err)) {
+				fprintf(stderr, "regload: %s\n", err);
+				return 1;
+			}
+			sess_node = nid;
+		}
+		if (sess_target)
+			open_session(&cs[i], &id);
 		ev.events = EPOLLIN;
 		ev.data.ptr = &cs[i];
 		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
@@ -267,7 +368,8 @@ int main(int argc, char **argv)
 				srv_start = pids_cpu();
 			}
 			if (now_f() >= end || send_req(c)) {
-				if (next_req == n_reqs && reqs && !out) {
+				if (!sess_target && next_req == n_reqs &&
+				    reqs && !out) {
 					out = true;
 					fprintf(stderr, "regload: out of signed requests before the end\n");
 				}

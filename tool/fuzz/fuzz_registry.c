@@ -2,8 +2,8 @@
 /*
  * libFuzzer harness for the registry's wire formats (registry/wire.c):
  * the JSON bodies the server turns into structs (enroll, register, beacon
- * announce) and those the client turns into structs (enrollment, sync,
- * beacon list, errors), all from the network.  The first byte picks the
+ * announce, session) and those the client turns into structs (enrollment,
+ * sync, beacon list, errors, session), all from the network.  The first byte picks the
  * parser, the rest is the body.  Beyond memory safety (ASan, UBSan) it
  * checks what the server relies on: a parser that refuses says why, and
  * what it accepts is within its bounds (NUL-terminated, canonical
@@ -33,7 +33,7 @@ static void requests(uint8_t which, const char *body, size_t len)
 	const char *why = NULL;
 	unsigned int i;
 
-	switch (which % 3) {
+	switch (which % 4) {
 	case 0:
 		if (reg_parse_enroll(body, len, &er, &why))
 			break;
@@ -51,6 +51,10 @@ static void requests(uint8_t which, const char *body, size_t len)
 			break;
 		must(reg_beacon_addr_valid(br.address) && br.token[0]);
 		return;
+	case 3:
+		if (reg_parse_session_req(body, len, &why))
+			break;
+		return;
 	}
 	must(why != NULL);
 }
@@ -59,12 +63,13 @@ static void answers(uint8_t which, const char *body, size_t len)
 {
 	struct reg_enrollment e;
 	struct reg_beacons b;
+	struct reg_session ss;
 	struct reg_sync s;
 	char code[64], msg[256];
 	const char *why = NULL;
 	size_t i;
 
-	switch (which % 4) {
+	switch ((which & 0x7f) % 5) {
 	case 0:
 		if (reg_parse_enroll_resp(body, len, &e, &why))
 			break;
@@ -89,6 +94,11 @@ static void answers(uint8_t which, const char *body, size_t len)
 		if (!reg_parse_error(body, len, code, sizeof(code), msg,
 				     sizeof(msg)))
 			must(memchr(code, '\0', sizeof(code)) != NULL);
+		return;
+	case 4:
+		if (reg_parse_session_resp(body, len, &ss, &why))
+			break;
+		must(reg_session_id_valid(ss.id) && ss.ttl > 0);
 		return;
 	}
 	must(why != NULL);

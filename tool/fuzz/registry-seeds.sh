@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Remake tool/fuzz/corpus/registry/: request bodies (first byte 0..2:
-# enroll, register, beacon) and, from a throwaway registry on SQLite, real
-# answers (first byte 0x80..0x83: enrollment, sync, beacon list, error).
+# Remake tool/fuzz/corpus/registry/: request bodies (first byte 0..3:
+# enroll, register, beacon, session) and, from a throwaway registry on
+# SQLite, real answers (first byte 0x80..0x84: enrollment, sync, beacon
+# list, error, session).
 # Run from tool/ after "make -C registry ovl-registry tests/regcli".
 set -eu
 out=fuzz/corpus/registry
@@ -19,6 +20,7 @@ seed 01 '{"endpoints": ["192.0.2.1:51820", "[2001:db8::1]:51820"], "relay_only":
 seed 01 '{"endpoints": []}' register-empty
 seed 02 '{"token": "abc", "address": "198.51.100.9:3478"}' beacon
 seed 02 '{"token": "abc", "address": "beacon.example.net:3478"}' beacon-host
+seed 03 '{}' session
 seed 83 '{"error": "stale", "message": "request time is off"}' error
 for n in ca a b; do (umask 077; head -c 32 /dev/urandom | base64 >"$tmp/$n.key"); done
 $reg init --db "sqlite:$tmp/r.db" --ca-key "$tmp/ca.key" --network 10.77.0.0/16
@@ -42,3 +44,4 @@ $cli -u $u beacon "$btok" 198.51.100.9:3478
 seed 81 "$(answer -k "$tmp/b.key" -n 2 raw GET '/v1/nodes?since=0')" sync-full
 seed 81 "$(answer -k "$tmp/b.key" -n 2 raw GET '/v1/nodes?since=2')" sync-changes
 seed 82 "$(answer -s none raw GET /v1/beacons)" beacons
+seed 84 "$(answer -k "$tmp/b.key" -n 2 raw POST /v1/session '{}')" session-answer

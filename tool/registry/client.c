@@ -28,9 +28,17 @@ struct reg_client {
 	uint32_t node_id;
 	int64_t fixed_ts;
 	char fixed_nonce[REG_NONCE_MAX + 1];
+	uint64_t fixed_counter;
+	bool no_sessions;
+	bool have_sess;
+	struct reg_session_state sess;
 	long status;
+	char code[64];
 	char err[REG_CLIENT_ERR_LEN];
 };
+
+/* Renew a session this long before the registry's expiry. */
+#define SESSION_MARGIN	60
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -80,15 +88,51 @@ void reg_client_free(struct reg_client *c)
 		free(c->urls[i]);
 	free(c->cainfo);
 	identity_wipe(&c->id);
+	sodium_memzero(&c->sess, sizeof(c->sess));
 	free(c);
 }
 
 void reg_client_identity(struct reg_client *c, const struct identity *id,
 			 uint32_t node_id)
 {
+	if (c->have_id && (c->node_id != node_id ||
+			   memcmp(c->id.pk, id->pk, KEY_PUB_LEN)))
+		reg_client_set_session(c, NULL);
 	c->id = *id;
 	c->have_id = true;
 	c->node_id = node_id;
+}
+
+void reg_client_sessions(struct reg_client *c, bool on)
+{
+	c->no_sessions = !on;
+}
+
+bool reg_client_session(const struct reg_client *c,
+			struct reg_session_state *s)
+{
+	if (c->have_sess)
+		*s = c->sess;
+	return c->have_sess;
+}
+
+void reg_client_set_session(struct reg_client *c,
+			    const struct reg_session_state *s)
+{
+	sodium_memzero(&c->sess, sizeof(c->sess));
+	c->have_sess = s != NULL;
+	if (s)
+		c->sess = *s;
+}
+
+void reg_client_fix_counter(struct reg_client *c, uint64_t counter)
+{
+	c->fixed_counter = counter;
+}
+
+const char *reg_client_code(const struct reg_client *c)
+{
+	return c->code;
 }
 
 void reg_client_timeout(struct reg_client *c, long ms)
@@ -147,6 +191,31 @@ static int sign_headers(struct reg_client *c, const char *method,
 
 	if (sign == REG_SIGN_NONE)
 		return 0;
+	if (sign == REG_SIGN_SESSION) {
+		uint64_t n;
+
+		if (!c->have_sess) {
+			snprintf(c->err, sizeof(c->err), "no session");
+			return -1;
+		}
+		n = c->fixed_counter ? c->fixed_counter : ++c->sess.counter;
+		if (reg_mac(c->sess.key, method, target, ts, n, body, len,
+			    sig)) {
+			snprintf(c->err, sizeof(c->err), "out of memory");
+			return -1;
+		}
+		snprintf(line, sizeof(line), REG_HDR_SESSION ": %s",
+			 c->sess.id);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof(line), REG_HDR_TIME ": %" PRId64, ts);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof(line), REG_HDR_COUNTER ": %" PRIu64, n);
+		h = curl_slist_append(h, line);
+		snprintf(line, sizeof(line), REG_HDR_MAC ": %s", sig);
+		h = curl_slist_append(h, line);
+		*hdrs = h;
+		return h ? 0 : -1;
+	}
 	if (!c->have_id || (sign == REG_SIGN_NODE && !c->node_id)) {
 		snprintf(c->err, sizeof(c->err), "no identity to sign with");
 		return -1;
@@ -229,6 +298,7 @@ long reg_call(struct reg_client *c, const char *method, const char *target,
 	*resp = NULL;
 	*resp_len = 0;
 	c->status = 0;
+	c->code[0] = '\0';
 	c->err[0] = '\0';
 	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	/* No "Expect: 100-continue" round trip on larger bodies. */
@@ -277,9 +347,11 @@ static int call_ok(struct reg_client *c, const char *method,
 		return -1;
 	if (status == 200)
 		return 0;
-	if (!reg_parse_error(*resp, *len, code, sizeof(code), msg, sizeof(msg)))
+	if (!reg_parse_error(*resp, *len, code, sizeof(code), msg,
+			     sizeof(msg))) {
 		snprintf(c->err, sizeof(c->err), "%s: %s", code, msg);
-	else
+		snprintf(c->code, sizeof(c->code), "%s", code);
+	} else
 		snprintf(c->err, sizeof(c->err), "HTTP %ld", status);
 	free(*resp);
 	*resp = NULL;
@@ -366,6 +438,75 @@ int reg_register(struct reg_client *c, const char *const *endpoints,
 	return ret;
 }
 
+int reg_session_open(struct reg_client *c)
+{
+	struct reg_session_state st = {};
+	struct reg_session rs;
+	const char *why;
+	char *resp;
+	size_t len;
+	int ret;
+
+	if (call_ok(c, "POST", REG_API "/session", "{}", REG_SIGN_NODE, &resp,
+		    &len))
+		return -1;
+	ret = reg_parse_session_resp(resp, len, &rs, &why);
+	free(resp);
+	if (ret)
+		return parse_fail(c, "session", why);
+	if (reg_session_unseal(&c->id, rs.sealed, st.key))
+		return parse_fail(c, "session", "the key is not sealed to this identity");
+	memcpy(st.id, rs.id, sizeof(st.id));
+	/* The registry's clock, as a lifetime on ours. */
+	st.expires_at = (int64_t)time(NULL) + rs.ttl;
+	if (rs.expires_at < st.expires_at)
+		st.expires_at = rs.expires_at;
+	reg_client_set_session(c, &st);
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
+/* A session's code that a new session cures. */
+static bool session_gone(const struct reg_client *c)
+{
+	return c->status == 401 && (!strcmp(c->code, "unknown_session") ||
+				    !strcmp(c->code, "session_expired"));
+}
+
+/*
+ * GET @target with the session, opened first if there is none or it ends
+ * soon, and opened again once if the registry does not know it (any more).
+ * 1: no sessions here (off, or a registry without them): sign it.
+ */
+static int session_get(struct reg_client *c, const char *target, char **resp,
+		       size_t *len)
+{
+	int tries;
+
+	if (c->no_sessions || !c->have_id || !c->node_id)
+		return 1;
+	for (tries = 0; tries < 2; tries++) {
+		if (!c->have_sess || c->sess.expires_at - SESSION_MARGIN <=
+		    (int64_t)time(NULL)) {
+			if (reg_session_open(c)) {
+				/* A registry of before sessions. */
+				if (c->status == 404 || c->status == 405) {
+					c->no_sessions = true;
+					return 1;
+				}
+				return -1;
+			}
+		}
+		if (!call_ok(c, "GET", target, NULL, REG_SIGN_SESSION, resp,
+			     len))
+			return 0;
+		if (!session_gone(c))
+			return -1;
+		reg_client_set_session(c, NULL);
+	}
+	return -1;
+}
+
 int reg_sync(struct reg_client *c, int64_t since, struct reg_sync *s)
 {
 	char target[64], *resp;
@@ -375,7 +516,11 @@ int reg_sync(struct reg_client *c, int64_t since, struct reg_sync *s)
 
 	snprintf(target, sizeof(target), REG_API "/nodes?since=%" PRId64,
 		 since);
-	if (call_ok(c, "GET", target, NULL, REG_SIGN_NODE, &resp, &len))
+	ret = session_get(c, target, &resp, &len);
+	if (ret > 0)
+		ret = call_ok(c, "GET", target, NULL, REG_SIGN_NODE, &resp,
+			      &len);
+	if (ret)
 		return -1;
 	ret = reg_parse_sync_resp(resp, len, s, &why);
 	free(resp);

@@ -10,6 +10,12 @@
  * certificate next to its identity, and the node id); then
  * reg_client_identity(id, node_id), reg_register() every ttl/3, and
  * reg_sync(since) with since = the last answer's version.
+ *
+ * reg_sync() uses a session (docs/registry.md "Sessions"): the first call
+ * opens one with a signed POST /v1/session, the later ones carry its MAC
+ * instead of a signature; an expired or unknown session (a 401) is opened
+ * again and the call repeated once, transparently.  A registry without
+ * sessions (404) gets signed requests.  Other calls are always signed.
  */
 #ifndef _OVL_REG_CLIENT_H
 #define _OVL_REG_CLIENT_H
@@ -58,7 +64,42 @@ enum reg_sign_as {
 	REG_SIGN_NONE,		/* unsigned (beacons, the beacon list) */
 	REG_SIGN_KEY,		/* the identity, no node id (enrollment) */
 	REG_SIGN_NODE,		/* the identity as its node id */
+	REG_SIGN_SESSION,	/* the current session's MAC (none: -1) */
 };
+
+/**
+ * struct reg_session_state - a client's session
+ * @id: the session id
+ * @key: its MAC key (unsealed)
+ * @expires_at: the registry's Unix time it ends
+ * @counter: the last counter used on it
+ */
+struct reg_session_state {
+	char id[REG_SESSION_ID_LEN + 1];
+	uint8_t key[REG_SESSION_KEY_LEN];
+	int64_t expires_at;
+	uint64_t counter;
+};
+
+/* Sessions for reg_sync() on (the default) or off (signed requests). */
+void reg_client_sessions(struct reg_client *c, bool on);
+
+/* Open a session now (POST /v1/session); 0, or -1 (reg_client_error()). */
+int reg_session_open(struct reg_client *c);
+
+/* The current session into @s: false if none.  Tests keep it in a file. */
+bool reg_client_session(const struct reg_client *c,
+			struct reg_session_state *s);
+
+/* Use @s as the current session (NULL: none). */
+void reg_client_set_session(struct reg_client *c,
+			    const struct reg_session_state *s);
+
+/* Tests only: the next MAC'd request uses @counter (0: the next one). */
+void reg_client_fix_counter(struct reg_client *c, uint64_t counter);
+
+/* The error code of the last 4xx/5xx answer ("" if none). */
+const char *reg_client_code(const struct reg_client *c);
 
 /*
  * One request: @method on @target ("/v1/..." with its query) with @len

@@ -98,6 +98,32 @@ void db_rollback(struct db *db)
 	memcpy(db->err, err, sizeof(err));
 }
 
+int db_notify(struct db *db)
+{
+	if (db->ops->local)
+		return 0;
+	return db_exec(db, "NOTIFY " DB_CHANNEL, 0, NULL, NULL);
+}
+
+int db_watch_open(const char *url, struct db_watch **out, char *err)
+{
+	*out = NULL;
+	if (strncmp(url, "postgresql://", 13) && strncmp(url, "postgres://", 11))
+		return 1;
+	return db_pg_watch_open(url, out, err);
+}
+
+int db_watch_wait(struct db_watch *w, int timeout_ms)
+{
+	return db_pg_watch_wait(w, timeout_ms);
+}
+
+void db_watch_close(struct db_watch *w)
+{
+	if (w)
+		db_pg_watch_close(w);
+}
+
 struct db_res *db_res_new(int rows, int cols)
 {
 	struct db_res *res = calloc(1, sizeof(*res));

@@ -57,6 +57,22 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/*
+ * Notifications of a change (PostgreSQL's NOTIFY, sent at the commit of
+ * the open transaction; nothing on SQLite, whose reads are in-process):
+ * db_notify() in a writer's transaction, and a watch, a connection of its
+ * own that waits for them, in the reader.  db_watch_open() returns 0, 1
+ * if the backend has none (SQLite), or -1 with @err.  db_watch_wait()
+ * returns 1 when notified, 0 after @timeout_ms without, -1 when the
+ * connection broke (close it and open another).
+ */
+struct db_watch;
+
+int db_notify(struct db *db);
+int db_watch_open(const char *url, struct db_watch **out, char *err);
+int db_watch_wait(struct db_watch *w, int timeout_ms);
+void db_watch_close(struct db_watch *w);
+
 int db_rows(const struct db_res *res);
 /* Column @col of row @row; NULL for SQL NULL. */
 const char *db_val(const struct db_res *res, int row, int col);

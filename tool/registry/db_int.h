@@ -33,5 +33,10 @@ int db_res_set(struct db_res *res, int row, int col, const char *v,
 
 int db_sqlite_open(struct db *db, const char *path);
 int db_pg_open(struct db *db, const char *url);
+int db_pg_watch_open(const char *url, struct db_watch **out, char *err);
+int db_pg_watch_wait(struct db_watch *w, int timeout_ms);
+void db_pg_watch_close(struct db_watch *w);
+
+#define DB_CHANNEL	"ovl_registry"
 
 #endif /* _OVL_REG_DB_INT_H */

@@ -9,8 +9,10 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,17 @@ run:
 	return PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
 }
 
+/*
+ * Generic plans for the prepared statements: with "auto", PostgreSQL
+ * plans the sync's statement again at every run (a plan for any "since"
+ * looks costlier than one for the value at hand, though both scan the
+ * version index the same way), which was most of its time per sync.
+ */
+static void pg_session_setup(PGconn *h)
+{
+	PQclear(PQexec(h, "SET plan_cache_mode = force_generic_plan"));
+}
+
 static int pg_exec(struct db *db, const char *sql, int n,
 		   const struct db_param *params, struct db_res **res)
 {
@@ -164,6 +177,7 @@ static int pg_exec(struct db *db, const char *sql, int n,
 	if (PQstatus(c->h) == CONNECTION_BAD) {
 		PQreset(c->h);
 		pg_forget(c);	/* a new session has none prepared */
+		pg_session_setup(c->h);
 	}
 	r = pg_run_prepared(db, sql, n, vals, name);
 	if (!r && !name[0]) {
@@ -230,6 +244,7 @@ int db_pg_open(struct db *db, const char *url)
 		return -1;
 	}
 	PQsetNoticeProcessor(conn, pg_notice, NULL);
+	pg_session_setup(conn);
 	db->conn = calloc(1, sizeof(struct pg_conn));
 	if (!db->conn) {
 		snprintf(db->err, DB_ERR_LEN, "out of memory");
@@ -239,4 +254,69 @@ int db_pg_open(struct db *db, const char *url)
 	((struct pg_conn *)db->conn)->h = conn;
 	db->ops = &pg_ops;
 	return 0;
+}
+
+/* A connection that LISTENs on DB_CHANNEL, for the reader's thread. */
+struct db_watch {
+	PGconn *h;
+};
+
+int db_pg_watch_open(const char *url, struct db_watch **out, char *err)
+{
+	struct db_watch *w = calloc(1, sizeof(*w));
+	PGresult *r;
+
+	if (!w) {
+		snprintf(err, DB_ERR_LEN, "out of memory");
+		return -1;
+	}
+	w->h = PQconnectdb(url);
+	if (!w->h || PQstatus(w->h) != CONNECTION_OK) {
+		snprintf(err, DB_ERR_LEN, "postgresql: %s",
+			 w->h ? PQerrorMessage(w->h) : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
+		db_pg_watch_close(w);
+		return -1;
+	}
+	PQsetNoticeProcessor(w->h, pg_notice, NULL);
+	r = PQexec(w->h, "LISTEN " DB_CHANNEL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(err, DB_ERR_LEN, "postgresql: LISTEN: %s",
+			 PQerrorMessage(w->h));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(r);
+		db_pg_watch_close(w);
+		return -1;
+	}
+	PQclear(r);
+	*out = w;
+	return 0;
+}
+
+int db_pg_watch_wait(struct db_watch *w, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = PQsocket(w->h), .events = POLLIN };
+	PGnotify *n;
+	int got = 0, rc;
+
+	if (pfd.fd < 0)
+		return -1;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -1;
+	if (!rc)
+		return 0;
+	if (!PQconsumeInput(w->h) || PQstatus(w->h) != CONNECTION_OK)
+		return -1;
+	while ((n = PQnotifies(w->h))) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
+}
+
+void db_pg_watch_close(struct db_watch *w)
+{
+	PQfinish(w->h);
+	free(w);
 }

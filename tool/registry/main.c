@@ -9,6 +9,7 @@
  *	ovl-registry [-j] node list --db URL
  *	ovl-registry serve --listen HOST:PORT --db URL [--tls-cert F --tls-key F]
  *		[--node-ttl SECONDS] [--beacon-ttl SECONDS] [--sync-page N]
+ *		[--session-ttl SECONDS] [--sync-cache 0|1]
  */
 
 #include <inttypes.h>
@@ -39,7 +40,8 @@ static const char usage_text[] =
 "       ovl-registry [-j] node list --db URL\n"
 "       ovl-registry serve --listen HOST:PORT --db URL [--tls-cert FILE --tls-key FILE]\n"
 "                          [--node-ttl SECONDS] [--beacon-ttl SECONDS]\n"
-"                          [--sync-page N]\n"
+"                          [--sync-page N] [--session-ttl SECONDS]\n"
+"                          [--sync-cache 0|1]\n"
 "URL: sqlite:PATH or postgresql://... (default " DEFAULT_DB ")\n";
 
 static bool json_out;
@@ -303,10 +305,12 @@ static int cmd_serve(int argc, char **argv)
 	struct opt opts[] = { { .name = "listen" }, { .name = "db" },
 			      { .name = "tls-cert" }, { .name = "tls-key" },
 			      { .name = "node-ttl" }, { .name = "beacon-ttl" },
-			      { .name = "sync-page" }, {} };
+			      { .name = "sync-page" }, { .name = "session-ttl" },
+			      { .name = "sync-cache" }, {} };
 	struct server_opts so = { .node_ttl = 300, .beacon_ttl = 90,
-				  .sync_page = 1000 };
+				  .sync_page = 1000, .session_ttl = 3600 };
 	uint64_t node_ttl = so.node_ttl, beacon_ttl = so.beacon_ttl;
+	uint64_t session_ttl = so.session_ttl, cache = 1;
 	uint64_t page = so.sync_page;
 	struct store *st;
 	int ret;
@@ -320,7 +324,9 @@ static int cmd_serve(int argc, char **argv)
 		return usage("'--tls-cert' and '--tls-key' go together%s", "");
 	if (u64_opt("node-ttl", opts[4].val, 1, 86400 * 365, &node_ttl) ||
 	    u64_opt("beacon-ttl", opts[5].val, 1, 86400, &beacon_ttl) ||
-	    u64_opt("sync-page", opts[6].val, 1, 10000, &page))
+	    u64_opt("sync-page", opts[6].val, 1, 10000, &page) ||
+	    u64_opt("session-ttl", opts[7].val, 1, 86400, &session_ttl) ||
+	    u64_opt("sync-cache", opts[8].val, 0, 1, &cache))
 		return EXIT_USAGE;
 	so.sync_page = page;
 	so.listen = opts[0].val;
@@ -328,6 +334,9 @@ static int cmd_serve(int argc, char **argv)
 	so.tls_key = opts[3].val;
 	so.node_ttl = node_ttl;
 	so.beacon_ttl = beacon_ttl;
+	so.session_ttl = session_ttl;
+	so.no_sync_cache = !cache;
+	so.db_url = opts[1].val ? opts[1].val : DEFAULT_DB;
 	ret = open_store(opts[1].val, &st, true);
 	if (ret)
 		return ret;

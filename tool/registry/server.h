@@ -3,6 +3,7 @@
 #ifndef _OVL_REG_SERVER_H
 #define _OVL_REG_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -15,6 +16,10 @@
  * @node_ttl: seconds after its last registration a node expires
  * @beacon_ttl: seconds after its last heartbeat a beacon leaves the list
  * @sync_page: most directory entries in one answer
+ * @session_ttl: seconds a session (POST /v1/session) lasts
+ * @no_sync_cache: build every sync answer (--sync-cache 0)
+ * @db_url: the database's URL (PostgreSQL: a connection of its own
+ *	listens for the writers' notifications)
  */
 struct server_opts {
 	const char *listen;
@@ -23,6 +28,9 @@ struct server_opts {
 	int64_t node_ttl;
 	int64_t beacon_ttl;
 	int sync_page;
+	int64_t session_ttl;
+	const char *db_url;
+	bool no_sync_cache;
 };
 
 /* Serve @st until SIGINT or SIGTERM; an exit status. */

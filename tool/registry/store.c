@@ -13,10 +13,12 @@
 #include <sys/socket.h>
 
 #include "store.h"
+#include "wire.h"
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define DAY		86400
 #define CERT_SKEW	60	/* not-before this far back: peers' clocks */
+#define SESSION_GRACE	3600	/* an ended session is forgotten after */
 
 static const char *const schema[] = {
 	"CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -39,6 +41,20 @@ static const char *const schema[] = {
 	"CREATE TABLE nonces (signer TEXT NOT NULL, nonce TEXT NOT NULL, "
 	"ts BIGINT NOT NULL, PRIMARY KEY (signer, nonce))",
 	"CREATE INDEX nonces_ts ON nonces (ts)",
+};
+
+/*
+ * Sessions (docs/registry.md "Sessions") and the revocation epoch (counter
+ * row 2), created by init and added to a database of before them when it
+ * is loaded.
+ */
+static const char *const schema_sessions[] = {
+	"CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, "
+	"node_id BIGINT NOT NULL, key TEXT NOT NULL, "
+	"expires_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at)",
+	"INSERT INTO counter (id, version) VALUES (2, 0) "
+	"ON CONFLICT (id) DO NOTHING",
 };
 
 #define NODE_COLS "id, public_key, address, cert, endpoints, relay_only, " \
@@ -110,6 +126,12 @@ int store_init(struct store *st, const struct identity *ca,
 			return -1;
 		}
 	}
+	for (i = 0; i < ARRAY_LEN(schema_sessions); i++) {
+		if (db_exec(st->db, schema_sessions[i], 0, NULL, NULL)) {
+			fail_tx(st, REG_E_DB);
+			return -1;
+		}
+	}
 	identity_seed_b64(ca, seed);
 	snprintf(days, sizeof(days), "%u", cert_days);
 	if (set_config(st, "schema", STORE_SCHEMA) ||
@@ -156,6 +178,13 @@ enum reg_err store_load(struct store *st)
 		}
 	}
 	db_res_free(res);
+	/* A database from before sessions: add them (idempotent). */
+	for (i = 0; have == 7 && i < (int)ARRAY_LEN(schema_sessions); i++) {
+		if (db_exec(st->db, schema_sessions[i], 0, NULL, NULL)) {
+			fail(st);
+			return REG_E_DB;
+		}
+	}
 	if (have != 7) {
 		snprintf(st->err, sizeof(st->err),
 			 "not initialized (run ovl-registry init), or a damaged config table");
@@ -221,7 +250,8 @@ static enum reg_err bump(struct store *st, int64_t *version)
 	}
 	*version = db_int(res, 0, 0);
 	db_res_free(res);
-	return REG_OK;
+	/* Servers that keep the counters in memory hear of it at commit. */
+	return db_notify(st->db) ? REG_E_DB : REG_OK;
 }
 
 /* Check the token @hash of @kind and, if @use, spend one use. */
@@ -467,7 +497,7 @@ static void node_from_row(const struct db_res *res, int i, int off,
  * when none changed.  The full list (since 0) leaves out removed nodes.
  */
 #define SYNC_SQL(cond) \
-	"SELECT c.version, n.id, n.public_key, n.address, n.cert, " \
+	"SELECT c.version, (SELECT version FROM counter WHERE id = 2), n.id, n.public_key, n.address, n.cert, " \
 	"n.endpoints, n.relay_only, n.revoked, n.expired, n.version, " \
 	"n.last_seen FROM counter c LEFT JOIN nodes n ON n.version > ?" \
 	cond " WHERE c.id = 1 ORDER BY n.version, n.id LIMIT ?"
@@ -475,7 +505,8 @@ static void node_from_row(const struct db_res *res, int i, int off,
 enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 			int64_t since, int max,
 			void (*cb)(const struct store_node *n, void *arg),
-			void *arg, int64_t *version, bool *reset, bool *more)
+			void *arg, int64_t *version, bool *reset, bool *more,
+			int64_t *epoch)
 {
 	struct db_param p[2];
 	struct db_res *res;
@@ -494,7 +525,7 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 	 * file's locks once; PostgreSQL: BEGIN and COMMIT would be two more
 	 * round trips, and the one statement is a snapshot already.
 	 */
-	tx = db_local(st->db);
+	tx = auth && db_local(st->db);
 	if (tx && db_begin(st->db))
 		return fail_tx(st, REG_E_DB);
 	for (;;) {
@@ -512,6 +543,7 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 			return REG_E_DB;
 		}
 		current = db_int(res, 0, 0);
+		*epoch = db_int(res, 0, 1);
 		if (since <= current)
 			break;
 		/* A version from another database: the full list. */
@@ -536,10 +568,10 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 		return err;
 	}
 	*version = since;
-	rows = db_val(res, 0, 1) ? db_rows(res) : 0;
+	rows = db_val(res, 0, 2) ? db_rows(res) : 0;
 	for (i = 0; i < rows && i < max; i++) {
 		/* Each change has a version of its own: a page cuts anywhere. */
-		node_from_row(res, i, 1, &n);
+		node_from_row(res, i, 2, &n);
 		cb(&n, arg);
 		*version = n.version;
 	}
@@ -548,6 +580,25 @@ enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 	/* Nothing changed: the cursor may move up to the counter. */
 	if (!rows && current > *version)
 		*version = current;
+	return REG_OK;
+}
+
+enum reg_err store_versions(struct store *st, int64_t *version,
+			    int64_t *epoch)
+{
+	struct db_res *res;
+
+	if (db_exec(st->db, "SELECT c.version, e.version FROM counter c, "
+		    "counter e WHERE c.id = 1 AND e.id = 2", 0, NULL, &res))
+		return fail(st), REG_E_DB;
+	if (db_rows(res) != 1) {
+		db_res_free(res);
+		snprintf(st->err, sizeof(st->err), "no version counter");
+		return REG_E_DB;
+	}
+	*version = db_int(res, 0, 0);
+	*epoch = db_int(res, 0, 1);
+	db_res_free(res);
 	return REG_OK;
 }
 
@@ -573,10 +624,93 @@ enum reg_err store_revoke(struct store *st, uint32_t id)
 		return fail_tx(st, err);
 	p[0] = DB_I(version);
 	p[1] = DB_I(id);
+	/* The epoch: every server checks its sessions again at their use. */
 	if (db_exec(st->db, "UPDATE nodes SET revoked = 1, version = ? "
-		    "WHERE id = ?", 2, p, NULL) || db_commit(st->db))
+		    "WHERE id = ?", 2, p, NULL) ||
+	    db_exec(st->db, "UPDATE counter SET version = version + 1 "
+		    "WHERE id = 2", 0, NULL, NULL) || db_commit(st->db))
 		return fail_tx(st, REG_E_DB);
 	return REG_OK;
+}
+
+enum reg_err store_session_new(struct store *st, const struct store_auth *auth,
+			       uint32_t id, int64_t now, int64_t ttl,
+			       char *sid, uint8_t *key, int64_t *expires_at)
+{
+	char hex[REG_SESSION_KEY_LEN * 2 + 1];
+	uint8_t raw[REG_SESSION_ID_LEN / 2];
+	struct db_param p[4];
+	struct db_res *res;
+	enum reg_err err;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(sid, REG_SESSION_ID_LEN + 1, raw, sizeof(raw));
+	randombytes_buf(key, REG_SESSION_KEY_LEN);
+	sodium_bin2hex(hex, sizeof(hex), key, REG_SESSION_KEY_LEN);
+	*expires_at = now + ttl;
+	if (db_begin(st->db))
+		return fail_tx(st, REG_E_DB);
+	err = take_nonce(st, auth);
+	if (err)
+		return fail_tx(st, err);
+	/* Revoked meanwhile (its key was read before this transaction)? */
+	p[0] = DB_I(id);
+	if (db_exec(st->db, "SELECT revoked FROM nodes WHERE id = ?", 1, p,
+		    &res))
+		return fail_tx(st, REG_E_DB);
+	err = db_rows(res) != 1 ? REG_E_UNKNOWN_NODE :
+	      db_int(res, 0, 0) ? REG_E_REVOKED : REG_OK;
+	db_res_free(res);
+	if (err)
+		return fail_tx(st, err);
+	p[0] = DB_S(sid);
+	p[1] = DB_I(id);
+	p[2] = DB_S(hex);
+	p[3] = DB_I(*expires_at);
+	err = REG_OK;
+	if (db_exec(st->db, "INSERT INTO sessions (id, node_id, key, "
+		    "expires_at) VALUES (?, ?, ?, ?)", 4, p, NULL) ||
+	    db_commit(st->db))
+		err = fail_tx(st, REG_E_DB);
+	sodium_memzero(hex, sizeof(hex));
+	return err;
+}
+
+enum reg_err store_session_get(struct store *st, const char *sid, int64_t now,
+			       struct store_session *s)
+{
+	struct db_param p[] = { DB_S(sid) };
+	struct db_res *res;
+	enum reg_err err = REG_OK;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	/* The epoch in the same snapshot: a revocation after it shows. */
+	if (db_exec(st->db, "SELECT s.node_id, s.key, s.expires_at, "
+		    "n.revoked, (SELECT version FROM counter WHERE id = 2) "
+		    "FROM sessions s JOIN nodes n ON n.id = s.node_id "
+		    "WHERE s.id = ?", 1, p, &res)) {
+		fail(st);
+		return REG_E_DB;
+	}
+	if (db_rows(res) != 1) {
+		err = REG_E_SESSION_UNKNOWN;
+	} else {
+		s->node_id = db_int(res, 0, 0);
+		s->expires_at = db_int(res, 0, 2);
+		s->epoch = db_int(res, 0, 4);
+		if (db_int(res, 0, 3))
+			err = REG_E_REVOKED;
+		else if (s->expires_at <= now)
+			err = REG_E_SESSION_EXPIRED;
+		else if (sodium_hex2bin(s->key, sizeof(s->key),
+					db_val(res, 0, 1),
+					strlen(db_val(res, 0, 1)), NULL, &n,
+					NULL) || n != sizeof(s->key))
+			err = REG_E_DB;
+	}
+	db_res_free(res);
+	return err;
 }
 
 /* Expire the oldest stale node, if any: 1, 0 or -1. */
@@ -619,6 +753,11 @@ int store_sweep(struct store *st, int64_t now, int64_t ttl,
 	int n = 0, ret;
 
 	if (db_exec(st->db, "DELETE FROM nonces WHERE ts < ?", 1, p, NULL))
+		return fail(st);
+	/* Kept an hour past their end: "session_expired", not "unknown". */
+	p[0] = DB_I(now - SESSION_GRACE);
+	if (db_exec(st->db, "DELETE FROM sessions WHERE expires_at < ?", 1, p,
+		    NULL))
 		return fail(st);
 	/* One version per expired node, so that sync pages cut anywhere. */
 	while ((ret = expire_one(st, now - ttl)) > 0)

@@ -38,6 +38,8 @@ enum reg_err {
 	REG_E_REPLAYED,		/* the nonce was seen already */
 	REG_E_UNKNOWN_NODE,	/* no such node id */
 	REG_E_REVOKED,		/* the node is revoked */
+	REG_E_SESSION_UNKNOWN,	/* no such session */
+	REG_E_SESSION_EXPIRED,	/* past its expiry */
 };
 
 struct store {
@@ -125,12 +127,50 @@ enum reg_err store_register(struct store *st, const struct store_auth *auth,
  * through @cb (removed ones too, but not when @since is 0: a full list).
  * *@reset is set if @since is from the future (another database): the
  * caller then gets the full list.  *@version gets the version to ask
- * from next time, *@more whether @max cut the list short.
+ * from next time, *@more whether @max cut the list short, *@epoch the
+ * revocation epoch (a counter every revocation moves: sessions read at
+ * an older one are checked again).  @auth NULL (a session's request):
+ * a pure read, nothing written.
  */
 enum reg_err store_sync(struct store *st, const struct store_auth *auth,
 			int64_t since, int max,
 			void (*cb)(const struct store_node *n, void *arg),
-			void *arg, int64_t *version, bool *reset, bool *more);
+			void *arg, int64_t *version, bool *reset, bool *more,
+			int64_t *epoch);
+
+/*
+ * A session of node @id (POST /v1/session, signed by it: @auth's nonce is
+ * stored in the same transaction): a random id (REG_SESSION_ID_LEN + 1
+ * bytes into @sid) and key, valid until now + @ttl.
+ */
+enum reg_err store_session_new(struct store *st, const struct store_auth *auth,
+			       uint32_t id, int64_t now, int64_t ttl,
+			       char *sid, uint8_t *key, int64_t *expires_at);
+
+/**
+ * struct store_session - a session as stored
+ * @node_id: its node
+ * @key: the MAC key
+ * @expires_at: Unix time it ends
+ * @epoch: the revocation epoch when it was read (see store_sync())
+ */
+struct store_session {
+	uint32_t node_id;
+	uint8_t key[32];
+	int64_t expires_at;
+	int64_t epoch;
+};
+
+/*
+ * Session @sid: REG_E_SESSION_UNKNOWN, REG_E_SESSION_EXPIRED (at @now),
+ * REG_E_REVOKED (its node was revoked since), or REG_OK.  A read.
+ */
+enum reg_err store_session_get(struct store *st, const char *sid, int64_t now,
+			       struct store_session *s);
+
+/* The directory's version and the revocation epoch, now (a read). */
+enum reg_err store_versions(struct store *st, int64_t *version,
+			    int64_t *epoch);
 
 /* Revoke node @id (a new version: peers drop it at their next sync). */
 enum reg_err store_revoke(struct store *st, uint32_t id);

@@ -91,6 +91,93 @@ int reg_verify(const uint8_t pk[KEY_PUB_LEN], const char *method,
 	return ret;
 }
 
+/* The MAC of a request, raw, into @out; 0 or -1. */
+static int mac_raw(const uint8_t key[REG_SESSION_KEY_LEN], const char *method,
+		   const char *target, int64_t ts, uint64_t counter,
+		   const char *body, size_t len, uint8_t out[REG_MAC_LEN])
+{
+	char ctr[24];
+	size_t mlen;
+	uint8_t *msg;
+
+	snprintf(ctr, sizeof(ctr), "%" PRIu64, counter);
+	msg = reg_sig_message(method, target, ts, ctr, body, len, &mlen);
+	if (!msg)
+		return -1;
+	crypto_generichash(out, REG_MAC_LEN, msg, mlen, key,
+			   REG_SESSION_KEY_LEN);
+	free(msg);
+	return 0;
+}
+
+int reg_mac(const uint8_t key[REG_SESSION_KEY_LEN], const char *method,
+	    const char *target, int64_t ts, uint64_t counter,
+	    const char *body, size_t len, char *mac)
+{
+	uint8_t m[REG_MAC_LEN];
+
+	if (mac_raw(key, method, target, ts, counter, body, len, m))
+		return -1;
+	sodium_bin2base64(mac, REG_MAC_B64_LEN + 1, m, sizeof(m),
+			  sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
+
+int reg_mac_verify(const uint8_t key[REG_SESSION_KEY_LEN],
+		   const char *method, const char *target, int64_t ts,
+		   uint64_t counter, const char *body, size_t len,
+		   const char *mac)
+{
+	uint8_t got[REG_MAC_LEN + 1], want[REG_MAC_LEN];
+	size_t glen;
+
+	if (strlen(mac) != REG_MAC_B64_LEN ||
+	    sodium_base642bin(got, sizeof(got), mac, REG_MAC_B64_LEN, NULL,
+			      &glen, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    glen != REG_MAC_LEN)
+		return -1;
+	if (mac_raw(key, method, target, ts, counter, body, len, want))
+		return -1;
+	return sodium_memcmp(got, want, REG_MAC_LEN) ? -1 : 0;
+}
+
+bool reg_session_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < REG_SESSION_ID_LEN; i++)
+		if (!isdigit((unsigned char)id[i]) &&
+		    (id[i] < 'a' || id[i] > 'f'))
+			return false;
+	return id[i] == '\0';
+}
+
+int reg_session_seal(const uint8_t pk[KEY_PUB_LEN],
+		     const uint8_t key[REG_SESSION_KEY_LEN],
+		     uint8_t sealed[REG_SESSION_SEALED_LEN])
+{
+	uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk))
+		return -1;
+	return crypto_box_seal(sealed, key, REG_SESSION_KEY_LEN, xpk) ? -1 : 0;
+}
+
+int reg_session_unseal(const struct identity *id,
+		       const uint8_t sealed[REG_SESSION_SEALED_LEN],
+		       uint8_t key[REG_SESSION_KEY_LEN])
+{
+	uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+	int ret = -1;
+
+	if (!crypto_sign_ed25519_pk_to_curve25519(xpk, id->pk) &&
+	    !crypto_sign_ed25519_sk_to_curve25519(xsk, id->sk))
+		ret = crypto_box_seal_open(key, sealed, REG_SESSION_SEALED_LEN,
+					   xpk, xsk) ? -1 : 0;
+	sodium_memzero(xsk, sizeof(xsk));
+	return ret;
+}
+
 bool reg_nonce_valid(const char *nonce)
 {
 	size_t i, n = strlen(nonce);
@@ -275,6 +362,19 @@ static int get_token(struct json_object *obj, char *token, const char **why)
 	return 0;
 }
 
+int reg_parse_session_req(const char *body, size_t len, const char **why)
+{
+	struct json_object *obj;
+
+	if (!len)
+		return 0;
+	obj = parse_obj(body, len, why);
+	if (!obj)
+		return -1;
+	json_object_put(obj);
+	return 0;
+}
+
 int reg_parse_enroll(const char *body, size_t len, struct reg_enroll_req *r,
 		     const char **why)
 {
@@ -433,6 +533,43 @@ int reg_parse_enroll_resp(const char *body, size_t len,
 		goto out;
 	if (e->cert.node_id != e->node_id) {
 		*why = "'certificate': not for this node id";
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(obj);
+	return ret;
+}
+
+int reg_parse_session_resp(const char *body, size_t len,
+			   struct reg_session *s, const char **why)
+{
+	struct json_object *obj = parse_obj(body, len, why);
+	const char *v;
+	size_t n;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (!obj)
+		return -1;
+	if (get_str(obj, "session", false, &v, why) ||
+	    !reg_session_id_valid(v)) {
+		*why = "'session': missing or not 32 hex characters";
+		goto out;
+	}
+	memcpy(s->id, v, REG_SESSION_ID_LEN + 1);
+	if (get_str(obj, "key", false, &v, why) ||
+	    strlen(v) != REG_SESSION_SEALED_B64 ||
+	    sodium_base642bin(s->sealed, sizeof(s->sealed), v,
+			      REG_SESSION_SEALED_B64, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) ||
+	    n != REG_SESSION_SEALED_LEN) {
+		*why = "'key': missing or not 80 bytes in standard base64";
+		goto out;
+	}
+	if (get_int(obj, "expires_at", 0, INT64_MAX, &s->expires_at, why) ||
+	    get_int(obj, "ttl", 1, INT32_MAX, &s->ttl, why)) {
+		*why = "'expires_at' or 'ttl': missing or out of range";
 		goto out;
 	}
 	ret = 0;

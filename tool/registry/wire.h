@@ -25,6 +25,9 @@
 #define REG_HDR_TIME		"X-Ovl-Time"
 #define REG_HDR_NONCE		"X-Ovl-Nonce"
 #define REG_HDR_SIG		"X-Ovl-Signature"
+#define REG_HDR_SESSION		"X-Ovl-Session"
+#define REG_HDR_COUNTER		"X-Ovl-Counter"
+#define REG_HDR_MAC		"X-Ovl-Mac"
 #define REG_SIG_CONTEXT		"ovl-registry-v1"
 #define REG_MAX_BODY		65536	/* larger bodies: 413 */
 #define REG_CLOCK_WINDOW	60	/* seconds either side of now */
@@ -35,6 +38,12 @@
 #define REG_ADDR_MAX		255	/* "host:port" of a beacon */
 #define REG_MAX_ENDPOINTS	8
 #define REG_JSON_DEPTH		8
+#define REG_SESSION_ID_LEN	32	/* hex of 16 random bytes */
+#define REG_SESSION_KEY_LEN	32
+#define REG_SESSION_SEALED_LEN	80	/* crypto_box_seal of the key */
+#define REG_SESSION_SEALED_B64	108
+#define REG_MAC_LEN		32	/* keyed BLAKE2b */
+#define REG_MAC_B64_LEN		44
 
 /*
  * The bytes a signature covers: "ovl-registry-v1\n" METHOD "\n" TARGET
@@ -54,6 +63,35 @@ int reg_sign(const struct identity *id, const char *method,
 int reg_verify(const uint8_t pk[KEY_PUB_LEN], const char *method,
 	       const char *target, int64_t ts, const char *nonce,
 	       const char *body, size_t len, const char *sig);
+
+/*
+ * Session MACs (docs/registry.md "Sessions"): the keyed BLAKE2b-256 (the
+ * session key) of the same bytes a signature covers, with the decimal
+ * counter in place of the nonce.  reg_mac() writes its base64 into @mac
+ * (REG_MAC_B64_LEN + 1); reg_mac_verify() compares in constant time.
+ */
+int reg_mac(const uint8_t key[REG_SESSION_KEY_LEN], const char *method,
+	    const char *target, int64_t ts, uint64_t counter,
+	    const char *body, size_t len, char *mac);
+int reg_mac_verify(const uint8_t key[REG_SESSION_KEY_LEN],
+		   const char *method, const char *target, int64_t ts,
+		   uint64_t counter, const char *body, size_t len,
+		   const char *mac);
+
+/* A session id: REG_SESSION_ID_LEN lowercase hex characters. */
+bool reg_session_id_valid(const char *id);
+
+/*
+ * The session key sealed to the node's identity @pk (its Ed25519 public
+ * key converted to X25519; crypto_box_seal), and opened by the node with
+ * its identity.  0 or -1.
+ */
+int reg_session_seal(const uint8_t pk[KEY_PUB_LEN],
+		     const uint8_t key[REG_SESSION_KEY_LEN],
+		     uint8_t sealed[REG_SESSION_SEALED_LEN]);
+int reg_session_unseal(const struct identity *id,
+		       const uint8_t sealed[REG_SESSION_SEALED_LEN],
+		       uint8_t key[REG_SESSION_KEY_LEN]);
 
 /* A nonce: REG_NONCE_MIN..REG_NONCE_MAX characters of [A-Za-z0-9_-]. */
 bool reg_nonce_valid(const char *nonce);
@@ -83,6 +121,9 @@ struct reg_beacon_req {
 	char token[REG_TOKEN_MAX + 1];
 	char address[REG_ADDR_MAX + 1];
 };
+
+/* POST /v1/session: "{}" or an empty body. */
+int reg_parse_session_req(const char *body, size_t len, const char **why);
 
 int reg_parse_enroll(const char *body, size_t len, struct reg_enroll_req *r,
 		     const char **why);
@@ -129,6 +170,14 @@ struct reg_sync {
 	struct reg_removal *removed;
 };
 
+/* The answer to POST /v1/session (the key still sealed). */
+struct reg_session {
+	char id[REG_SESSION_ID_LEN + 1];
+	uint8_t sealed[REG_SESSION_SEALED_LEN];
+	int64_t expires_at;
+	int64_t ttl;
+};
+
 /* The answer to GET /v1/beacons; free with reg_beacons_free(). */
 struct reg_beacons {
 	size_t n;
@@ -137,6 +186,8 @@ struct reg_beacons {
 
 int reg_parse_enroll_resp(const char *body, size_t len,
 			  struct reg_enrollment *e, const char **why);
+int reg_parse_session_resp(const char *body, size_t len,
+			   struct reg_session *s, const char **why);
 int reg_parse_sync_resp(const char *body, size_t len, struct reg_sync *s,
 			const char **why);
 void reg_sync_free(struct reg_sync *s);

@@ -3,11 +3,17 @@
  * regcli: a command-line driver of client.c for tests/test_registry.py.
  *
  *	regcli [-u URL]... [-k KEYFILE] [-n NODE] [-t TIME] [-N NONCE]
- *	       [-c CAFILE] COMMAND ARGS
+ *	       [-c CAFILE] [-F SESSIONFILE] [-K COUNTER] [-P] COMMAND ARGS
+ *
+ *	-F: the client's session is read from SESSIONFILE before the
+ *	command (if it exists) and written back after it ("ID KEYHEX
+ *	EXPIRES COUNTER"), so that several runs share one session; -K: the
+ *	counter of the next MAC'd request; -P: no sessions (sync signed).
  *
  *	pubkey			the public key of -k
- *	raw METHOD TARGET [BODY] [-s none|key|node]
+ *	raw METHOD TARGET [BODY] [-s none|key|node|session]
  *				status line, then the body as received
+ *	session			open a session: {"session", "expires_at"}
  *	enroll TOKEN [relay] [out=PATH]
  *				{"node_id", "address", "verified"} where
  *				verified is the certificate against the
@@ -27,6 +33,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +183,61 @@ static int cmd_sync(struct reg_client *c, char **argv)
 	return 0;
 }
 
+static int load_session(struct reg_client *c, const char *path)
+{
+	struct reg_session_state st = {};
+	char hex[REG_SESSION_KEY_LEN * 2 + 2];
+	FILE *f = fopen(path, "re");
+	size_t n;
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fscanf(f, "%32s %65s %" SCNd64 " %" SCNu64, st.id, hex,
+		    &st.expires_at, &st.counter) == 4 &&
+	     !sodium_hex2bin(st.key, sizeof(st.key), hex, strlen(hex), NULL,
+			     &n, NULL) && n == sizeof(st.key);
+	fclose(f);
+	if (!ok) {
+		fprintf(stderr, "error: %s: not a session file\n", path);
+		return -1;
+	}
+	reg_client_set_session(c, &st);
+	return 0;
+}
+
+static void save_session(struct reg_client *c, const char *path)
+{
+	char hex[REG_SESSION_KEY_LEN * 2 + 1];
+	struct reg_session_state st;
+	FILE *f;
+
+	if (!reg_client_session(c, &st))
+		return;
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	sodium_bin2hex(hex, sizeof(hex), st.key, sizeof(st.key));
+	fprintf(f, "%s %s %" PRId64 " %" PRIu64 "\n", st.id, hex,
+		st.expires_at, st.counter);
+	fclose(f);
+}
+
+static int cmd_session(struct reg_client *c)
+{
+	struct reg_session_state st;
+	struct json_object *o;
+
+	if (reg_session_open(c) || !reg_client_session(c, &st))
+		return fail(c);
+	o = json_object_new_object();
+	json_object_object_add(o, "session", json_object_new_string(st.id));
+	json_object_object_add(o, "expires_at",
+			       json_object_new_int64(st.expires_at));
+	print(o);
+	return 0;
+}
+
 static int cmd_beacons(struct reg_client *c)
 {
 	struct json_object *o, *arr;
@@ -197,7 +259,9 @@ static int cmd_beacons(struct reg_client *c)
 int main(int argc, char **argv)
 {
 	const char *urls[REG_CLIENT_MAX_URLS], *key = NULL, *nonce = NULL;
-	const char *cafile = NULL, *ca = NULL, *cmd;
+	const char *cafile = NULL, *ca = NULL, *cmd, *sfile = NULL;
+	uint64_t counter = 0;
+	bool plain = false;
 	enum reg_sign_as sign = REG_SIGN_NODE;
 	char err[KEY_ERR_LEN], pk[KEY_B64_LEN + 1];
 	struct reg_client *c;
@@ -207,7 +271,7 @@ int main(int argc, char **argv)
 	uint32_t node = 0;
 	int opt, ret = 2;
 
-	while ((opt = getopt(argc, argv, "+u:k:n:t:N:c:C:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "+u:k:n:t:N:c:C:s:F:K:P")) != -1) {
 		switch (opt) {
 		case 'u':
 			if (n_urls < REG_CLIENT_MAX_URLS)
@@ -234,7 +298,17 @@ int main(int argc, char **argv)
 		case 's':
 			sign = !strcmp(optarg, "none") ? REG_SIGN_NONE :
 			       !strcmp(optarg, "key") ? REG_SIGN_KEY :
+			       !strcmp(optarg, "session") ? REG_SIGN_SESSION :
 			       REG_SIGN_NODE;
+			break;
+		case 'F':
+			sfile = optarg;
+			break;
+		case 'K':
+			counter = strtoull(optarg, NULL, 10);
+			break;
+		case 'P':
+			plain = true;
 			break;
 		default:
 			return 2;
@@ -257,6 +331,10 @@ int main(int argc, char **argv)
 		reg_client_identity(c, &id, node);
 	}
 	reg_client_fix(c, ts, nonce);
+	reg_client_fix_counter(c, counter);
+	reg_client_sessions(c, !plain);
+	if (sfile && load_session(c, sfile))
+		return 1;
 	argc -= optind;
 	argv += optind;
 	if (!strcmp(cmd, "pubkey") && key) {
@@ -271,6 +349,8 @@ int main(int argc, char **argv)
 		ret = cmd_register(c, argc, argv);
 	} else if (!strcmp(cmd, "sync") && argc == 1) {
 		ret = cmd_sync(c, argv);
+	} else if (!strcmp(cmd, "session")) {
+		ret = cmd_session(c);
 	} else if (!strcmp(cmd, "beacons")) {
 		ret = cmd_beacons(c);
 	} else if (!strcmp(cmd, "beacon") && argc == 2) {
@@ -278,6 +358,8 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "regcli: bad command\n");
 	}
+	if (sfile)
+		save_session(c, sfile);
 	reg_client_free(c);
 	return ret;
 }

@@ -130,8 +130,15 @@ class Registry:
                                    self.db).stdout)
 
 
-def cli(urls, *args, key=None, node=None, ts=None, nonce=None, sign=None):
+def cli(urls, *args, key=None, node=None, ts=None, nonce=None, sign=None,
+        sfile=None, counter=None, plain=False):
     a = [CLI]
+    if sfile:
+        a += ["-F", sfile]
+    if counter is not None:
+        a += ["-K", str(counter)]
+    if plain:
+        a += ["-P"]
     for u in urls if isinstance(urls, list) else [urls]:
         a += ["-u", u]
     if key:
@@ -157,6 +164,17 @@ def err_code(p):
     """The error code regcli reports ("error: CODE: message")."""
     expect(p.returncode == 1, "expected an error, got: " + p.stdout)
     return p.stderr.split(":")[1].strip()
+
+
+def read_session(path):
+    sid, key, expires, counter = open(path).read().split()
+    return {"id": sid, "key": key, "expires_at": int(expires),
+            "counter": int(counter)}
+
+
+def write_session(path, sess):
+    with open(path, "w") as f:
+        f.write("%(id)s %(key)s %(expires_at)d %(counter)d\n" % sess)
 
 
 def raw(url, method, target, body=None, **kw):
@@ -264,18 +282,23 @@ def cases(kind, db, tmp, reg):
     def _():
         v = sync(url, reg, "a", 1, 0)
         expect(sorted(v["nodes"]) == [1, 2, 3, 4, 5], v)
+        # (plain: GET /v1/nodes signed, not through a session)
         # signed by another key than node 1's
-        p = cli(url, "sync", "0", key=reg.key("b"), node=1)
+        p = cli(url, "sync", "0", key=reg.key("b"), node=1, plain=True)
         expect(err_code(p) == "bad_signature", p.stderr)
         now = int(time.time())
-        p = cli(url, "sync", "0", key=reg.key("a"), node=1, ts=now - 3600)
+        p = cli(url, "sync", "0", key=reg.key("a"), node=1, ts=now - 3600,
+                plain=True)
         expect(err_code(p) == "stale", p.stderr)
-        p = cli(url, "sync", "0", key=reg.key("a"), node=1, ts=now + 3600)
+        p = cli(url, "sync", "0", key=reg.key("a"), node=1, ts=now + 3600,
+                plain=True)
         expect(err_code(p) == "stale", p.stderr)
         nonce = "replay-" + os.urandom(8).hex()
-        p = cli(url, "sync", "0", key=reg.key("a"), node=1, nonce=nonce)
+        p = cli(url, "sync", "0", key=reg.key("a"), node=1, nonce=nonce,
+                plain=True)
         expect(p.returncode == 0, p.stderr)
-        p = cli(url, "sync", "0", key=reg.key("a"), node=1, nonce=nonce)
+        p = cli(url, "sync", "0", key=reg.key("a"), node=1, nonce=nonce,
+                plain=True)
         expect(err_code(p) == "replayed", p.stderr)
         st, body = raw(url, "GET", "/v1/nodes?since=0", sign="none")
         expect(st == 401 and body["error"] == "unsigned", body)
@@ -369,10 +392,132 @@ def cases(kind, db, tmp, reg):
         s = sync(url, reg, "b", 2, 10 ** 12)
         expect(s["reset"] and len(s["nodes"]) == 6, s)
 
+    @case("sessions: open, MAC'd sync, refusals store nothing")
+    def _():
+        sf = os.path.join(tmp, "a.session")
+        o = ok_json(cli(url, "session", key=reg.key("a"), node=1, sfile=sf))
+        sess = read_session(sf)
+        expect(o["session"] == sess["id"] and len(sess["id"]) == 32, o)
+        expect(abs(o["expires_at"] - time.time() - 3600) < 120, o)
+        # the sync with its MAC answers as the signed one does
+        signed = ok_json(cli(url, "sync", "0", key=reg.key("a"), node=1,
+                             plain=True))
+        s = ok_json(cli(url, "sync", "0", key=reg.key("a"), node=1,
+                        sfile=sf))
+        expect(s == signed, "%s != %s" % (s, signed))
+        expect(read_session(sf)["id"] == sess["id"] and
+               read_session(sf)["counter"] == 1, "no session used")
+        q = "/v1/nodes?since=%d" % s["version"]
+
+        def mac(counter, **kw):
+            return raw(url, "GET", q, key=reg.key("a"), node=1,
+                       sign="session", sfile=sf, counter=counter, **kw)
+        # a wrong key: bad MAC, and the counter is not taken
+        write_session(sf, dict(sess, key="00" * 32))
+        st, b = mac(5)
+        expect(st == 401 and b["error"] == "bad_mac", b)
+        write_session(sf, sess)
+        st, b = mac(5, ts=int(time.time()) - 3600)
+        expect(st == 401 and b["error"] == "stale", b)
+        st, b = mac(5)
+        expect(st == 200 and b["nodes"] == [], b)
+        # the same counter again, or a lower one: a replay
+        st, b = mac(5)
+        expect(st == 401 and b["error"] == "replayed", b)
+        st, b = mac(4)
+        expect(st == 401 and b["error"] == "replayed", b)
+        st, b = mac(6)
+        expect(st == 200, b)
+        # a session is for GET /v1/nodes only
+        st, b = raw(url, "POST", "/v1/register", '{"endpoints": []}',
+                    key=reg.key("a"), node=1, sign="session", sfile=sf,
+                    counter=7)
+        expect(st == 401 and b["error"] == "unsigned", b)
+        # headers missing or malformed
+        st, b = raw(url, "GET", q, sign="none")
+        expect(st == 401 and b["error"] == "unsigned", b)
+        bogus = dict(sess, id=os.urandom(16).hex())
+        write_session(sf, bogus)
+        st, b = mac(8)
+        expect(st == 401 and b["error"] == "unknown_session" and
+               "POST /v1/session" in b["message"], b)
+        # the client opens a new session on that 401, transparently
+        s = ok_json(cli(url, "sync", "0", key=reg.key("a"), node=1,
+                        sfile=sf))
+        expect(s == signed, s)
+        expect(read_session(sf)["id"] not in (sess["id"], bogus["id"]),
+               "no new session")
+        # opening one is signed: a wrong key, a stale or replayed one
+        p = cli(url, "session", key=reg.key("b"), node=1)
+        expect(err_code(p) == "bad_signature", p.stderr)
+        p = cli(url, "session", key=reg.key("a"), node=1,
+                ts=int(time.time()) - 3600)
+        expect(err_code(p) == "stale", p.stderr)
+        p = cli(url, "session", key=reg.key("a"), node=99)
+        expect(err_code(p) == "unknown_node", p.stderr)
+        # more sessions than a server keeps per node (8): all still work
+        # (the one ending first is read again from the database)
+        files = [os.path.join(tmp, "a%d.session" % i) for i in range(10)]
+        for f in files:
+            ok_json(cli(url, "session", key=reg.key("a"), node=1, sfile=f))
+        ids = [read_session(f)["id"] for f in files]
+        for f in files + files[:2]:
+            ok_json(cli(url, "sync", "0", key=reg.key("a"), node=1,
+                        sfile=f))
+        expect([read_session(f)["id"] for f in files] == ids and
+               [read_session(f)["counter"] for f in files] ==
+               [2, 2] + [1] * 8, "a session was refused and replaced")
+        nonce = "session-" + os.urandom(8).hex()
+        p = cli(url, "session", key=reg.key("a"), node=1, nonce=nonce)
+        expect(p.returncode == 0, p.stderr)
+        p = cli(url, "session", key=reg.key("a"), node=1, nonce=nonce)
+        expect(err_code(p) == "replayed", p.stderr)
+
+    @case("sessions: expiry, and a second server takes the same session")
+    def _():
+        url_s, _ = reg.serve("--session-ttl", "3")
+        url_o = state["url_s"] = url    # another server on the database
+        sf = os.path.join(tmp, "b.session")
+        ok_json(cli(url_s, "session", key=reg.key("b"), node=2, sfile=sf))
+        q = "/v1/nodes?since=0"
+        # another server on the same database takes it (counters are per
+        # server: 1 was taken by neither yet)
+        st, b = raw(url_o, "GET", q, key=reg.key("b"), node=2,
+                    sign="session", sfile=sf, counter=1)
+        expect(st == 200 and len(b["nodes"]) >= 5, b)
+        st, b = raw(url_o, "GET", q, key=reg.key("b"), node=2,
+                    sign="session", sfile=sf, counter=1)
+        expect(st == 401 and b["error"] == "replayed", b)
+        time.sleep(3.1)           # its end: 2 to 3 s after it opened
+        st, b = raw(url_s, "GET", q, key=reg.key("b"), node=2,
+                    sign="session", sfile=sf, counter=2)
+        expect(st == 401 and b["error"] == "session_expired" and
+               "POST /v1/session" in b["message"], b)
+        st, b = raw(url_o, "GET", q, key=reg.key("b"), node=2,
+                    sign="session", sfile=sf, counter=3)
+        expect(st == 401 and b["error"] == "session_expired", b)
+        old = read_session(sf)["id"]
+        s = ok_json(cli(url_s, "sync", "0", key=reg.key("b"), node=2,
+                        sfile=sf))
+        expect(len(s["nodes"]) >= 5 and read_session(sf)["id"] != old,
+               "expired session not renewed: %s" % s)
+
     @case("revoke shows up in the next sync")
     def _():
         v = state["v"]
+        # node 3's session, in use on two servers, stops at once
+        url_o = state["url_s"]
+        sf = os.path.join(tmp, "c.session")
+        for u in (url, url_o):
+            ok_json(cli(u, "sync", "0", key=reg.key("c"), node=3, sfile=sf))
         reg.cmd("node", "revoke", "3", "--db", db)
+        for u in (url, url_o):
+            st, b = raw(u, "GET", "/v1/nodes?since=0", key=reg.key("c"),
+                        node=3, sign="session", sfile=sf,
+                        counter=read_session(sf)["counter"] + 1)
+            expect(st == 403 and b["error"] == "revoked", b)
+        p = cli(url, "sync", "0", key=reg.key("c"), node=3, sfile=sf)
+        expect(err_code(p) == "revoked", p.stderr)
         s = sync(url, reg, "a", 1, v)
         expect(s["removed"] == [3] and s["nodes"] == [], s)
         expect(3 not in sync(url, reg, "a", 1, 0)["nodes"], "full list")

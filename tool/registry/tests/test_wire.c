@@ -2,8 +2,9 @@
 /*
  * Unit tests of the registry's wire formats (wire.c): the exact bytes a
  * signature covers (docs/registry.md "Signed requests"), that changing
- * any part of a request breaks its signature, and the request parsers'
- * bounds and canonical forms.  cmocka, under ASan and UBSan.
+ * any part of a request breaks its signature, a session's MAC and sealed
+ * key (docs/registry.md "Sessions"), and the request parsers' bounds and
+ * canonical forms.  cmocka, under ASan and UBSan.
  */
 
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "../wire.h"
 
@@ -76,6 +78,97 @@ static void test_sign_verify(void **state)
 				    body, len, bad), -1);
 	assert_int_equal(reg_verify(id.pk, "POST", "/v1/register", 100, nonce,
 				    body, len, "short"), -1);
+	identity_wipe(&id);
+	identity_wipe(&other);
+}
+
+/* The MAC is the keyed BLAKE2b of the signature's bytes, counter as nonce. */
+static void test_session_mac(void **state)
+{
+	uint8_t key[REG_SESSION_KEY_LEN], other[REG_SESSION_KEY_LEN];
+	uint8_t want[REG_MAC_LEN], *m;
+	char mac[REG_MAC_B64_LEN + 1], b64[REG_MAC_B64_LEN + 1];
+	const char *t = "/v1/nodes?since=7";
+	size_t len;
+
+	(void)state;
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	assert_int_equal(reg_mac(key, "GET", t, 100, 42, "", 0, mac), 0);
+	assert_int_equal(strlen(mac), REG_MAC_B64_LEN);
+	m = reg_sig_message("GET", t, 100, "42", "", 0, &len);
+	assert_non_null(m);
+	crypto_generichash(want, sizeof(want), m, len, key, sizeof(key));
+	free(m);
+	sodium_bin2base64(b64, sizeof(b64), want, sizeof(want),
+			  sodium_base64_VARIANT_ORIGINAL);
+	assert_string_equal(mac, b64);
+	assert_int_equal(reg_mac_verify(key, "GET", t, 100, 42, "", 0, mac), 0);
+	/* Any part changed, or another key: refused. */
+	assert_int_equal(reg_mac_verify(other, "GET", t, 100, 42, "", 0, mac),
+			 -1);
+	assert_int_equal(reg_mac_verify(key, "POST", t, 100, 42, "", 0, mac),
+			 -1);
+	assert_int_equal(reg_mac_verify(key, "GET", "/v1/nodes?since=8", 100,
+					42, "", 0, mac), -1);
+	assert_int_equal(reg_mac_verify(key, "GET", t, 101, 42, "", 0, mac),
+			 -1);
+	assert_int_equal(reg_mac_verify(key, "GET", t, 100, 43, "", 0, mac),
+			 -1);
+	assert_int_equal(reg_mac_verify(key, "GET", t, 100, 42, "x", 1, mac),
+			 -1);
+	assert_int_equal(reg_mac_verify(key, "GET", t, 100, 42, "", 0, "AAAA"),
+			 -1);
+	assert_true(reg_session_id_valid("0123456789abcdef0123456789abcdef"));
+	assert_false(reg_session_id_valid("0123456789ABCDEF0123456789abcdef"));
+	assert_false(reg_session_id_valid("0123456789abcdef0123456789abcde"));
+	assert_false(reg_session_id_valid("0123456789abcdef0123456789abcdef0"));
+	assert_false(reg_session_id_valid(""));
+}
+
+/* Sealed to the identity: opened by it, by no other. */
+static void test_session_seal(void **state)
+{
+	uint8_t key[REG_SESSION_KEY_LEN], got[REG_SESSION_KEY_LEN];
+	uint8_t sealed[REG_SESSION_SEALED_LEN];
+	char b64[REG_SESSION_SEALED_B64 + 1], body[512];
+	struct identity id, other;
+	struct reg_session rs;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(identity_generate(&id), 0);
+	assert_int_equal(identity_generate(&other), 0);
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(reg_session_seal(id.pk, key, sealed), 0);
+	assert_int_equal(reg_session_unseal(&id, sealed, got), 0);
+	assert_memory_equal(got, key, sizeof(key));
+	assert_int_equal(reg_session_unseal(&other, sealed, got), -1);
+	/* The answer to POST /v1/session. */
+	sodium_bin2base64(b64, sizeof(b64), sealed, sizeof(sealed),
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(body, sizeof(body), "{\"session\": \"%s\", \"key\": \"%s\", "
+		 "\"expires_at\": 99, \"ttl\": 3600}",
+		 "00112233445566778899aabbccddeeff", b64);
+	assert_int_equal(reg_parse_session_resp(body, strlen(body), &rs, &why),
+			 0);
+	assert_string_equal(rs.id, "00112233445566778899aabbccddeeff");
+	assert_memory_equal(rs.sealed, sealed, sizeof(sealed));
+	assert_int_equal(rs.expires_at, 99);
+	assert_int_equal(rs.ttl, 3600);
+	snprintf(body, sizeof(body), "{\"session\": \"%s\", \"key\": \"%s\", "
+		 "\"expires_at\": 99, \"ttl\": 3600}", "xyz", b64);
+	assert_int_equal(reg_parse_session_resp(body, strlen(body), &rs, &why),
+			 -1);
+	snprintf(body, sizeof(body), "{\"session\": \"%s\", \"key\": \"AAAA\", "
+		 "\"expires_at\": 99, \"ttl\": 3600}",
+		 "00112233445566778899aabbccddeeff");
+	assert_int_equal(reg_parse_session_resp(body, strlen(body), &rs, &why),
+			 -1);
+	/* The request: {} or nothing. */
+	assert_int_equal(reg_parse_session_req("", 0, &why), 0);
+	assert_int_equal(reg_parse_session_req("{}", 2, &why), 0);
+	assert_int_equal(reg_parse_session_req("[]", 2, &why), -1);
 	identity_wipe(&id);
 	identity_wipe(&other);
 }
@@ -193,6 +286,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sig_message),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_session_mac),
+		cmocka_unit_test(test_session_seal),
 		cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_beacon_addr),
 		cmocka_unit_test(test_parse_register),
