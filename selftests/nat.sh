@@ -116,7 +116,7 @@ two_behind_nats()
 {
 	fresh
 	ca ca && node 1 && node 2 && nat_conf 1 2 && nat_conf 2 1 &&
-	nat_topology "$1" || return 1
+	nat_topology "${1:-}" || return 1
 	beacon_start
 	start 1; start 2
 	registered 1 && registered 2 || return 1
@@ -168,3 +168,4 @@ t_symmetric()
 plan 2
 run "behind two NATs: registered, relayed, punched, direct" t_punch
 run "symmetric NAT: relayed, no flip in ${OVL_NAT_SOAK:-60} s" t_symmetric
+finish
