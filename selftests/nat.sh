@@ -22,7 +22,11 @@ command -v nft >/dev/null || skip_all "no nft"
 # nat_topology [random]: the "internet" (namespace $SW, bridge br0, the
 # beacon at 198.51.100.9); routers ovl-rN at 198.51.100.N masquerading
 # 10.N.0.0/24, node N (ovl-dN) at 10.N.0.2 behind it.  "random": router
-# 2 picks a random source port per flow (a symmetric NAT).
+# 2 picks a random source port per flow (a symmetric NAT).  As home
+# routers do, a router drops what comes unasked to its own address: a
+# punch that arrives before the other side's has opened its mapping is
+# lost (and leaves no conntrack entry to clash with that mapping), not
+# answered with an ICMP error.
 nat_topology()
 {
 	local n flags
@@ -49,6 +53,10 @@ nat_topology()
 			chain post {
 				type nat hook postrouting priority srcnat;
 				oifname "w0" ip saddr 10.$n.0.0/24 masquerade $flags
+			}
+			chain in {
+				type filter hook input priority filter;
+				iifname "w0" ct state new drop
 			}
 		}
 		EOF
@@ -91,7 +99,13 @@ wait_path()
 	done
 	fail "node $1: peer $2 not $3 in $4 s"
 	peer_json "$1" "$2"
-	cat "$D"/n*.log "$D/beacon.log"
+	for i in 1 2; do
+		ip netns exec ovl-d$i "$OVLCTL" -j dev show ovl0 |
+			jq -c '{public_endpoint, beacon_auth, drops: (.drops | with_entries(select(.value > 0)))}'
+	done
+	kill -USR1 $BPID
+	sleep 0.5
+	cat "$D"/n*.log "$D/beacon.log" "$D/beacon.stats"
 	return 1
 }
 
