@@ -14,7 +14,7 @@ t_create()
 	j=$(ip -n $NS -d -j link show ovl0) || return 1
 	expect_eq kind "$(jget "$j" '.[0].linkinfo.info_kind')" ovl &&
 	expect_eq link_type "$(jget "$j" '.[0].link_type')" none &&
-	expect_eq mtu "$(jget "$j" '.[0].mtu')" 1415 &&
+	expect_eq mtu "$(jget "$j" '.[0].mtu')" 1407 &&
 	expect_eq min_mtu "$(jget "$j" '.[0].min_mtu')" 68 &&
 	expect_eq address "$(jget "$j" '.[0].address // "none"')" none &&
 	expect_eq noarp "$(jget "$j" '.[0].flags | index("NOARP") != null')" true &&
