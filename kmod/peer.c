@@ -540,8 +540,9 @@ void ovl_peer_punch_candidate(struct ovl_peer *peer,
 	unsigned int act;
 	u64 nonce;
 
-	if (READ_ONCE(peer->path.path) != OVL_PATH_RELAY &&
-	    data_race(peer->endpoint.addr.sa_family) != AF_UNSPEC)
+	/* Once set, an endpoint is never unset: a stale answer is harmless. */
+	if (data_race(peer->endpoint.addr.sa_family) != AF_UNSPEC &&
+	    READ_ONCE(peer->path.path) != OVL_PATH_RELAY)
 		return;
 	nonce = get_random_u64();
 	write_lock_bh(&peer->endpoint_lock);
