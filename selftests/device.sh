@@ -50,7 +50,7 @@ t_mtu()
 	expect_eq mtu "$(jget "$(ip -n $NS -j link show ovl0)" '.[0].mtu')" 1280 || return 1
 	! ip -n $NS link set ovl0 mtu 67 2>/dev/null || fail "mtu 67 accepted" || return 1
 	! ip -n $NS link set ovl0 mtu 65535 2>/dev/null || fail "mtu 65535 accepted" || return 1
-	ip -n $NS link set ovl0 mtu 65450
+	ip -n $NS link set ovl0 mtu 65442	# IP_MAX_MTU - OVL_OVERHEAD (93)
 }
 
 t_no_lladdr()
