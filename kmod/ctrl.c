@@ -29,9 +29,16 @@
  * reaches the daemon at that rate and cannot crowd out other sources'
  * handshakes by filling the listener's socket.
  *
+ * The daemon registers with the beacon through the same socket (one NAT
+ * mapping for the kernel's traffic and its own; docs/beacon-auth.md): it
+ * may send HELLO, REGISTER and PUNCH_REQUEST, to the device's beacon
+ * address only, and the beacon's COOKIE, REGISTER_OK and REREGISTER come
+ * up as control frames, from the beacon's address only, rate-limited
+ * like the others.
+ *
  * Nothing here is believed: the daemon authenticates every frame, and only
- * handshake message types pass either way, so the channel can neither read
- * nor forge data.
+ * handshake and registration message types pass, so the channel can
+ * neither read nor forge data.
  *
  * Locking: &ovl_dev.ctrl_portid is 0 or the listener's port id in the
  * device's netns (a device never changes netns).  It is set and cleared
@@ -180,14 +187,13 @@ int ovl_ctrl_send(struct ovl_dev *ovl, const u8 *frame, unsigned int len,
 		  const union ovl_endpoint *to, u32 relay_dst,
 		  struct netlink_ext_ack *extack)
 {
+	bool to_beacon = ovl_ctrl_is_beacon_up(frame[0]);
 	struct dst_cache *cache = NULL;
 	struct ovl_beacon *beacon;
 	struct sk_buff *skb;
-	__be32 id;
-	u8 *msg;
 	int err;
 
-	if (!ovl_ctrl_is_frame(frame[0])) {
+	if (!ovl_ctrl_is_frame(frame[0]) && !to_beacon) {
 		NL_SET_ERR_MSG(extack, "not a control frame type");
 		return -EINVAL;
 	}
@@ -203,18 +209,23 @@ int ovl_ctrl_send(struct ovl_dev *ovl, const u8 *frame, unsigned int len,
 		err = -ENOTCONN;
 		goto free;
 	}
-	if (!to) {
-		beacon = rcu_dereference_bh(ovl->beacon);
+	beacon = rcu_dereference_bh(ovl->beacon);
+	if (to_beacon) {
+		if (!beacon || !to || !ovl_endpoint_eq(to, &beacon->ep)) {
+			NL_SET_ERR_MSG(extack,
+				       "HELLO, REGISTER and PUNCH_REQUEST go to the device's beacon address only");
+			err = -EINVAL;
+			goto free;
+		}
+		cache = &beacon->dst_cache;
+	} else if (!to) {
 		if (!beacon) {
 			NL_SET_ERR_MSG(extack,
 				       "the device has no beacon to relay through");
 			err = -ENETUNREACH;
 			goto free;
 		}
-		msg = skb_push(skb, OVL_RELAY_HDR_LEN);
-		msg[0] = OVL_MSG_RELAY;
-		id = cpu_to_be32(relay_dst);
-		memcpy(msg + 1, &id, sizeof(id));
+		ovl_relay_wrap(beacon, skb, relay_dst);
 		to = &beacon->ep;
 		cache = &beacon->dst_cache;
 	}

@@ -18,6 +18,26 @@ static inline bool ovl_ctrl_is_frame(u8 type)
 	       type == OVL_MSG_HANDSHAKE_COOKIE;
 }
 
+/*
+ * Is @type a registration message the daemon sends to the beacon through
+ * the device's socket (docs/beacon-auth.md)?  Only to the beacon.
+ */
+static inline bool ovl_ctrl_is_beacon_up(u8 type)
+{
+	return type == OVL_MSG_HELLO || type == OVL_MSG_REGISTER ||
+	       type == OVL_MSG_PUNCH_REQUEST;
+}
+
+/*
+ * Is @type a beacon's answer to registration, passed up to the listener?
+ * Only from the beacon.
+ */
+static inline bool ovl_ctrl_is_beacon_down(u8 type)
+{
+	return type == OVL_MSG_COOKIE || type == OVL_MSG_REGISTER_OK ||
+	       type == OVL_MSG_REREGISTER;
+}
+
 int ovl_ctrl_register(struct ovl_dev *ovl, u32 portid,
 		      struct netlink_ext_ack *extack);
 int ovl_ctrl_dev_init(struct ovl_dev *ovl);

@@ -10,6 +10,7 @@
 #include <linux/rtnetlink.h>
 
 #include "allowedips.h"
+#include "bauth.h"
 #include "path.h"
 #include "peer.h"
 
@@ -49,6 +50,8 @@ struct ovl_drops {
  * @public_lock: protects @public_ep
  * @public_ep: our address as the beacon last saw it; AF_UNSPEC if unknown
  * @discover_timer: registers with the beacon every OVL_DISCOVER_INTERVAL_MS
+ * @punch_lock: protects @punch_rl
+ * @punch_rl: the punch rate limit (bauth.h), per device
  * @ep_hash: peers by endpoint, OVL_EP_HASH_SIZE buckets (RCU readers,
  *	writers under @ep_hash_lock), to match ICMP errors to peers
  * @ep_hash_lock: serializes changes to @ep_hash
@@ -68,8 +71,9 @@ struct ovl_drops {
  * order: RTNL, then @lock; a peer's endpoint lock (written), then
  * @ep_hash_lock: a peer is relinked in @ep_hash in the same write hold of
  * its endpoint lock that changes its endpoint (peer.h), so the bucket is
- * always the endpoint's.  A peer's path lock, @ep_hash_lock and
- * @public_lock are otherwise leaves, taken with BH disabled.  A peer that
+ * always the endpoint's.  A peer's path lock, @ep_hash_lock,
+ * @public_lock and @punch_lock are otherwise leaves, taken with BH
+ * disabled.  A peer that
  * moves is relinked under RCU: a concurrent reader may miss it once,
  * which only delays an ICMP-unreachable count.
  *
@@ -97,6 +101,8 @@ struct ovl_dev {
 	spinlock_t public_lock;	/* protects @public_ep */
 	union ovl_endpoint public_ep;
 	struct timer_list discover_timer;
+	spinlock_t punch_lock;	/* protects @punch_rl */
+	struct ovl_bauth_bucket punch_rl;
 	struct hlist_head *ep_hash;
 	spinlock_t ep_hash_lock;	/* protects @ep_hash changes */
 	struct workqueue_struct *wq;

@@ -55,7 +55,8 @@ static struct netlink_range_validation ovl_ms_range = {
 	.max = 3600000,
 };
 
-static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_PROBE_INTERVAL_MS + 1] = {
+/* OVL_A_DEV_RELAY_PEERS and OVL_A_DEV_CTRL are left out: strictly refused. */
+static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_BEACON_KEYS + 1] = {
 	[OVL_A_DEV_IFINDEX]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[OVL_A_DEV_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OVL_A_DEV_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
@@ -67,6 +68,7 @@ static const struct nla_policy ovl_dev_set_policy[OVL_A_DEV_PROBE_INTERVAL_MS + 
 	[OVL_A_DEV_SEND_ERRORS]	= NLA_POLICY_RANGE(NLA_U32, 1, 255),
 	[OVL_A_DEV_MAX_RELAY_PEERS] = { .type = NLA_U32 },
 	[OVL_A_DEV_PROBE_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &ovl_ms_range),
+	[OVL_A_DEV_BEACON_KEYS]	= NLA_POLICY_EXACT_LEN(OVL_BEACON_KEYS_LEN),
 };
 
 static const struct nla_policy ovl_aip_policy[OVL_A_AIP_MAX + 1] = {
@@ -231,6 +233,8 @@ static int ovl_nl_put_relay(struct sk_buff *skb, struct ovl_dev *ovl)
 
 	ovl_relay_get_public(ovl, &pub);
 	if ((beacon && ovl_nl_put_ep(skb, OVL_A_DEV_BEACON, &beacon->ep)) ||
+	    (beacon && beacon->auth &&
+	     nla_put_flag(skb, OVL_A_DEV_BEACON_AUTH)) ||
 	    ovl_nl_put_ep(skb, OVL_A_DEV_PUBLIC_ENDPOINT, &pub) ||
 	    nla_put_u32(skb, OVL_A_DEV_BLACKHOLE_MS, READ_ONCE(cfg->blackhole_ms)) ||
 	    nla_put_u32(skb, OVL_A_DEV_BLACKHOLE_MISSES,
@@ -414,7 +418,8 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *node_id = info->attrs[OVL_A_DEV_NODE_ID];
 	struct nlattr *port = info->attrs[OVL_A_DEV_LISTEN_PORT];
 	struct nlattr *beacon_attr = info->attrs[OVL_A_DEV_BEACON];
-	struct ovl_beacon *beacon = NULL;
+	struct nlattr *keys = info->attrs[OVL_A_DEV_BEACON_KEYS];
+	struct ovl_beacon *beacon = NULL, *old;
 	union ovl_endpoint ep;
 	struct net_device *dev;
 	struct ovl_dev *ovl;
@@ -423,11 +428,11 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 *field;
 
 	/* The policy lets through nothing else past the device's name. */
-	for (attr = OVL_A_DEV_NODE_ID; attr <= OVL_A_DEV_PROBE_INTERVAL_MS; attr++)
+	for (attr = OVL_A_DEV_NODE_ID; attr <= OVL_A_DEV_BEACON_KEYS; attr++)
 		any |= !!info->attrs[attr];
 	if (!any) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: need a node id, a listen port, a beacon or a threshold");
+			       "nothing to set: need a node id, a listen port, a beacon, beacon keys or a threshold");
 		return -EINVAL;
 	}
 	if (beacon_attr) {
@@ -451,6 +456,28 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	ovl = netdev_priv(dev);
 
+	/*
+	 * Keys go with a beacon: the one given, or a copy of the current one
+	 * (new sequence numbers).  Setting a beacon without keys clears them.
+	 */
+	if (keys) {
+		old = beacon_attr ? beacon : rtnl_dereference(ovl->beacon);
+		if (!old) {
+			NL_SET_ERR_MSG_ATTR(info->extack, keys,
+					    "beacon keys need a beacon");
+			err = -ENOENT;
+			goto out;
+		}
+		if (!beacon_attr) {
+			beacon = ovl_beacon_new(&old->ep);
+			if (!beacon) {
+				err = -ENOMEM;
+				goto out;
+			}
+		}
+		ovl_beacon_set_keys(beacon, nla_data(keys));
+	}
+
 	/* The port is the only change that can fail: apply it first. */
 	if (port) {
 		err = ovl_socket_set_port(ovl, nla_get_u16(port), info->extack);
@@ -466,7 +493,7 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (field && info->attrs[attr])
 			WRITE_ONCE(*field, nla_get_u32(info->attrs[attr]));
 	}
-	if (beacon_attr) {
+	if (beacon_attr || keys) {
 		ovl_relay_set_beacon(ovl, beacon);
 		if (!beacon)
 			ovl_relay_beacon_gone(ovl);

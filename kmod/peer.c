@@ -428,7 +428,8 @@ static enum ovl_roam_from ovl_peer_roam_from(struct ovl_peer *peer,
 	     ovl_local_eq(&peer->endpoint_src, local)))
 		return OVL_ROAM_FROM_ENDPOINT;
 	if (peer->roam.pending && ovl_endpoint_eq(&peer->roam_ep, src) &&
-	    ovl_local_eq(&peer->roam_src, local))
+	    (peer->roam_src.addr.sa_family == AF_UNSPEC ||
+	     ovl_local_eq(&peer->roam_src, local)))
 		return OVL_ROAM_FROM_CANDIDATE;
 	return OVL_ROAM_FROM_OTHER;
 }
@@ -519,4 +520,47 @@ bool ovl_peer_roam_reply(struct ovl_peer *peer, const union ovl_endpoint *src,
 	}
 	write_unlock(&peer->endpoint_lock);
 	return moved;
+}
+
+/**
+ * ovl_peer_punch_candidate - the beacon says @peer is at @ep now
+ * @peer: a peer with no working direct path (relayed, or no endpoint)
+ * @ep: the address an authenticated PUNCH_COMMAND named, just punched
+ *
+ * @ep becomes the roam candidate (with no local address of ours yet: the
+ * answer may come to any) and is probed at once; the endpoint moves there
+ * only when the probe's authenticated answer comes back from it (roam.h),
+ * and the relay prober then brings the peer back to direct.  A peer that
+ * is direct and has an endpoint is left alone.  Context: softirq, RCU.
+ */
+void ovl_peer_punch_candidate(struct ovl_peer *peer,
+			      const union ovl_endpoint *ep)
+{
+	union ovl_endpoint to;
+	unsigned int act;
+	u64 nonce;
+
+	/* Once set, an endpoint is never unset: a stale answer is harmless. */
+	if (data_race(peer->endpoint.addr.sa_family) != AF_UNSPEC &&
+	    READ_ONCE(peer->path.path) != OVL_PATH_RELAY)
+		return;
+	nonce = get_random_u64();
+	write_lock_bh(&peer->endpoint_lock);
+	if (ovl_endpoint_eq(&peer->endpoint, ep)) {
+		/* The relay prober probes it already. */
+		write_unlock_bh(&peer->endpoint_lock);
+		return;
+	}
+	/* Punches are authenticated and rate-limited: probe each one. */
+	act = ovl_roam_rx(&peer->roam, OVL_ROAM_FROM_OTHER, true, nonce,
+			  ovl_now_ms(), 0);
+	if (act & OVL_ROAM_RECORD) {
+		peer->roam_ep = *ep;
+		memset(&peer->roam_src, 0, sizeof(peer->roam_src));
+		peer->roam_src.addr.sa_family = AF_UNSPEC;
+	}
+	to = peer->roam_ep;
+	write_unlock_bh(&peer->endpoint_lock);
+	if (act & OVL_ROAM_PROBE)
+		ovl_send_probe(peer, OVL_PROBE_REQUEST, nonce, &to, NULL);
 }

@@ -178,6 +178,8 @@ void ovl_peer_get_endpoint(struct ovl_peer *peer, union ovl_endpoint *ep);
 void ovl_peer_set_endpoint(struct ovl_peer *peer, const union ovl_endpoint *ep);
 bool ovl_peer_endpoint_rx(struct ovl_peer *peer, const union ovl_endpoint *src,
 			  const union ovl_endpoint *local, bool newest);
+void ovl_peer_punch_candidate(struct ovl_peer *peer,
+			      const union ovl_endpoint *ep);
 bool ovl_peer_roam_reply(struct ovl_peer *peer, const union ovl_endpoint *src,
 			 const union ovl_endpoint *local, u64 nonce);
 bool ovl_peer_set_key(struct ovl_peer *peer, int slot, struct ovl_key *key);

@@ -353,17 +353,20 @@ void ovl_recv_finish(struct ovl_peer *peer, struct ovl_key *key,
 	napi_gro_receive(napi, skb);
 }
 
-/* RELAY_DELIVER: [type][source node id][sealed message or control frame]. */
+/*
+ * RELAY_DELIVER: [type][source node id][sealed message or control frame],
+ * with keys [type][source node id][tag][...] (relay.c checks the tag).
+ */
 static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb)
 {
-	__be32 id;
+	int reason;
+	u32 id;
 
-	if (!pskb_may_pull(skb, OVL_RELAY_HDR_LEN)) {
-		ovl_rx_drop(ovl, skb, OVL_A_DROPS_SHORT);
+	reason = ovl_relay_check_deliver(ovl, skb, &id);
+	if (reason) {
+		ovl_rx_drop(ovl, skb, reason);
 		return;
 	}
-	memcpy(&id, skb->data + 1, sizeof(id));
-	__skb_pull(skb, OVL_RELAY_HDR_LEN);
 	if (!id) {
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_RELAY_MISMATCH);
 		return;
@@ -373,12 +376,16 @@ static void ovl_recv_relayed(struct ovl_dev *ovl, struct sk_buff *skb)
 		return;
 	}
 	if (ovl_ctrl_is_frame(skb->data[0]))
-		ovl_ctrl_recv(ovl, skb, NULL, be32_to_cpu(id));
+		ovl_ctrl_recv(ovl, skb, NULL, id);
 	else
-		ovl_recv_sealed(ovl, skb, be32_to_cpu(id));
+		ovl_recv_sealed(ovl, skb, id);
 }
 
-/* A message only the configured beacon speaks. */
+/*
+ * A message only the configured beacon speaks: its registration answers
+ * (COOKIE, REGISTER_OK, REREGISTER) go up to the control daemon as
+ * control frames, the rest is the kernel's.
+ */
 static void ovl_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 {
 	union ovl_endpoint src;
@@ -388,6 +395,8 @@ static void ovl_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 		ovl_rx_drop(ovl, skb, OVL_A_DROPS_NOT_BEACON);
 	else if (skb->data[0] == OVL_MSG_RELAY_DELIVER)
 		ovl_recv_relayed(ovl, skb);
+	else if (ovl_ctrl_is_beacon_down(skb->data[0]))
+		ovl_ctrl_recv(ovl, skb, &src, 0);
 	else
 		ovl_relay_recv_beacon(ovl, skb);
 }
@@ -417,6 +426,9 @@ int ovl_recv(struct sock *sk, struct sk_buff *skb)
 	case OVL_MSG_RELAY_DELIVER:
 	case OVL_MSG_DISCOVER_REPLY:
 	case OVL_MSG_PUNCH_COMMAND:
+	case OVL_MSG_COOKIE:
+	case OVL_MSG_REGISTER_OK:
+	case OVL_MSG_REREGISTER:
 		ovl_recv_beacon(ovl, skb);
 		break;
 	case OVL_MSG_HANDSHAKE_INIT:

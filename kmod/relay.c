@@ -7,8 +7,20 @@
  * the data path observes and carries out what they decide: flips, the
  * device's relay cap, probes of the direct path and path events.
  *
+ * Beacon protocol v2 (docs/beacon-auth.md; the messages in bauth.c): once
+ * the control daemon installed the registration keys, the refresh is the
+ * authenticated DISCOVER, and DISCOVER_REPLY, PUNCH_COMMAND and
+ * RELAY_DELIVER count only when their MAC or tag verifies under k_down
+ * (drops.beacon_auth otherwise); our RELAYs carry a tag under k_up.  A
+ * PUNCH_COMMAND names a target that must not be ours or special
+ * (drops.punch_target), and punches are rate-limited per device
+ * (drops.punch_rate).  Without keys the v1 messages are used, unchanged.
+ *
  * Locking:
- *  - &ovl_dev.beacon is replaced under the RTNL and read under RCU.
+ *  - &ovl_dev.beacon is replaced under the RTNL and read under RCU; its
+ *    sequence numbers are atomics (relay.h).
+ *  - &ovl_dev.punch_rl is changed under &ovl_dev.punch_lock, a leaf taken
+ *    with BH disabled.
  *  - &ovl_dev.path_cfg is written under the RTNL, read with READ_ONCE().
  *  - &ovl_peer.path_lock (BH-safe spinlock, a leaf) serializes changes to
  *    &ovl_peer.path.  The transmit path reads the current path without it
@@ -27,11 +39,16 @@
  * is cleared before the timer is stopped.
  */
 
+#include <linux/inetdevice.h>
+#include <linux/ktime.h>
 #include <linux/ovl.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/route.h>
 
+#include "bauth.h"
 #include "device.h"
 #include "netlink.h"
 #include "path.h"
@@ -66,7 +83,10 @@ static struct sk_buff *ovl_relay_alloc(unsigned int len)
 	return skb;
 }
 
-/* DISCOVER: [type][node id].  Context: BH disabled, RCU read side. */
+/*
+ * DISCOVER: [type][node id] (v1), or the authenticated refresh
+ * [type][node id][seq][mac] with keys.  Context: BH disabled, RCU read side.
+ */
 static void ovl_relay_send_discover(struct ovl_dev *ovl)
 {
 	struct ovl_beacon *beacon = rcu_dereference_bh(ovl->beacon);
@@ -77,13 +97,19 @@ static void ovl_relay_send_discover(struct ovl_dev *ovl)
 
 	if (!beacon || !node_id)
 		return;
-	skb = ovl_relay_alloc(OVL_RELAY_HDR_LEN);
+	skb = ovl_relay_alloc(OVL_REFRESH_LEN);
 	if (!skb)
 		return;
-	msg = skb_put(skb, OVL_RELAY_HDR_LEN);
-	msg[0] = OVL_MSG_DISCOVER;
-	id = cpu_to_be32(node_id);
-	memcpy(msg + 1, &id, sizeof(id));
+	if (beacon->auth) {
+		msg = skb_put(skb, OVL_REFRESH_LEN);
+		ovl_bauth_put_refresh(msg, &beacon->keys, node_id,
+				      atomic64_inc_return(&beacon->tx_seq));
+	} else {
+		msg = skb_put(skb, OVL_RELAY_HDR_LEN);
+		msg[0] = OVL_MSG_DISCOVER;
+		id = cpu_to_be32(node_id);
+		memcpy(msg + 1, &id, sizeof(id));
+	}
 	ovl_socket_send(ovl, &beacon->dst_cache, &beacon->ep, skb);
 }
 
@@ -119,6 +145,8 @@ void ovl_relay_init(struct ovl_dev *ovl)
 	atomic_set(&ovl->relay_peers, 0);
 	spin_lock_init(&ovl->public_lock);
 	ovl->public_ep.addr.sa_family = AF_UNSPEC;
+	spin_lock_init(&ovl->punch_lock);
+	ovl_bauth_bucket_init(&ovl->punch_rl);
 	timer_setup(&ovl->discover_timer, ovl_relay_discover_fire, 0);
 }
 
@@ -148,7 +176,7 @@ void ovl_beacon_free(struct ovl_beacon *beacon)
 	if (!beacon)
 		return;
 	dst_cache_destroy(&beacon->dst_cache);
-	kfree(beacon);
+	kfree_sensitive(beacon);	/* the registration keys */
 }
 
 /**
@@ -175,6 +203,20 @@ void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon)
 		ovl_relay_register(ovl);
 	else
 		del_timer_sync(&ovl->discover_timer);
+}
+
+/**
+ * ovl_beacon_set_keys - give an unpublished beacon the registration keys
+ * @beacon: from ovl_beacon_new()
+ * @raw: %OVL_BEACON_KEYS_LEN bytes, k_up then k_down
+ *
+ * Once published (ovl_relay_set_beacon()), the device speaks protocol v2
+ * with it, starting with a refresh at once.
+ */
+void ovl_beacon_set_keys(struct ovl_beacon *beacon, const u8 *raw)
+{
+	ovl_bauth_keys_load(&beacon->keys, raw);
+	beacon->auth = true;
 }
 
 /* Context: RTNL; the device is going away and its sockets are closed. */
@@ -228,6 +270,126 @@ static void ovl_relay_punch(struct ovl_dev *ovl, const union ovl_endpoint *to)
 	ovl_socket_send(ovl, NULL, to, skb);
 }
 
+/*
+ * The network namespace our datagrams go out in: the sockets'.  Context:
+ * RCU read side.
+ */
+static struct net *ovl_relay_net(struct ovl_dev *ovl)
+{
+	struct sock *sk = rcu_dereference(ovl->sock4);
+
+	if (!sk)
+		sk = rcu_dereference(ovl->sock6);
+	return sk ? sock_net(sk) : dev_net(ovl->dev);
+}
+
+/*
+ * Is @a an address of this host's (or a broadcast address of one of its
+ * networks)?  Context: RCU read side.
+ */
+static bool ovl_relay_addr_local(struct ovl_dev *ovl,
+				 const struct ovl_wire_addr *a)
+{
+	struct net *net = ovl_relay_net(ovl);
+	__be32 ip4;
+
+	if (a->family == AF_INET) {
+		memcpy(&ip4, a->ip, sizeof(ip4));
+		return inet_addr_type(net, ip4) != RTN_UNICAST;
+	}
+	return ipv6_chk_addr(net, (const struct in6_addr *)a->ip, NULL, 0);
+}
+
+/* Move @seq forward to @new if @new is above it. */
+static bool ovl_relay_seq_advance(atomic64_t *seq, u64 new)
+{
+	s64 last = atomic64_read(seq);
+
+	do {
+		if (new <= (u64)last)
+			return false;
+	} while (!atomic64_try_cmpxchg(seq, &last, (s64)new));
+	return true;
+}
+
+/* A reply to a refresh we sent, newer than the last one accepted. */
+static bool ovl_relay_reply_seq(struct ovl_beacon *beacon, u64 seq)
+{
+	s64 last = atomic64_read(&beacon->rx_seq);
+
+	do {
+		if (!ovl_bauth_reply_seq_ok(seq, last,
+					    atomic64_read(&beacon->tx_seq)))
+			return false;
+	} while (!atomic64_try_cmpxchg(&beacon->rx_seq, &last, (s64)seq));
+	return true;
+}
+
+static bool ovl_relay_punch_allowed(struct ovl_dev *ovl)
+{
+	bool ok;
+
+	spin_lock(&ovl->punch_lock);
+	ok = ovl_bauth_bucket_take(&ovl->punch_rl, ktime_get_ns());
+	spin_unlock(&ovl->punch_lock);
+	return ok;
+}
+
+/*
+ * An authenticated PUNCH_COMMAND: punch towards the address; and if it
+ * names a peer with no working direct path (relayed, or without an
+ * endpoint), make the address that peer's endpoint candidate, probed at
+ * once (peer.c).  A direct peer is left alone.  Returns the drop reason,
+ * or 0.  Context: softirq, RCU.
+ */
+static int ovl_relay_punch_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
+			      const struct ovl_bauth_punch *p)
+{
+	struct ovl_peer *peer;
+	union ovl_endpoint ep;
+
+	if (!ovl_relay_seq_advance(&beacon->punch_seq, p->seq))
+		return OVL_A_DROPS_BEACON_AUTH;
+	if (ovl_bauth_punch_target_bad(&p->addr) ||
+	    ovl_relay_addr_local(ovl, &p->addr))
+		return OVL_A_DROPS_PUNCH_TARGET;
+	if (!ovl_relay_punch_allowed(ovl))
+		return OVL_A_DROPS_PUNCH_RATE;
+	ovl_wire_to_endpoint(&p->addr, &ep);
+	ovl_relay_punch(ovl, &ep);
+	peer = p->peer_id ? ovl_peer_lookup(ovl, p->peer_id) : NULL;
+	if (peer && !READ_ONCE(peer->dead))
+		ovl_peer_punch_candidate(peer, &ep);
+	return 0;
+}
+
+/* A v2 message from the beacon; returns the drop reason, or 0. */
+static int ovl_relay_recv_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
+			     struct sk_buff *skb)
+{
+	u8 buf[OVL_BAUTH_MSG_MAX];
+	struct ovl_bauth_punch p;
+	struct ovl_wire_addr addr;
+	union ovl_endpoint ep;
+	u64 seq;
+
+	if (skb->len > sizeof(buf) || skb_copy_bits(skb, 0, buf, skb->len))
+		return OVL_A_DROPS_BEACON_AUTH;
+	if (buf[0] == OVL_MSG_PUNCH_COMMAND) {
+		if (ovl_bauth_parse_punch(buf, skb->len, &beacon->keys, &p))
+			return OVL_A_DROPS_BEACON_AUTH;
+		return ovl_relay_punch_v2(ovl, beacon, &p);
+	}
+	if (ovl_bauth_parse_reply(buf, skb->len, &beacon->keys, &seq, &addr) ||
+	    !ovl_relay_reply_seq(beacon, seq))
+		return OVL_A_DROPS_BEACON_AUTH;
+	ovl_wire_to_endpoint(&addr, &ep);
+	spin_lock(&ovl->public_lock);
+	ovl->public_ep = ep;
+	spin_unlock(&ovl->public_lock);
+	return 0;
+}
+
 /**
  * ovl_relay_recv_beacon - a DISCOVER_REPLY or PUNCH_COMMAND from the beacon
  * @ovl: the device
@@ -238,11 +400,24 @@ static void ovl_relay_punch(struct ovl_dev *ovl, const union ovl_endpoint *to)
  */
 void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 {
+	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
 	u8 buf[OVL_WIRE_ADDR_MSG_MAX];
 	struct ovl_wire_addr addr;
 	union ovl_endpoint ep;
 	u8 type = skb->data[0];
+	int reason;
 
+	if (beacon && beacon->auth) {
+		reason = ovl_relay_recv_v2(ovl, beacon, skb);
+		if (reason) {
+			ovl_drop(ovl, reason);
+			dev_core_stats_rx_dropped_inc(ovl->dev);
+			kfree_skb(skb);
+		} else {
+			consume_skb(skb);
+		}
+		return;
+	}
 	if (skb->len > sizeof(buf) || skb_copy_bits(skb, 0, buf, skb->len) ||
 	    ovl_wire_parse_addr(buf, skb->len, &addr)) {
 		ovl_drop(ovl, OVL_A_DROPS_SHORT);
@@ -259,6 +434,82 @@ void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 		ovl_relay_punch(ovl, &ep);
 	}
 	consume_skb(skb);
+}
+
+/**
+ * ovl_relay_wrap - push a RELAY header to node @dst onto @skb
+ * @beacon: the beacon it goes through
+ * @skb: the inner message, with %OVL_RELAY2_HDR_LEN bytes of headroom
+ * @dst: the destination node id
+ *
+ * [type][dst id] in v1; [type][dst id][tag] with keys, the tag under k_up
+ * over the header and the first bytes of the inner message.  Context: RCU
+ * read side (BH), which keeps @beacon.
+ */
+void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
+		    u32 dst)
+{
+	u8 inner[OVL_BAUTH_TAG_INNER];
+	__be32 id = cpu_to_be32(dst);
+	unsigned int n;
+	u8 *hdr;
+
+	if (!beacon->auth) {
+		hdr = skb_push(skb, OVL_RELAY_HDR_LEN);
+		hdr[0] = OVL_MSG_RELAY;
+		memcpy(hdr + 1, &id, sizeof(id));
+		return;
+	}
+	n = min_t(unsigned int, skb->len, sizeof(inner));
+	if (skb_copy_bits(skb, 0, inner, n))
+		n = 0;	/* cannot be: @skb holds @n bytes */
+	hdr = skb_push(skb, OVL_RELAY2_HDR_LEN);
+	hdr[0] = OVL_MSG_RELAY;
+	memcpy(hdr + 1, &id, sizeof(id));
+	put_unaligned_le64(ovl_bauth_relay_tag(&beacon->keys.up, OVL_MSG_RELAY,
+					       id, inner, n), hdr + 5);
+}
+
+/**
+ * ovl_relay_check_deliver - check and strip a RELAY_DELIVER's header
+ * @ovl: the device
+ * @skb: the message from its type byte on, from the beacon's address
+ * @src: the source node id the beacon vouches for, on success
+ *
+ * With keys, the tag under k_down is checked before anything else.
+ * Returns 0, the header pulled, or the drop reason.  Context: softirq,
+ * RCU.
+ */
+int ovl_relay_check_deliver(struct ovl_dev *ovl, struct sk_buff *skb,
+			    u32 *src)
+{
+	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
+	u8 inner[OVL_BAUTH_TAG_INNER];
+	unsigned int n;
+	__be32 id;
+	u64 tag;
+
+	if (!beacon || !beacon->auth) {
+		if (!pskb_may_pull(skb, OVL_RELAY_HDR_LEN))
+			return OVL_A_DROPS_SHORT;
+		memcpy(&id, skb->data + 1, sizeof(id));
+		__skb_pull(skb, OVL_RELAY_HDR_LEN);
+		*src = be32_to_cpu(id);
+		return 0;
+	}
+	if (!pskb_may_pull(skb, OVL_RELAY2_HDR_LEN))
+		return OVL_A_DROPS_BEACON_AUTH;
+	n = min_t(unsigned int, skb->len - OVL_RELAY2_HDR_LEN, sizeof(inner));
+	if (skb_copy_bits(skb, OVL_RELAY2_HDR_LEN, inner, n))
+		return OVL_A_DROPS_BEACON_AUTH;
+	memcpy(&id, skb->data + 1, sizeof(id));
+	tag = ovl_bauth_relay_tag(&beacon->keys.down, OVL_MSG_RELAY_DELIVER, id,
+				  inner, n);
+	if (!ovl_bauth_mac_eq(skb->data + 5, tag))
+		return OVL_A_DROPS_BEACON_AUTH;
+	__skb_pull(skb, OVL_RELAY2_HDR_LEN);
+	*src = be32_to_cpu(id);
+	return 0;
 }
 
 /* Take a relay slot below the device's cap. */

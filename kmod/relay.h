@@ -7,6 +7,7 @@
 #include <linux/rcupdate.h>
 #include <net/dst_cache.h>
 
+#include "bauth.h"
 #include "peer.h"
 
 struct ovl_dev;
@@ -19,13 +20,28 @@ struct sk_buff;
  * struct ovl_beacon - the beacon a device registers with and relays through
  * @ep: its address
  * @dst_cache: route cache for @ep
+ * @auth: @keys are set: the beacon speaks protocol v2 (docs/beacon-auth.md)
+ * @keys: the registration keys, with @auth
+ * @tx_seq: the sequence number of the last refresh sent, 0 before the first
+ * @rx_seq: the refresh the last accepted DISCOVER_REPLY answered, or 0
+ * @punch_seq: the sequence number of the last accepted PUNCH_COMMAND, or 0
  * @rcu: frees it after a grace period
  *
- * Immutable once published in &ovl_dev.beacon (RCU; replaced under RTNL).
+ * Published in &ovl_dev.beacon (RCU; replaced under the RTNL): @ep,
+ * @auth and @keys never change once it is.  Installing keys publishes a
+ * new beacon at the same address, so the sequence numbers start again
+ * with them.  The three sequence numbers are the only state that changes:
+ * atomics, moved forward with compare-and-exchange by the receive path
+ * (softirq, any CPU) and the discover timer, never backwards.
  */
 struct ovl_beacon {
 	union ovl_endpoint ep;
 	struct dst_cache dst_cache;
+	bool auth;
+	struct ovl_bauth_keys keys;
+	atomic64_t tx_seq;
+	atomic64_t rx_seq;
+	atomic64_t punch_seq;
 	struct rcu_head rcu;
 };
 
@@ -43,6 +59,11 @@ struct ovl_beacon *ovl_beacon_new(const union ovl_endpoint *ep);
 void ovl_beacon_free(struct ovl_beacon *beacon);
 void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon);
 void ovl_relay_register(struct ovl_dev *ovl);
+void ovl_beacon_set_keys(struct ovl_beacon *beacon, const u8 *raw);
+void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
+		    u32 dst);
+int ovl_relay_check_deliver(struct ovl_dev *ovl, struct sk_buff *skb,
+			    u32 *src);
 void ovl_relay_beacon_gone(struct ovl_dev *ovl);
 bool ovl_relay_from_beacon(struct ovl_dev *ovl, const union ovl_endpoint *src);
 void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb);

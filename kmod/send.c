@@ -90,6 +90,7 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 		beacon = rcu_dereference_bh(peer->ovl->beacon);
 		if (!beacon)
 			return OVL_A_DROPS_TX_NO_BEACON;
+		rt->beacon = beacon;
 		rt->to = &beacon->ep;
 		rt->cache = &beacon->dst_cache;
 		rt->relay_dst = peer->node_id;
@@ -104,6 +105,7 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 	rt->to = NULL;
 	rt->cache = NULL;
 	rt->relay_dst = 0;
+	rt->beacon = NULL;
 	return 0;
 }
 
@@ -198,7 +200,7 @@ bool ovl_send_seal(struct ovl_dev *ovl, struct ovl_key *key, u8 type,
 	 */
 	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
 	    skb_ensure_writable(skb, skb->len) ||
-	    skb_cow_head(skb, OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN +
+	    skb_cow_head(skb, OVL_RELAY2_HDR_LEN + OVL_DATA_HDR_LEN +
 			 OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + LL_MAX_HEADER) ||
 	    (skb_tailroom(skb) < OVL_AUTHTAG_LEN &&
 	     pskb_expand_head(skb, 0, OVL_AUTHTAG_LEN, GFP_ATOMIC)))
@@ -231,15 +233,9 @@ void ovl_send_sealed(struct ovl_peer *peer, const struct ovl_route *rt,
 	unsigned int len = skb->len - OVL_DATA_HDR_LEN - OVL_AUTHTAG_LEN;
 	bool data = skb->data[0] == OVL_MSG_DATA;
 	struct ovl_dev *ovl = peer->ovl;
-	__be32 relay_dst;
-	u8 *relay;
 
-	if (rt->relay_dst) {
-		relay = skb_push(skb, OVL_RELAY_HDR_LEN);
-		relay[0] = OVL_MSG_RELAY;
-		relay_dst = cpu_to_be32(rt->relay_dst);
-		memcpy(relay + 1, &relay_dst, sizeof(relay_dst));
-	}
+	if (rt->relay_dst)
+		ovl_relay_wrap(rt->beacon, skb, rt->relay_dst);
 	if (rt->to ? ovl_socket_send_src(ovl, rt->cache, rt->to, rt->src, skb) :
 		     ovl_socket_send_peer(peer, skb)) {
 		ovl_drop(ovl, OVL_A_DROPS_TX_ERROR);

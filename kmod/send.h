@@ -6,6 +6,7 @@
 #include <linux/ovl.h>
 
 struct dst_cache;
+struct ovl_beacon;
 struct ovl_dev;
 struct ovl_key;
 struct ovl_peer;
@@ -19,12 +20,14 @@ union ovl_endpoint;
  * @src: our address to send a one-off from, or NULL
  * @cache: route cache for @to, or NULL
  * @relay_dst: the peer's node id when the message is relay-wrapped, else 0
+ * @beacon: the beacon it goes through, with @relay_dst
  */
 struct ovl_route {
 	const union ovl_endpoint *to;
 	const union ovl_endpoint *src;
 	struct dst_cache *cache;
 	u32 relay_dst;
+	const struct ovl_beacon *beacon;
 };
 
 netdev_tx_t ovl_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -19,8 +19,60 @@ static bool ovl_wire_addr_bad(const struct ovl_wire_addr *a)
 }
 
 /**
- * ovl_wire_parse_addr - parse a DISCOVER_REPLY or PUNCH_COMMAND
- * @msg: the message, from its type byte on
+ * ovl_wire_addr_ok - may a datagram of ours go to @a?
+ * @a: the address
+ *
+ * True for a unicast IPv4 or IPv6 address with a non-zero port.
+ */
+bool ovl_wire_addr_ok(const struct ovl_wire_addr *a)
+{
+	return a->port && !ovl_wire_addr_bad(a);
+}
+
+/**
+ * ovl_wire_get_field - parse an address field: [iplen u8][ip][port u16]
+ * @p: the field
+ * @len: its length, which must be exactly what its iplen says (7 or 19)
+ * @addr: filled in on success
+ *
+ * Only the form is checked, not the address.  Returns 0 or -EINVAL.
+ */
+int ovl_wire_get_field(const u8 *p, unsigned int len,
+		       struct ovl_wire_addr *addr)
+{
+	unsigned int iplen;
+
+	if (len < 1)
+		return -EINVAL;
+	iplen = p[0];
+	if ((iplen != 4 && iplen != 16) || len != 1 + iplen + 2)
+		return -EINVAL;
+	memset(addr, 0, sizeof(*addr));
+	addr->family = iplen == 4 ? AF_INET : AF_INET6;
+	memcpy(addr->ip, p + 1, iplen);
+	memcpy(&addr->port, p + 1 + iplen, sizeof(addr->port));
+	return 0;
+}
+
+/**
+ * ovl_wire_get_addr - parse an address field that must hold an address
+ *	datagrams may go to (ovl_wire_addr_ok())
+ * @p: the field
+ * @len: its length
+ * @addr: filled in on success
+ *
+ * Returns 0 or -EINVAL.
+ */
+int ovl_wire_get_addr(const u8 *p, unsigned int len, struct ovl_wire_addr *addr)
+{
+	if (ovl_wire_get_field(p, len, addr) || !ovl_wire_addr_ok(addr))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * ovl_wire_parse_addr - parse a v1 DISCOVER_REPLY or PUNCH_COMMAND
+ * @msg: the message, from its type byte on: [type][address field]
  * @len: its length
  * @addr: filled in on success
  *
@@ -31,20 +83,9 @@ static bool ovl_wire_addr_bad(const struct ovl_wire_addr *a)
 int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
 			struct ovl_wire_addr *addr)
 {
-	unsigned int iplen;
-
-	if (len < 2)
+	if (len < 1)
 		return -EINVAL;
-	iplen = msg[1];
-	if ((iplen != 4 && iplen != 16) || len != 2 + iplen + 2)
-		return -EINVAL;
-	memset(addr, 0, sizeof(*addr));
-	addr->family = iplen == 4 ? AF_INET : AF_INET6;
-	memcpy(addr->ip, msg + 2, iplen);
-	memcpy(&addr->port, msg + 2 + iplen, sizeof(addr->port));
-	if (!addr->port || ovl_wire_addr_bad(addr))
-		return -EINVAL;
-	return 0;
+	return ovl_wire_get_addr(msg + 1, len - 1, addr);
 }
 
 /**
@@ -58,11 +99,23 @@ int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
 unsigned int ovl_wire_put_addr(u8 *msg, u8 type,
 			       const struct ovl_wire_addr *addr)
 {
+	msg[0] = type;
+	return 1 + ovl_wire_put_field(msg + 1, addr);
+}
+
+/**
+ * ovl_wire_put_field - write an address field: [iplen u8][ip][port u16]
+ * @p: at least %OVL_WIRE_ADDR_MAX bytes
+ * @addr: the address
+ *
+ * Returns the field's length, 7 or 19.
+ */
+unsigned int ovl_wire_put_field(u8 *p, const struct ovl_wire_addr *addr)
+{
 	unsigned int iplen = addr->family == AF_INET ? 4 : 16;
 
-	msg[0] = type;
-	msg[1] = iplen;
-	memcpy(msg + 2, addr->ip, iplen);
-	memcpy(msg + 2 + iplen, &addr->port, sizeof(addr->port));
-	return 2 + iplen + 2;
+	p[0] = iplen;
+	memcpy(p + 1, addr->ip, iplen);
+	memcpy(p + 1 + iplen, &addr->port, sizeof(addr->port));
+	return 1 + iplen + 2;
 }

@@ -17,8 +17,10 @@
 #include "tests/kshim.h"
 #endif
 
-/* type, iplen, 16-byte address, port */
-#define OVL_WIRE_ADDR_MSG_MAX	20
+/* iplen, 16-byte address, port: the longest address field */
+#define OVL_WIRE_ADDR_MAX	19
+/* type, then an address field */
+#define OVL_WIRE_ADDR_MSG_MAX	(1 + OVL_WIRE_ADDR_MAX)
 
 /**
  * struct ovl_wire_addr - an address carried by a beacon message
@@ -34,6 +36,11 @@ struct ovl_wire_addr {
 
 int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
 			struct ovl_wire_addr *addr);
+bool ovl_wire_addr_ok(const struct ovl_wire_addr *a);
+int ovl_wire_get_field(const u8 *p, unsigned int len,
+		       struct ovl_wire_addr *addr);
+int ovl_wire_get_addr(const u8 *p, unsigned int len, struct ovl_wire_addr *addr);
+unsigned int ovl_wire_put_field(u8 *p, const struct ovl_wire_addr *addr);
 unsigned int ovl_wire_put_addr(u8 *msg, u8 type,
 			       const struct ovl_wire_addr *addr);
 

@@ -14,7 +14,7 @@ t_create()
 	j=$(ip -n $NS -d -j link show ovl0) || return 1
 	expect_eq kind "$(jget "$j" '.[0].linkinfo.info_kind')" ovl &&
 	expect_eq link_type "$(jget "$j" '.[0].link_type')" none &&
-	expect_eq mtu "$(jget "$j" '.[0].mtu')" 1415 &&
+	expect_eq mtu "$(jget "$j" '.[0].mtu')" 1407 &&
 	expect_eq min_mtu "$(jget "$j" '.[0].min_mtu')" 68 &&
 	expect_eq address "$(jget "$j" '.[0].address // "none"')" none &&
 	expect_eq noarp "$(jget "$j" '.[0].flags | index("NOARP") != null')" true &&
@@ -50,7 +50,7 @@ t_mtu()
 	expect_eq mtu "$(jget "$(ip -n $NS -j link show ovl0)" '.[0].mtu')" 1280 || return 1
 	! ip -n $NS link set ovl0 mtu 67 2>/dev/null || fail "mtu 67 accepted" || return 1
 	! ip -n $NS link set ovl0 mtu 65535 2>/dev/null || fail "mtu 65535 accepted" || return 1
-	ip -n $NS link set ovl0 mtu 65450
+	ip -n $NS link set ovl0 mtu 65442	# IP_MAX_MTU - OVL_OVERHEAD (93)
 }
 
 t_no_lladdr()

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 #include <linux/ovl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static const enum mnl_attr_data_type dev_policy[OVL_A_DEV_MAX + 1] = {
 	[OVL_A_DEV_MAX_RELAY_PEERS] = MNL_TYPE_U32,
 	[OVL_A_DEV_PROBE_INTERVAL_MS] = MNL_TYPE_U32,
 	[OVL_A_DEV_RELAY_PEERS]	= MNL_TYPE_U32,
+	[OVL_A_DEV_BEACON_AUTH]	= MNL_TYPE_FLAG,
 };
 
 static const enum mnl_attr_data_type ep_policy[OVL_A_EP_MAX + 1] = {
@@ -93,6 +95,9 @@ static const char *const drop_names[OVL_A_DROPS_MAX + 1] = {
 	[OVL_A_DROPS_RX_KEY_EXPIRED]	= "rx_key_expired",
 	[OVL_A_DROPS_TX_KEY_EXPIRED]	= "tx_key_expired",
 	[OVL_A_DROPS_CTRL_RATE_LIMITED]	= "ctrl_rate_limited",
+	[OVL_A_DROPS_BEACON_AUTH]	= "beacon_auth",
+	[OVL_A_DROPS_PUNCH_TARGET]	= "punch_target",
+	[OVL_A_DROPS_PUNCH_RATE]	= "punch_rate",
 };
 
 /**
@@ -167,6 +172,7 @@ int dev_info_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
 				mnl_attr_get_u32(tb[thresholds[i].attr]);
 	if (tb[OVL_A_DEV_RELAY_PEERS])
 		dev->relay_peers = mnl_attr_get_u32(tb[OVL_A_DEV_RELAY_PEERS]);
+	dev->beacon_auth = tb[OVL_A_DEV_BEACON_AUTH] != NULL;
 	dev->has_relay = tb[OVL_A_DEV_BLACKHOLE_MS] != NULL;
 	return 0;
 bad:
@@ -218,7 +224,8 @@ void dev_print(const struct dev_info *dev)
 	if (!dev->has_relay)
 		goto drops;
 	ep = endpoint_str(&dev->beacon, buf);
-	printf("  beacon: %s\n", ep ? ep : "(none)");
+	printf("  beacon: %s%s\n", ep ? ep : "(none)",
+	       dev->beacon_auth ? " (authenticated)" : "");
 	ep = endpoint_str(&dev->public_ep, buf);
 	printf("  public endpoint: %s\n", ep ? ep : "(unknown)");
 	printf("  relayed peers: %u\n", dev->relay_peers);
@@ -275,6 +282,8 @@ struct json_object *dev_json(const struct dev_info *dev)
 	if (!dev->has_relay)
 		goto drops;
 	json_object_object_add(obj, "beacon", json_endpoint(&dev->beacon));
+	json_object_object_add(obj, "beacon_auth",
+			       json_object_new_boolean(dev->beacon_auth));
 	json_object_object_add(obj, "public_endpoint",
 			       json_endpoint(&dev->public_ep));
 	json_object_object_add(obj, "relay_peers",
@@ -367,10 +376,12 @@ static int dev_show(struct ovlctl *ctl, int argc, char **argv)
  * @node_id: new node id, if @set_node_id
  * @listen_port: new listen port, if @set_listen_port
  * @beacon: new beacon, if @set_beacon; family 0 for "none"
+ * @beacon_keys: the beacon registration keys, if @set_beacon_keys
  * @cfg: new thresholds, for those set in @set_cfg (indexes of thresholds[])
  * @set_node_id: change the node id
  * @set_listen_port: change the listen port
  * @set_beacon: change the beacon
+ * @set_beacon_keys: install beacon registration keys
  * @set_cfg: which thresholds change
  */
 struct dev_set_req {
@@ -378,23 +389,27 @@ struct dev_set_req {
 	uint32_t node_id;
 	uint32_t listen_port;
 	struct sockaddr_storage beacon;
+	unsigned char beacon_keys[OVL_BEACON_KEYS_LEN];
 	uint32_t cfg[N_THRESHOLDS];
 	bool set_node_id;
 	bool set_listen_port;
 	bool set_beacon;
+	bool set_beacon_keys;
 	bool set_cfg[N_THRESHOLDS];
 };
 
 static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 			 struct dev_set_req *req)
 {
-	enum { KW_NODE_ID, KW_LISTEN_PORT, KW_BEACON, KW_CFG };
+	enum { KW_NODE_ID, KW_LISTEN_PORT, KW_BEACON, KW_BEACON_KEYS, KW_CFG };
 	struct ctl_kw kw[KW_CFG + N_THRESHOLDS] = {
 		[KW_NODE_ID]		= { .name = "node-id" },
 		[KW_LISTEN_PORT]	= { .name = "listen-port" },
 		[KW_BEACON]		= { .name = "beacon" },
+		[KW_BEACON_KEYS]	= { .name = "beacon-keys" },
 	};
-	const char *node_id, *port, *beacon;
+	const char *node_id, *port, *beacon, *keys;
+	size_t keys_len;
 	bool any = false;
 	size_t i;
 
@@ -408,10 +423,11 @@ static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 	for (i = 0; i < ARRAY_SIZE(kw); i++)
 		any |= kw[i].val != NULL;
 	if (!any)
-		return usage_err(ctl, "nothing to set: need node-id, listen-port, beacon or a threshold");
+		return usage_err(ctl, "nothing to set: need node-id, listen-port, beacon, beacon-keys or a threshold");
 	node_id = kw[KW_NODE_ID].val;
 	port = kw[KW_LISTEN_PORT].val;
 	beacon = kw[KW_BEACON].val;
+	keys = kw[KW_BEACON_KEYS].val;
 	if (node_id && arg_u32("node-id", node_id, 1, UINT32_MAX,
 			       &req->node_id))
 		return EXIT_USAGE;
@@ -422,6 +438,13 @@ static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 	    parse_endpoint(beacon, &req->beacon)) {
 		pr_err("invalid beacon '%s': expected IPV4:PORT, [IPV6]:PORT or none",
 		       beacon);
+		return EXIT_USAGE;
+	}
+	if (keys && (sodium_hex2bin(req->beacon_keys, sizeof(req->beacon_keys),
+				    keys, strlen(keys), NULL, &keys_len, NULL) ||
+		     keys_len != sizeof(req->beacon_keys))) {
+		pr_err("invalid beacon-keys: expected %zu bytes in hex",
+		       sizeof(req->beacon_keys));
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < N_THRESHOLDS; i++) {
@@ -436,6 +459,7 @@ static int dev_set_parse(const struct ovlctl *ctl, int argc, char **argv,
 	req->set_node_id = node_id != NULL;
 	req->set_listen_port = port != NULL;
 	req->set_beacon = beacon != NULL;
+	req->set_beacon_keys = keys != NULL;
 	return 0;
 }
 
@@ -468,10 +492,14 @@ static int dev_set(struct ovlctl *ctl, int argc, char **argv)
 				    OVL_A_EP_PORT, &req.beacon);
 		mnl_attr_nest_end(nlh, nest);
 	}
+	if (req.set_beacon_keys)
+		mnl_attr_put(nlh, OVL_A_DEV_BEACON_KEYS, sizeof(req.beacon_keys),
+			     req.beacon_keys);
 	for (i = 0; i < N_THRESHOLDS; i++)
 		if (req.set_cfg[i])
 			mnl_attr_put_u32(nlh, thresholds[i].attr, req.cfg[i]);
 	err = ovl_nl_call(nl, nlh, NULL, NULL, "dev set %s", req.ifname);
+	sodium_memzero(&req, sizeof(req));
 	ovl_nl_close(nl);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -479,7 +507,7 @@ static int dev_set(struct ovlctl *ctl, int argc, char **argv)
 static const struct ctl_cmd dev_cmds[] = {
 	{ "show",	"[DEV]",				dev_show },
 	{ "set",	"DEV [node-id ID] [listen-port PORT] "
-			"[beacon IP:PORT|none] [blackhole-ms MS] "
+			"[beacon IP:PORT|none] [beacon-keys HEX] [blackhole-ms MS] "
 			"[blackhole-misses N] [direct-clears N] [send-errors N] "
 			"[max-relay-peers N] [probe-interval-ms MS]",	dev_set },
 	{}

@@ -30,6 +30,7 @@ struct ovl_nl;
  * @cfg: the path thresholds, indexed by attribute (OVL_A_DEV_BLACKHOLE_MS
  *	... OVL_A_DEV_PROBE_INTERVAL_MS); 0 if not reported
  * @relay_peers: peers relayed now
+ * @beacon_auth: beacon registration keys are set (protocol v2)
  * @has_relay: the kernel reported the relay fields above
  */
 struct dev_info {
@@ -43,6 +44,7 @@ struct dev_info {
 	struct sockaddr_storage public_ep;
 	uint32_t cfg[OVL_A_DEV_MAX + 1];
 	uint32_t relay_peers;
+	bool beacon_auth;
 	bool has_relay;
 };
 

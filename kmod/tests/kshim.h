@@ -148,6 +148,59 @@ static inline u64 siphash_2u64(u64 first, u64 second,
 	return (v0 ^ v1) ^ (v2 ^ v3);
 }
 
+/*
+ * SipHash-2-4 of @len bytes, as the kernel's siphash(): the key words are
+ * the little-endian halves of the 16-byte key (docs/beacon-auth.md).
+ */
+static inline u64 siphash(const void *data, size_t len,
+			  const siphash_key_t *key)
+{
+	u64 v0 = 0x736f6d6570736575ULL ^ key->key[0];
+	u64 v1 = 0x646f72616e646f6dULL ^ key->key[1];
+	u64 v2 = 0x6c7967656e657261ULL ^ key->key[0];
+	u64 v3 = 0x7465646279746573ULL ^ key->key[1];
+	const u8 *p = data;
+	u64 m, b = (u64)len << 56;
+	size_t i, left = len & 7;
+	unsigned int r;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		m = le64toh(m);
+		v3 ^= m;
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	for (r = 0; r < left; r++)
+		b |= (u64)p[i + r] << (8 * r);
+	v3 ^= b;
+	KSHIM_SIPROUND(v0, v1, v2, v3);
+	KSHIM_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (r = 0; r < 4; r++)
+		KSHIM_SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1) ^ (v2 ^ v3);
+}
+
+/* Unaligned little-endian access */
+static inline u64 get_unaligned_le64(const void *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline void put_unaligned_le64(u64 v, void *p)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+#define NSEC_PER_SEC	1000000000ULL
+
 /* Memory */
 typedef unsigned int gfp_t;
 #define GFP_KERNEL	0u

@@ -24,7 +24,7 @@
 #define HELP		"Usage: ovlctl [OPTIONS] OBJECT COMMAND [ARGUMENTS]\n..."
 #define SHOW_USAGE	"Usage: ovlctl dev show [DEV]\n"
 #define SET_ARGS	"DEV [node-id ID] [listen-port PORT] " \
-			"[beacon IP:PORT|none] [blackhole-ms MS] " \
+			"[beacon IP:PORT|none] [beacon-keys HEX] [blackhole-ms MS] " \
 			"[blackhole-misses N] [direct-clears N] [send-errors N] " \
 			"[max-relay-peers N] [probe-interval-ms MS]\n"
 #define SET_USAGE	"Usage: ovlctl dev set " SET_ARGS
@@ -121,8 +121,13 @@ static const struct cli_case cases[] = {
 	{ "set: no device", { "-j", "dev", "set" }, 2, "",
 	  "ovlctl: dev set: missing device name\n" SET_USAGE },
 	{ "set: nothing", { "dev", "set", "ovl0" }, 2, "",
-	  "ovlctl: dev set: nothing to set: need node-id, listen-port, beacon "
-	  "or a threshold\n" SET_USAGE },
+	  "ovlctl: dev set: nothing to set: need node-id, listen-port, beacon, "
+	  "beacon-keys or a threshold\n" SET_USAGE },
+	{ "set: short beacon-keys", { "dev", "set", "ovl0", "beacon-keys", "0011" },
+	  2, "", "ovlctl: invalid beacon-keys: expected 32 bytes in hex\n" },
+	{ "set: bad beacon-keys", { "dev", "set", "ovl0", "beacon-keys",
+	  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g" },
+	  2, "", "ovlctl: invalid beacon-keys: expected 32 bytes in hex\n" },
 	{ "set: bad beacon", { "dev", "set", "ovl0", "beacon", "beacon.example:1" },
 	  2, "", "ovlctl: invalid beacon 'beacon.example:1': expected "
 	  "IPV4:PORT, [IPV6]:PORT or none\n" },

@@ -128,7 +128,8 @@ static const struct dev_msg ovl3_max = {
 	"\"tx_no_beacon\":0,\"ctrl_no_listener\":0,\"ctrl_overflow\":0," \
 	"\"ctrl_too_long\":0,\"rx_queue_full\":0,\"rx_peer_budget\":0," \
 	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0," \
-	"\"ctrl_rate_limited\":0}"
+	"\"ctrl_rate_limited\":0,\"beacon_auth\":0,\"punch_target\":0," \
+	"\"punch_rate\":0}"
 
 #define NO_DROPS \
 	"\"drops\":{\"short\":0,\"unknown_type\":0,\"unknown_peer\":0," \
@@ -365,7 +366,7 @@ static void test_relay_fields(void **state)
 	assert_string_equal(capture_end(),
 			    "{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7,"
 			    "\"listen_port\":4500,\"peer_count\":2,"
-			    "\"beacon\":\"192.0.2.7:7000\","
+			    "\"beacon\":\"192.0.2.7:7000\",\"beacon_auth\":false,"
 			    "\"public_endpoint\":\"[2001:db8::1]:4500\","
 			    "\"relay_peers\":2,\"blackhole_ms\":8000,"
 			    "\"blackhole_misses\":3,\"direct_clears\":4,"

@@ -113,7 +113,8 @@ static const struct reply_peer peer43 = {
 	"\"tx_no_beacon\":0,\"ctrl_no_listener\":0,\"ctrl_overflow\":0," \
 	"\"ctrl_too_long\":0,\"rx_queue_full\":0,\"rx_peer_budget\":0," \
 	"\"tx_queue_full\":0,\"crypt_queue_full\":0,\"dev_down\":0,\"rx_key_expired\":0,\"tx_key_expired\":0," \
-	"\"ctrl_rate_limited\":0}"
+	"\"ctrl_rate_limited\":0,\"beacon_auth\":0,\"punch_target\":0," \
+	"\"punch_rate\":0}"
 
 #define OVL0_JSON \
 	"{\"ifname\":\"ovl0\",\"ifindex\":5,\"node_id\":7," \

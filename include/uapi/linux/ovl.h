@@ -547,7 +547,8 @@ struct ovl_data_hdr {
 /*
  * OVL_OVERHEAD is the worst-case encapsulation cost (IPv6 outer header,
  * UDP, relay wrapping, data header and authentication tag) that the
- * device's default MTU leaves room for.
+ * device's default MTU leaves room for.  The relay wrapping counted is
+ * protocol v2's, OVL_RELAY2_HDR_LEN; OVL_RELAY_HDR_LEN is v1's.
  */
 #define OVL_UDP_HDR_LEN		8
 #define OVL_IPV6_HDR_LEN	40
@@ -569,7 +570,7 @@ struct ovl_data_hdr {
 #define OVL_REREGISTER_LEN	5	/* type, node id */
 #define OVL_RELAY2_HDR_LEN	13	/* type, node id, tag */
 #define OVL_OVERHEAD		(OVL_IPV6_HDR_LEN + OVL_UDP_HDR_LEN + \
-				 OVL_RELAY_HDR_LEN + OVL_DATA_HDR_LEN + \
+				 OVL_RELAY2_HDR_LEN + OVL_DATA_HDR_LEN + \
 				 OVL_AUTHTAG_LEN)
 
 #endif /* _UAPI_LINUX_OVL_H */
