@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 TOP=$(mktemp -d)
 SW=ovl-nsw
 BEACON_BIN=$REPO/tool/beacon/ovl-beacon
-trap 'cleanup_netns; pkill -f "ovlctl daemon" 2>/dev/null; pkill -f "ovl-beacon --listen 198.51.100.9" 2>/dev/null; rm -rf "$TOP"' EXIT
+trap 'cleanup_netns; pkill -f "ovlctl daemon" 2>/dev/null; pkill -f beacon_attack.py 2>/dev/null; pkill -f "ovl-beacon --listen 198.51.100.9" 2>/dev/null; rm -rf "$TOP"' EXIT
 
 source "$(dirname "$0")/daemon_lib.sh"
 
@@ -80,12 +80,35 @@ nat_conf()
 	} >"$D/n$1.conf"
 }
 
+# The beacon; --prefix-quota 4 for the attacker's table flood.
 beacon_start()
 {
 	ip netns exec $SW "$BEACON_BIN" --listen 198.51.100.9:3478 \
-		--ca "$(cat "$D/ca.pub")" --stats "$D/beacon.stats" \
-		>"$D/beacon.log" 2>&1 &
+		--ca "$(cat "$D/ca.pub")" --stats-file "$D/beacon.stats" \
+		--prefix-quota 4 >"$D/beacon.log" 2>&1 &
 	BPID=$!
+}
+
+# The attacker: namespace ovl-atk on the internet's bridge at
+# 203.0.113.66 and .67 (a /24 of its own: the beacon's quotas count per
+# /24, and the victims' routers are in 198.51.100.0/24).
+attacker()
+{
+	new_netns ovl-atk &&
+	ip -n $SW link add p9 type veth peer name e0 netns ovl-atk &&
+	ip -n $SW link set p9 master br0 up &&
+	ip -n $SW addr add 203.0.113.9/24 dev br0 &&
+	ip -n ovl-atk addr add 203.0.113.66/24 dev e0 &&
+	ip -n ovl-atk addr add 203.0.113.67/24 dev e0 &&
+	ip -n ovl-atk link set e0 up &&
+	ip -n ovl-atk route add 198.51.100.0/24 dev e0
+}
+
+# beacon_stat NAME: the beacon's counter NAME (its stats file, written on
+# SIGUSR1).
+beacon_stat()
+{
+	jq ".$1" "$D/beacon.stats"
 }
 
 # peer_json N PEER: node N's kernel peer PEER (ovlctl -j peer show).
@@ -166,25 +189,52 @@ t_punch()
 	expect_eq "relayed packets during the transfer" "$((after - before))" 0
 }
 
+# Behind a symmetric NAT the pair stays relayed; meanwhile an attacker
+# (selftests/beacon_attack.py) tries the attacks of issue 11 on the
+# beacon: each fails and is counted, and the pair's relayed traffic goes
+# on without a flip.
 t_symmetric()
 {
-	local flips1 flips2
-	two_behind_nats random || return 1
+	local flips1 flips2 relayed name
+	two_behind_nats random && attacker || return 1
 	flips1=$(peer_json 1 2 | jq .flips)
 	flips2=$(peer_json 2 1 | jq .flips)
+	relayed=$(peer_json 2 1 | jq .relay_rx_packets)
+	ip netns exec ovl-atk python3 "$(dirname "$0")/beacon_attack.py" \
+		198.51.100.9:3478 203.0.113.66 203.0.113.67 "$OVLCTL" \
+		"$D/ca.key" 1 "$D/n1.crt" >"$D/attack.json" 2>&1 &
+	ATTACK=$!
+	# A ping a second through the beacon all along.
+	ip netns exec ovl-d1 ping -q -i 1 -w "$SOAK" 10.77.0.2 >"$D/ping" 2>&1 &
+	PING=$!
 	# Punches go on (at once, 10 s, 20 s ...) and never find a way.
 	sleep "$SOAK"
+	wait $ATTACK || { fail "the attacker got through: $(cat "$D/attack.json")"; return 1; }
+	wait $PING
+	cat "$D/attack.json"
+	grep -E "packets transmitted" "$D/ping"
 	peer_json 1 2 | jq -c '{path, flips, relay_tx_packets}'
 	expect_eq "node 1's path" "$(peer_json 1 2 | jq -r .path)" relay &&
 	expect_eq "node 2's path" "$(peer_json 2 1 | jq -r .path)" relay &&
 	expect_eq "node 1's flips" "$(peer_json 1 2 | jq .flips)" "$flips1" &&
 	expect_eq "node 2's flips" "$(peer_json 2 1 | jq .flips)" "$flips2" &&
-	ip netns exec ovl-d1 ping -q -c 3 -i 0.2 -w 10 10.77.0.2 >/dev/null ||
-		fail "no ping through the beacon"
+	expect_eq "pings lost while attacked" "$(grep -oE "[0-9]+% packet loss" "$D/ping")" "0% packet loss" &&
+	[ "$(peer_json 2 1 | jq .relay_rx_packets)" -gt $((relayed + SOAK / 2)) ] ||
+		fail "node 2 stopped receiving through the beacon" || return 1
+	# What the beacon counted of the attacks, and the table flood's quota.
+	kill -USR1 $BPID
+	sleep 0.5
+	jq -c '{bad_cert, bad_sig, bad_cookie, bad_mac, relay_unregistered, punch_refused, prefix_quota, rate_limited, reregister_sent}' "$D/beacon.stats"
+	for name in bad_cert bad_sig bad_cookie relay_unregistered punch_refused prefix_quota rate_limited; do
+		[ "$(beacon_stat $name)" -gt 0 ] ||
+			fail "the beacon counted no $name" || return 1
+	done
+	expect_eq "registrations of the flood (quota 4)" "$(jq .flood_registered "$D/attack.json")" 4 &&
+	expect_eq "victim still registered" "$(jq -r .beacon_registration.state "$D/run1/ovl0.json")" registered
 }
 
 [ -x "$BEACON_BIN" ] || skip_all "no $BEACON_BIN"
 plan 2
 run "behind two NATs: registered, relayed, punched, direct" t_punch
-run "symmetric NAT: relayed, no flip in $SOAK s" t_symmetric
+run "symmetric NAT: relayed, no flip in $SOAK s, while an attacker namespace fails at takeover, forged registration, open relay, punch reflection, enumeration, flood" t_symmetric
 finish
