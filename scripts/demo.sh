@@ -172,9 +172,9 @@ on alpha ! ovlctl dev set ovl0 node-id 0
 printf '[device]\nlisten-port = 99999\n' >"$DEMO/bad.conf"
 on alpha ! ovlctl daemon ovl1 -c "$DEMO/bad.conf"
 
-say "Relay fallback: start a beacon and let both hosts register with it"
-printf 'beacon# ovl-beacon --listen 198.51.100.9:3478 &\n'
-ip netns exec beacon ovl-beacon --listen 198.51.100.9:3478 &
+say "Relay fallback: start a beacon that knows the CA, and let the hosts register with it"
+printf 'beacon# ovl-beacon --listen 198.51.100.9:3478 --ca %s &\n' "$CA"
+ip netns exec beacon ovl-beacon --listen 198.51.100.9:3478 --ca "$CA" &
 beacon_pid=$!
 sleep 0.3
 printf '# (beacon = 198.51.100.9:3478 added to each config file; SIGHUP reloads it)\n'
@@ -183,6 +183,8 @@ for h in alpha beta gamma; do
 	kill -HUP "$(pgrep -f "ovlctl daemon ovl0 -c $DEMO/$h/ovl0.conf")"
 done
 sleep 1
+printf '# (each daemon proved its address and its certificate to the beacon and\n'
+printf '#  agreed keys with it: beacon_auth; refreshes and relayed packets carry MACs)\n'
 on alpha ovlctl dev show ovl0
 
 say "A ping runs from alpha to beta while the direct path between them dies"
