@@ -184,7 +184,7 @@ for h in alpha beta gamma; do
 done
 sleep 1
 printf '# (each daemon proved its address and its certificate to the beacon and\n'
-printf '#  agreed keys with it: beacon_auth; refreshes and relayed packets carry MACs)\n'
+printf '#  agreed keys with it: "authenticated"; refreshes and relayed packets carry MACs)\n'
 on alpha ovlctl dev show ovl0
 
 say "A ping runs from alpha to beta while the direct path between them dies"
