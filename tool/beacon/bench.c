@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench: ovl-beacon's relay forwarding rate on loopback, --batch 32
- * against --batch 1.  Not run by "make check".
+ * against --batch 1, and --threads 2 against --threads 1 (at the end).
+ * Not run by "make check".
  *
  * Usage: bench [OVL-BEACON [SECONDS [FRAME-BYTES]]]
  *
@@ -93,15 +94,16 @@ static int udp_socket(void)
 }
 
 static pid_t start_beacon(const char *prog, unsigned int batch,
-			  uint16_t *port, FILE **err)
+			  unsigned int threads, uint16_t *port, FILE **err)
 {
-	char arg[16], line[256];
+	char arg[16], targ[16], line[256];
 	int pfd[2];
 	pid_t pid;
 	FILE *f;
 	char *colon;
 
 	snprintf(arg, sizeof(arg), "%u", batch);
+	snprintf(targ, sizeof(targ), "%u", threads);
 	if (pipe(pfd))
 		die("pipe");
 	pid = fork();
@@ -112,7 +114,7 @@ static pid_t start_beacon(const char *prog, unsigned int batch,
 		close(pfd[0]);
 		close(pfd[1]);
 		execl(prog, prog, "--listen", "127.0.0.1:0", "--batch", arg,
-		      (char *)NULL);
+		      "--threads", targ, (char *)NULL);
 		perror(prog);
 		_exit(127);
 	}
@@ -265,7 +267,7 @@ static struct rate run(const char *prog, unsigned int batch, double secs,
 	int a, b, i, status, one = 1;
 	uint16_t port;
 
-	beacon = start_beacon(prog, batch, &port, &err);
+	beacon = start_beacon(prog, batch, 1, &port, &err);
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	dst.sin_port = htons(port);
 	a = udp_socket();
@@ -343,6 +345,127 @@ static void compare(const char *prog, const char *name, double secs,
 	fflush(stdout);
 }
 
+/*
+ * --threads 1 against --threads 2: FLOWS senders (one socket, one source
+ * port each: SO_REUSEPORT spreads flows, not datagrams, over the
+ * workers' sockets) relay to FLOWS receivers, all from one sender
+ * process, through a beacon with --batch 32.  Per run: relayed per second
+ * of wall time, relayed Mbit/s of payload, and the beacon's CPU seconds
+ * per relayed Gbit.
+ */
+#define FLOWS	8
+
+struct trate {
+	double pps;
+	double mbit;
+	double cpu_per_gbit;
+};
+
+static struct trate run_threads(const char *prog, unsigned int threads,
+				double secs, size_t frame)
+{
+	static uint8_t buf[65536];
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	int a[FLOWS], b[FLOWS], i, status;
+	struct pollfd pfd[FLOWS];
+	uint64_t got = 0;
+	pid_t beacon, sender;
+	struct rusage ru;
+	struct trate r;
+	double end, cpu;
+	uint16_t port;
+	FILE *err;
+
+	beacon = start_beacon(prog, 32, threads, &port, &err);
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	dst.sin_port = htons(port);
+	for (i = 0; i < FLOWS; i++) {
+		a[i] = udp_socket();
+		b[i] = udp_socket();
+		discover(a[i], &dst, 2 * i + 1);
+		discover(b[i], &dst, 2 * i + 2);
+		pfd[i].fd = b[i];
+		pfd[i].events = POLLIN;
+	}
+	sender = fork();
+	if (sender < 0)
+		die("fork");
+	if (!sender) {
+		struct mmsghdr msgs[VLEN];
+		struct iovec iov[FLOWS];
+		double stop = now_s() + secs;
+		unsigned int k;
+
+		memset(buf, 0xa5, 5 + frame);
+		for (i = 0; i < FLOWS; i++) {
+			static uint8_t pkts[FLOWS][1500];
+
+			memset(pkts[i], 0xa5, 5 + frame);
+			put_relay(pkts[i], 2 * i + 2);
+			iov[i].iov_base = pkts[i];
+			iov[i].iov_len = 5 + frame;
+		}
+		memset(msgs, 0, sizeof(msgs));
+		for (k = 0; k < VLEN; k++) {
+			msgs[k].msg_hdr.msg_name = &dst;
+			msgs[k].msg_hdr.msg_namelen = sizeof(dst);
+			msgs[k].msg_hdr.msg_iovlen = 1;
+		}
+		while (now_s() < stop)
+			for (i = 0; i < FLOWS; i++) {
+				for (k = 0; k < VLEN; k++)
+					msgs[k].msg_hdr.msg_iov = &iov[i];
+				sendmmsg(a[i], msgs, VLEN, 0);
+			}
+		_exit(0);
+	}
+	end = now_s() + secs;
+	while (now_s() < end + 0.2) {
+		if (poll(pfd, FLOWS, 100) < 1)
+			continue;
+		for (i = 0; i < FLOWS; i++) {
+			ssize_t n;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			while ((n = recv(b[i], buf, sizeof(buf),
+					 MSG_DONTWAIT)) > 0)
+				if (buf[0] == OVL_MSG_RELAY_DELIVER)
+					got++;
+		}
+	}
+	waitpid(sender, &status, 0);
+	kill(beacon, SIGTERM);
+	if (wait4(beacon, &status, 0, &ru) < 0)
+		die("wait4");
+	fclose(err);
+	for (i = 0; i < FLOWS; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	r.pps = got / secs;
+	r.mbit = got * (double)(5 + frame) * 8 / secs / 1e6;
+	r.cpu_per_gbit = got ? cpu / (got * (double)(5 + frame) * 8 / 1e9) : 0;
+	return r;
+}
+
+static void compare_threads(const char *prog, double secs, size_t frame)
+{
+	struct trate t1 = run_threads(prog, 1, secs, frame);
+	struct trate t2 = run_threads(prog, 2, secs, frame);
+
+	printf("workers (%d flows, %zu-byte frames): --threads 1: %.0f relayed/s, "
+	       "%.0f Mbit/s, %.2f beacon CPU-s per Gbit; --threads 2: %.0f "
+	       "relayed/s, %.0f Mbit/s, %.2f CPU-s per Gbit; ratio 2/1: %.2f "
+	       "(throughput), %.2f (CPU per Gbit)\n", FLOWS, frame,
+	       t1.pps, t1.mbit, t1.cpu_per_gbit, t2.pps, t2.mbit,
+	       t2.cpu_per_gbit, t1.pps > 0 ? t2.pps / t1.pps : 0.0,
+	       t1.cpu_per_gbit > 0 ? t2.cpu_per_gbit / t1.cpu_per_gbit : 0.0);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *prog = argc > 1 ? argv[1] : "./ovl-beacon";
@@ -356,5 +479,6 @@ int main(int argc, char **argv)
 	}
 	compare(prog, "plain datagrams", secs, frame, 0);
 	compare(prog, "GRO bursts", secs, frame, 1);
+	compare_threads(prog, secs, frame < 1000 ? 1000 : frame);
 	return 0;
 }
