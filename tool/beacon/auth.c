@@ -22,31 +22,6 @@ _Static_assert(BCN_PUNCH_REQ_LEN == OVL_PUNCH_REQUEST_LEN, "punch");
 _Static_assert(BCN_REREGISTER_LEN == OVL_REREGISTER_LEN, "reregister");
 _Static_assert(BCN_RELAY2_HDR_LEN == OVL_RELAY2_HDR_LEN, "relay");
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, v >> 32);
-	put_be32(p + 4, (uint32_t)v);
-}
-
 /* ---- addresses (table.h), MACs ---- */
 
 static const uint8_t v4mapped_prefix[12] = {
@@ -124,7 +99,7 @@ void bcn_cookie(const uint8_t secret[BCN_SECRET_LEN],
 
 	memcpy(m, BCN_COOKIE_LABEL, n);
 	n += bcn_put_addr(m + n, a);
-	put_be32(m + n, id);
+	bcn_put_be32(m + n, id);
 	n += 4;
 	crypto_generichash(out, BCN_COOKIE_LEN, m, n, secret, BCN_SECRET_LEN);
 }
@@ -164,7 +139,7 @@ void bcn_relay_tag(const uint8_t key[BCN_KEY_LEN], uint8_t type, uint32_t id,
 	size_t n = len < BCN_TAG_COVER ? len : BCN_TAG_COVER;
 
 	m[0] = type;
-	put_be32(m + 1, id);
+	bcn_put_be32(m + 1, id);
 	memcpy(m + 5, inner, n);
 	bcn_mac(key, m, 5 + n, tag);
 }
@@ -210,8 +185,8 @@ size_t bcn_build_refresh(uint8_t *buf, uint32_t id, uint64_t seq,
 			 const uint8_t k_up[BCN_KEY_LEN])
 {
 	buf[0] = OVL_MSG_DISCOVER;
-	put_be32(buf + 1, id);
-	put_be64(buf + 5, seq);
+	bcn_put_be32(buf + 1, id);
+	bcn_put_be64(buf + 5, seq);
 	bcn_mac(k_up, buf, 13, buf + 13);
 	return BCN_REFRESH_LEN;
 }
@@ -223,7 +198,7 @@ size_t bcn_build_discover_reply(uint8_t *buf, uint64_t seq,
 	size_t n = 9;
 
 	buf[0] = OVL_MSG_DISCOVER_REPLY;
-	put_be64(buf + 1, seq);
+	bcn_put_be64(buf + 1, seq);
 	n += bcn_put_addr(buf + n, a);
 	bcn_mac(k_down, buf, n, buf + n);
 	return n + BCN_MAC_LEN;
@@ -241,7 +216,7 @@ int bcn_parse_discover_reply(const uint8_t *buf, size_t len,
 	if (n < 0 || len != 9 + (size_t)n + BCN_MAC_LEN ||
 	    !bcn_mac_ok(k_down, buf, 9 + n))
 		return -1;
-	*seq = get_be64(buf + 1);
+	*seq = bcn_get_be64(buf + 1);
 	return 0;
 }
 
@@ -251,7 +226,7 @@ size_t bcn_build_hello(uint8_t *buf, uint32_t id)
 {
 	memset(buf, 0, BCN_HELLO_LEN);
 	buf[0] = OVL_MSG_HELLO;
-	put_be32(buf + 1, id);
+	bcn_put_be32(buf + 1, id);
 	return BCN_HELLO_LEN;
 }
 
@@ -259,7 +234,7 @@ size_t bcn_build_cookie_msg(uint8_t *buf, uint32_t id,
 			    const uint8_t cookie[BCN_COOKIE_LEN])
 {
 	buf[0] = OVL_MSG_COOKIE;
-	put_be32(buf + 1, id);
+	bcn_put_be32(buf + 1, id);
 	memcpy(buf + 5, cookie, BCN_COOKIE_LEN);
 	return BCN_COOKIE_MSG_LEN;
 }
@@ -269,7 +244,7 @@ int bcn_parse_cookie_msg(const uint8_t *buf, size_t len, uint32_t *id,
 {
 	if (len != BCN_COOKIE_MSG_LEN || buf[0] != OVL_MSG_COOKIE)
 		return -1;
-	*id = get_be32(buf + 1);
+	*id = bcn_get_be32(buf + 1);
 	memcpy(cookie, buf + 5, BCN_COOKIE_LEN);
 	return 0;
 }
@@ -285,7 +260,7 @@ int bcn_parse_register(const uint8_t *buf, size_t len,
 	if (cert_len > BCN_REGISTER_CERT_MAX ||
 	    len != BCN_REGISTER_FIXED + cert_len)
 		return -1;
-	r->id = get_be32(buf + 1);
+	r->id = bcn_get_be32(buf + 1);
 	if (!r->id)
 		return -1;
 	r->cookie = buf + 5;
@@ -325,7 +300,7 @@ size_t bcn_build_register(uint8_t *buf, size_t size, uint32_t id,
 	    size < BCN_REGISTER_FIXED + cert_len)
 		return 0;
 	buf[0] = OVL_MSG_REGISTER;
-	put_be32(buf + 1, id);
+	bcn_put_be32(buf + 1, id);
 	memcpy(buf + 5, cookie, BCN_COOKIE_LEN);
 	memcpy(buf + 21, eph, BCN_EPH_LEN);
 	buf[53] = cert_len >> 8;
@@ -345,7 +320,7 @@ size_t bcn_build_register_ok(uint8_t *buf, uint32_t id,
 	size_t n = 5 + BCN_EPH_LEN;
 
 	buf[0] = OVL_MSG_REGISTER_OK;
-	put_be32(buf + 1, id);
+	bcn_put_be32(buf + 1, id);
 	memcpy(buf + 5, beph, BCN_EPH_LEN);
 	n += bcn_put_addr(buf + n, a);
 	bcn_mac(k_down, buf, n, buf + n);
@@ -363,7 +338,7 @@ int bcn_parse_register_ok(const uint8_t *buf, size_t len, uint32_t *id,
 	alen = bcn_get_addr(buf + n, len - n, a);
 	if (alen < 0 || len != n + (size_t)alen + BCN_MAC_LEN)
 		return -1;
-	*id = get_be32(buf + 1);
+	*id = bcn_get_be32(buf + 1);
 	memcpy(beph, buf + 5, BCN_EPH_LEN);
 	return 0;
 }
@@ -374,8 +349,8 @@ size_t bcn_build_punch_request(uint8_t *buf, uint32_t target, uint64_t seq,
 			       const uint8_t k_up[BCN_KEY_LEN])
 {
 	buf[0] = OVL_MSG_PUNCH_REQUEST;
-	put_be32(buf + 1, target);
-	put_be64(buf + 5, seq);
+	bcn_put_be32(buf + 1, target);
+	bcn_put_be64(buf + 5, seq);
 	bcn_mac(k_up, buf, 13, buf + 13);
 	return BCN_PUNCH_REQ_LEN;
 }
@@ -387,8 +362,8 @@ size_t bcn_build_punch_command(uint8_t *buf, uint32_t peer, uint64_t seq,
 	size_t n = 13;
 
 	buf[0] = OVL_MSG_PUNCH_COMMAND;
-	put_be32(buf + 1, peer);
-	put_be64(buf + 5, seq);
+	bcn_put_be32(buf + 1, peer);
+	bcn_put_be64(buf + 5, seq);
 	n += bcn_put_addr(buf + n, a);
 	bcn_mac(k_down, buf, n, buf + n);
 	return n + BCN_MAC_LEN;
@@ -406,15 +381,15 @@ int bcn_parse_punch_command(const uint8_t *buf, size_t len,
 	if (n < 0 || len != 13 + (size_t)n + BCN_MAC_LEN ||
 	    !bcn_mac_ok(k_down, buf, 13 + n))
 		return -1;
-	*peer = get_be32(buf + 1);
-	*seq = get_be64(buf + 5);
+	*peer = bcn_get_be32(buf + 1);
+	*seq = bcn_get_be64(buf + 5);
 	return 0;
 }
 
 size_t bcn_build_reregister(uint8_t *buf, uint32_t id)
 {
 	buf[0] = OVL_MSG_REREGISTER;
-	put_be32(buf + 1, id);
+	bcn_put_be32(buf + 1, id);
 	return BCN_REREGISTER_LEN;
 }
 

@@ -16,6 +16,32 @@
 
 #include "table.h"
 
+/* Big-endian fields of the wire messages. */
+static inline uint32_t bcn_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void bcn_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline uint64_t bcn_get_be64(const uint8_t *p)
+{
+	return (uint64_t)bcn_get_be32(p) << 32 | bcn_get_be32(p + 4);
+}
+
+static inline void bcn_put_be64(uint8_t *p, uint64_t v)
+{
+	bcn_put_be32(p, v >> 32);
+	bcn_put_be32(p + 4, (uint32_t)v);
+}
+
 #define BCN_MAC_LEN		8	/* SipHash-2-4, little-endian */
 #define BCN_KEY_LEN		16	/* one direction's SipHash key */
 #define BCN_SECRET_LEN		32	/* the cookie secret */

@@ -12,20 +12,6 @@
 
 _Static_assert(BCN_REGISTER_CERT_MAX == CERT_MAX_LEN, "certificate size");
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* [type][iplen 4|16][ip][port]; IPv4-mapped addresses go out as IPv4. */
 size_t bcn_put_addr_msg(uint8_t *buf, uint8_t type,
 			const struct bcn_addr *addr)
@@ -62,9 +48,27 @@ int bcn_parse_addr_msg(const uint8_t *buf, size_t len, uint8_t *type,
 	return 0;
 }
 
-static uint64_t get_be64(const uint8_t *p)
+/*
+ * A node's 21-byte [type][id][seq][mac] (refresh, PUNCH_REQUEST): the MAC
+ * under @k_up, then a seq above *@last, which it becomes.  Counts
+ * bad_mac or replay on failure.
+ */
+static bool mac_seq_ok(struct bcn_stats *st, const uint8_t *k_up,
+		       const uint8_t *pkt, uint64_t *last)
 {
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+	uint64_t seq;
+
+	if (!bcn_mac_ok(k_up, pkt, 13)) {
+		st->bad_mac++;
+		return false;
+	}
+	seq = bcn_get_be64(pkt + 5);
+	if (seq <= *last) {
+		st->replay++;
+		return false;
+	}
+	*last = seq;
+	return true;
 }
 
 /* A reply to @src from @local, in out->small. */
@@ -174,7 +178,7 @@ static unsigned int handle_relay(struct bcn_table *t, struct bcn_stats *st,
 				 const struct bcn_addr *src, uint8_t *pkt,
 				 size_t len, struct bcn_out *out)
 {
-	uint32_t dst_id = get_be32(pkt + 1);
+	uint32_t dst_id = bcn_get_be32(pkt + 1);
 	struct bcn_node *a, *b;
 
 	if (len == BCN_ID_MSG_LEN) {
@@ -193,7 +197,7 @@ static unsigned int handle_relay(struct bcn_table *t, struct bcn_stats *st,
 		return 0;
 	}
 	pkt[0] = OVL_MSG_RELAY_DELIVER;
-	put_be32(pkt + 1, a->id);
+	bcn_put_be32(pkt + 1, a->id);
 	out->dst = b->addr;
 	out->src = b->local;
 	out->data = pkt;
@@ -452,7 +456,6 @@ static unsigned int v2_refresh(struct bcn_table *t, struct bcn_stats *st,
 			       struct bcn_out *out)
 {
 	struct bcn_node *n = bcn_table_by_id(t, id);
-	uint64_t seq;
 
 	if (!n || !bcn_addr_equal(&n->addr, src)) {
 		reply_to(out, src, local);
@@ -460,21 +463,13 @@ static unsigned int v2_refresh(struct bcn_table *t, struct bcn_stats *st,
 		st->reregister_sent++;
 		return 1;
 	}
-	if (!bcn_mac_ok(n->auth.k_up, pkt, 13)) {
-		st->bad_mac++;
+	if (!mac_seq_ok(st, n->auth.k_up, pkt, &n->auth.refresh_seq))
 		return 0;
-	}
-	seq = get_be64(pkt + 5);
-	if (seq <= n->auth.refresh_seq) {
-		st->replay++;
-		return 0;
-	}
-	n->auth.refresh_seq = seq;
 	n->local = *local;
 	bcn_table_touch(t, n, now);
 	reply_to(out, src, local);
-	out->len = bcn_build_discover_reply(out->small, seq, src,
-					    n->auth.k_down);
+	out->len = bcn_build_discover_reply(out->small, n->auth.refresh_seq,
+					    src, n->auth.k_down);
 	st->replies++;
 	return 1;
 }
@@ -522,22 +517,13 @@ static unsigned int v2_punch(struct bcn_table *t, struct bcn_stats *st,
 {
 	struct bcn_node *a = bcn_table_by_addr(t, src);
 	struct bcn_node *b;
-	uint64_t seq;
 
 	if (!a) {
 		st->punch_refused++;
 		return 0;
 	}
-	if (!bcn_mac_ok(a->auth.k_up, pkt, 13)) {
-		st->bad_mac++;
+	if (!mac_seq_ok(st, a->auth.k_up, pkt, &a->auth.punch_seq))
 		return 0;
-	}
-	seq = get_be64(pkt + 5);
-	if (seq <= a->auth.punch_seq) {
-		st->replay++;
-		return 0;
-	}
-	a->auth.punch_seq = seq;
 	b = target ? bcn_table_by_id(t, target) : NULL;
 	if (!b || b == a) {
 		st->punch_refused++;
@@ -563,7 +549,7 @@ static unsigned int v2_relay(struct bcn_table *t, struct bcn_stats *st,
 			     size_t len, uint64_t now, struct bcn_out *out)
 {
 	struct bcn_auth *au = t->auth;
-	uint32_t dst_id = get_be32(pkt + 1);
+	uint32_t dst_id = bcn_get_be32(pkt + 1);
 	uint8_t tag[BCN_MAC_LEN];
 	struct bcn_node *a, *b;
 
@@ -592,7 +578,7 @@ static unsigned int v2_relay(struct bcn_table *t, struct bcn_stats *st,
 		return 0;
 	}
 	pkt[0] = OVL_MSG_RELAY_DELIVER;
-	put_be32(pkt + 1, a->id);
+	bcn_put_be32(pkt + 1, a->id);
 	bcn_relay_tag(b->auth.k_down, OVL_MSG_RELAY_DELIVER, a->id,
 		      pkt + BCN_RELAY2_HDR_LEN, len - BCN_RELAY2_HDR_LEN,
 		      pkt + 5);
@@ -628,7 +614,7 @@ static unsigned int handle_v2(struct bcn_table *t, struct bcn_stats *st,
 		return 0;
 	}
 	rotate_secret(t->auth, now);
-	id = get_be32(pkt + 1);
+	id = bcn_get_be32(pkt + 1);
 	switch (pkt[0]) {
 	case OVL_MSG_DISCOVER:
 		if (!id && len >= BCN_PROBE_LEN)
@@ -696,7 +682,7 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 		st->drop_short++;
 		return 0;
 	}
-	id = get_be32(pkt + 1);
+	id = bcn_get_be32(pkt + 1);
 	switch (pkt[0]) {
 	case OVL_MSG_DISCOVER:
 		/* v2's probe is understood in v1 too (docs/beacon-auth.md) */

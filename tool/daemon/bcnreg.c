@@ -157,8 +157,7 @@ enum bcnreg_result bcnreg_input(struct bcnreg *r, const uint8_t *frame,
 				size_t size, size_t *out_len)
 {
 	*out_len = 0;
-	if (len < 5 || ((uint32_t)frame[1] << 24 | (uint32_t)frame[2] << 16 |
-			(uint32_t)frame[3] << 8 | frame[4]) != r->node_id ||
+	if (len < 5 || bcn_get_be32(frame + 1) != r->node_id ||
 	    r->state == BCNREG_IDLE)
 		return BCNREG_R_IGNORED;
 	switch (frame[0]) {
