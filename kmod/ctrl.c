@@ -13,7 +13,8 @@
  *    relayed by the beacon on behalf of a node id, is unicast to the
  *    listener as OVL_CMD_CTRL_FRAME_NTF with where it came from;
  *  - the listener sends frames with OVL_CMD_CTRL_SEND, to an endpoint, or
- *    relay-wrapped to a node id through the device's beacon.
+ *    relay-wrapped to a node id through the device's beacon (once it has
+ *    the registration keys; before, only the registration frames below).
  *
  * Bounds: a frame is at most OVL_CTRL_FRAME_MAX bytes either way.  Frames
  * go up without any queue of our own: the listener's socket receive buffer
@@ -219,9 +220,9 @@ int ovl_ctrl_send(struct ovl_dev *ovl, const u8 *frame, unsigned int len,
 		}
 		cache = &beacon->dst_cache;
 	} else if (!to) {
-		if (!beacon) {
+		if (!beacon || !beacon->auth) {	/* ovl_relay_usable() */
 			NL_SET_ERR_MSG(extack,
-				       "the device has no beacon to relay through");
+				       "the device has no beacon to relay through (none, or no beacon keys)");
 			err = -ENETUNREACH;
 			goto free;
 		}

@@ -424,7 +424,7 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct net_device *dev;
 	struct ovl_dev *ovl;
 	int err = 0, attr;
-	bool any = false;
+	bool any = false, relay;
 	u32 *field;
 
 	/* The policy lets through nothing else past the device's name. */
@@ -494,8 +494,9 @@ static int ovl_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 			WRITE_ONCE(*field, nla_get_u32(info->attrs[attr]));
 	}
 	if (beacon_attr || keys) {
+		relay = beacon && beacon->auth;
 		ovl_relay_set_beacon(ovl, beacon);
-		if (!beacon)
+		if (!relay)	/* none, or one without keys: no relaying */
 			ovl_relay_beacon_gone(ovl);
 		beacon = NULL;
 	} else if (port || node_id) {

@@ -17,12 +17,13 @@
  *   path can forge one), so it only corroborates a silence that the
  *   blackhole rule would act on anyway, a little later; on its own it
  *   flips nothing.
- * - Only a device with a beacon flips a peer to relay: without one, relay
- *   would blackhole its traffic, so the blackhole and unreachable rules
- *   count nothing and the peer stays direct.  For the same reason a peer
- *   that is relayed when the device loses its beacon goes back to direct
- *   at once (reason "config"), unless it is pinned: direct is the only
- *   way left that may work.
+ * - Only a device with a beacon it can relay through (one it registered
+ *   with: keys installed; the callers' @beacon) flips a peer to relay:
+ *   without one, relay would blackhole its traffic, so the blackhole and
+ *   unreachable rules count nothing and the peer stays direct.  For the
+ *   same reason a peer that is relayed when the device loses its beacon
+ *   (or the beacon's keys) goes back to direct at once (reason "config"),
+ *   unless it is pinned: direct is the only way left that may work.
  * - Passive keepalive (WireGuard's): a peer that receives data straight
  *   from its peer and has sent it nothing straight for a keepalive
  *   interval (blackhole_ms / 4, at most OVL_PASSIVE_KEEPALIVE_MAX_MS)

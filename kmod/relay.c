@@ -7,14 +7,21 @@
  * the data path observes and carries out what they decide: flips, the
  * device's relay cap, probes of the direct path and path events.
  *
- * Beacon protocol v2 (docs/beacon-auth.md; the messages in bauth.c): once
- * the control daemon installed the registration keys, the refresh is the
- * authenticated DISCOVER, and DISCOVER_REPLY, PUNCH_COMMAND and
- * RELAY_DELIVER count only when their MAC or tag verifies under k_down
- * (drops.beacon_auth otherwise); our RELAYs carry a tag under k_up.  A
- * PUNCH_COMMAND names a target that must not be ours or special
- * (drops.punch_target), and punches are rate-limited per device
- * (drops.punch_rate).  Without keys the v1 messages are used, unchanged.
+ * The beacon protocol (docs/beacon-auth.md; the messages in bauth.c): the
+ * control daemon (or "ovlctl beacon register") registers through the
+ * device's socket and installs the registration keys.  Only then does the
+ * device speak to the beacon by itself: the refresh is the authenticated
+ * DISCOVER, and DISCOVER_REPLY, PUNCH_COMMAND and RELAY_DELIVER count only
+ * when their MAC or tag verifies under k_down (drops.beacon_auth
+ * otherwise); our RELAYs carry a tag under k_up.  A PUNCH_COMMAND names a
+ * target that must not be ours or special (drops.punch_target), and
+ * punches are rate-limited per device (drops.punch_rate).
+ *
+ * A beacon without keys is only the address the registration frames go to
+ * and come from (ctrl.c): nothing else is sent to it, everything else
+ * from it is dropped as beacon_auth, and for the paths it is as no beacon
+ * (ovl_relay_usable()): no peer moves to relay, a relayed packet is
+ * dropped as tx_no_beacon.
  *
  * Locking:
  *  - &ovl_dev.beacon is replaced under the RTNL and read under RCU; its
@@ -35,14 +42,15 @@
  * Lifetime: the probe timer is armed only under the path lock and only
  * while the peer is not dead; ovl_peer_path_uninit() marks it dead under
  * that lock, then waits for the timer, so no timer outlives its peer.  The
- * discover timer re-arms only while the device has a beacon; the beacon
- * is cleared before the timer is stopped.
+ * discover timer re-arms only while the device's beacon has keys; a
+ * beacon without them is published (or none) before the timer is stopped.
  */
 
 #include <linux/inetdevice.h>
 #include <linux/ktime.h>
 #include <linux/ovl.h>
 #include <linux/random.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
@@ -83,43 +91,59 @@ static struct sk_buff *ovl_relay_alloc(unsigned int len)
 	return skb;
 }
 
-/*
- * DISCOVER: [type][node id] (v1), or the authenticated refresh
- * [type][node id][seq][mac] with keys.  Context: BH disabled, RCU read side.
- */
-static void ovl_relay_send_discover(struct ovl_dev *ovl)
+/* The device's beacon if it has keys, else NULL.  Context: RCU (or BH). */
+static struct ovl_beacon *ovl_relay_keyed(struct ovl_dev *ovl)
 {
-	struct ovl_beacon *beacon = rcu_dereference_bh(ovl->beacon);
+	struct ovl_beacon *beacon;
+
+	beacon = rcu_dereference_check(ovl->beacon, rcu_read_lock_bh_held() ||
+					lockdep_rtnl_is_held());
+	return beacon && beacon->auth ? beacon : NULL;
+}
+
+/**
+ * ovl_relay_usable - can the device relay through its beacon?
+ * @ovl: the device
+ *
+ * Only through a beacon it registered with (keys installed); without keys
+ * a beacon is as none for the paths.  Context: RCU read side (or BH).
+ */
+bool ovl_relay_usable(struct ovl_dev *ovl)
+{
+	return ovl_relay_keyed(ovl);
+}
+
+/*
+ * The authenticated refresh, DISCOVER: [type][node id][seq][mac].
+ * Context: BH disabled, RCU read side.
+ */
+static void ovl_relay_send_discover(struct ovl_dev *ovl,
+				    struct ovl_beacon *beacon)
+{
 	u32 node_id = READ_ONCE(ovl->node_id);
 	struct sk_buff *skb;
-	__be32 id;
 	u8 *msg;
 
-	if (!beacon || !node_id)
+	if (!node_id)
 		return;
 	skb = ovl_relay_alloc(OVL_REFRESH_LEN);
 	if (!skb)
 		return;
-	if (beacon->auth) {
-		msg = skb_put(skb, OVL_REFRESH_LEN);
-		ovl_bauth_put_refresh(msg, &beacon->keys, node_id,
-				      atomic64_inc_return(&beacon->tx_seq));
-	} else {
-		msg = skb_put(skb, OVL_RELAY_HDR_LEN);
-		msg[0] = OVL_MSG_DISCOVER;
-		id = cpu_to_be32(node_id);
-		memcpy(msg + 1, &id, sizeof(id));
-	}
+	msg = skb_put(skb, OVL_REFRESH_LEN);
+	ovl_bauth_put_refresh(msg, &beacon->keys, node_id,
+			      atomic64_inc_return(&beacon->tx_seq));
 	ovl_socket_send(ovl, &beacon->dst_cache, &beacon->ep, skb);
 }
 
 static void ovl_relay_discover_fire(struct timer_list *t)
 {
 	struct ovl_dev *ovl = from_timer(ovl, t, discover_timer);
+	struct ovl_beacon *beacon;
 
 	rcu_read_lock_bh();
-	if (rcu_dereference_bh(ovl->beacon)) {
-		ovl_relay_send_discover(ovl);
+	beacon = ovl_relay_keyed(ovl);
+	if (beacon) {
+		ovl_relay_send_discover(ovl, beacon);
 		mod_timer(&ovl->discover_timer,
 			  jiffies + msecs_to_jiffies(OVL_DISCOVER_INTERVAL_MS));
 	}
@@ -127,15 +151,16 @@ static void ovl_relay_discover_fire(struct timer_list *t)
 }
 
 /**
- * ovl_relay_register - register with the beacon now, then periodically
+ * ovl_relay_register - refresh the registration now, then periodically
  * @ovl: the device
  *
- * Called when the beacon, the node id or the port changes.  Context: RTNL.
+ * Called when the beacon, its keys, the node id or the port changes; does
+ * nothing without keys (the registration is the daemon's).  Context: RTNL.
  */
 void ovl_relay_register(struct ovl_dev *ovl)
 {
 	ASSERT_RTNL();
-	if (rcu_access_pointer(ovl->beacon))
+	if (ovl_relay_keyed(ovl))
 		mod_timer(&ovl->discover_timer, jiffies);
 }
 
@@ -184,8 +209,11 @@ void ovl_beacon_free(struct ovl_beacon *beacon)
  * @ovl: the device
  * @beacon: from ovl_beacon_new(), or NULL to have none
  *
- * The reflected address is forgotten; registration with the new beacon
- * starts at once.  Context: RTNL, may sleep.
+ * With keys, the refresh starts at once.  The reflected address is kept
+ * only when @beacon has keys and is at the old beacon's address (new keys
+ * for the same beacon: the address was reflected under the old ones, and
+ * the refresh sent at once updates it); otherwise it is forgotten, as
+ * nothing could refresh it.  Context: RTNL, may sleep.
  */
 void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon)
 {
@@ -194,12 +222,15 @@ void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon)
 	ASSERT_RTNL();
 	old = rtnl_dereference(ovl->beacon);
 	rcu_assign_pointer(ovl->beacon, beacon);
-	spin_lock_bh(&ovl->public_lock);
-	ovl->public_ep.addr.sa_family = AF_UNSPEC;
-	spin_unlock_bh(&ovl->public_lock);
+	if (!beacon || !beacon->auth || !old ||
+	    !ovl_endpoint_eq(&old->ep, &beacon->ep)) {
+		spin_lock_bh(&ovl->public_lock);
+		ovl->public_ep.addr.sa_family = AF_UNSPEC;
+		spin_unlock_bh(&ovl->public_lock);
+	}
 	if (old)
 		call_rcu(&old->rcu, ovl_beacon_free_rcu);
-	if (beacon)
+	if (beacon && beacon->auth)
 		ovl_relay_register(ovl);
 	else
 		del_timer_sync(&ovl->discover_timer);
@@ -210,8 +241,9 @@ void ovl_relay_set_beacon(struct ovl_dev *ovl, struct ovl_beacon *beacon)
  * @beacon: from ovl_beacon_new()
  * @raw: %OVL_BEACON_KEYS_LEN bytes, k_up then k_down
  *
- * Once published (ovl_relay_set_beacon()), the device speaks protocol v2
- * with it, starting with a refresh at once.
+ * Once published (ovl_relay_set_beacon()), the device refreshes its
+ * registration, relays through it and believes it, starting with a
+ * refresh at once.
  */
 void ovl_beacon_set_keys(struct ovl_beacon *beacon, const u8 *raw)
 {
@@ -342,7 +374,7 @@ static bool ovl_relay_punch_allowed(struct ovl_dev *ovl)
  * once (peer.c).  A direct peer is left alone.  Returns the drop reason,
  * or 0.  Context: softirq, RCU.
  */
-static int ovl_relay_punch_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
+static int ovl_relay_punch_auth(struct ovl_dev *ovl, struct ovl_beacon *beacon,
 			      const struct ovl_bauth_punch *p)
 {
 	struct ovl_peer *peer;
@@ -363,8 +395,8 @@ static int ovl_relay_punch_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
 	return 0;
 }
 
-/* A v2 message from the beacon; returns the drop reason, or 0. */
-static int ovl_relay_recv_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
+/* A message from the keyed beacon; returns the drop reason, or 0. */
+static int ovl_relay_recv_auth(struct ovl_dev *ovl, struct ovl_beacon *beacon,
 			     struct sk_buff *skb)
 {
 	u8 buf[OVL_BAUTH_MSG_MAX];
@@ -378,7 +410,7 @@ static int ovl_relay_recv_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
 	if (buf[0] == OVL_MSG_PUNCH_COMMAND) {
 		if (ovl_bauth_parse_punch(buf, skb->len, &beacon->keys, &p))
 			return OVL_A_DROPS_BEACON_AUTH;
-		return ovl_relay_punch_v2(ovl, beacon, &p);
+		return ovl_relay_punch_auth(ovl, beacon, &p);
 	}
 	if (ovl_bauth_parse_reply(buf, skb->len, &beacon->keys, &seq, &addr) ||
 	    !ovl_relay_reply_seq(beacon, seq))
@@ -396,55 +428,34 @@ static int ovl_relay_recv_v2(struct ovl_dev *ovl, struct ovl_beacon *beacon,
  * @skb: the message from its type byte on, already known to come from the
  *	beacon's address; consumed
  *
+ * Without keys nothing from the beacon is believed: drops.beacon_auth.
  * Context: softirq, RCU read side.
  */
 void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb)
 {
-	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
-	u8 buf[OVL_WIRE_ADDR_MSG_MAX];
-	struct ovl_wire_addr addr;
-	union ovl_endpoint ep;
-	u8 type = skb->data[0];
+	struct ovl_beacon *beacon = ovl_relay_keyed(ovl);
 	int reason;
 
-	if (beacon && beacon->auth) {
-		reason = ovl_relay_recv_v2(ovl, beacon, skb);
-		if (reason) {
-			ovl_drop(ovl, reason);
-			dev_core_stats_rx_dropped_inc(ovl->dev);
-			kfree_skb(skb);
-		} else {
-			consume_skb(skb);
-		}
-		return;
-	}
-	if (skb->len > sizeof(buf) || skb_copy_bits(skb, 0, buf, skb->len) ||
-	    ovl_wire_parse_addr(buf, skb->len, &addr)) {
-		ovl_drop(ovl, OVL_A_DROPS_SHORT);
+	reason = beacon ? ovl_relay_recv_auth(ovl, beacon, skb) :
+			  OVL_A_DROPS_BEACON_AUTH;
+	if (reason) {
+		ovl_drop(ovl, reason);
 		dev_core_stats_rx_dropped_inc(ovl->dev);
 		kfree_skb(skb);
-		return;
-	}
-	ovl_wire_to_endpoint(&addr, &ep);
-	if (type == OVL_MSG_DISCOVER_REPLY) {
-		spin_lock(&ovl->public_lock);
-		ovl->public_ep = ep;
-		spin_unlock(&ovl->public_lock);
 	} else {
-		ovl_relay_punch(ovl, &ep);
+		consume_skb(skb);
 	}
-	consume_skb(skb);
 }
 
 /**
  * ovl_relay_wrap - push a RELAY header to node @dst onto @skb
- * @beacon: the beacon it goes through
+ * @beacon: the beacon it goes through, which has keys (ovl_relay_usable())
  * @skb: the inner message, with %OVL_RELAY2_HDR_LEN bytes of headroom
  * @dst: the destination node id
  *
- * [type][dst id] in v1; [type][dst id][tag] with keys, the tag under k_up
- * over the header and the first bytes of the inner message.  Context: RCU
- * read side (BH), which keeps @beacon.
+ * [type][dst id][tag], the tag under k_up over the header and the first
+ * bytes of the inner message.  Context: RCU read side (BH), which keeps
+ * @beacon.
  */
 void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
 		    u32 dst)
@@ -454,12 +465,6 @@ void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
 	unsigned int n;
 	u8 *hdr;
 
-	if (!beacon->auth) {
-		hdr = skb_push(skb, OVL_RELAY_HDR_LEN);
-		hdr[0] = OVL_MSG_RELAY;
-		memcpy(hdr + 1, &id, sizeof(id));
-		return;
-	}
 	n = min_t(unsigned int, skb->len, sizeof(inner));
 	if (skb_copy_bits(skb, 0, inner, n))
 		n = 0;	/* cannot be: @skb holds @n bytes */
@@ -476,27 +481,21 @@ void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
  * @skb: the message from its type byte on, from the beacon's address
  * @src: the source node id the beacon vouches for, on success
  *
- * With keys, the tag under k_down is checked before anything else.
- * Returns 0, the header pulled, or the drop reason.  Context: softirq,
- * RCU.
+ * The tag under k_down is checked before anything else; without keys
+ * nothing is delivered.  Returns 0, the header pulled, or the drop
+ * reason.  Context: softirq, RCU.
  */
 int ovl_relay_check_deliver(struct ovl_dev *ovl, struct sk_buff *skb,
 			    u32 *src)
 {
-	struct ovl_beacon *beacon = rcu_dereference(ovl->beacon);
+	struct ovl_beacon *beacon = ovl_relay_keyed(ovl);
 	u8 inner[OVL_BAUTH_TAG_INNER];
 	unsigned int n;
 	__be32 id;
 	u64 tag;
 
-	if (!beacon || !beacon->auth) {
-		if (!pskb_may_pull(skb, OVL_RELAY_HDR_LEN))
-			return OVL_A_DROPS_SHORT;
-		memcpy(&id, skb->data + 1, sizeof(id));
-		__skb_pull(skb, OVL_RELAY_HDR_LEN);
-		*src = be32_to_cpu(id);
-		return 0;
-	}
+	if (!beacon)
+		return OVL_A_DROPS_BEACON_AUTH;
 	if (!pskb_may_pull(skb, OVL_RELAY2_HDR_LEN))
 		return OVL_A_DROPS_BEACON_AUTH;
 	n = min_t(unsigned int, skb->len - OVL_RELAY2_HDR_LEN, sizeof(inner));
@@ -681,15 +680,16 @@ int ovl_peer_set_relay_mode(struct ovl_peer *peer, u8 mode,
 }
 
 /**
- * ovl_relay_beacon_gone - the device's beacon was removed
+ * ovl_relay_beacon_gone - the device can no longer relay
  * @ovl: the device
  *
- * Every relayed peer that is not pinned goes back to direct (reason
+ * Its beacon was removed, or replaced by one without keys.  Every relayed
+ * peer that is not pinned goes back to direct (reason
  * "config"): through the beacon its packets would only be dropped
  * (path.h).  A peer that is flipped to relay meanwhile, by a relayed
  * packet that was on its way, goes back on its next send
  * (ovl_peer_tx_path()).  Context: RTNL, may sleep; the beacon is already
- * unpublished.
+ * unpublished (or replaced).
  */
 void ovl_relay_beacon_gone(struct ovl_dev *ovl)
 {
@@ -717,8 +717,9 @@ void ovl_relay_beacon_gone(struct ovl_dev *ovl)
  * @peer: the peer
  *
  * Counts a blackhole miss when the direct path is silent and flips when
- * enough were counted (never on a device without a beacon); a relayed
- * peer of a device without a beacon goes back to direct unless pinned.  Returns
+ * enough were counted (never on a device that cannot relay,
+ * ovl_relay_usable()); a relayed peer of such a device goes back to
+ * direct unless pinned.  Returns
  * &enum ovl_path, or -ENOSPC when the peer should have gone to relay but
  * the cap is reached (drop the packet).  Context: BH disabled, RCU read
  * side.
@@ -726,7 +727,7 @@ void ovl_relay_beacon_gone(struct ovl_dev *ovl)
 int ovl_peer_tx_path(struct ovl_peer *peer)
 {
 	struct ovl_path_cfg *cfg = &peer->ovl->path_cfg;
-	bool beacon = rcu_access_pointer(peer->ovl->beacon);
+	bool beacon = ovl_relay_usable(peer->ovl);
 	u64 now = ovl_now_ms();
 	struct ovl_flip f;
 
@@ -735,8 +736,9 @@ int ovl_peer_tx_path(struct ovl_peer *peer)
 		    READ_ONCE(peer->path.mode) != OVL_RELAY_MODE_ON)
 			return OVL_PATH_RELAY;
 		/*
-		 * Relayed since before the beacon was removed, e.g. by a
-		 * relay receipt that raced with ovl_relay_beacon_gone().
+		 * Relayed since before the beacon (or its keys) was removed,
+		 * e.g. by a relay receipt that raced with
+		 * ovl_relay_beacon_gone().
 		 */
 		spin_lock(&peer->path_lock);
 		ovl_flip(peer, ovl_path_no_beacon(&peer->path),
@@ -835,7 +837,7 @@ void ovl_peer_path_probe_reply(struct ovl_peer *peer, u64 nonce)
 /*
  * An ICMP unreachable error quotes a datagram from our port to @peer's
  * endpoint.  It may be forged: it counts only while the direct path is
- * overdue anyway, and only on a device with a beacon (path.h).  Context:
+ * overdue anyway, and only on a device that can relay (path.h).  Context:
  * softirq, RCU.
  */
 void ovl_peer_path_unreachable(struct ovl_peer *peer)
@@ -845,8 +847,7 @@ void ovl_peer_path_unreachable(struct ovl_peer *peer)
 
 	spin_lock(&peer->path_lock);
 	ovl_flip(peer, ovl_path_unreachable(&peer->path, &ovl->path_cfg,
-					    ovl_now_ms(),
-					    rcu_access_pointer(ovl->beacon)),
+					    ovl_now_ms(), ovl_relay_usable(ovl)),
 		 OVL_PATH_REASON_UNREACHABLE, &f);
 	spin_unlock(&peer->path_lock);
 	ovl_flip_report(peer, &f);

@@ -13,14 +13,16 @@
 struct ovl_dev;
 struct sk_buff;
 
-/* How often a device with a beacon registers (keeps NAT mappings open). */
+/* How often a device with beacon keys refreshes (keeps NAT mappings open). */
 #define OVL_DISCOVER_INTERVAL_MS	10000
 
 /**
  * struct ovl_beacon - the beacon a device registers with and relays through
  * @ep: its address
  * @dst_cache: route cache for @ep
- * @auth: @keys are set: the beacon speaks protocol v2 (docs/beacon-auth.md)
+ * @auth: @keys are set: the device registered with it (docs/beacon-auth.md)
+ *	refreshes, relays through it and believes it; without, it is only
+ *	where the daemon's registration frames go (ctrl.c)
  * @keys: the registration keys, with @auth
  * @tx_seq: the sequence number of the last refresh sent, 0 before the first
  * @rx_seq: the refresh the last accepted DISCOVER_REPLY answered, or 0
@@ -65,6 +67,7 @@ void ovl_relay_wrap(const struct ovl_beacon *beacon, struct sk_buff *skb,
 int ovl_relay_check_deliver(struct ovl_dev *ovl, struct sk_buff *skb,
 			    u32 *src);
 void ovl_relay_beacon_gone(struct ovl_dev *ovl);
+bool ovl_relay_usable(struct ovl_dev *ovl);
 bool ovl_relay_from_beacon(struct ovl_dev *ovl, const union ovl_endpoint *src);
 void ovl_relay_recv_beacon(struct ovl_dev *ovl, struct sk_buff *skb);
 void ovl_relay_get_public(struct ovl_dev *ovl, union ovl_endpoint *ep);

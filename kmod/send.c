@@ -76,7 +76,8 @@ void ovl_tx_drop(struct ovl_dev *ovl, struct sk_buff *skb,
  * @relay: through the beacon (the peer's path said so when they were queued)
  * @rt: filled in
  *
- * Returns 0, or the reason to drop the messages: no beacon, or no endpoint.
+ * Returns 0, or the reason to drop the messages: no beacon to relay through
+ * (none, or one without keys), or no endpoint.
  * A direct route names no address: the endpoint is read when each message
  * is sent, under the lock that keeps it and its cached route together.
  * Context: RCU-BH read side, which keeps what @rt points to.
@@ -88,7 +89,7 @@ int ovl_route_resolve(struct ovl_peer *peer, bool relay, struct ovl_route *rt)
 	rt->src = NULL;
 	if (relay) {
 		beacon = rcu_dereference_bh(peer->ovl->beacon);
-		if (!beacon)
+		if (!beacon || !beacon->auth)	/* ovl_relay_usable() */
 			return OVL_A_DROPS_TX_NO_BEACON;
 		rt->beacon = beacon;
 		rt->to = &beacon->ep;
@@ -288,8 +289,7 @@ static int ovl_path_usable(struct ovl_dev *ovl, struct ovl_peer *peer,
 	if (path < 0)
 		return OVL_A_DROPS_RELAY_CAP;
 	if (path == OVL_PATH_RELAY)
-		return rcu_access_pointer(ovl->beacon) ? 0 :
-			OVL_A_DROPS_TX_NO_BEACON;
+		return ovl_relay_usable(ovl) ? 0 : OVL_A_DROPS_TX_NO_BEACON;
 	/*
 	 * Only whether there is an endpoint, for the ICMP error: the tx work
 	 * reads it under its lock when it sends (ovl_socket_send_peer()).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Beacon address messages; see wire.h.
+ * The address field of beacon messages; see wire.h.
  */
 
 #include "wire.h"
@@ -68,39 +68,6 @@ int ovl_wire_get_addr(const u8 *p, unsigned int len, struct ovl_wire_addr *addr)
 	if (ovl_wire_get_field(p, len, addr) || !ovl_wire_addr_ok(addr))
 		return -EINVAL;
 	return 0;
-}
-
-/**
- * ovl_wire_parse_addr - parse a v1 DISCOVER_REPLY or PUNCH_COMMAND
- * @msg: the message, from its type byte on: [type][address field]
- * @len: its length
- * @addr: filled in on success
- *
- * The message must be exactly as long as its address length says, carry an
- * IPv4 or IPv6 address that is a unicast one and a non-zero port.
- * Returns 0 or -EINVAL.
- */
-int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
-			struct ovl_wire_addr *addr)
-{
-	if (len < 1)
-		return -EINVAL;
-	return ovl_wire_get_addr(msg + 1, len - 1, addr);
-}
-
-/**
- * ovl_wire_put_addr - write an address message
- * @msg: at least %OVL_WIRE_ADDR_MSG_MAX bytes
- * @type: the message type
- * @addr: the address
- *
- * Returns the message's length.
- */
-unsigned int ovl_wire_put_addr(u8 *msg, u8 type,
-			       const struct ovl_wire_addr *addr)
-{
-	msg[0] = type;
-	return 1 + ovl_wire_put_field(msg + 1, addr);
 }
 
 /**

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Parsers of the beacon's address messages (DISCOVER_REPLY and
- * PUNCH_COMMAND: [type][iplen u8][ip 4|16][port u16]).  Pure logic,
- * unit-tested in userspace (tests/test_wire.c).  Nothing in a datagram is
- * believed until it passed here.
+ * The address field of the beacon's messages ([iplen u8][ip 4|16][port
+ * u16], in DISCOVER_REPLY and PUNCH_COMMAND; bauth.c parses the rest).
+ * Pure logic, unit-tested in userspace (tests/test_wire.c).  No address
+ * in a datagram is believed until it passed here.
  */
 #ifndef _OVL_WIRE_H
 #define _OVL_WIRE_H
@@ -19,8 +19,6 @@
 
 /* iplen, 16-byte address, port: the longest address field */
 #define OVL_WIRE_ADDR_MAX	19
-/* type, then an address field */
-#define OVL_WIRE_ADDR_MSG_MAX	(1 + OVL_WIRE_ADDR_MAX)
 
 /**
  * struct ovl_wire_addr - an address carried by a beacon message
@@ -34,14 +32,10 @@ struct ovl_wire_addr {
 	__be16 port;
 };
 
-int ovl_wire_parse_addr(const u8 *msg, unsigned int len,
-			struct ovl_wire_addr *addr);
 bool ovl_wire_addr_ok(const struct ovl_wire_addr *a);
 int ovl_wire_get_field(const u8 *p, unsigned int len,
 		       struct ovl_wire_addr *addr);
 int ovl_wire_get_addr(const u8 *p, unsigned int len, struct ovl_wire_addr *addr);
 unsigned int ovl_wire_put_field(u8 *p, const struct ovl_wire_addr *addr);
-unsigned int ovl_wire_put_addr(u8 *msg, u8 type,
-			       const struct ovl_wire_addr *addr);
 
 #endif /* _OVL_WIRE_H */

@@ -135,7 +135,7 @@ static void reply_forms(void **state)
 		bad[i / 8] ^= 1 << (i % 8);
 		assert_int_not_equal(ovl_bauth_parse_reply(bad, len, &k, &seq, &a), 0);
 	}
-	/* Under the wrong key (k_up), and unauthenticated (v1). */
+	/* Under the wrong key (k_up), and unauthenticated: [02][ADDR]. */
 	len = mk_reply(msg, 9, AF_INET, "198.51.100.9", 4500, raw);
 	assert_int_equal(ovl_bauth_parse_reply(msg, len, &k, &seq, &a), -EBADMSG);
 	assert_int_not_equal(ovl_bauth_parse_reply(msg, 8, &k, &seq, &a), 0);
@@ -194,7 +194,7 @@ static void punch_forms(void **state)
 	}
 	len = mk_punch(msg, 2, 5, AF_INET, "203.0.113.4", 4501, raw);
 	assert_int_equal(ovl_bauth_parse_punch(msg, len, &k, &p), -EBADMSG);
-	/* A v1 PUNCH_COMMAND: [04][ADDR]. */
+	/* Unauthenticated: [04][ADDR]. */
 	assert_int_not_equal(ovl_bauth_parse_punch(msg, 8, &k, &p), 0);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the beacon address message parser (../wire.c): every
- * well-formed message round-trips, every malformed one (any truncation or
- * extension, a bad address length, port 0, an address no datagram may go
- * to) is refused.
+ * Unit tests of the beacon messages' address field (../wire.c): every
+ * well-formed field round-trips, every malformed one (any truncation or
+ * extension, a bad address length) is refused, and so is, by
+ * ovl_wire_get_addr(), one that is well formed but names port 0 or an
+ * address no datagram may go to.
  */
 
 #include <stdarg.h>
@@ -34,15 +35,15 @@ static void round_trip(void **state)
 		mk(AF_INET6, "2001:db8::1", 1),
 		mk(AF_INET6, "::ffff:198.51.100.1", 65535),
 	};
-	u8 msg[OVL_WIRE_ADDR_MSG_MAX];
+	u8 msg[OVL_WIRE_ADDR_MAX];
 	struct ovl_wire_addr out;
 	unsigned int i, len;
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(in); i++) {
-		len = ovl_wire_put_addr(msg, 2, &in[i]);
-		assert_int_equal(len, in[i].family == AF_INET ? 8 : 20);
-		assert_int_equal(ovl_wire_parse_addr(msg, len, &out), 0);
+		len = ovl_wire_put_field(msg, &in[i]);
+		assert_int_equal(len, in[i].family == AF_INET ? 7 : 19);
+		assert_int_equal(ovl_wire_get_addr(msg, len, &out), 0);
 		assert_int_equal(out.family, in[i].family);
 		assert_memory_equal(out.ip, in[i].ip, 16);
 		assert_int_equal(out.port, in[i].port);
@@ -56,13 +57,15 @@ static void every_wrong_length_refused(void **state)
 	unsigned int len, l;
 
 	(void)state;
-	len = ovl_wire_put_addr(msg, 4, &a);
-	for (l = 0; l < sizeof(msg); l++)
-		assert_int_equal(ovl_wire_parse_addr(msg, l, &out) == 0, l == len);
+	len = ovl_wire_put_field(msg, &a);
+	for (l = 0; l < sizeof(msg); l++) {
+		assert_int_equal(ovl_wire_get_field(msg, l, &out) == 0, l == len);
+		assert_int_equal(ovl_wire_get_addr(msg, l, &out) == 0, l == len);
+	}
 	for (l = 0; l < 256; l++) {
-		msg[1] = l;
+		msg[0] = l;
 		if (l != 16)
-			assert_int_equal(ovl_wire_parse_addr(msg, len, &out), -EINVAL);
+			assert_int_equal(ovl_wire_get_field(msg, len, &out), -EINVAL);
 	}
 }
 
@@ -78,14 +81,17 @@ static void bad_addresses_refused(void **state)
 		mk(AF_INET6, "ff02::1", 1),
 		mk(AF_INET, "192.0.2.1", 0),
 	};
-	u8 msg[OVL_WIRE_ADDR_MSG_MAX];
+	u8 msg[OVL_WIRE_ADDR_MAX];
 	struct ovl_wire_addr out;
 	unsigned int i, len;
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		len = ovl_wire_put_addr(msg, 4, &bad[i]);
-		assert_int_equal(ovl_wire_parse_addr(msg, len, &out), -EINVAL);
+		len = ovl_wire_put_field(msg, &bad[i]);
+		/* Well formed: the field parses; no datagram may go there. */
+		assert_int_equal(ovl_wire_get_field(msg, len, &out), 0);
+		assert_false(ovl_wire_addr_ok(&out));
+		assert_int_equal(ovl_wire_get_addr(msg, len, &out), -EINVAL);
 	}
 }
 
