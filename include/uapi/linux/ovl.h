@@ -73,7 +73,8 @@ enum ovl_relay_mode {
  * @OVL_PATH_REASON_PROBED: enough consecutive direct probes were answered:
  *	the direct path works both ways again
  * @OVL_PATH_REASON_CONFIG: the peer's relay mode was changed, or the
- *	device's beacon was removed while the peer was relayed (not pinned)
+ *	device's beacon (or its keys) was removed while the peer was relayed
+ *	(not pinned)
  * @OVL_PATH_REASON_RELAY_CAP: no change: the peer could not enter relay
  *	because the device's relay cap is reached; its packet was dropped
  */
@@ -140,7 +141,9 @@ enum ovl_key_event {
  * @OVL_A_DEV_PEER: one peer (nest, &enum ovl_a_peer)
  * @OVL_A_DEV_KEY: one session key (nest, &enum ovl_a_key)
  * @OVL_A_DEV_BEACON: the beacon this device registers with and relays
- *	through (nest, &enum ovl_a_ep); an empty nest removes it
+ *	through (nest, &enum ovl_a_ep); an empty nest removes it.  Until
+ *	%OVL_A_DEV_BEACON_KEYS are set it is only where the registration
+ *	frames go: nothing from it is believed and nothing is relayed
  * @OVL_A_DEV_PUBLIC_ENDPOINT: this device's address as the beacon sees it
  *	(nest, &enum ovl_a_ep, replies only)
  * @OVL_A_DEV_BLACKHOLE_MS: a peer silent for longer than this (u32, ms)...
@@ -159,7 +162,8 @@ enum ovl_key_event {
  * @OVL_A_DEV_BEACON_KEYS: the registration keys agreed with the beacon
  *	(binary, %OVL_BEACON_KEYS_LEN: node -> beacon key, then beacon -> node
  *	key; docs/beacon-auth.md); write-only; setting the beacon clears
- *	them; the beacon's v2 messages are used while they are set
+ *	them; only while they are set does the device refresh its
+ *	registration, believe the beacon and relay through it
  * @OVL_A_DEV_BEACON_AUTH: flag, registration keys are set (replies only)
  */
 enum ovl_a_dev {
@@ -212,7 +216,7 @@ enum ovl_a_dev {
  * @OVL_A_DROPS_RELAY_CAP: relayed message for, or flip to relay of, a peer
  *	past the device's relay cap
  * @OVL_A_DROPS_TX_NO_BEACON: outgoing packet for a relayed peer while the
- *	device has no beacon
+ *	device has no beacon with registration keys
  * @OVL_A_DROPS_CTRL_NO_LISTENER: control frame while no control listener
  *	is registered
  * @OVL_A_DROPS_CTRL_OVERFLOW: control frame the listener had no room for
@@ -237,8 +241,9 @@ enum ovl_a_dev {
  * @OVL_A_DROPS_CTRL_RATE_LIMITED: control frame dropped before the
  *	listener because its source (IPv4 address, IPv6 /64, or relayed
  *	source node id) sent more than its rate
- * @OVL_A_DROPS_BEACON_AUTH: beacon message failing its registration MAC,
- *	sequence number or v2 form while registration keys are set
+ * @OVL_A_DROPS_BEACON_AUTH: DISCOVER_REPLY, PUNCH_COMMAND or RELAY_DELIVER
+ *	from the beacon failing its registration MAC, sequence number or
+ *	form, or arriving while no registration keys are set
  * @OVL_A_DROPS_PUNCH_TARGET: punch command naming a loopback, link-local,
  *	multicast, broadcast, unspecified or local address
  * @OVL_A_DROPS_PUNCH_RATE: punch command past the device's punch rate
@@ -501,7 +506,7 @@ enum ovl_msg_type {
 	OVL_MSG_PUNCH_COMMAND,
 	OVL_MSG_RELAY,
 	OVL_MSG_RELAY_DELIVER,
-	/* node <-> beacon, protocol v2 (docs/beacon-auth.md) */
+	/* node <-> beacon, registration (docs/beacon-auth.md) */
 	OVL_MSG_HELLO,
 	OVL_MSG_COOKIE,
 	OVL_MSG_REGISTER,
@@ -547,18 +552,17 @@ struct ovl_data_hdr {
 /*
  * OVL_OVERHEAD is the worst-case encapsulation cost (IPv6 outer header,
  * UDP, relay wrapping, data header and authentication tag) that the
- * device's default MTU leaves room for.  The relay wrapping counted is
- * protocol v2's, OVL_RELAY2_HDR_LEN; OVL_RELAY_HDR_LEN is v1's.
+ * device's default MTU leaves room for; the relay wrapping is
+ * OVL_RELAY2_HDR_LEN (type, node id, tag).
  */
 #define OVL_UDP_HDR_LEN		8
 #define OVL_IPV6_HDR_LEN	40
-#define OVL_RELAY_HDR_LEN	5	/* type, node id */
 #define OVL_DATA_HDR_LEN	16	/* sizeof(struct ovl_data_hdr) */
 #define OVL_AUTHTAG_LEN		16	/* Poly1305 */
 #define OVL_KEY_LEN		32	/* ChaCha20-Poly1305 */
 #define OVL_PROBE_LEN		16	/* kind, 7 zero bytes, nonce u64 */
 #define OVL_PUNCH_LEN		5	/* type, sender node id */
-/* Beacon protocol v2 (docs/beacon-auth.md) */
+/* The beacon protocol (docs/beacon-auth.md) */
 #define OVL_BEACON_MAC_LEN	8	/* SipHash-2-4, little-endian */
 #define OVL_BEACON_KEY_LEN	16	/* one direction's SipHash key */
 #define OVL_BEACON_KEYS_LEN	32	/* node -> beacon key, beacon -> node key */
