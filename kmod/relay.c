@@ -96,8 +96,9 @@ static struct ovl_beacon *ovl_relay_keyed(struct ovl_dev *ovl)
 {
 	struct ovl_beacon *beacon;
 
-	beacon = rcu_dereference_check(ovl->beacon, rcu_read_lock_bh_held() ||
-					lockdep_rtnl_is_held());
+	beacon = rcu_dereference_check(ovl->beacon,
+				       rcu_read_lock_bh_held() ||
+				       lockdep_rtnl_is_held());
 	return beacon && beacon->auth ? beacon : NULL;
 }
 
@@ -375,7 +376,7 @@ static bool ovl_relay_punch_allowed(struct ovl_dev *ovl)
  * or 0.  Context: softirq, RCU.
  */
 static int ovl_relay_punch_auth(struct ovl_dev *ovl, struct ovl_beacon *beacon,
-			      const struct ovl_bauth_punch *p)
+				const struct ovl_bauth_punch *p)
 {
 	struct ovl_peer *peer;
 	union ovl_endpoint ep;
@@ -397,7 +398,7 @@ static int ovl_relay_punch_auth(struct ovl_dev *ovl, struct ovl_beacon *beacon,
 
 /* A message from the keyed beacon; returns the drop reason, or 0. */
 static int ovl_relay_recv_auth(struct ovl_dev *ovl, struct ovl_beacon *beacon,
-			     struct sk_buff *skb)
+			       struct sk_buff *skb)
 {
 	u8 buf[OVL_BAUTH_MSG_MAX];
 	struct ovl_bauth_punch p;
