@@ -222,7 +222,7 @@ int ovl_ctrl_send(struct ovl_dev *ovl, const u8 *frame, unsigned int len,
 	} else if (!to) {
 		if (!beacon || !beacon->auth) {	/* ovl_relay_usable() */
 			NL_SET_ERR_MSG(extack,
-				       "the device has no beacon to relay through (none, or no beacon keys)");
+				       "the device has no beacon to relay through");
 			err = -ENETUNREACH;
 			goto free;
 		}

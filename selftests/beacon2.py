@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""A fake v2 beacon for beacon2.sh (docs/beacon-auth.md), in python with
-no third-party module: it speaks the kernel's half of beacon protocol v2
-to host A's ovl0 and checks what the kernel does.
+"""A fake beacon for beacon2.sh (docs/beacon-auth.md), in python with no
+third-party module: it speaks the kernel's half of the beacon protocol to
+host A's ovl0 and checks what the kernel does.
 
 Runs in A's namespace (ovl-a), talking to ovl0 over raw netlink (ctrl.py's
 Genl) and running ovlctl; its beacon sockets live in B's namespace
@@ -12,17 +12,26 @@ is given as its beacon.  Each case installs fresh registration keys with
 
   beacon2.py keys       OVL_A_DEV_BEACON_KEYS: needs a beacon, exactly 32
                         bytes, never read back, cleared by a new beacon
+  beacon2.py nokeys     a beacon without keys: nothing sent to it, its
+                        replies, punch commands and relay deliveries
+                        dropped as beacon_auth, no relay (a pinned peer's
+                        packets dropped as tx_no_beacon, a blackholed peer
+                        stays direct, where with keys it goes to relay and
+                        comes back when the keys go)
   beacon2.py refresh    the refresh's form, MAC and seq; DISCOVER_REPLY
                         accepted only authenticated, fresh and answering a
-                        refresh that was sent
+                        refresh that was sent; new keys for the same beacon
+                        keep the public endpoint, a new beacon clears it
   beacon2.py punch      PUNCH_COMMAND: authenticated, fresh; bad targets
                         refused; the rate limit; a punched address probed
                         for a relayed peer only
   beacon2.py ctrl       HELLO/REGISTER/PUNCH_REQUEST ctrl-send only to the
-                        beacon; COOKIE/REREGISTER up only from it
+                        beacon, and without keys; COOKIE/REREGISTER up only
+                        from it; nothing relayed without keys
   beacon2.py relay      A's RELAYs carry a correct tag; RELAY_DELIVERs are
-                        accepted only with a good tag (B, v1 and pinned to
-                        relay through us, is bridged: a ping runs through)
+                        accepted only with a good tag (B, with keys of its
+                        own and pinned to relay through us, is bridged: a
+                        ping runs through)
 
 Prints what it checks; exits 1 on the first failure."""
 
@@ -139,11 +148,17 @@ def socket_in(ns, bind):
 G = nl.Genl()
 
 
-def ovlctl(*args):
-    r = subprocess.run([OVLCTL, *args], capture_output=True, text=True)
+def ovlctl(*args, ns=None):
+    cmd = ["ip", "netns", "exec", ns, OVLCTL] if ns else [OVLCTL]
+    r = subprocess.run([*cmd, *args], capture_output=True, text=True)
     if r.returncode:
         raise Failed(f"ovlctl {' '.join(args)}: {r.stderr.strip()}")
     return r.stdout
+
+
+def b_ovlctl(*args):
+    """ovlctl on host B."""
+    return ovlctl(*args, ns=B_NS)
 
 
 def dev():
@@ -209,16 +224,13 @@ class Beacon:
 
     def refresh(self, timeout=3):
         """The next refresh: checks its form and MAC, returns (id, seq)."""
-        while True:
-            msg = self.recv(timeout, DISCOVER)
-            check("a refresh arrives", msg is not None)
-            if len(msg) == 5:
-                continue        # a v1 DISCOVER sent before the keys
-            check("the refresh is 21 bytes", len(msg) == 21, len(msg))
-            check("its MAC verifies under k_up",
-                  msg[13:] == mac(self.k_up, msg[:13]))
-            node, seq = struct.unpack("!IQ", msg[1:13])
-            return node, seq
+        msg = self.recv(timeout, DISCOVER)
+        check("a refresh arrives", msg is not None)
+        check("the refresh is 21 bytes", len(msg) == 21, len(msg))
+        check("its MAC verifies under k_up",
+              msg[13:] == mac(self.k_up, msg[:13]))
+        node, seq = struct.unpack("!IQ", msg[1:13])
+        return node, seq
 
     def reply(self, seq, ip, port, key=None):
         body = bytes([DISCOVER_REPLY]) + struct.pack("!Q", seq) + addr_field(ip, port)
@@ -295,6 +307,91 @@ def case_keys():
     ovlctl("dev", "set", "ovl0", "beacon", "none")
 
 
+def path_of(node):
+    return peer(node, "path")
+
+
+def blackhole(node, seconds=1.5):
+    """Ping NODE's overlay address a while; its endpoint answers nothing."""
+    subprocess.run(["ping", "-c", str(int(seconds / 0.05)), "-i", "0.05",
+                    "-W", "1", "10.77.0.%d" % node], capture_output=True)
+
+
+def case_nokeys():
+    b = Beacon()
+    ovlctl("dev", "set", "ovl0", "beacon", "%s:%d" % BEACON)
+    check("a beacon without keys: dev show has beacon, beacon_auth false",
+          json.loads(ovlctl("-j", "dev", "show", "ovl0"))["beacon_auth"] is False
+          and dev().get(U["OVL_A_DEV_BEACON"]) is not None)
+    # Setting the node id used to register at once; now nothing goes out.
+    ovlctl("dev", "set", "ovl0", "node-id", "1")
+    got = b.recv(1.5)
+    check("nothing is sent to the beacon", got is None,
+          got.hex() if got else "")
+
+    target = socket_in(B_NS, ("192.0.2.2", 5555))
+    target.settimeout(0.3)
+    k = os.urandom(16)
+    inner = bytes([0x12]) + bytes(40)
+    frames = {
+        "a keyed reply": b.reply(1, "198.51.100.7", 4444, key=k),
+        "an unauthenticated reply": bytes([DISCOVER_REPLY]) +
+        addr_field("198.51.100.7", 4444),
+        "a keyed punch command": b.punch(2, "192.0.2.2", 5555, key=k),
+        "an unauthenticated punch command": bytes([PUNCH_COMMAND]) +
+        addr_field("192.0.2.2", 5555),
+        "a tagged relay delivery": b.deliver(2, inner, key=k),
+        "an untagged relay delivery": bytes([RELAY_DELIVER]) +
+        struct.pack("!I", 2) + inner,
+    }
+    base, rx = drops("beacon_auth"), peer(2, "relay_rx_packets")
+    for f in frames.values():
+        b.send(f)
+    check(f"each of {', '.join(frames)} is counted as beacon_auth",
+          wait_for(lambda: drops("beacon_auth") == base + len(frames)),
+          f"{drops('beacon_auth') - base} of {len(frames)}")
+    check("no public endpoint", public() is None, public())
+    try:
+        punched = target.recv(64)
+    except socket.timeout:
+        punched = None
+    check("no punch went out", punched is None, punched)
+    check("nothing was delivered", peer(2, "relay_rx_packets") == rx)
+
+    # A pinned peer: nothing relayed, its packets dropped as tx_no_beacon.
+    ovlctl("peer", "set", "ovl0", "2", "relay", "pinned")
+    base = drops("tx_no_beacon")
+    subprocess.run(["ping", "-c", "3", "-i", "0.1", "-W", "1", "10.77.0.2"],
+                   capture_output=True)
+    got = b.recv(0.5, RELAY)
+    check("a pinned peer's packets are not relayed", got is None,
+          got.hex() if got else "")
+    check("they are counted as tx_no_beacon", drops("tx_no_beacon") - base >= 3,
+          drops("tx_no_beacon") - base)
+    ovlctl("peer", "set", "ovl0", "2", "relay", "on")
+
+    # A peer whose direct path is dead: it stays direct without keys...
+    ovlctl("dev", "set", "ovl0", "blackhole-ms", "300")
+    ovlctl("peer", "set", "ovl0", "2", "endpoint", "192.0.2.2:4599")
+    flips = peer(2, "flips")
+    try:
+        blackhole(2)
+        check("without keys a blackholed peer stays direct",
+              path_of(2) == "direct" and peer(2, "flips") == flips,
+              f"{path_of(2)}, {peer(2, 'flips') - flips} flips")
+        # ...and goes to relay with them (the test can tell the two apart).
+        b.install()
+        blackhole(2)
+        check("with keys the same peer goes to relay", path_of(2) == "relay",
+              path_of(2))
+        ovlctl("dev", "set", "ovl0", "beacon", "%s:%d" % BEACON)
+        check("setting the beacon without keys brings it back to direct",
+              path_of(2) == "direct", path_of(2))
+    finally:
+        ovlctl("peer", "set", "ovl0", "2", "endpoint", "192.0.2.2:4500")
+        ovlctl("dev", "set", "ovl0", "blackhole-ms", "8000", "beacon", "none")
+
+
 def case_refresh():
     b = Beacon()
     b.install()
@@ -314,7 +411,7 @@ def case_refresh():
           wait_for(lambda: public() == "198.51.100.7:4444"), public())
     forged = {
         "a bad MAC": good[:-1] + bytes([good[-1] ^ 1]),
-        "the v1 form (unauthenticated)": bytes([DISCOVER_REPLY]) + addr_field("203.0.113.1", 1),
+        "no seq nor MAC": bytes([DISCOVER_REPLY]) + addr_field("203.0.113.1", 1),
         "a replay of the accepted reply": good,
         "an older seq": b.reply(seq1, "203.0.113.2", 2),
         "a seq never sent": b.reply(seq2 + 5, "203.0.113.3", 3),
@@ -332,11 +429,36 @@ def case_refresh():
     other.sendto(b.reply(seq2, "203.0.113.5", 5), A)
     check("a reply from another address is counted as not_beacon",
           wait_for(lambda: drops("not_beacon") == nb + 1))
-    # New keys: a new registration, the seq starts again at 1.
+    # New keys: a new registration, the seq starts again at 1; the
+    # reflected address, authenticated under the old keys, stays.
     b = Beacon()
     b.install()
+    check("new keys for the same beacon keep the public endpoint",
+          public() == "198.51.100.7:4444", public())
     node, seq = b.refresh()
     check("new keys restart the refresh seq at 1", seq == 1, seq)
+    b.keys = os.urandom(32)
+    b.k_up, b.k_down = b.keys[:16], b.keys[16:]
+    ovlctl("dev", "set", "ovl0", "beacon-keys", b.keys.hex())
+    check("and so do keys installed alone", public() == "198.51.100.7:4444",
+          public())
+    node, seq = b.refresh()
+    b.send(b.reply(seq, "198.51.100.8", 4445))
+    check("the next authenticated reply moves it",
+          wait_for(lambda: public() == "198.51.100.8:4445"), public())
+    ovlctl("dev", "set", "ovl0", "beacon", "%s:%d" % BEACON)
+    check("the same beacon set again without keys clears it", public() is None,
+          public())
+    b.install()
+    node, seq = b.refresh()
+    b.send(b.reply(seq, "198.51.100.9", 4446))
+    check("a reply under the keys sets it again",
+          wait_for(lambda: public() == "198.51.100.9:4446"), public())
+    ovlctl("dev", "set", "ovl0", "beacon", "192.0.2.2:7001", "beacon-keys",
+           b.keys.hex())
+    check("another beacon, even with keys, clears it", public() is None,
+          public())
+    ovlctl("dev", "set", "ovl0", "beacon", "none")
 
 
 def case_punch():
@@ -375,9 +497,9 @@ def case_punch():
     base = drops("beacon_auth")
     b.send(good)                                           # replayed seq
     b.send(good[:-1] + bytes([good[-1] ^ 1]))              # bad MAC
-    b.send(bytes([PUNCH_COMMAND]) + addr_field("192.0.2.2", 5555))  # v1 form
+    b.send(bytes([PUNCH_COMMAND]) + addr_field("192.0.2.2", 5555))  # no MAC
     b.send(b.punch(0, "192.0.2.2", 5555, key=b.k_up))      # wrong key
-    check("replayed, forged, v1 and wrongly keyed punch commands are counted "
+    check("replayed, forged, unauthenticated and wrongly keyed punch commands are counted "
           "as beacon_auth", wait_for(lambda: drops("beacon_auth") == base + 4),
           drops("beacon_auth") - base)
     check("and punch nothing", punches(target, 0.2) == [])
@@ -433,6 +555,9 @@ def case_ctrl():
     refused("REGISTER to another port refused", lambda: ctrl_send(register, "192.0.2.2:7001"), only)
     refused("PUNCH_REQUEST elsewhere refused", lambda: ctrl_send(preq, "10.9.9.9:7000"), only)
     refused("HELLO relayed to a node refused", lambda: ctrl_send(hello, node=2), only)
+    refused("without keys, a handshake frame relayed to a node refused",
+            lambda: ctrl_send(bytes([0x10]) + bytes(40), node=2),
+            "no beacon to relay through")
     ctrl_send(hello, "192.0.2.2:7000")
     b.sock.settimeout(3)
     got = None
@@ -463,9 +588,14 @@ def case_relay():
     b = Beacon()
     b.install()
     b.refresh()
-    # B (v1, no keys) relays through us too; both pin their peer to relay.
+    # B relays through us too, under keys of its own; both pin their peer
+    # to relay (B's is pinned by beacon2.sh).
+    kb = os.urandom(32)
+    kb_up, kb_down = kb[:16], kb[16:]
+    b_ovlctl("dev", "set", "ovl0", "beacon", "%s:%d" % BEACON,
+             "beacon-keys", kb.hex())
     ovlctl("peer", "set", "ovl0", "2", "relay", "pinned")
-    stats = {"a_good": 0, "a_bad": 0, "b": 0}
+    stats = {"a_good": 0, "a_bad": 0, "b_good": 0, "b_bad": 0}
     saved = []
     stop = threading.Event()
 
@@ -486,10 +616,16 @@ def case_relay():
                 else:
                     stats["a_bad"] += 1
                     continue
-                b.send(bytes([RELAY_DELIVER]) + struct.pack("!I", 1) + inner, B)
+                b.send(b.deliver(1, inner, key=kb_down), B)
             elif src == B:
-                stats["b"] += 1
-                frame = b.deliver(2, msg[5:])
+                dst, inner = msg[1:5], msg[13:]
+                if len(msg) >= 13 and struct.unpack("!I", dst)[0] == 1 and \
+                        msg[5:13] == mac(kb_up, bytes([RELAY]) + dst + inner[:16]):
+                    stats["b_good"] += 1
+                else:
+                    stats["b_bad"] += 1
+                    continue
+                frame = b.deliver(2, inner)
                 if not saved:
                     saved.append(frame)
                 b.send(frame)
@@ -509,6 +645,8 @@ def case_relay():
           r.stdout.strip().splitlines()[-1] if r.stdout else r.stderr)
     check("every RELAY from A carries a correct tag under k_up",
           stats["a_good"] >= 5 and stats["a_bad"] == 0, stats)
+    check("and every RELAY from B under its own",
+          stats["b_good"] >= 5 and stats["b_bad"] == 0, stats)
     rx = peer(2, "relay_rx_packets")
     check("A accepted the tagged RELAY_DELIVERs", rx - before_rx >= 5, rx - before_rx)
     check("no beacon_auth drop for them", drops("beacon_auth") == base)
@@ -517,7 +655,7 @@ def case_relay():
     inner = good[13:]
     forged = [
         good[:5] + bytes([good[5] ^ 0x80]) + good[6:],      # bad tag
-        bytes([RELAY_DELIVER]) + struct.pack("!I", 2) + inner,  # v1 form
+        bytes([RELAY_DELIVER]) + struct.pack("!I", 2) + inner,  # untagged
         b.deliver(2, inner, key=b.k_up),                     # wrong key
         good[:4] + bytes([3]) + good[5:],                    # src id moved
         good[:13] + bytes([inner[0] ^ 1]) + inner[1:],       # inner changed
@@ -525,7 +663,7 @@ def case_relay():
     ]
     for f in forged:
         b.send(f)
-    check("each forged RELAY_DELIVER (bad tag, v1 form, wrong key, moved "
+    check("each forged RELAY_DELIVER (bad tag, untagged, wrong key, moved "
           "source, changed inner, short) is counted as beacon_auth",
           wait_for(lambda: drops("beacon_auth") == base + len(forged)),
           f"{drops('beacon_auth') - base} of {len(forged)}")
@@ -533,7 +671,8 @@ def case_relay():
 
 
 def main():
-    cases = {"keys": case_keys, "refresh": case_refresh, "punch": case_punch,
+    cases = {"keys": case_keys, "nokeys": case_nokeys,
+             "refresh": case_refresh, "punch": case_punch,
              "ctrl": case_ctrl, "relay": case_relay}
     try:
         cases[sys.argv[1]]()

@@ -133,29 +133,57 @@ t_send_endpoint()
 192.0.2.1:4500 $COOKIE"
 }
 
+# relay_hdr TYPE NODE KEYHEX INNERHEX: a RELAY (05) or RELAY_DELIVER (06)
+# header to or from NODE, its tag under the 16-byte key KEYHEX
+# (docs/beacon-auth.md), in hex; beacon2.py's SipHash.
+relay_hdr()
+{
+	"$PYTHON" - "$REPO/selftests" "$@" <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from beacon2 import mac
+t, node, key, inner = int(sys.argv[2], 16), int(sys.argv[3]), \
+	bytes.fromhex(sys.argv[4]), bytes.fromhex(sys.argv[5])
+hdr = bytes([t]) + struct.pack("!I", node)
+print((hdr + mac(key, hdr + inner[:16])).hex())
+PY
+}
+
 t_relay()
 {
-	local out frames
+	local out frames err up down
+	local keys=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 	pair_setup 4 || return 1
 	out=$(mktemp) frames=$(mktemp)
 	# B's address plays the beacon: it gets the RELAY frames, and
-	# RELAY_DELIVER frames from it are believed.
-	udp_recv $B 192.0.2.2:7000 "$out" 1 || return 1
+	# RELAY_DELIVER frames from it count once they carry the tag.
 	ip netns exec $A "$OVLCTL" dev set ovl0 beacon 192.0.2.2:7000 || return 1
+	# Not registered (no keys): nothing is relayed.
+	err=$(ip netns exec $A $CTRL send ovl0 $RESP --node-id 7)
+	expect_eq "relayed without keys" "$err" \
+		"ENETUNREACH: the device has no beacon to relay through" ||
+		return 1
+	udp_recv $B 192.0.2.2:7000 "$out" 1 || return 1
+	ip netns exec $A "$OVLCTL" dev set ovl0 beacon-keys $keys || return 1
 	ip netns exec $A $CTRL send ovl0 $RESP --node-id 7 || return 1
 	wait "$RECV_PID"
-	# DISCOVERs (01...) come too; the relayed frame is RELAY, node id 7.
+	# Refreshes (01...) come too; the relayed frame is RELAY, node id 7,
+	# tagged under k_up.
+	up=$(relay_hdr 05 7 "${keys:0:32}" $RESP) || return 1
 	expect_eq "relayed frame" "$(grep -v ' 01' "$out")" \
-		"192.0.2.1:4500 0500000007$RESP" || return 1
+		"192.0.2.1:4500 $up$RESP" || return 1
 
+	down=$(relay_hdr 06 7 "${keys:32:32}" $INIT) || return 1
 	listen $A "$frames" --count 1 --timeout 30 || return 1
 	udp_send $B 192.0.2.2:6000 192.0.2.1:4500 0600000009$INIT &&	# not the beacon
-	udp_send $B 192.0.2.2:7000 192.0.2.1:4500 0600000007$INIT || return 1
+	udp_send $B 192.0.2.2:7000 192.0.2.1:4500 0600000007$INIT &&	# untagged
+	udp_send $B 192.0.2.2:7000 192.0.2.1:4500 $down$INIT || return 1
 	wait "$LISTEN_PID"
 	expect_eq "frame from the beacon" \
 		"$(jq -r '"\(.endpoint) \(.node_id) \(.frame)"' "$frames")" \
 		"null 7 $INIT" &&
-	expect_eq not_beacon "$(drops $A not_beacon)" 1
+	expect_eq not_beacon "$(drops $A not_beacon)" 1 &&
+	expect_eq beacon_auth "$(drops $A beacon_auth)" 1
 }
 
 # The device's control listener as ynl reads it: its port id, or null.
@@ -302,7 +330,7 @@ plan 8
 run "ctrl: frames with no listener are dropped and counted" t_no_listener
 run "ctrl: frames reach the listener with their source endpoint" t_frames_up
 run "ctrl: frames go out to an endpoint from the device's port" t_send_endpoint
-run "ctrl: frames relay-wrapped to a node id, and from the beacon by node id" t_relay
+run "ctrl: frames relay-wrapped (tagged) to a node id, and from the beacon by node id; none without keys" t_relay
 run "ctrl: one listener per device, until its socket closes" t_one_listener
 run "ctrl: a slow listener loses frames, bounded and counted" t_slow_listener
 run "ctrl: a flood from one source is rate-limited, other sources pass" t_rate_limit
