@@ -311,7 +311,7 @@ def path_of(node):
     return peer(node, "path")
 
 
-def blackhole(node, seconds=1.5):
+def blackhole(node, seconds=1.0):
     """Ping NODE's overlay address a while; its endpoint answers nothing."""
     subprocess.run(["ping", "-c", str(int(seconds / 0.05)), "-i", "0.05",
                     "-W", "1", "10.77.0.%d" % node], capture_output=True)
@@ -325,7 +325,7 @@ def case_nokeys():
           and dev().get(U["OVL_A_DEV_BEACON"]) is not None)
     # Setting the node id used to register at once; now nothing goes out.
     ovlctl("dev", "set", "ovl0", "node-id", "1")
-    got = b.recv(1.5)
+    got = b.recv(1.0)
     check("nothing is sent to the beacon", got is None,
           got.hex() if got else "")
 
@@ -369,6 +369,9 @@ def case_nokeys():
     check("they are counted as tx_no_beacon", drops("tx_no_beacon") - base >= 3,
           drops("tx_no_beacon") - base)
     ovlctl("peer", "set", "ovl0", "2", "relay", "on")
+    subprocess.run(["ping", "-c", "1", "-W", "1", "10.77.0.2"], capture_output=True)
+    check("unpinned, it goes back to direct on its next send", path_of(2) == "direct",
+          path_of(2))
 
     # A peer whose direct path is dead: it stays direct without keys...
     ovlctl("dev", "set", "ovl0", "blackhole-ms", "300")
