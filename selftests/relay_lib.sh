@@ -30,9 +30,7 @@ relay_setup()
 		ip -n "$ns" link set v0 up &&
 		ip -n "$ns" route add default via 10.0.$n.1 || return 1
 	done
-	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
-		>/dev/null 2>&1 &
-	BEACON_PID=$!
+	beacon_start || return 1
 	for n in 1 2; do
 		ns=$([ $n = 1 ] && echo $A || echo $B)
 		ip -n "$ns" link add ovl0 type ovl &&
@@ -43,10 +41,47 @@ relay_setup()
 	done
 	keyed_peers 10.0.1.2:4500 10.77.0.1/32 10.0.2.2:4500 10.77.0.2/32 ||
 		return 1
+	beacon_register $A ovl0 1 && beacon_register $B ovl0 2 &&
 	wait_registered $A && wait_registered $B
 }
 
-# wait_registered NETNS: the beacon reflected NETNS's address.
+# beacon_start: ovl-beacon in C, trusting the certificates of a CA of the
+# test's own ($RELAY_PKI/ca.key, made on first use).  A beacon relays only
+# for nodes that registered with such a certificate (docs/beacon-auth.md).
+beacon_start()
+{
+	if [ -z "${RELAY_PKI:-}" ]; then
+		RELAY_PKI=$(mktemp -d -p "${TMP:-/tmp}") &&
+		(umask 077; "$OVLCTL" genkey >"$RELAY_PKI/ca.key") &&
+		"$OVLCTL" pubkey <"$RELAY_PKI/ca.key" >"$RELAY_PKI/ca.pub" ||
+			return 1
+	fi
+	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
+		--ca "$RELAY_PKI/ca.pub" >/dev/null 2>&1 &
+	BEACON_PID=$!
+}
+
+# beacon_register NETNS DEV NODEID: NETNS's DEV, node NODEID, registers
+# with its beacon under an identity and a certificate of the test's CA, as
+# the daemon would ("ovlctl beacon register"); the kernel refreshes and
+# relays under the keys agreed.
+beacon_register()
+{
+	local key=$RELAY_PKI/n$3.key crt=$RELAY_PKI/n$3.crt
+	if [ ! -f "$crt" ]; then
+		(umask 077; "$OVLCTL" genkey >"$key") &&
+		"$OVLCTL" cert sign --ca-key "$RELAY_PKI/ca.key" --node-id "$3" \
+			--pubkey "$("$OVLCTL" pubkey <"$key")" \
+			--address "10.77.0.$3/32" >"$crt" ||
+			return 1
+	fi
+	ip netns exec "$1" "$OVLCTL" beacon register "$2" --identity "$key" \
+		--certificate "$crt" >/dev/null ||
+		fail "$1: $2 (node $3) did not register with the beacon"
+}
+
+# wait_registered NETNS: the beacon reflected NETNS's address (its
+# authenticated answer to the kernel's first refresh).
 wait_registered()
 {
 	local i
