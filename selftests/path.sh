@@ -268,6 +268,7 @@ need nft jq ping || skip_all "needs nft, jq and ping"
 [ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
 load_ovl || skip_all "cannot load the ovl module"
 TMP=$(mktemp -d)
+relay_pki 1 2 11 12 31 32 || { fail "cannot make the test's certificates"; exit 1; }
 plan 2
 run "one-way UDP for ${FLOW_SECS} s, beacon and none; one-sided keepalive: no flip, no drop, no loss" \
 	t_one_way_flow

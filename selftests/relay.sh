@@ -243,6 +243,7 @@ need nft jq ping || skip_all "needs nft, jq and ping"
 [ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
 load_ovl || skip_all "cannot load the ovl module"
 TMP=$(mktemp -d)
+relay_pki 1 2 || { fail "cannot make the test's certificates"; exit 1; }
 plan 8
 run "both ways cut: relay within seconds, back to direct when healed" t_cut_both
 run "one-way cut for $SOAK s: both relay, zero flaps" t_one_way

@@ -45,17 +45,36 @@ relay_setup()
 	wait_registered $A && wait_registered $B
 }
 
-# beacon_start: ovl-beacon in C, trusting the certificates of a CA of the
-# test's own ($RELAY_PKI/ca.key, made on first use).  A beacon relays only
-# for nodes that registered with such a certificate (docs/beacon-auth.md).
-beacon_start()
+# relay_pki [NODEID...]: a CA of the test's own ($RELAY_PKI/ca.key), and
+# an identity and a certificate of it for each NODEID ($RELAY_PKI/nN.key,
+# nN.crt); what exists already is kept.  A script calls it once before
+# its cases (each case runs in a subshell: what it makes is lost), so
+# that they do not pay for it each time.
+relay_pki()
 {
+	local id key
 	if [ -z "${RELAY_PKI:-}" ]; then
 		RELAY_PKI=$(mktemp -d -p "${TMP:-/tmp}") &&
 		(umask 077; "$OVLCTL" genkey >"$RELAY_PKI/ca.key") &&
 		"$OVLCTL" pubkey <"$RELAY_PKI/ca.key" >"$RELAY_PKI/ca.pub" ||
 			return 1
 	fi
+	for id in "$@"; do
+		key=$RELAY_PKI/n$id.key
+		[ -f "$RELAY_PKI/n$id.crt" ] && continue
+		(umask 077; "$OVLCTL" genkey >"$key") &&
+		"$OVLCTL" cert sign --ca-key "$RELAY_PKI/ca.key" --node-id "$id" \
+			--pubkey "$("$OVLCTL" pubkey <"$key")" \
+			--address "10.77.0.$id/32" >"$RELAY_PKI/n$id.crt" || return 1
+	done
+}
+
+# beacon_start: ovl-beacon in C, trusting the certificates of the test's
+# CA (relay_pki).  A beacon relays only for nodes that registered with
+# such a certificate (docs/beacon-auth.md).
+beacon_start()
+{
+	relay_pki || return 1
 	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
 		--ca "$RELAY_PKI/ca.pub" >/dev/null 2>&1 &
 	BEACON_PID=$!
@@ -67,16 +86,10 @@ beacon_start()
 # relays under the keys agreed.
 beacon_register()
 {
-	local key=$RELAY_PKI/n$3.key crt=$RELAY_PKI/n$3.crt
-	if [ ! -f "$crt" ]; then
-		(umask 077; "$OVLCTL" genkey >"$key") &&
-		"$OVLCTL" cert sign --ca-key "$RELAY_PKI/ca.key" --node-id "$3" \
-			--pubkey "$("$OVLCTL" pubkey <"$key")" \
-			--address "10.77.0.$3/32" >"$crt" ||
-			return 1
-	fi
-	ip netns exec "$1" "$OVLCTL" beacon register "$2" --identity "$key" \
-		--certificate "$crt" >/dev/null ||
+	relay_pki "$3" || return 1
+	ip netns exec "$1" "$OVLCTL" beacon register "$2" \
+		--identity "$RELAY_PKI/n$3.key" \
+		--certificate "$RELAY_PKI/n$3.crt" >/dev/null ||
 		fail "$1: $2 (node $3) did not register with the beacon"
 }
 
