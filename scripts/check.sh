@@ -14,12 +14,14 @@ passed=0 failed=0 skipped=0 n=0
 # stage NAME CMD...: run CMD, its output indented as KTAP diagnostics.
 stage()
 {
-	local name=$1 rc
+	local name=$1 rc start=$SECONDS
 	shift
 	n=$((n + 1))
 	echo "# --- $name: $*"
 	"$@" 2>&1 | sed 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	# Where CI's time goes (docs/testing.md): each stage says how long.
+	echo "# ($((SECONDS - start)) s)"
 	case $rc in
 	0) echo "ok $n host: $name"; passed=$((passed + 1)) ;;
 	4) echo "ok $n host: $name # SKIP"; skipped=$((skipped + 1)) ;;

@@ -406,7 +406,7 @@ table inet cut {
 NFT
 	fi
 	ip netns exec ovl-dc "$REPO/tool/beacon/ovl-beacon" --listen 10.0.3.2:7000 \
-		--expire 30 >"$D/beacon.log" 2>&1 &
+		--expire 30 --ca "$D/ca.pub" >"$D/beacon.log" 2>&1 &
 	conf 1 120 2 && conf 2 120 1 || return 1
 	for n in 1 2; do
 		sed -i -e "s/^endpoint = 192.0.2.\(.\):/endpoint = 10.0.\1.2:/" \
@@ -766,7 +766,7 @@ registry()
 	a=0
 	for b in $BEACON_A $BEACON_B; do
 		ip netns exec $SW "$REPO/tool/beacon/ovl-beacon" --listen $b \
-			--expire 30 --registry http://192.0.2.254:8470 \
+			--expire 30 --ca "$D/ca.pub" --registry http://192.0.2.254:8470 \
 			--public $b --registry-token "$D/beacon.token" \
 			>>"$D/beacon.log" 2>&1 &
 		bpid[$b]=$!

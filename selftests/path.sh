@@ -157,7 +157,7 @@ PY
 # (forged_icmp), its output and status kept for t_forged_icmp.
 t_one_way_flow()
 {
-	local sent got w ns dev id kb icmp_pid
+	local sent got w ns dev id kb icmp_pid reg
 	relay_setup || return 1
 	add_dev ovl1 4501 10.78.0 1 2 || return 1
 	add_dev ovl2 4502 10.79.0 11 12 beacon $BEACON blackhole-ms 2000 ||
@@ -165,6 +165,10 @@ t_one_way_flow()
 	# Node ids of their own: the beacon knows a host by node id.
 	add_dev ovl3 4503 10.80.0 31 32 beacon $BEACON &&
 	add_dev ovl4 4504 10.81.0 41 42 || return 1
+	for reg in "$A ovl2 11" "$B ovl2 12" "$A ovl3 31" "$B ovl3 32"; do
+		# shellcheck disable=SC2086
+		beacon_register $reg || return 1
+	done
 	snapshot "$TMP/before"
 	cat "$TMP/before"
 	grep -v ' direct flips=0 ' "$TMP/before" &&
@@ -264,6 +268,7 @@ need nft jq ping || skip_all "needs nft, jq and ping"
 [ -x "$BEACON_BIN" ] || skip_all "ovl-beacon is not built"
 load_ovl || skip_all "cannot load the ovl module"
 TMP=$(mktemp -d)
+relay_pki 1 2 11 12 31 32 || { fail "cannot make the test's certificates"; exit 1; }
 plan 2
 run "one-way UDP for ${FLOW_SECS} s, beacon and none; one-sided keepalive: no flip, no drop, no loss" \
 	t_one_way_flow

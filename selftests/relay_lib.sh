@@ -30,9 +30,7 @@ relay_setup()
 		ip -n "$ns" link set v0 up &&
 		ip -n "$ns" route add default via 10.0.$n.1 || return 1
 	done
-	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
-		>/dev/null 2>&1 &
-	BEACON_PID=$!
+	beacon_start || return 1
 	for n in 1 2; do
 		ns=$([ $n = 1 ] && echo $A || echo $B)
 		ip -n "$ns" link add ovl0 type ovl &&
@@ -43,10 +41,60 @@ relay_setup()
 	done
 	keyed_peers 10.0.1.2:4500 10.77.0.1/32 10.0.2.2:4500 10.77.0.2/32 ||
 		return 1
+	beacon_register $A ovl0 1 && beacon_register $B ovl0 2 &&
 	wait_registered $A && wait_registered $B
 }
 
-# wait_registered NETNS: the beacon reflected NETNS's address.
+# relay_pki [NODEID...]: a CA of the test's own ($RELAY_PKI/ca.key), and
+# an identity and a certificate of it for each NODEID ($RELAY_PKI/nN.key,
+# nN.crt); what exists already is kept.  A script calls it once before
+# its cases (each case runs in a subshell: what it makes is lost), so
+# that they do not pay for it each time.
+relay_pki()
+{
+	local id key
+	if [ -z "${RELAY_PKI:-}" ]; then
+		RELAY_PKI=$(mktemp -d -p "${TMP:-/tmp}") &&
+		(umask 077; "$OVLCTL" genkey >"$RELAY_PKI/ca.key") &&
+		"$OVLCTL" pubkey <"$RELAY_PKI/ca.key" >"$RELAY_PKI/ca.pub" ||
+			return 1
+	fi
+	for id in "$@"; do
+		key=$RELAY_PKI/n$id.key
+		[ -f "$RELAY_PKI/n$id.crt" ] && continue
+		(umask 077; "$OVLCTL" genkey >"$key") &&
+		"$OVLCTL" cert sign --ca-key "$RELAY_PKI/ca.key" --node-id "$id" \
+			--pubkey "$("$OVLCTL" pubkey <"$key")" \
+			--address "10.77.0.$id/32" >"$RELAY_PKI/n$id.crt" || return 1
+	done
+}
+
+# beacon_start: ovl-beacon in C, trusting the certificates of the test's
+# CA (relay_pki).  A beacon relays only for nodes that registered with
+# such a certificate (docs/beacon-auth.md).
+beacon_start()
+{
+	relay_pki || return 1
+	ip netns exec $C "$BEACON_BIN" --listen $BEACON --expire 30 \
+		--ca "$RELAY_PKI/ca.pub" >/dev/null 2>&1 &
+	BEACON_PID=$!
+}
+
+# beacon_register NETNS DEV NODEID: NETNS's DEV, node NODEID, registers
+# with its beacon under an identity and a certificate of the test's CA, as
+# the daemon would ("ovlctl beacon register"); the kernel refreshes and
+# relays under the keys agreed.
+beacon_register()
+{
+	relay_pki "$3" || return 1
+	ip netns exec "$1" "$OVLCTL" beacon register "$2" \
+		--identity "$RELAY_PKI/n$3.key" \
+		--certificate "$RELAY_PKI/n$3.crt" >/dev/null ||
+		fail "$1: $2 (node $3) did not register with the beacon"
+}
+
+# wait_registered NETNS: the beacon reflected NETNS's address (its
+# authenticated answer to the kernel's first refresh).
 wait_registered()
 {
 	local i

@@ -427,6 +427,8 @@ static const struct ctl_cmd beacon_cmds[] = {
 	{ "show", "DEV", show_cmd },
 	{ "pick", "--pubkey BASE64 [--bootstrap A,B] [--discovered C,D] "
 		  "[--rtt ADDR=MS]...", pick_cmd },
+	{ "register", "DEV --identity FILE --certificate FILE "
+		      "[--timeout SECS]", beacon_register_cmd },
 	{}
 };
 

@@ -89,6 +89,8 @@ extern const struct ctl_object cert_object;
 extern const struct ctl_object daemon_object;
 extern const struct ctl_object tunnel_object;
 extern const struct ctl_object beacon_object;
+/* "beacon register" (beaconreg.c). */
+int beacon_register_cmd(struct ovlctl *ctl, int argc, char **argv);
 
 /*
  * Print "<lead>OBJECT COMMAND ARGS" (or "<lead>OBJECT ARGS" for a bare

@@ -11,8 +11,9 @@
  * holds one struct bcnreg for the kernel's beacon and restarts it when
  * that beacon changes.
  *
- * A beacon that speaks only v1 never answers HELLO: the registration then
- * keeps retrying, at most once a minute, and the kernel stays on v1.
+ * A beacon that does not answer HELLO is asked again, at most once a
+ * minute: until the keys are installed the kernel neither refreshes nor
+ * relays through it.
  */
 #ifndef _OVL_DAEMON_BCNREG_H
 #define _OVL_DAEMON_BCNREG_H

@@ -638,8 +638,8 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
  * Beacon protocol v2 (bcnreg.h, docs/beacon-auth.md): the daemon registers
  * with the kernel's beacon through the device's socket, so the beacon sees
  * the address the kernel's traffic comes from, and hands the keys agreed
- * to the kernel, which refreshes and relays under them.  A v1 beacon never
- * answers; the kernel then stays on v1.
+ * to the kernel, which refreshes and relays under them.  Until then the
+ * kernel neither refreshes nor relays through the beacon.
  */
 static bool same_endpoint(const struct sockaddr_storage *a,
 			  const struct sockaddr_storage *b);

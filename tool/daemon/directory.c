@@ -274,6 +274,68 @@ static bool shadowed(const struct config_peer *file, unsigned int n_file,
 	return false;
 }
 
+/* An allowed-ip or a public key a directory node claims. */
+struct dir_claim {
+	const struct dir_node *node;	/* nodes are sorted: lowest id first */
+	const struct cidr *cidr;	/* NULL: the node's public key */
+};
+
+/* The thing claimed, whoever claims it: <0, 0 or >0. */
+static int claim_what_cmp(const struct dir_claim *x, const struct dir_claim *y)
+{
+	if (!x->cidr != !y->cidr)
+		return x->cidr ? 1 : -1;
+	return x->cidr ? cidr_cmp(x->cidr, y->cidr) :
+			 memcmp(x->node->public_key, y->node->public_key,
+				CERT_KEY_LEN);
+}
+
+static int claim_qcmp(const void *a, const void *b)
+{
+	const struct dir_claim *x = a, *y = b;
+	int c = claim_what_cmp(x, y);
+
+	if (c)
+		return c;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+/*
+ * Mark in @lose the nodes of @dir that claim a public key or an
+ * allowed-ip a node of a lower id also claims.  Sorting the claims keeps
+ * it O(n log n) for a directory of any size.  -1 if out of memory.
+ */
+static int dir_clashes(const struct directory *dir, bool *lose)
+{
+	struct dir_claim *cl;
+	size_t n = 0, i, j, first = 0;
+
+	for (i = 0; i < dir->n; i++)
+		n += 1 + dir->nodes[i].n_allowed;
+	cl = calloc(n + 1, sizeof(*cl));
+	n = 0;
+	if (!cl)
+		return -1;
+	for (i = 0; i < dir->n; i++) {
+		cl[n++].node = &dir->nodes[i];
+		for (j = 0; j < dir->nodes[i].n_allowed; j++)
+			cl[n++] = (struct dir_claim){
+				.node = &dir->nodes[i],
+				.cidr = &dir->nodes[i].allowed[j],
+			};
+	}
+	qsort(cl, n, sizeof(*cl), claim_qcmp);
+	/* In each run of one thing claimed, the first claim (lowest id) wins. */
+	for (i = 1; i < n; i++) {
+		if (claim_what_cmp(&cl[first], &cl[i]))
+			first = i;
+		else if (cl[i].node != cl[first].node)
+			lose[cl[i].node - dir->nodes] = true;
+	}
+	free(cl);
+	return 0;
+}
+
 static int peer_qcmp(const void *a, const void *b)
 {
 	const struct config_peer *x = a, *y = b;
@@ -287,10 +349,15 @@ int dir_merge(const struct config_peer *file, unsigned int n_file,
 {
 	struct config_peer *peers, *p;
 	unsigned int n = 0, i;
+	bool *lose;
 
+	lose = calloc(dir->n + 1, sizeof(*lose));
 	peers = calloc(n_file + dir->n + 1, sizeof(*peers));
-	if (!peers)
+	if (!peers || !lose || dir_clashes(dir, lose)) {
+		free(lose);
+		free(peers);
 		return -1;
+	}
 	for (i = 0; i < n_file; i++) {
 		if (!file[i].line)
 			continue;
@@ -306,7 +373,7 @@ int dir_merge(const struct config_peer *file, unsigned int n_file,
 	for (i = 0; i < dir->n; i++) {
 		const struct dir_node *d = &dir->nodes[i];
 
-		if (shadowed(file, n_file, d))
+		if (lose[i] || shadowed(file, n_file, d))
 			continue;
 		p = &peers[n];
 		memset(p, 0, sizeof(*p));
@@ -322,11 +389,13 @@ int dir_merge(const struct config_peer *file, unsigned int n_file,
 		       d->n_allowed * sizeof(*p->allowed));
 		n++;
 	}
+	free(lose);
 	qsort(peers, n, sizeof(*peers), peer_qcmp);
 	*out = peers;
 	*n_out = n;
 	return 0;
 oom:
+	free(lose);
 	dir_peers_free(peers, n);
 	return -1;
 }

@@ -19,6 +19,9 @@
  *  - never this node itself.
  * A [peer N] section wins over the directory: a node with the same node
  * id, the same public key or an allowed-ip of a section is left out.
+ * Among the directory's nodes (which a sound registry never lets clash,
+ * but a cache file or a faulty registry might) the lowest node id wins a
+ * public key or an allowed-ip: the others that claim it are left out.
  */
 #ifndef _OVL_DIRECTORY_H
 #define _OVL_DIRECTORY_H

@@ -35,8 +35,7 @@ struct json_object;
  * receive time (CLOCK_REALTIME ns, SO_TIMESTAMPNS; the time of the read
  * if there is none) in *@at for a probe's DISCOVER_REPLY (16 or 28
  * bytes), 1 when there is nothing more to read, -1 for anything else
- * (skipped: v1's 8 or 20-byte replies too, which no 32-byte probe
- * asks for).  RTTs so taken do not count the time the reply waited for
+ * (skipped).  RTTs so taken do not count the time the reply waited for
  * the loop; a reply counts only with the nonce of the last probe.
  */
 #define BPROBE_NONCE_LEN	8

@@ -167,24 +167,28 @@ int kern_beacon_keys(struct kern *k, const uint8_t *keys)
 	return err;
 }
 
-static int dev_public_cb(const struct nlmsghdr *nlh, void *arg)
+static int dev_get_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct dev_info dev;
+	return dev_info_parse(nlh, arg) ? MNL_CB_ERROR : MNL_CB_OK;
+}
 
-	if (dev_info_parse(nlh, &dev))
-		return MNL_CB_ERROR;
-	memcpy(arg, &dev.public_ep, sizeof(dev.public_ep));
-	return MNL_CB_OK;
+int kern_dev_get(struct kern *k, struct dev_info *dev)
+{
+	struct nlmsghdr *nlh = ovl_nl_request(k->req, OVL_CMD_DEV_GET, 0);
+
+	memset(dev, 0, sizeof(*dev));
+	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, k->ifindex);
+	return ovl_nl_call(k->req, nlh, dev_get_cb, dev, "%s: dev get",
+			   k->ifname);
 }
 
 int kern_dev_public(struct kern *k, struct sockaddr_storage *pub)
 {
-	struct nlmsghdr *nlh = ovl_nl_request(k->req, OVL_CMD_DEV_GET, 0);
+	struct dev_info dev;
+	int err = kern_dev_get(k, &dev);
 
-	memset(pub, 0, sizeof(*pub));
-	mnl_attr_put_u32(nlh, OVL_A_DEV_IFINDEX, k->ifindex);
-	return ovl_nl_call(k->req, nlh, dev_public_cb, pub, "%s: dev get",
-			   k->ifname);
+	memcpy(pub, &dev.public_ep, sizeof(*pub));
+	return err;
 }
 
 static unsigned int addr_len(const struct cidr *c)

@@ -26,6 +26,7 @@
 
 struct ovl_nl;
 struct mnl_socket;
+struct dev_info;
 
 struct kern {
 	struct ovl_nl *req;
@@ -63,6 +64,8 @@ int kern_dev_set(struct kern *k, uint32_t node_id, uint16_t listen_port,
  * OVL_BEACON_KEYS_LEN bytes.  Setting the beacon clears them.
  */
 int kern_beacon_keys(struct kern *k, const uint8_t *keys);
+/* The device as "dev show" sees it, into *@dev. */
+int kern_dev_get(struct kern *k, struct dev_info *dev);
 /*
  * The device's public endpoint, the address its beacon reflected
  * (OVL_A_DEV_PUBLIC_ENDPOINT), into *@pub; family 0 when it has none.

@@ -63,10 +63,13 @@
 			"[--bootstrap A,B] [--discovered C,D] " \
 			"[--rtt ADDR=MS]...\n"
 #define BEACON_SHOW_USAGE "Usage: ovlctl beacon show DEV\n"
+#define BEACON_REG_USAGE "ovlctl beacon register DEV --identity FILE " \
+			"--certificate FILE [--timeout SECS]\n"
 #define BEACON_HELP	"Usage: ovlctl beacon show DEV\n" \
 			"       ovlctl beacon pick --pubkey BASE64 " \
 			"[--bootstrap A,B] [--discovered C,D] " \
-			"[--rtt ADDR=MS]...\n"
+			"[--rtt ADDR=MS]...\n" \
+			"       " BEACON_REG_USAGE
 #define B_LIST		"\"list\":[\"10.0.0.9:3478\",\"198.51.100.9:3478\"," \
 			"\"198.51.100.10:3478\"]"
 #define MONITOR_USAGE	"Usage: ovlctl monitor [DEV]\n"
@@ -348,6 +351,25 @@ static const struct cli_case cases[] = {
 	  "ovlctl: beacon show: expected DEV\n" BEACON_SHOW_USAGE },
 	{ "beacon show: two args", { "beacon", "show", "ovl0", "x" }, 2, "",
 	  "ovlctl: beacon show: unexpected argument 'x'\n" BEACON_SHOW_USAGE },
+	{ "beacon register: no DEV", { "beacon", "register" }, 2, "",
+	  "ovlctl: beacon register: expected DEV\nUsage: " BEACON_REG_USAGE },
+	{ "beacon register: no certificate",
+	  { "beacon", "register", "ovl0", "--identity", "/k" }, 2, "",
+	  "ovlctl: beacon register: --identity FILE and --certificate FILE "
+	  "are required\nUsage: " BEACON_REG_USAGE },
+	{ "beacon register: bad timeout",
+	  { "beacon", "register", "ovl0", "--identity", "/k", "--certificate",
+	    "/c", "--timeout", "0" }, 2, "",
+	  "ovlctl: beacon register: --timeout: '0' is not 1..3600 seconds\n"
+	  "Usage: " BEACON_REG_USAGE },
+	{ "beacon register: stray argument",
+	  { "beacon", "register", "ovl0", "x", "--identity", "/k" }, 2, "",
+	  "ovlctl: beacon register: unexpected argument 'x'\nUsage: "
+	  BEACON_REG_USAGE },
+	{ "beacon register: no identity file",
+	  { "beacon", "register", "ovl0", "--identity", "/nonexistent/k",
+	    "--certificate", "/nonexistent/c" }, 1, "",
+	  "ovlctl: beacon register: /nonexistent/k: No such file or directory\n" },
 	{ "beacon pick: text",
 	  { "beacon", "pick", "--pubkey", KEY_A, "--bootstrap",
 	    "10.0.0.9:3478", "--discovered",

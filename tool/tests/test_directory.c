@@ -469,6 +469,43 @@ static void test_merge(void **state)
 	dir_peers_free(m1, n1);
 }
 
+/*
+ * Directory nodes that clash (a cache file or a faulty registry: a sound
+ * registry never lists them): the lowest node id keeps the public key or
+ * the allowed-ip; the merge stays a list config_validate() takes.
+ */
+static void test_merge_clash(void **state)
+{
+	struct dir_node nodes[4];
+	struct directory dir = { .n = 4, .cap = 4, .nodes = nodes };
+	char err[CONFIG_ERR_LEN];
+	struct config_peer *m;
+	struct config c;
+	unsigned int n;
+	size_t i;
+
+	(void)state;
+	memset(nodes, 0, sizeof(nodes));
+	for (i = 0; i < 4; i++) {
+		nodes[i].node_id = 2 + 2 * i;	/* 2, 4, 6, 8 */
+		memcpy(nodes[i].public_key, node_pk[2 + 2 * i], 32);
+		nodes[i].n_allowed = 1;
+		nodes[i].allowed[0] = pfx(i == 1 ? "10.77.0.2/32" :
+					  i == 2 ? "10.77.0.6/32" :
+					  i == 3 ? "10.77.0.8/32" :
+						   "10.77.0.2/32");
+	}
+	/* 4 claims 2's address; 8 claims 6's key as well as an address. */
+	memcpy(nodes[3].public_key, node_pk[6], 32);
+	assert_int_equal(dir_merge(NULL, 0, &dir, &m, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[0].node_id, 2);
+	assert_int_equal(m[1].node_id, 6);
+	c = cfg_of(m, n);
+	assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+	dir_peers_free(m, n);
+}
+
 /* directory.json: a round trip, and refusals with their reason. */
 static void test_cache(void **state)
 {
@@ -553,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_relay_only),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_clash),
 		cmocka_unit_test(test_cache),
 	};
 
