@@ -1294,14 +1294,19 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind != argc || !listen) {
+	if (optind != argc) {
 		usage(stderr);
 		return 1;
 	}
+	/* Before anything else: no insecure mode, whatever else is wrong. */
 	if (!ca_arg) {
 		fprintf(stderr,
 			"ovl-beacon: --ca BASE64-CA-PUBLIC-KEY is required: nodes register with certificates of that CA (there is no mode without it)\n");
 		return 2;
+	}
+	if (!listen) {
+		usage(stderr);
+		return 1;
 	}
 	if (load_ca(ca_arg, &ca_is_file, ca))
 		return 1;
