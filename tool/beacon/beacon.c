@@ -161,21 +161,22 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ovl-beacon --listen HOST:PORT [--batch N] [--expire SECS]\n"
-		"                  [--max-nodes N] [--stats-file PATH] [--threads N]\n"
+		"Usage: ovl-beacon --listen HOST:PORT --ca BASE64-KEY|FILE\n"
+		"                  [--batch N] [--expire SECS] [--max-nodes N]\n"
+		"                  [--stats-file PATH] [--threads N]\n"
+		"                  [--prefix-quota N] [--relay-pps N] [--relay-bps N]\n"
+		"                  [--limits FILE]\n"
 		"                  [--registry URL[,URL...] --public ADDR\n"
 		"                   --registry-token FILE [--heartbeat SECONDS]]\n"
-		"                  [--ca BASE64-KEY|FILE [--prefix-quota N]\n"
-		"                   [--relay-pps N] [--relay-bps N] [--limits FILE]]\n"
 		"       ovl-beacon --help | --version\n"
 		"HOST is a numeric IPv4 address or a bracketed IPv6 address:\n"
 		"0.0.0.0:3478, [::]:3478 (dual-stack), [::1]:3478.\n"
+		"--ca is required: the CA public key (base64, or a file holding\n"
+		"it) whose certificates nodes register with (protocol v2,\n"
+		"docs/beacon-auth.md).  There is no mode without it.\n"
 		"--registry, --public and --registry-token go together: the\n"
 		"beacon announces ADDR (HOST:PORT, what nodes send to) to the\n"
-		"registry with the beacon token in FILE, and again every beat.\n"
-		"--ca switches to protocol v2 (docs/beacon-auth.md): nodes\n"
-		"register with certificates of that CA; without it the beacon\n"
-		"speaks v1 and trusts source addresses.\n");
+		"registry with the beacon token in FILE, and again every beat.\n");
 }
 
 /* ADDR of --public: IPv4:PORT, [IPv6]:PORT or HOSTNAME:PORT. */
@@ -1176,14 +1177,15 @@ int main(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long batch = 32, expire_s = 90, max_nodes = 100000;
+	/* expire: three missed refreshes (the kernel refreshes every 10 s) */
+	unsigned long batch = 32, expire_s = 30, max_nodes = 100000;
 	unsigned long threads = default_threads();
 	unsigned long quota = BCN_DEFAULT_PREFIX_QUOTA;
 	unsigned long relay_pps = BCN_DEFAULT_RELAY_PPS;
 	unsigned long relay_bps = BCN_DEFAULT_RELAY_BPS;
 	const char *ca_arg = NULL;
 	struct bcn_limits limits;
-	bool expire_set = false, limits_set = false, ca_is_file;
+	bool ca_is_file;
 	uint8_t ca[32];
 	struct beacon b = { .sh.stop_fd = -1 };
 	bool table_ok = false;
@@ -1216,7 +1218,6 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ovl-beacon: bad --expire\n");
 				return 1;
 			}
-			expire_set = true;
 			break;
 		case 'C':
 			ca_arg = optarg;
@@ -1227,7 +1228,6 @@ int main(int argc, char **argv)
 					"ovl-beacon: --prefix-quota: 1..100000000\n");
 				return 1;
 			}
-			limits_set = true;
 			break;
 		case 'P':
 			if (parse_ulong(optarg, 1, BCN_PPS_MAX, &relay_pps)) {
@@ -1235,7 +1235,6 @@ int main(int argc, char **argv)
 					"ovl-beacon: --relay-pps: 1..1000000000\n");
 				return 1;
 			}
-			limits_set = true;
 			break;
 		case 'B':
 			if (parse_ulong(optarg, BCN_BPS_MIN, BCN_BPS_MAX,
@@ -1244,11 +1243,9 @@ int main(int argc, char **argv)
 					"ovl-beacon: --relay-bps: 1000..1000000000000\n");
 				return 1;
 			}
-			limits_set = true;
 			break;
 		case 'L':
 			b.limits_file = optarg;
-			limits_set = true;
 			break;
 		case 'm':
 			if (parse_ulong(optarg, 1, 100000000, &max_nodes)) {
@@ -1297,28 +1294,29 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind != argc || !listen) {
+	if (optind != argc) {
 		usage(stderr);
 		return 1;
 	}
-	if (limits_set && !ca_arg) {
+	/* Before anything else: no insecure mode, whatever else is wrong. */
+	if (!ca_arg) {
 		fprintf(stderr,
-			"ovl-beacon: --prefix-quota, --relay-pps, --relay-bps and --limits need --ca\n");
+			"ovl-beacon: --ca BASE64-CA-PUBLIC-KEY is required: nodes register with certificates of that CA (there is no mode without it)\n");
+		return 2;
+	}
+	if (!listen) {
+		usage(stderr);
 		return 1;
 	}
-	if (ca_arg) {
-		if (load_ca(ca_arg, &ca_is_file, ca))
-			return 1;
-		if (ca_is_file)
-			b.ca_file = ca_arg;
-		if (!expire_set)
-			expire_s = 30;	/* three missed refreshes */
-		b.cli_limits.prefix_quota = quota;
-		b.cli_limits.relay_pps = relay_pps;
-		b.cli_limits.relay_bps = relay_bps;
-		if (load_limits(&b, &limits))
-			return 1;
-	}
+	if (load_ca(ca_arg, &ca_is_file, ca))
+		return 1;
+	if (ca_is_file)
+		b.ca_file = ca_arg;
+	b.cli_limits.prefix_quota = quota;
+	b.cli_limits.relay_pps = relay_pps;
+	b.cli_limits.relay_bps = relay_bps;
+	if (load_limits(&b, &limits))
+		return 1;
 	if (parse_listen(listen, &ss, &sslen)) {
 		fprintf(stderr, "ovl-beacon: bad --listen address: %s\n",
 			listen);
@@ -1377,13 +1375,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	table_ok = true;
-	if (ca_arg) {
-		if (bcn_auth_init(&b.auth, &b.sh.table, ca, seed)) {
-			fprintf(stderr, "ovl-beacon: out of memory\n");
-			goto out;
-		}
-		apply_limits(&b.auth, &limits);
+	if (bcn_auth_init(&b.auth, &b.sh.table, ca, seed)) {
+		fprintf(stderr, "ovl-beacon: out of memory\n");
+		goto out;
 	}
+	apply_limits(&b.auth, &limits);
 	b.nworkers = threads;
 	for (i = 0; i < threads; i++) {
 		struct worker *w = &b.workers[i];
@@ -1412,12 +1408,8 @@ int main(int argc, char **argv)
 					"ovl-beacon: %lu worker threads\n",
 					threads);
 			/* After "listening on", which scripts wait for. */
-			if (ca_arg)
-				fprintf(stderr,
-					"ovl-beacon: protocol v2: registrations need a certificate of the CA\n");
-			else
-				fprintf(stderr,
-					"ovl-beacon: warning: protocol v1 (no --ca): source addresses are trusted, anyone can move a registration or relay through this beacon\n");
+			fprintf(stderr,
+				"ovl-beacon: protocol v2: registrations need a certificate of the CA\n");
 		}
 	}
 	for (i = 0; i < threads; i++) {

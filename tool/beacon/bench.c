@@ -7,9 +7,15 @@
  * Usage: bench [OVL-BEACON [SECONDS [FRAME-BYTES]]]
  *
  * For each scenario and batch size: start the beacon on 127.0.0.1 (port
- * 0), register two nodes, fork a sender that floods RELAYs from A to B for
- * SECONDS, and count the RELAY_DELIVERs B receives with recvmmsg().  The
- * beacon's socket overflows, so the count is what it forwarded.
+ * 0) with --ca of a CA made here (and relay budgets too high to matter),
+ * register two nodes by protocol v2 (HELLO, COOKIE, REGISTER with a
+ * certificate of that CA, REGISTER_OK: docs/beacon-auth.md), fork a
+ * sender that floods RELAYs from A to B for SECONDS, each with its SipHash
+ * tag under A's k_up, and count the RELAY_DELIVERs B receives with
+ * recvmmsg().  The beacon checks every RELAY's tag and tags every
+ * RELAY_DELIVER under B's k_down, as in production.  The beacon's socket
+ * overflows, so the count is what it forwarded.  FRAME-BYTES is the
+ * inner frame; a RELAY is 13 bytes more.
  *
  * Two scenarios:
  *
@@ -53,6 +59,10 @@
 #include <unistd.h>
 
 #include <linux/ovl.h>
+#include <sodium.h>
+
+#include "../daemon/cert.h"
+#include "auth.h"
 
 #define VLEN	64
 #define BURST	32	/* datagrams per GSO send */
@@ -63,6 +73,21 @@
 #ifndef UDP_GRO
 #define UDP_GRO		104
 #endif
+
+#define HDR	BCN_RELAY2_HDR_LEN	/* type, node id, tag */
+
+/* The CA the beacon is started with (--ca), and its secret key. */
+static uint8_t ca_pk[32], ca_sk[64];
+static char ca_b64[64];
+
+/**
+ * struct bnode - a registered node: its id and its keys with the beacon
+ */
+struct bnode {
+	uint32_t	id;
+	uint8_t		k_up[BCN_KEY_LEN];
+	uint8_t		k_down[BCN_KEY_LEN];
+};
 
 static double now_s(void)
 {
@@ -114,7 +139,9 @@ static pid_t start_beacon(const char *prog, unsigned int batch,
 		close(pfd[0]);
 		close(pfd[1]);
 		execl(prog, prog, "--listen", "127.0.0.1:0", "--batch", arg,
-		      "--threads", targ, (char *)NULL);
+		      "--threads", targ, "--ca", ca_b64,
+		      "--relay-pps", "1000000000",
+		      "--relay-bps", "1000000000000", (char *)NULL);
 		perror(prog);
 		_exit(127);
 	}
@@ -131,41 +158,94 @@ static pid_t start_beacon(const char *prog, unsigned int batch,
 	return pid;
 }
 
-static void discover(int fd, const struct sockaddr_in *dst, uint32_t id)
+/* Send @len bytes to @dst, wait for the answer (at most 2 s) in @buf. */
+static ssize_t ask(int fd, const struct sockaddr_in *dst, const uint8_t *msg,
+		   size_t len, uint8_t *buf, size_t size)
 {
-	uint8_t msg[5] = { OVL_MSG_DISCOVER, id >> 24, id >> 16, id >> 8, id };
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint8_t buf[64];
 
-	if (sendto(fd, msg, sizeof(msg), 0, (const struct sockaddr *)dst,
-		   sizeof(*dst)) != sizeof(msg) || poll(&pfd, 1, 2000) != 1 ||
-	    recv(fd, buf, sizeof(buf), 0) < 1 ||
-	    buf[0] != OVL_MSG_DISCOVER_REPLY) {
-		fprintf(stderr, "bench: no DISCOVER_REPLY\n");
+	if (sendto(fd, msg, len, 0, (const struct sockaddr *)dst,
+		   sizeof(*dst)) != (ssize_t)len || poll(&pfd, 1, 2000) != 1)
+		return -1;
+	return recv(fd, buf, size, 0);
+}
+
+/*
+ * Register node @id from @fd: its identity and certificate made here,
+ * HELLO, COOKIE, REGISTER, REGISTER_OK; the keys into @n.
+ */
+static void register_node(int fd, const struct sockaddr_in *dst, uint32_t id,
+			  struct bnode *n)
+{
+	uint8_t pk[32], sk[64], cert[CERT_MAX_LEN], cookie[BCN_COOKIE_LEN];
+	uint8_t msg[BCN_REGISTER_FIXED + CERT_MAX_LEN], buf[256];
+	uint8_t d[32], eph[32], beph[32];
+	struct cert c = { .node_id = id };
+	struct bcn_addr seen;
+	uint32_t got_id;
+	size_t len;
+	ssize_t r;
+	char pfx[32];
+	int clen;
+
+	crypto_sign_keypair(pk, sk);
+	memcpy(c.public_key, pk, 32);
+	c.not_before = time(NULL) - 60;
+	c.not_after = time(NULL) + 3600;
+	snprintf(pfx, sizeof(pfx), "10.99.%u.%u/32", (id >> 8) & 0xff,
+		 id & 0xff);
+	if (parse_cidr(pfx, &c.addrs[0]))
+		die("parse_cidr");
+	c.n_addrs = 1;
+	if (cert_sign(&c, ca_sk, NULL))
+		die("cert_sign");
+	clen = cert_encode(&c, cert, sizeof(cert));
+	if (clen < 0)
+		die("cert_encode");
+	len = bcn_build_hello(msg, id);
+	r = ask(fd, dst, msg, len, buf, sizeof(buf));
+	if (r < 0 || bcn_parse_cookie_msg(buf, r, &got_id, cookie) ||
+	    got_id != id) {
+		fprintf(stderr, "bench: no COOKIE for node %u\n", id);
 		exit(1);
 	}
+	randombytes_buf(d, sizeof(d));
+	crypto_scalarmult_base(eph, d);
+	len = bcn_build_register(msg, sizeof(msg), id, cookie, eph, cert, clen,
+				 sk);
+	r = ask(fd, dst, msg, len, buf, sizeof(buf));
+	if (r < 0 || bcn_parse_register_ok(buf, r, &got_id, beph, &seen) ||
+	    got_id != id ||
+	    bcn_derive_keys(d, beph, eph, beph, cookie, n->k_up, n->k_down) ||
+	    !bcn_mac_ok(n->k_down, buf, r - BCN_MAC_LEN)) {
+		fprintf(stderr, "bench: no REGISTER_OK for node %u\n", id);
+		exit(1);
+	}
+	n->id = id;
 }
 
-static void put_relay(uint8_t *pkt, uint32_t to)
+/* A RELAY to @to of @frame inner bytes (0xa5) from @from, tagged. */
+static void put_relay(uint8_t *pkt, const struct bnode *from, uint32_t to,
+		      size_t frame)
 {
 	pkt[0] = OVL_MSG_RELAY;
-	pkt[1] = to >> 24;
-	pkt[2] = to >> 16;
-	pkt[3] = to >> 8;
-	pkt[4] = to;
+	bcn_put_be32(pkt + 1, to);
+	memset(pkt + HDR, 0xa5, frame);
+	bcn_relay_tag(from->k_up, OVL_MSG_RELAY, to, pkt + HDR, frame,
+		      pkt + 5);
 }
 
-static void flood(int fd, const struct sockaddr_in *dst, uint32_t to,
-		  size_t frame, double secs)
+static void flood(int fd, const struct sockaddr_in *dst,
+		  const struct bnode *from, uint32_t to, size_t frame,
+		  double secs)
 {
 	static uint8_t pkt[65536];
 	struct mmsghdr msgs[VLEN];
-	struct iovec iov = { .iov_base = pkt, .iov_len = 5 + frame };
+	struct iovec iov = { .iov_base = pkt, .iov_len = HDR + frame };
 	double end = now_s() + secs;
 	unsigned int i;
 
-	memset(pkt, 0xa5, sizeof(pkt));
-	put_relay(pkt, to);
+	put_relay(pkt, from, to, frame);
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < VLEN; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov;
@@ -178,15 +258,16 @@ static void flood(int fd, const struct sockaddr_in *dst, uint32_t to,
 }
 
 /* Flood bursts of BURST RELAYs, each burst one UDP GSO send. */
-static void flood_gso(int fd, const struct sockaddr_in *dst, uint32_t to,
-		      size_t frame, double secs)
+static void flood_gso(int fd, const struct sockaddr_in *dst,
+		      const struct bnode *from, uint32_t to, size_t frame,
+		      double secs)
 {
-	static uint8_t pkt[BURST * (5 + 1400)];
+	static uint8_t pkt[BURST * (HDR + 1400)];
 	union {
 		char		buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr	align;
 	} ctrl;
-	uint16_t seg = 5 + frame;
+	uint16_t seg = HDR + frame;
 	struct iovec iov = { .iov_base = pkt, .iov_len = BURST * seg };
 	struct msghdr mh = {
 		.msg_name	= (void *)dst,
@@ -200,9 +281,8 @@ static void flood_gso(int fd, const struct sockaddr_in *dst, uint32_t to,
 	struct cmsghdr *cm;
 	unsigned int i;
 
-	memset(pkt, 0xa5, sizeof(pkt));
 	for (i = 0; i < BURST; i++)
-		put_relay(pkt + i * seg, to);
+		put_relay(pkt + i * seg, from, to, frame);
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_UDP;
 	cm->cmsg_type = UDP_SEGMENT;
@@ -265,6 +345,7 @@ static struct rate run(const char *prog, unsigned int batch, double secs,
 	pid_t beacon, sender;
 	FILE *err;
 	int a, b, i, status, one = 1;
+	struct bnode na, nb;
 	uint16_t port;
 
 	beacon = start_beacon(prog, batch, 1, &port, &err);
@@ -274,17 +355,17 @@ static struct rate run(const char *prog, unsigned int batch, double secs,
 	b = udp_socket();
 	if (setsockopt(b, SOL_UDP, UDP_GRO, &one, sizeof(one)))
 		die("UDP_GRO");
-	discover(a, &dst, 1);
-	discover(b, &dst, 2);
+	register_node(a, &dst, 1, &na);
+	register_node(b, &dst, 2, &nb);
 
 	sender = fork();
 	if (sender < 0)
 		die("fork");
 	if (!sender) {
 		if (gso)
-			flood_gso(a, &dst, 2, frame, secs);
+			flood_gso(a, &dst, &na, 2, frame, secs);
 		else
-			flood(a, &dst, 2, frame, secs);
+			flood(a, &dst, &na, 2, frame, secs);
 		_exit(0);
 	}
 	for (i = 0; i < VLEN; i++) {
@@ -350,8 +431,8 @@ static void compare(const char *prog, const char *name, double secs,
  * port each: SO_REUSEPORT spreads flows, not datagrams, over the
  * workers' sockets) relay to FLOWS receivers, all from one sender
  * process, through a beacon with --batch 32.  Per run: relayed per second
- * of wall time, relayed Mbit/s of payload, and the beacon's CPU seconds
- * per relayed Gbit.
+ * of wall time, relayed Mbit/s (whole RELAY datagrams, 13 + FRAME bytes),
+ * and the beacon's CPU seconds per relayed Gbit.
  */
 #define FLOWS	8
 
@@ -367,6 +448,7 @@ static struct trate run_threads(const char *prog, unsigned int threads,
 	static uint8_t buf[65536];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	int a[FLOWS], b[FLOWS], i, status;
+	struct bnode na[FLOWS], nb[FLOWS];
 	struct pollfd pfd[FLOWS];
 	uint64_t got = 0;
 	pid_t beacon, sender;
@@ -382,8 +464,8 @@ static struct trate run_threads(const char *prog, unsigned int threads,
 	for (i = 0; i < FLOWS; i++) {
 		a[i] = udp_socket();
 		b[i] = udp_socket();
-		discover(a[i], &dst, 2 * i + 1);
-		discover(b[i], &dst, 2 * i + 2);
+		register_node(a[i], &dst, 2 * i + 1, &na[i]);
+		register_node(b[i], &dst, 2 * i + 2, &nb[i]);
 		pfd[i].fd = b[i];
 		pfd[i].events = POLLIN;
 	}
@@ -396,14 +478,12 @@ static struct trate run_threads(const char *prog, unsigned int threads,
 		double stop = now_s() + secs;
 		unsigned int k;
 
-		memset(buf, 0xa5, 5 + frame);
 		for (i = 0; i < FLOWS; i++) {
-			static uint8_t pkts[FLOWS][1500];
+			static uint8_t pkts[FLOWS][HDR + 1400];
 
-			memset(pkts[i], 0xa5, 5 + frame);
-			put_relay(pkts[i], 2 * i + 2);
+			put_relay(pkts[i], &na[i], nb[i].id, frame);
 			iov[i].iov_base = pkts[i];
-			iov[i].iov_len = 5 + frame;
+			iov[i].iov_len = HDR + frame;
 		}
 		memset(msgs, 0, sizeof(msgs));
 		for (k = 0; k < VLEN; k++) {
@@ -446,8 +526,9 @@ static struct trate run_threads(const char *prog, unsigned int threads,
 	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	r.pps = got / secs;
-	r.mbit = got * (double)(5 + frame) * 8 / secs / 1e6;
-	r.cpu_per_gbit = got ? cpu / (got * (double)(5 + frame) * 8 / 1e9) : 0;
+	r.mbit = got * (double)(HDR + frame) * 8 / secs / 1e6;
+	r.cpu_per_gbit = got ? cpu / (got * (double)(HDR + frame) * 8 / 1e9) :
+			       0;
 	return r;
 }
 
@@ -477,6 +558,11 @@ int main(int argc, char **argv)
 			"usage: bench [OVL-BEACON [SECONDS [FRAME-BYTES]]]\n");
 		return 1;
 	}
+	if (sodium_init() < 0)
+		die("sodium_init");
+	crypto_sign_keypair(ca_pk, ca_sk);
+	sodium_bin2base64(ca_b64, sizeof(ca_b64), ca_pk, sizeof(ca_pk),
+			  sodium_base64_VARIANT_ORIGINAL);
 	compare(prog, "plain datagrams", secs, frame, 0);
 	compare(prog, "GRO bursts", secs, frame, 1);
 	compare_threads(prog, secs, frame < 1000 ? 1000 : frame);

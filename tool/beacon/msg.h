@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ovl-beacon's protocol logic: parse one datagram, update the table, say
- * what to send.  No sockets; the tests call bcn_handle() directly.
+ * what to send.  No sockets; the tests call bcn_handle_at() directly.
+ * Protocol v2 only (docs/beacon-auth.md): the table needs its bcn_auth.
  */
 #ifndef OVL_BEACON_MSG_H
 #define OVL_BEACON_MSG_H
@@ -14,8 +15,7 @@
 #include "stats.h"
 #include "table.h"
 
-#define BCN_ID_MSG_LEN		5	/* type, node id */
-#define BCN_ADDR_MSG_MAX	20	/* type, iplen, 16-byte ip, port */
+#define BCN_ID_MSG_LEN		5	/* type, node id: every message's start */
 #define BCN_OUT_SMALL		BCN_REGISTER_OK_MAX	/* the longest reply */
 
 #define BCN_COOKIE_ROTATE_MS	120000	/* a cookie lives 120 to 240 s */
@@ -63,7 +63,7 @@ struct bcn_auth {
 
 /*
  * Set up @a with the CA key @ca and the defaults, and hang it from @t
- * (which must be empty): @t speaks v2 from then on.  Returns 0 or -1.
+ * (which must be empty); bcn_handle_at() needs it.  Returns 0 or -1.
  */
 int bcn_auth_init(struct bcn_auth *a, struct bcn_table *t,
 		  const uint8_t ca[BCN_PK_LEN], uint64_t seed);
@@ -91,13 +91,6 @@ struct bcn_out {
 
 #define BCN_MAX_OUT	2	/* a PUNCH_REQUEST commands both ends */
 
-size_t bcn_put_addr_msg(uint8_t *buf, uint8_t type,
-			const struct bcn_addr *addr);
-int bcn_parse_addr_msg(const uint8_t *buf, size_t len, uint8_t *type,
-		       struct bcn_addr *addr);
-unsigned int bcn_handle(struct bcn_table *t, struct bcn_stats *st,
-			const struct bcn_addr *src, uint8_t *pkt, size_t len,
-			uint64_t now, struct bcn_out out[BCN_MAX_OUT]);
 unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 			   const struct bcn_addr *src,
 			   const struct bcn_addr *local, uint8_t *pkt,

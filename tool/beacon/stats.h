@@ -21,8 +21,6 @@
 	X(drop_bad_length)		\
 	X(drop_unknown_type)		\
 	X(drop_table_full)		\
-	X(drop_unknown_src)		\
-	X(drop_unknown_dst)		\
 	X(drop_empty_relay)		\
 	X(drop_truncated)		\
 	X(recv_errors)			\

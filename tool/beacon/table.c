@@ -174,42 +174,6 @@ struct bcn_node *bcn_table_by_addr(const struct bcn_table *t,
 	return NULL;
 }
 
-enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
-				const struct bcn_addr *addr, uint64_t now)
-{
-	struct bcn_node *by_addr = bcn_table_by_addr(t, addr);
-	struct bcn_node *by_id = bcn_table_by_id(t, id);
-	struct bcn_node *n;
-
-	if (by_id && by_id == by_addr) {
-		touch(t, by_id, now);
-		return BCN_REG_REFRESH;
-	}
-	if (by_addr) {
-		/* The address now speaks for another node id. */
-		if (!by_id) {
-			hlist_del(&by_addr->by_id);
-			by_addr->id = id;
-			hlist_add(&t->id_buckets[hash_id(t, id)],
-				  &by_addr->by_id);
-			touch(t, by_addr, now);
-			return BCN_REG_MOVED;
-		}
-		/* ... and that id is known elsewhere: it takes the address. */
-		node_del(t, by_addr);
-	}
-	if (by_id) {
-		/* NAT rebinding: the node id is seen from a new address. */
-		bcn_table_set_addr(t, by_id, addr);
-		touch(t, by_id, now);
-		return BCN_REG_REBIND;
-	}
-	if (t->count >= t->max_nodes)
-		return BCN_REG_FULL;
-	n = bcn_table_add(t, id, addr, now);
-	return n ? BCN_REG_NEW : BCN_REG_NOMEM;
-}
-
 /* A new registration, whatever the cap (the caller minds it); or NULL. */
 struct bcn_node *bcn_table_add(struct bcn_table *t, uint32_t id,
 			       const struct bcn_addr *addr, uint64_t now)

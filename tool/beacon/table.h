@@ -93,13 +93,13 @@ struct bcn_hnode {
  * @by_addr: chain in the address hash
  * @lru_prev: older registration (towards the head of the expiry list)
  * @lru_next: newer registration
- * @last_seen: time of the last DISCOVER, milliseconds
+ * @last_seen: time of the last registration or refresh, milliseconds
  * @id: node id, never 0
  * @addr: observed address
  * @local: the beacon's address the node talks to (port 0; all zero if
  *	unknown): whatever the beacon sends the node leaves from there,
  *	or the node would drop it as not from its beacon
- * @auth: protocol v2's state (a v1 registration leaves it zero)
+ * @auth: protocol v2's state of the registration
  */
 struct bcn_node {
 	struct bcn_hnode	by_id;
@@ -125,7 +125,8 @@ struct bcn_node {
  * @lru_head: least recently refreshed registration
  * @lru_tail: most recently refreshed registration
  * @pfx: registrations per source prefix (kept if not NULL)
- * @auth: protocol v2's settings and secrets (msg.h); NULL: v1
+ * @auth: protocol v2's settings and secrets (msg.h); NULL: none yet,
+ *	bcn_handle_at() drops everything
  */
 struct bcn_table {
 	struct bcn_hnode	**id_buckets;
@@ -144,24 +145,13 @@ struct bcn_table {
 struct bcn_pfx_map;
 struct bcn_auth;
 
-enum bcn_reg {
-	BCN_REG_NEW,		/* new node id, new address */
-	BCN_REG_REFRESH,	/* same id, same address */
-	BCN_REG_REBIND,		/* known id re-pointed to a new address */
-	BCN_REG_MOVED,		/* known address now registered as a new id */
-	BCN_REG_FULL,		/* new registration past max_nodes: dropped */
-	BCN_REG_NOMEM,		/* allocation failed: dropped */
-};
-
 int bcn_table_init(struct bcn_table *t, size_t max_nodes, uint64_t expire_ms,
 		   uint64_t seed);
 void bcn_table_free(struct bcn_table *t);
-enum bcn_reg bcn_table_register(struct bcn_table *t, uint32_t id,
-				const struct bcn_addr *addr, uint64_t now);
 struct bcn_node *bcn_table_by_id(const struct bcn_table *t, uint32_t id);
 struct bcn_node *bcn_table_by_addr(const struct bcn_table *t,
 				   const struct bcn_addr *addr);
-/* Protocol v2's primitives: the caller applies the rules (msg.c). */
+/* The primitives: the caller applies protocol v2's rules (msg.c). */
 struct bcn_node *bcn_table_add(struct bcn_table *t, uint32_t id,
 			       const struct bcn_addr *addr, uint64_t now);
 void bcn_table_del(struct bcn_table *t, struct bcn_node *n);

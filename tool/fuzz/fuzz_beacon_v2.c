@@ -2,17 +2,20 @@
 /*
  * libFuzzer harness for ovl-beacon's protocol v2 (docs/beacon-auth.md):
  * the message parsers of beacon/auth.c and the whole of bcn_handle_at()
- * on a v2 table holding two registered nodes.  The first byte says what
- * to do with the rest:
+ * on a table holding two registered nodes, or none.  The first byte says
+ * what to do with the rest:
  *   bits 0-1  the source: node A's address, node B's, an unknown IPv4,
  *             an unknown IPv6 one
  *   bit 2     compute the message's MAC or relay tag with the sender's
  *             k_up first (so that refresh, relay and punch go deep)
- *   bits 3-4  0 and 1: the v2 rules; 2: the v1 rules; 3: the parsers
- *             (the messages', and the --limits file's)
+ *   bits 3-4  0 and 1: two registered nodes; 2: an empty table, every
+ *             source unverified; 3: the parsers (the messages', and the
+ *             --limits file's)
  * Beyond memory safety it checks: what parses rebuilds to the same bytes;
  * an unknown source gets at most one datagram back and never more bytes
- * than it sent; every output fits its buffer; the table stays within
+ * than it sent; protocol v1's 5-byte messages (DISCOVER, PUNCH_REQUEST,
+ * an empty RELAY) are never answered, whoever sends them; every output
+ * fits its buffer; the table stays within
  * its bounds and its two nodes keep their ids and addresses (nothing an
  * attacker sends moves them).
  */
@@ -181,11 +184,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src = srcs[data[0] & 3];
 	if (bcn_table_init(&t, 4, 30000, 1))
 		abort();
-	if (mode != 2 && bcn_auth_init(&au, &t, ca, 2))
+	if (bcn_auth_init(&au, &t, ca, 2))
 		abort();
+	au.unix_now = 1800000000;
+	au.relay_pps = 2;		/* a budget a long input runs out of */
 	if (mode != 2) {
-		au.unix_now = 1800000000;
-		au.relay_pps = 2;	/* a budget a long input runs out of */
 		add_node(&t, 1, &addr_a, key_a_up, key_a_down);
 		add_node(&t, 2, &addr_b, key_b_up, key_b_down);
 		if (data[0] & 4)
@@ -201,8 +204,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	/* the reply-size rule, for a source no node registered from */
-	if (mode != 2 && (data[0] & 3) >= 2 &&
+	if ((mode == 2 || (data[0] & 3) >= 2) &&
 	    (k > 1 || (k == 1 && out[0].len > len)))
+		abort();
+	/* no v2 message is 5 bytes long: v1's get nothing */
+	if (len == BCN_ID_MSG_LEN && k)
 		abort();
 	if (t.count > t.max_nodes)
 		abort();
@@ -212,8 +218,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!na || !nb || !bcn_addr_equal(&na->addr, &addr_a) ||
 		    !bcn_addr_equal(&nb->addr, &addr_b))
 			abort();
-		bcn_auth_free(&au, &t);
 	}
+	bcn_auth_free(&au, &t);
 	bcn_table_free(&t);
 	return 0;
 }

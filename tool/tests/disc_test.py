@@ -124,7 +124,11 @@ class Driver:
 class Beacon:
     def __init__(self, port, tmp):
         self.stats = os.path.join(tmp, f"beacon{port}.json")
+        # --ca: any CA key (probes need no certificate); the beacon
+        # speaks protocol v2 only and will not start without one
         self.p = subprocess.Popen([BEACON, "--listen", f"127.0.0.1:{port}",
+                                   "--ca", base64.b64encode(
+                                       os.urandom(32)).decode(),
                                    "--stats-file", self.stats],
                                   stderr=subprocess.DEVNULL)
         self.addr = f"127.0.0.1:{port}"

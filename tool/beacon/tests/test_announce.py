@@ -10,8 +10,10 @@ the same format here), a beacon token from "token new --beacon", served
 with --beacon-ttl 3 (so the beacon's default heartbeat is 1 s).  Checks:
 the beacon shows in GET /v1/beacons within a beat; killed, it leaves the
 list after the ttl; a wrong token is logged as refused and the beacon
-still relays (DISCOVER answered); the token file's mode and the options
-that go together are refused with a usage error; SIGTERM ends it at once.
+still serves (the 32-byte probe answered); the token file's mode and the
+options that go together are refused with a usage error; SIGTERM ends it
+at once.  Every beacon runs with --ca (protocol v2; the key is a test
+CA's, the registry's own being no business of the announcement).
 Everything is bounded; about 10 s.
 """
 import base64
@@ -20,7 +22,6 @@ import os
 import queue
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -28,19 +29,11 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from beaconlib import b64, check, ed25519, probe, summary  # noqa: E402
+
 TTL = 3
-failures = 0
-passes = 0
-
-
-def check(cond, what):
-    global failures, passes
-    if cond:
-        passes += 1
-        print(f"ok - {what}")
-    else:
-        failures += 1
-        print(f"not ok - {what}")
+CA = b64(ed25519(os.urandom(32))[0])
 
 
 def free_port():
@@ -114,13 +107,14 @@ def wait_list(url, pred, timeout):
 
 
 def discover(port):
-    """DISCOVER (docs/protocol.md): does the beacon answer?"""
+    """The 32-byte probe (docs/beacon-auth.md): does the beacon answer?"""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
+    nonce = os.urandom(8)
     try:
-        s.sendto(struct.pack("!BI", 1, 0x77), ("127.0.0.1", port))
+        s.sendto(probe(nonce), ("127.0.0.1", port))
         data, _ = s.recvfrom(2048)
-        return len(data) > 0 and data[0] == 2
+        return len(data) == 16 and data[0] == 2 and data[-8:] == nonce
     except OSError:
         return False
     finally:
@@ -181,7 +175,7 @@ def main():
     try:
 
         # The usage errors: exit 1, a message, before listening.
-        base = [beacon_bin, "--listen", "127.0.0.1:0"]
+        base = [beacon_bin, "--listen", "127.0.0.1:0", "--ca", CA]
         for args, what in (
                 (["--registry", url], "--registry alone"),
                 (["--registry", url, "--public", "198.51.100.9:3478"],
@@ -197,6 +191,12 @@ def main():
                                timeout=5)
             check(p.returncode == 1 and "ovl-beacon:" in p.stderr and
                   "listening" not in p.stderr, "usage error: " + what)
+        p = subprocess.run([beacon_bin, "--listen", "127.0.0.1:0",
+                            "--registry", url, "--public",
+                            "198.51.100.9:3478", "--registry-token", tok],
+                           capture_output=True, text=True, timeout=5)
+        check(p.returncode == 2 and "--ca" in p.stderr and
+              "listening" not in p.stderr, "no --ca: exit 2, naming --ca")
         loose = os.path.join(tmp, "loose.token")
         secret(loose, token + "\n", 0o640)
         p = subprocess.run(base + ["--registry", url, "--public",
@@ -209,6 +209,7 @@ def main():
         # Announced within a beat (ttl 3: one a second).
         addr = "198.51.100.9:3478"
         b1 = Proc([beacon_bin, "--listen", "127.0.0.1:0", "--threads", "1",
+                   "--ca", CA,
                    "--registry", url, "--public", addr,
                    "--registry-token", tok])
         procs.append(b1)
@@ -235,6 +236,7 @@ def main():
 
         # A wrong token: refused, logged, and the beacon still relays.
         b2 = Proc([beacon_bin, "--listen", "127.0.0.1:0", "--threads", "1",
+                   "--ca", CA,
                    "--registry", url, "--public", "198.51.100.10:3478",
                    "--registry-token", bad, "--heartbeat", "1"])
         procs.append(b2)
@@ -243,7 +245,7 @@ def main():
         check(b2.wait_line("refused", 3) is not None and
               b2.wait_line("token_unknown", 0.1) is not None,
               "a wrong token is logged as refused (token_unknown)")
-        check(bport and discover(bport), "a refused beacon still relays")
+        check(bport and discover(bport), "a refused beacon still serves")
         time.sleep(2.2)     # two more failing beats, not logged again
         check(b2.count("refused") == 1,
               "a failing announcement is logged once, not every beat")
@@ -265,8 +267,7 @@ def main():
         for p in procs:
             p.stop(signal.SIGKILL)
         subprocess.run(["rm", "-rf", tmp])
-    print(f"# {passes} passed, {failures} failed")
-    return 1 if failures else 0
+    return summary("announce")
 
 
 if __name__ == "__main__":

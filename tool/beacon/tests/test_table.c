@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the registration table: lookups, rebinding, expiry, cap. */
+/* Unit tests of the registration table: lookups, rebinding, expiry, LRU. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@ static struct bcn_addr v4(uint8_t last, uint16_t port)
 	return a;
 }
 
-static void test_register_lookup(void **state)
+static void test_add_lookup(void **state)
 {
 	struct bcn_table t;
 	struct bcn_addr a = v4(1, 1000), b = v4(2, 2000);
@@ -27,10 +27,10 @@ static void test_register_lookup(void **state)
 
 	(void)state;
 	assert_int_equal(bcn_table_init(&t, 10, 1000, 42), 0);
-	assert_int_equal(bcn_table_register(&t, 1, &a, 0), BCN_REG_NEW);
-	assert_int_equal(bcn_table_register(&t, 2, &b, 0), BCN_REG_NEW);
-	assert_int_equal(bcn_table_register(&t, 3, &c, 0), BCN_REG_NEW);
-	assert_int_equal(bcn_table_register(&t, 1, &a, 5), BCN_REG_REFRESH);
+	assert_non_null(bcn_table_add(&t, 1, &a, 0));
+	assert_non_null(bcn_table_add(&t, 2, &b, 0));
+	assert_non_null(bcn_table_add(&t, 3, &c, 0));
+	bcn_table_touch(&t, bcn_table_by_id(&t, 1), 5);
 	assert_int_equal(t.count, 3);
 	assert_int_equal(bcn_table_by_id(&t, 1)->last_seen, 5);
 	assert_true(bcn_addr_equal(&bcn_table_by_id(&t, 2)->addr, &b));
@@ -43,31 +43,27 @@ static void test_register_lookup(void **state)
 	bcn_table_free(&t);
 }
 
-static void test_rebind_and_move(void **state)
+static void test_set_addr_and_del(void **state)
 {
 	struct bcn_table t;
 	struct bcn_addr a = v4(1, 1000), a2 = v4(1, 1001), b = v4(2, 2000);
 
 	(void)state;
 	assert_int_equal(bcn_table_init(&t, 10, 1000, 7), 0);
-	bcn_table_register(&t, 1, &a, 0);
-	bcn_table_register(&t, 2, &b, 0);
+	bcn_table_add(&t, 1, &a, 0);
+	bcn_table_add(&t, 2, &b, 0);
 	/* NAT rebinding: id 1 from a new port */
-	assert_int_equal(bcn_table_register(&t, 1, &a2, 1), BCN_REG_REBIND);
+	bcn_table_set_addr(&t, bcn_table_by_id(&t, 1), &a2);
 	assert_null(bcn_table_by_addr(&t, &a));
 	assert_int_equal(bcn_table_by_addr(&t, &a2)->id, 1);
 	assert_int_equal(t.count, 2);
-	/* address a2 now says it is id 9 */
-	assert_int_equal(bcn_table_register(&t, 9, &a2, 2), BCN_REG_MOVED);
+	bcn_table_del(&t, bcn_table_by_id(&t, 1));
 	assert_null(bcn_table_by_id(&t, 1));
-	assert_int_equal(bcn_table_by_addr(&t, &a2)->id, 9);
-	assert_int_equal(t.count, 2);
-	/* address b says it is id 9, which is registered at a2 */
-	assert_int_equal(bcn_table_register(&t, 9, &b, 3), BCN_REG_REBIND);
-	assert_null(bcn_table_by_id(&t, 2));
 	assert_null(bcn_table_by_addr(&t, &a2));
-	assert_int_equal(bcn_table_by_addr(&t, &b)->id, 9);
+	assert_int_equal(bcn_table_by_addr(&t, &b)->id, 2);
 	assert_int_equal(t.count, 1);
+	assert_true(t.lru_head == bcn_table_by_id(&t, 2) &&
+		    t.lru_tail == t.lru_head);
 	bcn_table_free(&t);
 }
 
@@ -79,10 +75,10 @@ static void test_expire(void **state)
 	(void)state;
 	assert_int_equal(bcn_table_init(&t, 10, 1000, 1), 0);
 	assert_int_equal(bcn_table_next_expiry(&t), UINT64_MAX);
-	bcn_table_register(&t, 1, &a, 100);
-	bcn_table_register(&t, 2, &b, 200);
-	bcn_table_register(&t, 3, &c, 300);
-	bcn_table_register(&t, 1, &a, 900);	/* refresh: now newest */
+	bcn_table_add(&t, 1, &a, 100);
+	bcn_table_add(&t, 2, &b, 200);
+	bcn_table_add(&t, 3, &c, 300);
+	bcn_table_touch(&t, bcn_table_by_id(&t, 1), 900); /* now newest */
 	assert_int_equal(bcn_table_next_expiry(&t), 1200);
 	assert_int_equal(bcn_table_expire(&t, 1199), 0);
 	assert_int_equal(bcn_table_expire(&t, 1300), 2);
@@ -95,7 +91,8 @@ static void test_expire(void **state)
 	bcn_table_free(&t);
 }
 
-static void test_cap(void **state)
+/* The stalest first: what the caller evicts at the cap (t->lru_head). */
+static void test_lru(void **state)
 {
 	struct bcn_table t;
 	struct bcn_addr a;
@@ -105,18 +102,16 @@ static void test_cap(void **state)
 	assert_int_equal(bcn_table_init(&t, 100, 1000, 3), 0);
 	for (i = 1; i <= 100; i++) {
 		a = v4(i, i);
-		assert_int_equal(bcn_table_register(&t, i, &a, i),
-				 BCN_REG_NEW);
+		assert_non_null(bcn_table_add(&t, i, &a, i));
 	}
-	a = v4(200, 200);
-	assert_int_equal(bcn_table_register(&t, 200, &a, 0), BCN_REG_FULL);
-	/* known nodes still refresh and rebind at the cap */
-	a = v4(5, 5);
-	assert_int_equal(bcn_table_register(&t, 5, &a, 1), BCN_REG_REFRESH);
-	a = v4(5, 6);
-	assert_int_equal(bcn_table_register(&t, 5, &a, 1), BCN_REG_REBIND);
-	assert_int_equal(t.count, 100);
-	for (i = 1; i <= 100; i++)
+	assert_int_equal(t.lru_head->id, 1);
+	bcn_table_touch(&t, bcn_table_by_id(&t, 1), 200);
+	assert_int_equal(t.lru_head->id, 2);
+	assert_int_equal(t.lru_tail->id, 1);
+	bcn_table_del(&t, t.lru_head);
+	assert_int_equal(t.count, 99);
+	assert_null(bcn_table_by_id(&t, 2));
+	for (i = 3; i <= 100; i++)
 		assert_int_equal(bcn_table_by_id(&t, i)->id, i);
 	bcn_table_free(&t);
 }
@@ -148,9 +143,14 @@ static void test_many(void **state)
 		a.port = (uint16_t)(r >> 16) % 4;
 		if (bcn_table_by_addr(&t, &a))
 			continue;	/* keep the model one id per address */
-		bcn_table_register(&t, id, &a, i);
-		if (!present[id])
+		n = bcn_table_by_id(&t, id);
+		if (n) {
+			bcn_table_set_addr(&t, n, &a);
+			bcn_table_touch(&t, n, i);
+		} else {
+			assert_non_null(bcn_table_add(&t, id, &a, i));
 			count++;
+		}
 		present[id] = 1;
 		model[id] = a;
 		n = bcn_table_by_id(&t, id);
@@ -171,10 +171,10 @@ static void test_many(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_register_lookup),
-		cmocka_unit_test(test_rebind_and_move),
+		cmocka_unit_test(test_add_lookup),
+		cmocka_unit_test(test_set_addr_and_del),
 		cmocka_unit_test(test_expire),
-		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_many),
 	};
 

@@ -39,6 +39,7 @@ struct ctx {
 	struct bcn_out		out[BCN_MAX_OUT];
 	uint8_t			ca_pk[32], ca_sk[64];
 	uint64_t		now;
+	const struct bcn_addr	*local;	/* the beacon's address asked */
 };
 
 static struct bcn_addr addr4(uint8_t c, uint8_t d, uint16_t port)
@@ -109,7 +110,7 @@ static int teardown(void **state)
 static unsigned int feed(struct ctx *c, const struct bcn_addr *src,
 			 uint8_t *pkt, size_t len, bool unverified)
 {
-	unsigned int k = bcn_handle_at(&c->t, &c->st, src, NULL, pkt, len,
+	unsigned int k = bcn_handle_at(&c->t, &c->st, src, c->local, pkt, len,
 				       c->now, c->out);
 
 	if (unverified) {
@@ -210,28 +211,6 @@ static void test_probe(void **state)
 	assert_int_equal(feed(c, &src, v1, 5, true), 0);
 	assert_int_equal(c->st.probes, 2);
 	assert_int_equal(c->t.count, 0);
-}
-
-/* v1 answers the 32-byte probe too. */
-static void test_probe_v1(void **state)
-{
-	struct bcn_addr src = addr4(1, 1, 1000);
-	struct bcn_out out[BCN_MAX_OUT];
-	uint8_t pkt[32], nonce[8] = { 9 }, got[8];
-	struct bcn_stats st = { 0 };
-	struct bcn_table t;
-	struct bcn_addr seen;
-
-	(void)state;
-	assert_int_equal(bcn_table_init(&t, 4, 1000, 1), 0);
-	bcn_build_probe(pkt, nonce);
-	assert_int_equal(bcn_handle(&t, &st, &src, pkt, 32, 1, out), 1);
-	assert_int_equal(out[0].len, 16);
-	assert_int_equal(bcn_parse_probe_reply(bcn_out_data(&out[0]), 16,
-					       &seen, got), 0);
-	assert_memory_equal(got, nonce, 8);
-	assert_int_equal(t.count, 0);
-	bcn_table_free(&t);
 }
 
 static void test_register_ok(void **state)
@@ -613,12 +592,144 @@ static void test_reply_size(void **state)
 	assert_int_equal(c->t.count, 2);
 }
 
+/*
+ * Protocol v1's forms are malformed messages now: the 5-byte DISCOVER
+ * (registration), the 5-byte PUNCH_REQUEST, a RELAY with v1's 5-byte
+ * header, from anyone, registered or not: never answered, never
+ * registered, counted.
+ */
+static void test_v1_forms(void **state)
+{
+	struct ctx *c = *state;
+	struct bcn_addr x = addr4(9, 9, 9);
+	uint8_t disc[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 42 };
+	uint8_t punch[5] = { OVL_MSG_PUNCH_REQUEST, 0, 0, 0, 43 };
+	uint8_t relay1[12] = { OVL_MSG_RELAY, 0, 0, 0, 43, 'h', 'i' };
+	uint8_t relay2[40] = { OVL_MSG_RELAY, 0, 0, 0, 43, 'h', 'i' };
+	uint8_t unk[8] = { 0x7f };
+	struct node a, b;
+
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
+	assert_int_equal(feed(c, &x, disc, sizeof(disc), true), 0);
+	assert_int_equal(c->t.count, 0);
+	assert_int_equal(reg(c, &a), 0);
+	assert_int_equal(reg(c, &b), 0);
+	/* from a registered node's own address too */
+	assert_int_equal(feed(c, &a.addr, disc, sizeof(disc), true), 0);
+	assert_int_equal(feed(c, &a.addr, punch, sizeof(punch), true), 0);
+	assert_int_equal(feed(c, &a.addr, relay1, sizeof(relay1), true), 0);
+	assert_int_equal(feed(c, &a.addr, relay2, sizeof(relay2), true), 0);
+	assert_int_equal(feed(c, &x, disc, 1, true), 0);
+	assert_int_equal(feed(c, &x, unk, sizeof(unk), true), 0);
+	assert_int_equal(c->st.drop_bad_length, 3);	/* 2 DISCOVERs, punch */
+	assert_int_equal(c->st.drop_short, 2);		/* relay1, 1 byte */
+	assert_int_equal(c->st.bad_mac, 1);		/* relay2 */
+	assert_int_equal(c->st.drop_unknown_type, 1);
+	assert_int_equal(c->st.relayed + c->st.punches, 0);
+	assert_int_equal(c->t.count, 2);
+	assert_true(bcn_addr_equal(&bcn_table_by_id(&c->t, 42)->addr,
+				   &a.addr));
+}
+
+/* A table without its bcn_auth accepts nothing (no insecure mode). */
+static void test_no_auth(void **state)
+{
+	struct bcn_addr src = addr4(1, 1, 1000);
+	struct bcn_out out[BCN_MAX_OUT];
+	uint8_t pkt[32], nonce[8] = { 9 };
+	uint8_t disc[5] = { OVL_MSG_DISCOVER, 0, 0, 0, 42 };
+	struct bcn_stats st = { 0 };
+	struct bcn_table t;
+
+	(void)state;
+	assert_int_equal(bcn_table_init(&t, 4, 1000, 1), 0);
+	bcn_build_probe(pkt, nonce);
+	assert_int_equal(bcn_handle_at(&t, &st, &src, NULL, pkt, 32, 1, out),
+			 0);
+	assert_int_equal(bcn_handle_at(&t, &st, &src, NULL, disc, 5, 1, out),
+			 0);
+	assert_int_equal(t.count, 0);
+	bcn_table_free(&t);
+}
+
+/*
+ * Each output leaves from the beacon address its destination node talks
+ * to: A asked on l1, B on l2, so whatever goes to B leaves from l2; B
+ * refreshing on l1 moves it.
+ */
+static void test_local_address(void **state)
+{
+	struct ctx *c = *state;
+	struct bcn_addr l1 = addr4(201, 1, 0);
+	struct bcn_addr l2 = { .ip = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	uint8_t pkt[13 + 16];
+	struct node a, b;
+
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
+	c->local = &l1;
+	assert_int_equal(reg(c, &a), 0);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+	c->local = &l2;
+	assert_int_equal(reg(c, &b), 0);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l2));
+	c->local = &l1;
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 16), 1);
+	assert_true(bcn_addr_equal(&c->out[0].dst, &b.addr));
+	assert_true(bcn_addr_equal(&c->out[0].src, &l2));
+	bcn_build_punch_request(pkt, 43, 1, a.k_up);
+	assert_int_equal(feed(c, &a.addr, pkt, 21, false), 2);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+	assert_true(bcn_addr_equal(&c->out[1].src, &l2));
+	/* B refreshes on l1: from now on it is sent from l1 */
+	bcn_build_refresh(pkt, 43, 1, b.k_up);
+	assert_int_equal(feed(c, &b.addr, pkt, 21, false), 1);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 16), 1);
+	assert_true(bcn_addr_equal(&c->out[0].src, &l1));
+}
+
+/*
+ * fe80::1 on link 2 and fe80::1 on link 3 are two nodes; replies carry
+ * the scope id back (without it a link-local reply cannot be sent), the
+ * reflected address does not (the wire has no scope).
+ */
+static void test_scope_id(void **state)
+{
+	struct ctx *c = *state;
+	struct bcn_addr la = { .ip = { 0xfe, 0x80, [15] = 1 }, .port = 7,
+			       .scope_id = 2 };
+	struct bcn_addr lb = la;
+	uint8_t pkt[13 + 16];
+	struct node a, b;
+
+	lb.scope_id = 3;
+	assert_false(bcn_addr_equal(&la, &lb));
+	make_node(c, &a, 42, la, NULL);
+	make_node(c, &b, 43, lb, NULL);
+	assert_int_equal(reg(c, &a), 0);
+	assert_int_equal(c->out[0].dst.scope_id, 2);
+	assert_int_equal(reg(c, &b), 0);
+	assert_int_equal(c->out[0].dst.scope_id, 3);
+	assert_int_equal(c->t.count, 2);
+	assert_int_equal(b.seen.scope_id, 0);
+	assert_memory_equal(b.seen.ip, lb.ip, 16);
+	/* B relays to A: delivered on A's link */
+	assert_int_equal(relay(c, &b.addr, b.k_up, 42, pkt, 16), 1);
+	assert_true(bcn_addr_equal(&c->out[0].dst, &la));
+	assert_non_null(bcn_table_by_addr(&c->t, &la));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_probe),
-		cmocka_unit_test(test_probe_v1),
+		T(test_v1_forms),
+		cmocka_unit_test(test_no_auth),
+		T(test_local_address),
+		T(test_scope_id),
 		T(test_register_ok),
 		T(test_register_refused),
 		T(test_identity),
