@@ -25,7 +25,7 @@ for kver in "$@"; do
 	cp -a Kbuild kmod include "$src/"
 	echo "ovl: building the module for $kver${sparse:+ (with sparse)}"
 	# Debian's header packages ship no vmlinux to take BTF from.
-	args=(-s -C "$kdir" M="$src" W=1 KCFLAGS=-Werror)
+	args=(-s -j"$(nproc)" -C "$kdir" M="$src" W=1 KCFLAGS=-Werror)
 	[ -e "$kdir/vmlinux" ] || args+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
 	[ -z "$sparse" ] ||
 		args+=(C=2 "CHECK=sparse -Wbitwise -Wcast-to-as -Wdefault-bitfield-sign")
