@@ -450,6 +450,71 @@ static void test_relay_budget(void **state)
 	assert_int_equal(ok, 768000 / (1413 * 8));
 }
 
+/*
+ * The halves the workers use (bcn_handle_locked(), then
+ * bcn_relay_finish() outside the lock): a forged RELAY from a node's
+ * address holds the node's budget only until its tag is found bad, then
+ * bcn_relay_refund() gives it back; with bcn_handle_at() it costs none.
+ */
+static void test_relay_halves(void **state)
+{
+	struct ctx *c = *state;
+	static uint8_t pkts[64][13 + 10];
+	struct bcn_out outs[64][BCN_MAX_OUT];
+	struct bcn_relay rl[64];
+	uint8_t pkt[13 + 10];
+	unsigned int i, ok = 0;
+	struct node a, b;
+
+	c->a.relay_pps = 100;		/* burst 64 */
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
+	assert_int_equal(reg(c, &a), 0);
+	assert_int_equal(reg(c, &b), 0);
+	/* 200 forged RELAYs through bcn_handle_at(): no budget spent */
+	for (i = 0; i < 200; i++)
+		assert_int_equal(relay(c, &a.addr, a.k_down, 43, pkt, 10), 0);
+	assert_int_equal(c->st.bad_mac, 200);
+	assert_int_equal(c->st.relay_rate_limited, 0);
+	/* 64 forged ones in flight between the halves take the burst... */
+	for (i = 0; i < 64; i++) {
+		pkts[i][0] = OVL_MSG_RELAY;
+		bcn_put_be32(pkts[i] + 1, 43);
+		memset(pkts[i] + 5, 0xee, 18);
+		assert_int_equal(bcn_handle_locked(&c->t, &c->st, &a.addr,
+						   NULL, pkts[i], 23, c->now,
+						   outs[i], &rl[i]), 1);
+		assert_true(rl[i].pending);
+		assert_true(bcn_addr_equal(&outs[i][0].dst, &b.addr));
+	}
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 10), 0);
+	assert_int_equal(c->st.relay_rate_limited, 1);
+	/* ...and give it back once their tags are found bad */
+	for (i = 0; i < 64; i++) {
+		assert_false(bcn_relay_finish(&rl[i], &c->st, pkts[i], 23));
+		assert_true(rl[i].refund);
+		bcn_relay_refund(&c->t, &a.addr, &rl[i]);
+	}
+	assert_int_equal(c->st.bad_mac, 264);
+	for (i = 0; i < 100; i++)
+		ok += relay(c, &a.addr, a.k_up, 43, pkt, 10);
+	assert_int_equal(ok, 64);
+	/* a refund for a registration since replaced is not given */
+	c->now += 1000;
+	memset(pkts[0] + 5, 0xee, 18);
+	assert_int_equal(bcn_handle_locked(&c->t, &c->st, &a.addr, NULL,
+					   pkts[0], 23, c->now, outs[0],
+					   &rl[0]), 1);
+	assert_int_equal(reg(c, &a), 0);	/* new keys, fresh budgets */
+	for (i = ok = 0; i < 100; i++)
+		ok += relay(c, &a.addr, a.k_up, 43, pkt, 10);
+	assert_int_equal(ok, 64);
+	assert_false(bcn_relay_finish(&rl[0], &c->st, pkts[0], 23));
+	assert_true(rl[0].refund);
+	bcn_relay_refund(&c->t, &a.addr, &rl[0]);
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 10), 0);
+}
+
 static void test_punch(void **state)
 {
 	struct ctx *c = *state;
@@ -737,6 +802,7 @@ int main(void)
 		T(test_refresh),
 		T(test_relay),
 		T(test_relay_budget),
+		T(test_relay_halves),
 		T(test_punch),
 		T(test_quota_and_full),
 		T(test_hello_budget),
