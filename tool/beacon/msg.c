@@ -321,7 +321,14 @@ static unsigned int v2_refresh(struct bcn_table *t, struct bcn_stats *st,
 	return 1;
 }
 
-/* The (requester, target) budget: a slot of the requester's. */
+/*
+ * The requester's PUNCH_REQUEST budgets: the (requester, target) one, a
+ * slot of the requester's, and the requester's over all its targets,
+ * which bounds what cycling over many targets gets.  A target new to the
+ * requester takes over the least recently asked slot with its bucket as
+ * it is: it does not start full.  A request over the overall budget gives
+ * its pair's token back.
+ */
 static bool punch_budget(struct bcn_node *a, uint32_t target, uint64_t now)
 {
 	struct bcn_punch_slot *s = NULL;
@@ -337,13 +344,16 @@ static bool punch_budget(struct bcn_node *a, uint32_t target, uint64_t now)
 		if (!s || p->used < s->used)
 			s = p;		/* the least recently used so far */
 	}
-	if (s->target != target) {
-		memset(s, 0, sizeof(*s));
-		s->target = target;
-	}
+	s->target = target;
 	s->used = now;
-	return bcn_bucket_take(&s->bucket, BCN_PUNCH_RATE, BCN_PUNCH_BURST, 1,
-			       now);
+	if (!bcn_bucket_take(&s->bucket, BCN_PUNCH_RATE, BCN_PUNCH_BURST, 1,
+			     now))
+		return false;
+	if (bcn_bucket_take(&a->auth.punch_all, BCN_PUNCH_ALL_RATE,
+			    BCN_PUNCH_ALL_BURST, 1, now))
+		return true;
+	bcn_bucket_give(&s->bucket, BCN_PUNCH_BURST, 1);
+	return false;
 }
 
 static void punch_command(struct bcn_node *to, const struct bcn_node *peer,

@@ -22,6 +22,8 @@
 #define BCN_COOKIE_ROTATE_MS	120000	/* a cookie lives 120 to 240 s */
 #define BCN_PUNCH_RATE		1	/* per (requester, target), a second */
 #define BCN_PUNCH_BURST		3
+#define BCN_PUNCH_ALL_RATE	4	/* per requester, all targets, a second */
+#define BCN_PUNCH_ALL_BURST	8
 
 /**
  * struct bcn_auth - protocol v2's settings and secrets (t->auth); guarded

@@ -577,6 +577,60 @@ static void test_punch(void **state)
 	assert_int_equal(c->st.punches, 5);
 }
 
+/*
+ * A requester cycling over more targets than it has budget slots (12 for
+ * 8) gets no more than its overall budget: a burst of
+ * BCN_PUNCH_ALL_BURST, then BCN_PUNCH_ALL_RATE a second; the pair's
+ * budget still holds for one target.
+ */
+static void test_punch_cycling(void **state)
+{
+	struct ctx *c = *state;
+	struct node a, tg[12];
+	uint64_t seq = 0;
+	unsigned int i, served;
+	uint8_t pkt[21];
+
+	/* room for 13 registrations */
+	bcn_auth_free(&c->a, &c->t);
+	bcn_table_free(&c->t);
+	assert_int_equal(bcn_table_init(&c->t, 32, 30000, 5), 0);
+	assert_int_equal(bcn_auth_init(&c->a, &c->t, c->ca_pk, 9), 0);
+	c->a.unix_now = NOW_UNIX;
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	assert_int_equal(reg(c, &a), 0);
+	for (i = 0; i < 12; i++) {
+		make_node(c, &tg[i], 100 + i, addr4(2, 1 + i, 1000), NULL);
+		assert_int_equal(reg(c, &tg[i]), 0);
+	}
+	for (i = served = 0; i < 100; i++) {
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_ALL_BURST);
+	assert_int_equal(c->st.punch_rate_limited, 100 - BCN_PUNCH_ALL_BURST);
+	/* a second later, a second's worth, over ten seconds ten's */
+	c->now += 1000;
+	for (i = served = 0; i < 100; i++) {
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_ALL_RATE);
+	for (i = served = 0; i < 100; i++) {
+		c->now += 100;
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, 10 * BCN_PUNCH_ALL_RATE);
+	/* all full again: one target gets its pair's burst, no more */
+	c->now += 100000;
+	for (i = served = 0; i < 10; i++) {
+		bcn_build_punch_request(pkt, 100, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_BURST);
+}
+
 static void test_quota_and_full(void **state)
 {
 	struct ctx *c = *state;
@@ -804,6 +858,7 @@ int main(void)
 		T(test_relay_budget),
 		T(test_relay_halves),
 		T(test_punch),
+		T(test_punch_cycling),
 		T(test_quota_and_full),
 		T(test_hello_budget),
 		T(test_reply_size),
