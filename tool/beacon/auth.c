@@ -422,6 +422,15 @@ bool bcn_bucket_take(struct bcn_bucket *b, uint64_t rate, uint64_t burst,
 	return true;
 }
 
+void bcn_bucket_give(struct bcn_bucket *b, uint64_t burst, uint64_t cost)
+{
+	if (!b->used)
+		return;
+	b->milli += cost * 1000;
+	if (b->milli > burst * 1000)
+		b->milli = burst * 1000;
+}
+
 /* ---- prefixes ---- */
 
 void bcn_prefix(const struct bcn_addr *a, uint8_t out[16])

@@ -195,6 +195,9 @@ size_t bcn_build_reregister(uint8_t *buf, uint32_t id);
 bool bcn_bucket_take(struct bcn_bucket *b, uint64_t rate, uint64_t burst,
 		     uint64_t cost, uint64_t now);
 
+/* Give @cost tokens back to @b (a take undone), up to @burst. */
+void bcn_bucket_give(struct bcn_bucket *b, uint64_t burst, uint64_t cost);
+
 /* ---- source prefixes ---- */
 
 /* The /24 of an IPv4 (v4-mapped) address, the /48 of an IPv6 one. */

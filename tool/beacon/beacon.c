@@ -13,10 +13,21 @@
  *
  * Locking rule:
  *  - shared.table_lock guards shared.table (every registration, the
- *    nodes it points to) and shared.expirations; it is held around each
- *    bcn_handle_at() call and each expiry, never across a system call.
- *    bcn_handle_at() copies the addresses it needs into the outputs, so
- *    nothing of the table is used after the lock is dropped.
+ *    nodes it points to, their relay and punch budgets, the cookie
+ *    secrets and limits of table.auth) and shared.expirations.  It is
+ *    held around each bcn_handle_locked() call and each expiry, never
+ *    across a system call, and nothing costlier than lookups, token
+ *    bucket arithmetic and copies is done under it for a RELAY: the
+ *    datagram's two SipHash tags (the RELAY's under the sender's k_up,
+ *    the RELAY_DELIVER's under the receiver's k_down) are computed by
+ *    bcn_relay_finish() after it is dropped, from the keys and addresses
+ *    bcn_handle_locked() copied into the struct bcn_relay and the output.
+ *    Nothing of the table is used after the lock is dropped.  A RELAY
+ *    whose tag is bad takes the lock once more to give back the budget
+ *    taken for it (bcn_relay_refund()); only forged RELAYs pay that.
+ *    (Registrations, refreshes, PUNCH_REQUESTs keep their MACs under
+ *    the lock: they are rare, and their checks decide what the table
+ *    becomes.)
  *  - worker.stats_lock guards worker.stats; the worker holds it for one
  *    whole batch (receive, handle, send), the main thread to add the
  *    counters up.  Anything a worker sent is counted before the main
@@ -820,6 +831,7 @@ static void process_batch(struct worker *w, unsigned int n, uint64_t now)
 		rx_local(&m->msg_hdr, &local);
 		do {
 			size_t dlen = len - off < seg ? len - off : seg;
+			struct bcn_relay rl;
 			struct bcn_out *out;
 			unsigned int k;
 
@@ -831,9 +843,22 @@ static void process_batch(struct worker *w, unsigned int n, uint64_t now)
 			}
 			out = &w->tx_out[nout];
 			pthread_mutex_lock(&sh->table_lock);
-			k = bcn_handle_at(&sh->table, &w->stats, &src, &local,
-					  buf + off, dlen, now, out);
+			k = bcn_handle_locked(&sh->table, &w->stats, &src,
+					      &local, buf + off, dlen, now,
+					      out, &rl);
 			pthread_mutex_unlock(&sh->table_lock);
+			/* A RELAY's tags: outside the lock (the rule above). */
+			if (rl.pending &&
+			    !bcn_relay_finish(&rl, &w->stats, buf + off,
+					      dlen)) {
+				if (rl.refund) {
+					pthread_mutex_lock(&sh->table_lock);
+					bcn_relay_refund(&sh->table, &src,
+							 &rl);
+					pthread_mutex_unlock(&sh->table_lock);
+				}
+				k = 0;
+			}
 			if (k != 1 || out->data != buf + off ||
 			    out->len != dlen ||
 			    !bcn_addr_equal(&out->dst, &w->tx_out[first].dst))

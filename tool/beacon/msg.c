@@ -321,7 +321,14 @@ static unsigned int v2_refresh(struct bcn_table *t, struct bcn_stats *st,
 	return 1;
 }
 
-/* The (requester, target) budget: a slot of the requester's. */
+/*
+ * The requester's PUNCH_REQUEST budgets: the (requester, target) one, a
+ * slot of the requester's, and the requester's over all its targets,
+ * which bounds what cycling over many targets gets.  A target new to the
+ * requester takes over the least recently asked slot with its bucket as
+ * it is: it does not start full.  A request over the overall budget gives
+ * its pair's token back.
+ */
 static bool punch_budget(struct bcn_node *a, uint32_t target, uint64_t now)
 {
 	struct bcn_punch_slot *s = NULL;
@@ -337,13 +344,16 @@ static bool punch_budget(struct bcn_node *a, uint32_t target, uint64_t now)
 		if (!s || p->used < s->used)
 			s = p;		/* the least recently used so far */
 	}
-	if (s->target != target) {
-		memset(s, 0, sizeof(*s));
-		s->target = target;
-	}
+	s->target = target;
 	s->used = now;
-	return bcn_bucket_take(&s->bucket, BCN_PUNCH_RATE, BCN_PUNCH_BURST, 1,
-			       now);
+	if (!bcn_bucket_take(&s->bucket, BCN_PUNCH_RATE, BCN_PUNCH_BURST, 1,
+			     now))
+		return false;
+	if (bcn_bucket_take(&a->auth.punch_all, BCN_PUNCH_ALL_RATE,
+			    BCN_PUNCH_ALL_BURST, 1, now))
+		return true;
+	bcn_bucket_give(&s->bucket, BCN_PUNCH_BURST, 1);
+	return false;
 }
 
 static void punch_command(struct bcn_node *to, const struct bcn_node *peer,
@@ -386,18 +396,32 @@ static unsigned int v2_punch(struct bcn_table *t, struct bcn_stats *st,
 	return 2;
 }
 
+/* The sender's relay budgets: packets, bits; their bursts. */
+static uint64_t relay_pkt_burst(const struct bcn_auth *au)
+{
+	return burst_of(au->relay_pps, 64);
+}
+
+static uint64_t relay_bit_burst(const struct bcn_auth *au)
+{
+	return burst_of(au->relay_bps, 64 * 1500 * 8);
+}
+
 /*
- * RELAY from a registered address with a valid tag, to a registered
- * node, within the sender's budget: rewritten in place into the
- * RELAY_DELIVER with the destination's tag.
+ * RELAY, the half under the table's lock: from a registered address, to
+ * a registered node, within the sender's budget; the tags are
+ * bcn_relay_finish()'s.  The budget is taken before the tag is known to
+ * be good, so that a RELAY costs one pass under the lock; a bad tag's
+ * take is given back (bcn_relay_refund()), so forged RELAYs from a
+ * node's address hold its budget only between the two passes.
  */
-static unsigned int v2_relay(struct bcn_table *t, struct bcn_stats *st,
-			     const struct bcn_addr *src, uint8_t *pkt,
-			     size_t len, uint64_t now, struct bcn_out *out)
+static unsigned int v2_relay_begin(struct bcn_table *t, struct bcn_stats *st,
+				   const struct bcn_addr *src, uint8_t *pkt,
+				   size_t len, uint64_t now,
+				   struct bcn_out *out, struct bcn_relay *rl)
 {
 	struct bcn_auth *au = t->auth;
 	uint32_t dst_id = bcn_get_be32(pkt + 1);
-	uint8_t tag[BCN_MAC_LEN];
 	struct bcn_node *a, *b;
 
 	a = bcn_table_by_addr(t, src);
@@ -405,36 +429,77 @@ static unsigned int v2_relay(struct bcn_table *t, struct bcn_stats *st,
 		st->relay_unregistered++;
 		return 0;
 	}
-	bcn_relay_tag(a->auth.k_up, OVL_MSG_RELAY, dst_id,
+	memset(rl, 0, sizeof(*rl));
+	rl->pending = true;
+	rl->from = a->id;
+	memcpy(rl->k_up, a->auth.k_up, BCN_KEY_LEN);
+	out->data = pkt;
+	out->len = len;
+	b = dst_id ? bcn_table_by_id(t, dst_id) : NULL;
+	if (!b) {
+		rl->no_dst = true;
+		return 1;
+	}
+	rl->bits = (uint64_t)len * 8;
+	if (!bcn_bucket_take(&a->auth.relay_pkts, au->relay_pps,
+			     relay_pkt_burst(au), 1, now)) {
+		rl->over = true;
+	} else if (!bcn_bucket_take(&a->auth.relay_bits, au->relay_bps,
+				    relay_bit_burst(au), rl->bits, now)) {
+		bcn_bucket_give(&a->auth.relay_pkts, relay_pkt_burst(au), 1);
+		rl->over = true;
+	}
+	memcpy(rl->k_down, b->auth.k_down, BCN_KEY_LEN);
+	out->dst = b->addr;
+	out->src = b->local;
+	return 1;
+}
+
+bool bcn_relay_finish(struct bcn_relay *rl, struct bcn_stats *st,
+		      uint8_t *pkt, size_t len)
+{
+	uint8_t tag[BCN_MAC_LEN];
+
+	rl->pending = false;
+	bcn_relay_tag(rl->k_up, OVL_MSG_RELAY, bcn_get_be32(pkt + 1),
 		      pkt + BCN_RELAY2_HDR_LEN, len - BCN_RELAY2_HDR_LEN, tag);
 	if (sodium_memcmp(tag, pkt + 5, BCN_MAC_LEN)) {
 		st->bad_mac++;
-		return 0;
+		rl->refund = !rl->no_dst && !rl->over;
+		return false;
 	}
-	b = dst_id ? bcn_table_by_id(t, dst_id) : NULL;
-	if (!b) {
+	if (rl->no_dst) {
 		st->relay_unknown_dst++;
-		return 0;
+		return false;
 	}
-	if (!bcn_bucket_take(&a->auth.relay_pkts, au->relay_pps,
-			     burst_of(au->relay_pps, 64), 1, now) ||
-	    !bcn_bucket_take(&a->auth.relay_bits, au->relay_bps,
-			     burst_of(au->relay_bps, 64 * 1500 * 8),
-			     (uint64_t)len * 8, now)) {
+	if (rl->over) {
 		st->relay_rate_limited++;
-		return 0;
+		return false;
 	}
 	pkt[0] = OVL_MSG_RELAY_DELIVER;
-	bcn_put_be32(pkt + 1, a->id);
-	bcn_relay_tag(b->auth.k_down, OVL_MSG_RELAY_DELIVER, a->id,
+	bcn_put_be32(pkt + 1, rl->from);
+	bcn_relay_tag(rl->k_down, OVL_MSG_RELAY_DELIVER, rl->from,
 		      pkt + BCN_RELAY2_HDR_LEN, len - BCN_RELAY2_HDR_LEN,
 		      pkt + 5);
-	out->dst = b->addr;
-	out->src = b->local;
-	out->data = pkt;
-	out->len = len;
 	st->relayed++;
-	return 1;
+	return true;
+}
+
+/*
+ * Only to the registration that was charged: the same node id at @src
+ * with the same key (one registered anew meanwhile has fresh budgets).
+ */
+void bcn_relay_refund(struct bcn_table *t, const struct bcn_addr *src,
+		      const struct bcn_relay *rl)
+{
+	struct bcn_node *a = bcn_table_by_addr(t, src);
+
+	if (!rl->refund || !t->auth || !a || a->id != rl->from ||
+	    sodium_memcmp(a->auth.k_up, rl->k_up, BCN_KEY_LEN))
+		return;
+	bcn_bucket_give(&a->auth.relay_pkts, relay_pkt_burst(t->auth), 1);
+	bcn_bucket_give(&a->auth.relay_bits, relay_bit_burst(t->auth),
+			rl->bits);
 }
 
 /*
@@ -453,8 +518,28 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 			   size_t len, uint64_t now,
 			   struct bcn_out out[BCN_MAX_OUT])
 {
+	struct bcn_relay rl;
+	unsigned int k;
+
+	k = bcn_handle_locked(t, st, src, local, pkt, len, now, out, &rl);
+	if (rl.pending && !bcn_relay_finish(&rl, st, pkt, len)) {
+		bcn_relay_refund(t, src, &rl);
+		k = 0;
+	}
+	return k;
+}
+
+unsigned int bcn_handle_locked(struct bcn_table *t, struct bcn_stats *st,
+			       const struct bcn_addr *src,
+			       const struct bcn_addr *local, uint8_t *pkt,
+			       size_t len, uint64_t now,
+			       struct bcn_out out[BCN_MAX_OUT],
+			       struct bcn_relay *rl)
+{
 	static const struct bcn_addr none;
 	uint32_t id;
+
+	rl->pending = false;
 
 	if (!local)
 		local = &none;
@@ -507,7 +592,7 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 			st->drop_empty_relay++;
 			return 0;
 		}
-		return v2_relay(t, st, src, pkt, len, now, out);
+		return v2_relay_begin(t, st, src, pkt, len, now, out, rl);
 	case OVL_MSG_HELLO:
 		if (len < BCN_HELLO_LEN) {
 			st->drop_bad_length++;

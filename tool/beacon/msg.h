@@ -7,6 +7,7 @@
 #ifndef OVL_BEACON_MSG_H
 #define OVL_BEACON_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@
 #define BCN_COOKIE_ROTATE_MS	120000	/* a cookie lives 120 to 240 s */
 #define BCN_PUNCH_RATE		1	/* per (requester, target), a second */
 #define BCN_PUNCH_BURST		3
+#define BCN_PUNCH_ALL_RATE	4	/* per requester, all targets, a second */
+#define BCN_PUNCH_ALL_BURST	8
 
 /**
  * struct bcn_auth - protocol v2's settings and secrets (t->auth); guarded
@@ -96,6 +99,64 @@ unsigned int bcn_handle_at(struct bcn_table *t, struct bcn_stats *st,
 			   const struct bcn_addr *local, uint8_t *pkt,
 			   size_t len, uint64_t now,
 			   struct bcn_out out[BCN_MAX_OUT]);
+
+/*
+ * The same in halves, for a caller that serializes access to the table
+ * (ovl-beacon's workers share one under a lock): what needs the table is
+ * done by bcn_handle_locked(), the SipHash tags of a RELAY by
+ * bcn_relay_finish(), which needs only what the first half copied out.
+ * bcn_handle_at() is exactly the three calls below in a row.
+ */
+
+/**
+ * struct bcn_relay - a RELAY between the halves of its handling
+ * @pending: a RELAY awaits bcn_relay_finish() (then out[0] is its
+ *	RELAY_DELIVER to be, if bcn_relay_finish() says so)
+ * @refund: bcn_relay_finish() dropped a RELAY whose budget was taken:
+ *	bcn_relay_refund() gives it back
+ * @no_dst: no node is registered under the destination id
+ * @over: over the sender's budget (nothing taken)
+ * @from: the sender's node id
+ * @k_up: the sender's key, which its tag must verify under
+ * @k_down: the destination's key, which the RELAY_DELIVER is tagged with
+ * @bits: what was taken of the sender's bit budget
+ */
+struct bcn_relay {
+	bool		pending;
+	bool		refund;
+	bool		no_dst;
+	bool		over;
+	uint32_t	from;
+	uint8_t		k_up[BCN_KEY_LEN];
+	uint8_t		k_down[BCN_KEY_LEN];
+	uint64_t	bits;
+};
+
+/*
+ * With the table's lock: all of bcn_handle_at() but a RELAY's tags.  For
+ * a RELAY from a registered address it looks up the destination, takes
+ * the sender's budget (before the tag is checked: bcn_relay_refund()
+ * gives it back if the tag turns out bad), copies the keys into @rl,
+ * fills out[0] as the RELAY_DELIVER would go, sets @rl->pending and
+ * returns 1; for anything else @rl->pending is false.
+ */
+unsigned int bcn_handle_locked(struct bcn_table *t, struct bcn_stats *st,
+			       const struct bcn_addr *src,
+			       const struct bcn_addr *local, uint8_t *pkt,
+			       size_t len, uint64_t now,
+			       struct bcn_out out[BCN_MAX_OUT],
+			       struct bcn_relay *rl);
+/*
+ * Without the lock: check the tag of the pending RELAY @pkt of @len bytes,
+ * then (in the order of bcn_handle_at()'s counters: bad_mac,
+ * relay_unknown_dst, relay_rate_limited) drop it, or rewrite it in place
+ * into its RELAY_DELIVER.  Returns true if out[0] is to be sent.
+ */
+bool bcn_relay_finish(struct bcn_relay *rl, struct bcn_stats *st,
+		      uint8_t *pkt, size_t len);
+/* With the lock again: give a dropped RELAY's budget back (@rl->refund). */
+void bcn_relay_refund(struct bcn_table *t, const struct bcn_addr *src,
+		      const struct bcn_relay *rl);
 
 static inline const uint8_t *bcn_out_data(const struct bcn_out *o)
 {

@@ -43,7 +43,9 @@ struct bcn_bucket {
  * struct bcn_punch_slot - the PUNCH_REQUEST budget towards one target
  * @target: node id, 0 for a free slot
  * @used: when it was last asked for, ms (the least recent slot is reused)
- * @bucket: once a second, burst 3
+ * @bucket: once a second, burst 3; a target that takes over a slot takes
+ *	over its bucket as it is (a never used slot's is full), so that
+ *	cycling over more targets than there are slots refills nothing
  */
 struct bcn_punch_slot {
 	uint32_t		target;
@@ -65,6 +67,7 @@ struct bcn_punch_slot {
  * @cmd_seq: last PUNCH_COMMAND seq sent to the node
  * @relay_pkts: relay budget, packets
  * @relay_bits: relay budget, bits
+ * @punch_all: PUNCH_REQUEST budget over all targets together
  * @punch: PUNCH_REQUEST budgets per target
  */
 struct bcn_auth_node {
@@ -79,6 +82,7 @@ struct bcn_auth_node {
 	uint64_t		cmd_seq;
 	struct bcn_bucket	relay_pkts;
 	struct bcn_bucket	relay_bits;
+	struct bcn_bucket	punch_all;
 	struct bcn_punch_slot	punch[BCN_PUNCH_SLOTS];
 };
 

@@ -450,6 +450,71 @@ static void test_relay_budget(void **state)
 	assert_int_equal(ok, 768000 / (1413 * 8));
 }
 
+/*
+ * The halves the workers use (bcn_handle_locked(), then
+ * bcn_relay_finish() outside the lock): a forged RELAY from a node's
+ * address holds the node's budget only until its tag is found bad, then
+ * bcn_relay_refund() gives it back; with bcn_handle_at() it costs none.
+ */
+static void test_relay_halves(void **state)
+{
+	struct ctx *c = *state;
+	static uint8_t pkts[64][13 + 10];
+	struct bcn_out outs[64][BCN_MAX_OUT];
+	struct bcn_relay rl[64];
+	uint8_t pkt[13 + 10];
+	unsigned int i, ok = 0;
+	struct node a, b;
+
+	c->a.relay_pps = 100;		/* burst 64 */
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
+	assert_int_equal(reg(c, &a), 0);
+	assert_int_equal(reg(c, &b), 0);
+	/* 200 forged RELAYs through bcn_handle_at(): no budget spent */
+	for (i = 0; i < 200; i++)
+		assert_int_equal(relay(c, &a.addr, a.k_down, 43, pkt, 10), 0);
+	assert_int_equal(c->st.bad_mac, 200);
+	assert_int_equal(c->st.relay_rate_limited, 0);
+	/* 64 forged ones in flight between the halves take the burst... */
+	for (i = 0; i < 64; i++) {
+		pkts[i][0] = OVL_MSG_RELAY;
+		bcn_put_be32(pkts[i] + 1, 43);
+		memset(pkts[i] + 5, 0xee, 18);
+		assert_int_equal(bcn_handle_locked(&c->t, &c->st, &a.addr,
+						   NULL, pkts[i], 23, c->now,
+						   outs[i], &rl[i]), 1);
+		assert_true(rl[i].pending);
+		assert_true(bcn_addr_equal(&outs[i][0].dst, &b.addr));
+	}
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 10), 0);
+	assert_int_equal(c->st.relay_rate_limited, 1);
+	/* ...and give it back once their tags are found bad */
+	for (i = 0; i < 64; i++) {
+		assert_false(bcn_relay_finish(&rl[i], &c->st, pkts[i], 23));
+		assert_true(rl[i].refund);
+		bcn_relay_refund(&c->t, &a.addr, &rl[i]);
+	}
+	assert_int_equal(c->st.bad_mac, 264);
+	for (i = 0; i < 100; i++)
+		ok += relay(c, &a.addr, a.k_up, 43, pkt, 10);
+	assert_int_equal(ok, 64);
+	/* a refund for a registration since replaced is not given */
+	c->now += 1000;
+	memset(pkts[0] + 5, 0xee, 18);
+	assert_int_equal(bcn_handle_locked(&c->t, &c->st, &a.addr, NULL,
+					   pkts[0], 23, c->now, outs[0],
+					   &rl[0]), 1);
+	assert_int_equal(reg(c, &a), 0);	/* new keys, fresh budgets */
+	for (i = ok = 0; i < 100; i++)
+		ok += relay(c, &a.addr, a.k_up, 43, pkt, 10);
+	assert_int_equal(ok, 64);
+	assert_false(bcn_relay_finish(&rl[0], &c->st, pkts[0], 23));
+	assert_true(rl[0].refund);
+	bcn_relay_refund(&c->t, &a.addr, &rl[0]);
+	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 10), 0);
+}
+
 static void test_punch(void **state)
 {
 	struct ctx *c = *state;
@@ -510,6 +575,60 @@ static void test_punch(void **state)
 	bcn_build_punch_request(pkt, 42, 1, b.k_up);
 	assert_int_equal(feed(c, &b.addr, pkt, 21, false), 2);
 	assert_int_equal(c->st.punches, 5);
+}
+
+/*
+ * A requester cycling over more targets than it has budget slots (12 for
+ * 8) gets no more than its overall budget: a burst of
+ * BCN_PUNCH_ALL_BURST, then BCN_PUNCH_ALL_RATE a second; the pair's
+ * budget still holds for one target.
+ */
+static void test_punch_cycling(void **state)
+{
+	struct ctx *c = *state;
+	struct node a, tg[12];
+	uint64_t seq = 0;
+	unsigned int i, served;
+	uint8_t pkt[21];
+
+	/* room for 13 registrations */
+	bcn_auth_free(&c->a, &c->t);
+	bcn_table_free(&c->t);
+	assert_int_equal(bcn_table_init(&c->t, 32, 30000, 5), 0);
+	assert_int_equal(bcn_auth_init(&c->a, &c->t, c->ca_pk, 9), 0);
+	c->a.unix_now = NOW_UNIX;
+	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
+	assert_int_equal(reg(c, &a), 0);
+	for (i = 0; i < 12; i++) {
+		make_node(c, &tg[i], 100 + i, addr4(2, 1 + i, 1000), NULL);
+		assert_int_equal(reg(c, &tg[i]), 0);
+	}
+	for (i = served = 0; i < 100; i++) {
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_ALL_BURST);
+	assert_int_equal(c->st.punch_rate_limited, 100 - BCN_PUNCH_ALL_BURST);
+	/* a second later, a second's worth, over ten seconds ten's */
+	c->now += 1000;
+	for (i = served = 0; i < 100; i++) {
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_ALL_RATE);
+	for (i = served = 0; i < 100; i++) {
+		c->now += 100;
+		bcn_build_punch_request(pkt, 100 + i % 12, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, 10 * BCN_PUNCH_ALL_RATE);
+	/* all full again: one target gets its pair's burst, no more */
+	c->now += 100000;
+	for (i = served = 0; i < 10; i++) {
+		bcn_build_punch_request(pkt, 100, ++seq, a.k_up);
+		served += feed(c, &a.addr, pkt, 21, false) / 2;
+	}
+	assert_int_equal(served, BCN_PUNCH_BURST);
 }
 
 static void test_quota_and_full(void **state)
@@ -737,7 +856,9 @@ int main(void)
 		T(test_refresh),
 		T(test_relay),
 		T(test_relay_budget),
+		T(test_relay_halves),
 		T(test_punch),
+		T(test_punch_cycling),
 		T(test_quota_and_full),
 		T(test_hello_budget),
 		T(test_reply_size),

@@ -287,6 +287,43 @@ def ipv6(binary, mkcert):
         b.stop()
 
 
+# The requester's overall PUNCH_REQUEST budget (docs/beacon-auth.md,
+# Hole punching): a burst of 8, then 4 a second, whatever the targets.
+PUNCH_ALL_BURST, PUNCH_ALL_RATE = 8, 4
+
+
+def punch_cycling(binary, mkcert):
+    """A registered node cycling its PUNCH_REQUESTs over 12 targets (more
+    than the 8 per-target budget slots the beacon keeps per requester)
+    gets no more punches than the overall budget allows."""
+    t = Test(mkcert)
+    b = Beacon(binary, ca=t.ca)
+    t.beacon = b.addr
+    name = "punch cycling over 12 targets"
+    try:
+        A = Node(t, 1, "127.0.0.1")
+        peers = [Node(t, 10 + i, f"127.0.{10 + i}.1") for i in range(12)]
+        check(A.register() and all(p.register() for p in peers),
+              f"{name}: 13 nodes registered")
+        start = time.monotonic()
+        for i in range(120):
+            A.punch_request(peers[i % 12].id)
+            time.sleep(0.005)
+        elapsed = time.monotonic() - start
+        got = [c for c in (A.punch_command(d) for d in A.drain(QUIET)) if c]
+        pb = sum(1 for p in peers for d in p.drain(0.01)
+                 if p.punch_command(d))
+        limit = PUNCH_ALL_BURST + int(PUNCH_ALL_RATE * (elapsed + 0.5))
+        st = b.stats()
+        check(PUNCH_ALL_BURST <= len(got) <= limit and pb == len(got) and
+              st.get("punches") == len(got) and
+              st.get("punch_rate_limited") == 120 - len(got),
+              f"{name}: 120 requests in {elapsed:.2f} s, {len(got)} "
+              f"served ({pb} to the targets), at most {limit} allowed")
+    finally:
+        b.stop()
+
+
 def no_v1(binary, mkcert):
     """No --ca, no beacon: exit 2 naming --ca.  And with it, protocol
     v1's forms from a registered node and from a stranger get nothing:
@@ -338,6 +375,7 @@ def main():
     start = time.monotonic()
     run(sys.argv[1], sys.argv[2])
     ipv6(sys.argv[1], sys.argv[2])
+    punch_cycling(sys.argv[1], sys.argv[2])
     no_v1(sys.argv[1], sys.argv[2])
     sys.exit(beaconlib.summary("test_v2", start))
 
