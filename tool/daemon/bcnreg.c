@@ -222,7 +222,7 @@ long bcn_punches_due(struct bcn_punches *ps, uint32_t *relayed, size_t n,
 			v[k].next_ns = now;
 			v[k].interval_ns = BCN_PUNCH_FIRST_NS;
 		}
-		if (v[k].next_ns <= now) {
+		if (v[k].next_ns <= now && n_due < BCN_PUNCH_PER_CALL) {
 			due[n_due++] = v[k].node_id;
 			v[k].next_ns = now + v[k].interval_ns;
 			v[k].interval_ns *= 2;

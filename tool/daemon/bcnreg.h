@@ -113,10 +113,14 @@ size_t bcnreg_punch_request(struct bcnreg *r, uint32_t target, uint8_t *out,
  * is punched for at once, then after 10 s, 20 s, ... at most every 5 min
  * while it stays relayed (behind a symmetric NAT it always will: the
  * punches cost the beacon little and never flip the peer); a peer that
- * left relay starts over.
+ * left relay starts over.  At most BCN_PUNCH_PER_CALL peers are due per
+ * call (one every DAEMON_PUNCH_SCAN_NS, 5 s): the beacon serves a node a
+ * burst of 8 punch requests, then 4 a second, over all its peers; the
+ * others stay due for the next call.
  */
 #define BCN_PUNCH_FIRST_NS	(10 * BCN_NS_PER_SEC)
 #define BCN_PUNCH_MAX_NS	(300 * BCN_NS_PER_SEC)
+#define BCN_PUNCH_PER_CALL	8
 
 struct bcn_punch {
 	uint32_t node_id;
@@ -131,8 +135,9 @@ struct bcn_punches {
 
 /*
  * @relayed: the @n peers relayed now (any order; sorted in place).  Puts
- * the ids to punch for at @now in @due (room for @n) and returns how
- * many; forgets peers not relayed any more.  -1 if out of memory.
+ * the ids to punch for at @now in @due (room for @n), at most
+ * BCN_PUNCH_PER_CALL, and returns how many; forgets peers not relayed
+ * any more.  -1 if out of memory.
  */
 long bcn_punches_due(struct bcn_punches *ps, uint32_t *relayed, size_t n,
 		     uint64_t now, uint32_t *due);

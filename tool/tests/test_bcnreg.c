@@ -355,6 +355,39 @@ static void test_punch_pacing(void **state)
 	bcn_punches_free(&ps);
 }
 
+/*
+ * More relayed peers than the beacon serves punch requests at once: 8 a
+ * call; the others stay due and go at the next call, none twice.
+ */
+static void test_punch_per_call(void **state)
+{
+	struct bcn_punches ps = { 0 };
+	uint32_t relayed[12], due[12], seen[13] = { 0 };
+	uint64_t t = 1000 * SEC;
+	long n, i;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		relayed[i] = i + 1;
+	n = bcn_punches_due(&ps, relayed, 12, t, due);
+	assert_int_equal(n, BCN_PUNCH_PER_CALL);
+	for (i = 0; i < n; i++)
+		seen[due[i]]++;
+	for (i = 0; i < 12; i++)
+		relayed[i] = i + 1;
+	n = bcn_punches_due(&ps, relayed, 12, t + 5 * SEC, due);
+	assert_int_equal(n, 12 - BCN_PUNCH_PER_CALL);
+	for (i = 0; i < n; i++)
+		seen[due[i]]++;
+	for (i = 1; i <= 12; i++)
+		assert_int_equal(seen[i], 1);
+	for (i = 0; i < 12; i++)
+		relayed[i] = i + 1;
+	assert_int_equal(bcn_punches_due(&ps, relayed, 12, t + 6 * SEC, due),
+			 0);
+	bcn_punches_free(&ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reregister, setup),
 		cmocka_unit_test_setup(test_punch_request, setup),
 		cmocka_unit_test(test_punch_pacing),
+		cmocka_unit_test(test_punch_per_call),
 	};
 
 	if (sodium_init() < 0)
