@@ -176,6 +176,15 @@ static int reg(struct ctx *c, struct node *n)
 	return do_register(c, n, &n->addr, cookie, NULL);
 }
 
+/* Nodes 42 (@a) and 43 (@b), each registered at an address of its own. */
+static void reg_pair(struct ctx *c, struct node *a, struct node *b)
+{
+	make_node(c, a, 42, addr4(1, 1, 1000), NULL);
+	make_node(c, b, 43, addr4(1, 2, 1000), NULL);
+	assert_int_equal(reg(c, a), 0);
+	assert_int_equal(reg(c, b), 0);
+}
+
 /* Relay @len inner bytes from @a to @b's id, tagged with @key. */
 static unsigned int relay(struct ctx *c, const struct bcn_addr *from,
 			  const uint8_t key[16], uint32_t dst, uint8_t *pkt,
@@ -393,10 +402,7 @@ static void test_relay(void **state)
 	uint8_t pkt[13 + 100], tag[8];
 	struct node a, b;
 
-	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
-	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
-	assert_int_equal(reg(c, &a), 0);
-	assert_int_equal(reg(c, &b), 0);
+	reg_pair(c, &a, &b);
 	assert_int_equal(relay(c, &a.addr, a.k_up, 43, pkt, 100), 1);
 	assert_true(bcn_addr_equal(&c->out[0].dst, &b.addr));
 	assert_int_equal(c->out[0].len, 113);
@@ -429,10 +435,7 @@ static void test_relay_budget(void **state)
 	struct node a, b;
 
 	c->a.relay_pps = 100;		/* burst 64 */
-	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
-	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
-	assert_int_equal(reg(c, &a), 0);
-	assert_int_equal(reg(c, &b), 0);
+	reg_pair(c, &a, &b);
 	for (i = 0; i < 100; i++)
 		ok += relay(c, &a.addr, a.k_up, 43, pkt, 10);
 	assert_int_equal(ok, 64);
@@ -467,10 +470,7 @@ static void test_relay_halves(void **state)
 	struct node a, b;
 
 	c->a.relay_pps = 100;		/* burst 64 */
-	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
-	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
-	assert_int_equal(reg(c, &a), 0);
-	assert_int_equal(reg(c, &b), 0);
+	reg_pair(c, &a, &b);
 	/* 200 forged RELAYs through bcn_handle_at(): no budget spent */
 	for (i = 0; i < 200; i++)
 		assert_int_equal(relay(c, &a.addr, a.k_down, 43, pkt, 10), 0);
@@ -525,10 +525,7 @@ static void test_punch(void **state)
 	uint32_t peer;
 	unsigned int i;
 
-	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
-	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
-	assert_int_equal(reg(c, &a), 0);
-	assert_int_equal(reg(c, &b), 0);
+	reg_pair(c, &a, &b);
 	bcn_build_punch_request(pkt, 43, 1, a.k_up);
 	assert_int_equal(feed(c, &a.addr, pkt, 21, false), 2);
 	assert_true(bcn_addr_equal(&c->out[0].dst, &a.addr));
@@ -691,10 +688,7 @@ static void test_reply_size(void **state)
 	unsigned int i, len, type;
 	struct node a, b;
 
-	make_node(c, &a, 42, addr4(1, 1, 1000), NULL);
-	make_node(c, &b, 43, addr4(1, 2, 1000), NULL);
-	assert_int_equal(reg(c, &a), 0);
-	assert_int_equal(reg(c, &b), 0);
+	reg_pair(c, &a, &b);
 	for (i = 0; i < 20000; i++) {
 		randombytes_buf(pkt, sizeof(pkt));
 		type = pkt[0] % 13;
