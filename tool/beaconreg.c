@@ -58,15 +58,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * BCN_NS_PER_SEC + ts.tv_nsec;
 }
 
-static bool same_beacon(const struct sockaddr_storage *a,
-			const struct sockaddr_storage *b)
-{
-	char x[ADDR_STRLEN], y[ADDR_STRLEN];
-
-	return a->ss_family == b->ss_family &&
-	       !strcmp(endpoint_str(a, x), endpoint_str(b, y));
-}
-
 static void reg_event(void *arg, const struct kern_event *ev)
 {
 	struct reg_run *run = arg;
@@ -74,17 +65,9 @@ static void reg_event(void *arg, const struct kern_event *ev)
 	size_t len = 0;
 
 	if (ev->type != KERN_EV_FRAME || ev->ifindex != run->k->ifindex ||
-	    !ev->len || !ev->from.ss_family ||
-	    !same_beacon(&ev->from, run->beacon))
+	    !ev->len || !bcnreg_frame_type(ev->frame[0]) ||
+	    !ev->from.ss_family || !endpoint_equal(&ev->from, run->beacon))
 		return;
-	switch (ev->frame[0]) {
-	case OVL_MSG_COOKIE:
-	case OVL_MSG_REGISTER_OK:
-	case OVL_MSG_REREGISTER:
-		break;
-	default:
-		return;
-	}
 	if (bcnreg_input(run->r, ev->frame, ev->len, now_ns(), out,
 			 sizeof(out), &len) == BCNREG_R_SEND &&
 	    kern_ctrl_send(run->k, out, len, run->beacon, 0))

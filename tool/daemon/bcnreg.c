@@ -152,6 +152,12 @@ static enum bcnreg_result on_register_ok(struct bcnreg *r, const uint8_t *f,
 	return res;
 }
 
+bool bcnreg_frame_type(uint8_t type)
+{
+	return type == OVL_MSG_COOKIE || type == OVL_MSG_REGISTER_OK ||
+	       type == OVL_MSG_REREGISTER;
+}
+
 enum bcnreg_result bcnreg_input(struct bcnreg *r, const uint8_t *frame,
 				size_t len, uint64_t now, uint8_t *out,
 				size_t size, size_t *out_len)

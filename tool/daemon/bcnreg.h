@@ -93,6 +93,9 @@ size_t bcnreg_tick(struct bcnreg *r, uint64_t now, uint8_t *out,
 /* When bcnreg_tick() has something to send next (UINT64_MAX: never). */
 uint64_t bcnreg_next(const struct bcnreg *r);
 
+/* Is @type one of the frames bcnreg_input() takes from the beacon? */
+bool bcnreg_frame_type(uint8_t type);
+
 /*
  * A COOKIE, REGISTER_OK or REREGISTER from the beacon's address.  For
  * BCNREG_R_SEND the REGISTER is in @out, *@out_len bytes.

@@ -742,14 +742,8 @@ static bool beacon_frame(struct daemon *d, const struct kern_event *ev)
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 	size_t len = 0;
 
-	switch (ev->frame[0]) {
-	case OVL_MSG_COOKIE:
-	case OVL_MSG_REGISTER_OK:
-	case OVL_MSG_REREGISTER:
-		break;
-	default:
+	if (!bcnreg_frame_type(ev->frame[0]))
 		return false;
-	}
 	/* The kernel passes these only from its beacon; check anyway. */
 	if (!ev->from.ss_family || !same_endpoint(&ev->from, &d->beacon))
 		return true;
