@@ -86,6 +86,19 @@ expect_eq()
 	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
 }
 
+# ping_unanswered FILE N: the icmp_seq among 1..N with no reply in FILE,
+# the output of a "ping -c N -w SECS" run without -q; none is
+# "" (loss free).  Such a ping sends on until N replies came, so its
+# summary also counts as lost a request sent while an earlier reply was
+# still on its way (a busy VM's RTT over the interval): only a request
+# never answered is lost.
+ping_unanswered()
+{
+	awk -v n="$2" '
+		/ bytes from / && match($0, /icmp_seq=[0-9]+ /) { got[substr($0, RSTART + 9, RLENGTH - 10) + 0] = 1 }
+		END { for (i = 1; i <= n; i++) if (!(i in got)) printf "%s%d", sep++ ? " " : "", i }' "$1"
+}
+
 # expect_err CODE PATTERN CMD...: CMD exits with CODE and prints PATTERN
 # (a grep -E expression) on stderr.
 expect_err()
