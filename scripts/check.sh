@@ -31,10 +31,10 @@ stage()
 }
 
 echo "TAP version 13"
-stage "build ovlctl" make -s -C tool
+stage "build ovlctl" make -s -j"$(nproc)" -C tool
 stage "ovlctl unit tests" make -s -C tool check
 stage "kernel logic unit tests (allowed-ips, replay, path, wire)" make -s -C kmod/tests check
-stage "build ovl-beacon" make -s -C tool/beacon
+stage "build ovl-beacon" make -s -j"$(nproc)" -C tool/beacon
 stage "ovl-beacon unit and integration tests" make -s -C tool/beacon check
 stage "netlink spec matches uAPI header" scripts/spec-check.sh
 stage "checkpatch, sparse, -Werror builds" scripts/lint.sh

@@ -13,21 +13,6 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 passes=0
 
-# variant NAME PYTHON: write $tmp/NAME.json, the reference with the IK
-# vector `v` changed by PYTHON.
-variant() {
-	python3 - "$ref" "$tmp/$1.json" "$2" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ik = [v for v in d['vectors']
-      if v['protocol_name'] == 'Noise_IK_25519_ChaChaPoly_BLAKE2b']
-assert ik, 'no IK vector in the reference file'
-for v in ik:
-    exec(sys.argv[3])
-json.dump(d, open(sys.argv[2], 'w'))
-EOF
-}
-
 # expect NAME STATUS LAST-LINE [ARGS...]
 expect() {
 	local name=$1 want_rc=$2 want=$3 out rc
@@ -44,22 +29,40 @@ expect() {
 	fi
 }
 
-n_ik=$(python3 -c "import json,sys; print(sum(v['protocol_name'] ==
-	'Noise_IK_25519_ChaChaPoly_BLAKE2b' for v in
-	json.load(open(sys.argv[1]))['vectors']))" "$ref")
-n_all=$(python3 -c "import json,sys;
-print(len(json.load(open(sys.argv[1]))['vectors']))" "$ref")
+# The variants: $tmp/NAME.json, the reference with each IK vector `v`
+# changed by the statement after NAME, all written by one python3 (its
+# start is most of this script's time), which prints how many vectors
+# are IK and how many there are.
+read -r n_ik n_all < <(python3 - "$ref" "$tmp" <<'EOF'
+import copy, json, os, sys
+ref = json.load(open(sys.argv[1]))
+IK = 'Noise_IK_25519_ChaChaPoly_BLAKE2b'
+flip = ('m = v["messages"][{0}]; c = bytearray.fromhex(m["ciphertext"]); '
+        'c[-1] ^= 1; m["ciphertext"] = c.hex()')
+variants = {
+    'msg1': flip.format(0),
+    'msg2': flip.format(1),
+    'transport': flip.format(4),
+    'hash': 'v["handshake_hash"] = "00" * 64',
+    'nokey': 'del v["resp_static"]',
+    'psk': 'v["init_psks"] = v["resp_psks"] = ["00" * 32]',
+    'name': 'v["protocol_name"] = "Noise_IK_25519_AESGCM_BLAKE2b"',
+    'payload': 'v["messages"][0]["payload"] = "00" + '
+               'v["messages"][0]["payload"]',
+}
+n_ik = sum(v['protocol_name'] == IK for v in ref['vectors'])
+assert n_ik, 'no IK vector in the reference file'
+for name, change in variants.items():
+    d = copy.deepcopy(ref)
+    for v in [v for v in d['vectors'] if v['protocol_name'] == IK]:
+        exec(change)
+    json.dump(d, open(os.path.join(sys.argv[2], name + '.json'), 'w'))
+print(n_ik, len(ref['vectors']))
+EOF
+)
+[ -n "${n_all:-}" ] || { echo "not ok variants: python3 failed"; exit 1; }
 others=$((n_all - n_ik))
 
-flip='m = v["messages"][{0}]; c = bytearray.fromhex(m["ciphertext"]); c[-1] ^= 1; m["ciphertext"] = c.hex()'
-variant msg1 "${flip//\{0\}/0}"
-variant msg2 "${flip//\{0\}/1}"
-variant transport "${flip//\{0\}/4}"
-variant hash 'v["handshake_hash"] = "00" * 64'
-variant nokey 'del v["resp_static"]'
-variant psk 'v["init_psks"] = v["resp_psks"] = ["00" * 32]'
-variant name 'v["protocol_name"] = "Noise_IK_25519_AESGCM_BLAKE2b"'
-variant payload 'v["messages"][0]["payload"] = "00" + v["messages"][0]["payload"]'
 echo '{"vectors": []}' > "$tmp/empty.json"
 echo '{"vectors": [' > "$tmp/broken.json"
 
