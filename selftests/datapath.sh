@@ -99,14 +99,15 @@ t_forged()
 	ip netns exec $A "$PYTHON" "$REPO/selftests/forge.py" 192.0.2.2 4500 10.77.0.2 \
 		>"$TMPDIR/forge" || { cat "$TMPDIR/forge"; fail "forge.py"; return 1; }
 	cat "$TMPDIR/forge"
-	local r n seen=0
+	local r n seen=0 counts
 	# B's counters in one read (a process costs most of a second under TCG).
+	counts=$(ip netns exec $B "$OVLCTL" -j dev show ovl0 |
+		jq -r '.drops | ["replay", "bad_tag", "unknown_peer", "no_key", "short",
+			"unknown_type"][] as $r | "\($r) \(.[$r])"')
 	while read -r r n; do
 		[ "$n" -ge 1 ] || fail "no $r drop counted" || return 1
 		seen=$((seen + 1))
-	done < <(ip netns exec $B "$OVLCTL" -j dev show ovl0 |
-		jq -r '.drops | ["replay", "bad_tag", "unknown_peer", "no_key", "short",
-			"unknown_type"][] as $r | "\($r) \(.[$r])"')
+	done <<<"$counts"
 	[ $seen = 6 ] || fail "B's drop counters not read" || return 1
 	before=$(peer_json $B 1 .endpoint)
 	expect_eq "B's view of A did not move" "$before" 192.0.2.1:4500

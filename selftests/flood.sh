@@ -45,7 +45,7 @@ ncpus()
 # Nobody is node JUNK: R knows it with a key, which is all junk needs.
 flood_setup()
 {
-	local junk=$1 victim=$2 k1 k2 k3 k4
+	local junk=$1 victim=$2 k1 k2 k3 k4 keys
 	add_netns $R $H $F || return 1
 	# One "ip -batch" per namespace, one "ovlctl -b" per host: each
 	# process costs a lot under TCG.
@@ -78,8 +78,8 @@ EOF
 	ip -n $R link set ovl0 up &&
 	ip netns exec $H "$OVLCTL" dev set ovl0 node-id "$victim" listen-port 4500 &&
 	ip -n $H link set ovl0 up || return 1
-	{ read -r k1 && read -r k2 && read -r k3 && read -r k4; } < <("$OVLCTL" -b - \
-		<<<$'key generate\nkey generate\nkey generate\nkey generate') &&
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate\nkey generate\nkey generate') &&
+	{ read -r k1 && read -r k2 && read -r k3 && read -r k4; } <<<"$keys" &&
 	[ -n "$k4" ] || fail "key generate" || return 1
 	ip netns exec $R "$OVLCTL" -b - <<EOF &&
 peer add ovl0 $victim endpoint 192.0.2.4:4500 allowed-ips 10.77.0.4/32
@@ -169,7 +169,7 @@ t_flood()
 # which the caller may use to forge.
 known_pair()
 {
-	local n me ns=("" $A $B)
+	local n me ns=("" $A $B) keys
 	add_netns $A $B || return 1
 	# One "ip -batch" per namespace, one "ovlctl -b" per host: each
 	# process costs a lot under TCG.
@@ -186,7 +186,8 @@ EOF
 		ip netns exec "$me" "$OVLCTL" dev set ovl0 node-id $n listen-port 4500 &&
 		ip -n "$me" link set ovl0 up || return 1
 	done
-	{ read -r KAB && read -r KBA; } < <("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	{ read -r KAB && read -r KBA; } <<<"$keys" &&
 	[ -n "$KAB" ] && [ -n "$KBA" ] || fail "key generate" || return 1
 	ip netns exec $A "$OVLCTL" -b - <<EOF &&
 peer add ovl0 2 endpoint 192.0.2.2:4500 allowed-ips 10.77.0.2/32

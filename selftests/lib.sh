@@ -288,8 +288,10 @@ PY
 # one fresh key pair, mirrored.  One ovlctl batch per host.
 keyed_peers()
 {
-	local k1 k2
-	{ read -r k1 && read -r k2; } < <("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	local k1 k2 keys
+	# (No process substitution: the test VM has no /dev/fd.)
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	{ read -r k1 && read -r k2; } <<<"$keys" &&
 	[ -n "$k1" ] && [ -n "$k2" ] || fail "key generate" || return 1
 	ip netns exec $A "$OVLCTL" -b - <<EOF &&
 peer add ovl0 2 endpoint $3 allowed-ips $4
