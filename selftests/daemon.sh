@@ -380,18 +380,25 @@ init_flood()
 #                 10.0.3.2 beacon :7000
 beacon_hosts()
 {
-	local n ns
-	new_netns ovl-dr && new_netns $N1 && new_netns $N2 && new_netns ovl-dc ||
-		return 1
+	local n ns=("" $N1 $N2 ovl-dc)
+	add_netns ovl-dr $N1 $N2 ovl-dc || return 1
 	ip netns exec ovl-dr sysctl -qw net.ipv4.ip_forward=1 || return 1
+	# One "ip -batch" per namespace (each process costs a lot under TCG).
+	ip -n ovl-dr -batch - <<EOF || return 1
+link set lo up
+$(for n in 1 2 3; do
+	echo "link add r$n type veth peer name e0 netns ${ns[n]}"
+	echo "addr add 10.0.$n.1/24 dev r$n"
+	echo "link set r$n up"
+done)
+EOF
 	for n in 1 2 3; do
-		ns=$(case $n in 1) echo $N1 ;; 2) echo $N2 ;; 3) echo ovl-dc ;; esac)
-		ip -n ovl-dr link add r$n type veth peer name e0 netns "$ns" &&
-		ip -n ovl-dr addr add 10.0.$n.1/24 dev r$n &&
-		ip -n ovl-dr link set r$n up &&
-		ip -n "$ns" addr add 10.0.$n.2/24 dev e0 &&
-		ip -n "$ns" link set e0 up &&
-		ip -n "$ns" route add default via 10.0.$n.1 || return 1
+		ip -n "${ns[n]}" -batch - <<EOF || return 1
+link set lo up
+addr add 10.0.$n.2/24 dev e0
+link set e0 up
+route add default via 10.0.$n.1
+EOF
 	done
 	if [ -n "${1:-}" ]; then
 		ip netns exec ovl-dr nft -f - <<'NFT' || return 1
@@ -665,17 +672,26 @@ wait_until()
 nat_host()
 {
 	local r=ovl-dn$1
-	new_netns $r && new_netns ovl-d$1 &&
+	add_netns $r ovl-d$1 &&
 	ip netns exec $r sysctl -qw net.ipv4.ip_forward=1 &&
-	ip -n $SW link add p$1 type veth peer name wan netns $r &&
-	ip -n $SW link set p$1 master br0 up &&
-	ip -n $r addr add 192.0.2.$((100 + $1))/24 dev wan &&
-	ip -n $r link set wan up &&
-	ip -n $r link add in0 type veth peer name e0 netns ovl-d$1 &&
-	ip -n $r addr add 10.0.$1.1/24 dev in0 && ip -n $r link set in0 up &&
-	ip -n ovl-d$1 addr add 10.0.$1.2/24 dev e0 &&
-	ip -n ovl-d$1 link set e0 up &&
-	ip -n ovl-d$1 route add default via 10.0.$1.1 || return 1
+	ip -n $SW -batch - <<EOF &&
+link add p$1 type veth peer name wan netns $r
+link set p$1 master br0 up
+EOF
+	ip -n $r -batch - <<EOF &&
+link set lo up
+addr add 192.0.2.$((100 + $1))/24 dev wan
+link set wan up
+link add in0 type veth peer name e0 netns ovl-d$1
+addr add 10.0.$1.1/24 dev in0
+link set in0 up
+EOF
+	ip -n ovl-d$1 -batch - <<EOF || return 1
+link set lo up
+addr add 10.0.$1.2/24 dev e0
+link set e0 up
+route add default via 10.0.$1.1
+EOF
 	ip netns exec $r nft -f - <<NFT
 table ip nat {
 	chain pre {

@@ -49,18 +49,27 @@ conf()
 	} >"$D/n$n.conf"
 }
 
-# hosts N...: namespaces ovl-dN on one bridge, outer 192.0.2.N/24.
+# hosts N...: namespaces ovl-dN on one bridge, outer 192.0.2.N/24.  One
+# "ip -batch" per namespace (each process costs a lot under TCG).
 hosts()
 {
 	local n
-	new_netns $SW && ip -n $SW link add br0 type bridge &&
-	ip -n $SW link set br0 up || return 1
+	add_netns $SW "${@/#/ovl-d}" || return 1
+	ip -n $SW -batch - <<EOF || return 1
+link set lo up
+link add br0 type bridge
+link set br0 up
+$(for n in "$@"; do
+	echo "link add p$n type veth peer name e0 netns ovl-d$n"
+	echo "link set p$n master br0 up"
+done)
+EOF
 	for n in "$@"; do
-		new_netns ovl-d$n &&
-		ip -n $SW link add p$n type veth peer name e0 netns ovl-d$n &&
-		ip -n $SW link set p$n master br0 up &&
-		ip -n ovl-d$n addr add 192.0.2.$n/24 dev e0 &&
-		ip -n ovl-d$n link set e0 up || return 1
+		ip -n ovl-d$n -batch - <<EOF || return 1
+link set lo up
+addr add 192.0.2.$n/24 dev e0
+link set e0 up
+EOF
 	done
 }
 

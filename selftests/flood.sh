@@ -45,32 +45,52 @@ ncpus()
 # Nobody is node JUNK: R knows it with a key, which is all junk needs.
 flood_setup()
 {
-	local junk=$1 victim=$2 k1 k2 k3 k4
-	new_netns $R && new_netns $H && new_netns $F || return 1
-	ip -n $R link add v0 type veth peer name v0 netns $H &&
-	ip -n $R link add vj type veth peer name vj netns $F &&
-	ip -n $R addr add 192.0.2.1/24 dev v0 && ip -n $R link set v0 up &&
-	ip -n $H addr add 192.0.2.4/24 dev v0 && ip -n $H link set v0 up &&
-	ip -n $R link set vj mtu 65535 && ip -n $F link set vj mtu 65535 &&
-	ip -n $R addr add 198.51.100.1/24 dev vj && ip -n $R link set vj up &&
-	ip -n $F addr add 198.51.100.9/24 dev vj && ip -n $F link set vj up || return 1
-	ip -n $R link add ovl0 type ovl &&
+	local junk=$1 victim=$2 k1 k2 k3 k4 keys
+	add_netns $R $H $F || return 1
+	# One "ip -batch" per namespace, one "ovlctl -b" per host: each
+	# process costs a lot under TCG.
+	ip -n $R -batch - <<EOF || return 1
+link set lo up
+link add v0 type veth peer name v0 netns $H
+link add vj type veth peer name vj netns $F
+addr add 192.0.2.1/24 dev v0
+link set v0 up
+link set vj mtu 65535
+addr add 198.51.100.1/24 dev vj
+link set vj up
+link add ovl0 type ovl
+addr add 10.77.0.1/24 dev ovl0
+EOF
+	ip -n $H -batch - <<EOF || return 1
+link set lo up
+addr add 192.0.2.4/24 dev v0
+link set v0 up
+link add ovl0 type ovl
+addr add 10.77.0.4/24 dev ovl0
+EOF
+	ip -n $F -batch - <<EOF || return 1
+link set lo up
+link set vj mtu 65535
+addr add 198.51.100.9/24 dev vj
+link set vj up
+EOF
 	ip netns exec $R "$OVLCTL" dev set ovl0 node-id 1 listen-port 4500 &&
-	ip -n $R addr add 10.77.0.1/24 dev ovl0 && ip -n $R link set ovl0 up &&
-	ip -n $H link add ovl0 type ovl &&
+	ip -n $R link set ovl0 up &&
 	ip netns exec $H "$OVLCTL" dev set ovl0 node-id "$victim" listen-port 4500 &&
-	ip -n $H addr add 10.77.0.4/24 dev ovl0 && ip -n $H link set ovl0 up || return 1
-	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) &&
-	k3=$("$OVLCTL" key generate) && k4=$("$OVLCTL" key generate) || return 1
-	ip netns exec $R "$OVLCTL" peer add ovl0 "$victim" endpoint 192.0.2.4:4500 \
-		allowed-ips 10.77.0.4/32 &&
-	ip netns exec $H "$OVLCTL" peer add ovl0 1 endpoint 192.0.2.1:4500 \
-		allowed-ips 10.77.0.1/32 &&
-	ip netns exec $R "$OVLCTL" key set ovl0 "$victim" id 1 tx-key "$k1" rx-key "$k2" &&
-	ip netns exec $H "$OVLCTL" key set ovl0 1 id 1 tx-key "$k2" rx-key "$k1" &&
-	ip netns exec $R "$OVLCTL" peer add ovl0 "$junk" endpoint 203.0.113.2:4500 \
-		allowed-ips 10.77.0.2/32 &&
-	ip netns exec $R "$OVLCTL" key set ovl0 "$junk" id 1 tx-key "$k3" rx-key "$k4"
+	ip -n $H link set ovl0 up || return 1
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate\nkey generate\nkey generate') &&
+	{ read -r k1 && read -r k2 && read -r k3 && read -r k4; } <<<"$keys" &&
+	[ -n "$k4" ] || fail "key generate" || return 1
+	ip netns exec $R "$OVLCTL" -b - <<EOF &&
+peer add ovl0 $victim endpoint 192.0.2.4:4500 allowed-ips 10.77.0.4/32
+key set ovl0 $victim id 1 tx-key $k1 rx-key $k2
+peer add ovl0 $junk endpoint 203.0.113.2:4500 allowed-ips 10.77.0.2/32
+key set ovl0 $junk id 1 tx-key $k3 rx-key $k4
+EOF
+	ip netns exec $H "$OVLCTL" -b - <<EOF
+peer add ovl0 1 endpoint 192.0.2.1:4500 allowed-ips 10.77.0.1/32
+key set ovl0 1 id 1 tx-key $k2 rx-key $k1
+EOF
 }
 
 # udp_kbps SECS: what R receives of H's UDP flow over the overlay, kbit/s
@@ -149,23 +169,34 @@ t_flood()
 # which the caller may use to forge.
 known_pair()
 {
-	local n me
-	new_netns $A && new_netns $B || return 1
-	ip -n $A link add v0 type veth peer name v0 netns $B || return 1
+	local n me ns=("" $A $B) keys
+	add_netns $A $B || return 1
+	# One "ip -batch" per namespace, one "ovlctl -b" per host: each
+	# process costs a lot under TCG.
 	for n in 1 2; do
-		me=$([ $n = 1 ] && echo $A || echo $B)
-		ip -n "$me" addr add 192.0.2.$n/24 dev v0 &&
-		ip -n "$me" link set v0 up &&
-		ip -n "$me" link add ovl0 type ovl &&
+		me=${ns[n]}
+		ip -n "$me" -batch - <<EOF || return 1
+link set lo up
+$([ $n = 1 ] && echo "link add v0 type veth peer name v0 netns $B")
+addr add 192.0.2.$n/24 dev v0
+link set v0 up
+link add ovl0 type ovl
+addr add 10.77.0.$n/24 dev ovl0
+EOF
 		ip netns exec "$me" "$OVLCTL" dev set ovl0 node-id $n listen-port 4500 &&
-		ip -n "$me" addr add 10.77.0.$n/24 dev ovl0 &&
 		ip -n "$me" link set ovl0 up || return 1
 	done
-	KAB=$("$OVLCTL" key generate) && KBA=$("$OVLCTL" key generate) &&
-	ip netns exec $A "$OVLCTL" peer add ovl0 2 endpoint 192.0.2.2:4500 allowed-ips 10.77.0.2/32 &&
-	ip netns exec $B "$OVLCTL" peer add ovl0 1 endpoint 192.0.2.1:4500 allowed-ips 10.77.0.1/32 &&
-	ip netns exec $A "$OVLCTL" key set ovl0 2 id 1 tx-key "$KAB" rx-key "$KBA" &&
-	ip netns exec $B "$OVLCTL" key set ovl0 1 id 1 tx-key "$KBA" rx-key "$KAB"
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	{ read -r KAB && read -r KBA; } <<<"$keys" &&
+	[ -n "$KAB" ] && [ -n "$KBA" ] || fail "key generate" || return 1
+	ip netns exec $A "$OVLCTL" -b - <<EOF &&
+peer add ovl0 2 endpoint 192.0.2.2:4500 allowed-ips 10.77.0.2/32
+key set ovl0 2 id 1 tx-key $KAB rx-key $KBA
+EOF
+	ip netns exec $B "$OVLCTL" -b - <<EOF
+peer add ovl0 1 endpoint 192.0.2.1:4500 allowed-ips 10.77.0.1/32
+key set ovl0 1 id 1 tx-key $KBA rx-key $KAB
+EOF
 }
 
 # A's tx counter towards B.

@@ -226,19 +226,36 @@ ovl_devices()
 	in_ns "$1" ip -d -j link show | jq '[.[] | select(.linkinfo.info_kind == "ovl")] | length'
 }
 
-# new_netns NAME: a fresh network namespace with lo up, removed at exit.
+# add_netns NAME...: fresh network namespaces (lo still down), removed at
+# exit; one "ip" for them all (each process costs a lot under TCG).
+add_netns()
+{
+	local ns cmds=
+	for ns in "$@"; do
+		[ ! -e "/run/netns/$ns" ] || ip netns del "$ns" 2>/dev/null
+		cmds+="netns add $ns"$'\n'
+	done
+	ip -batch - <<<"$cmds" || return 1
+	_netns+=("$@")
+}
+
+# new_netns NAME...: fresh network namespaces with lo up, removed at exit.
 new_netns()
 {
-	ip netns del "$1" 2>/dev/null
-	ip netns add "$1" && ip -n "$1" link set lo up && _netns+=("$1")
+	local ns
+	add_netns "$@" || return 1
+	for ns in "$@"; do
+		ip -n "$ns" link set lo up || return 1
+	done
 }
 
 cleanup_netns()
 {
-	local ns
+	local ns cmds=
 	for ns in "${_netns[@]}"; do
-		ip netns del "$ns" 2>/dev/null
+		cmds+="netns del $ns"$'\n'
 	done
+	[ -z "$cmds" ] || ip -force -batch - <<<"$cmds" >/dev/null 2>&1
 	_netns=()
 }
 trap cleanup_netns EXIT
@@ -281,36 +298,47 @@ PY
 
 # keyed_peers EP1 IPS1 EP2 IPS2: $A (node 1) and $B (node 2) take each
 # other as peers, node N at endpoint EPN with allowed-ips IPSN, and share
-# one fresh key pair, mirrored.
+# one fresh key pair, mirrored.  One ovlctl batch per host.
 keyed_peers()
 {
-	local k1 k2
-	k1=$("$OVLCTL" key generate) && k2=$("$OVLCTL" key generate) &&
-	ip netns exec $A "$OVLCTL" peer add ovl0 2 endpoint "$3" allowed-ips "$4" &&
-	ip netns exec $B "$OVLCTL" peer add ovl0 1 endpoint "$1" allowed-ips "$2" &&
-	ip netns exec $A "$OVLCTL" key set ovl0 2 id 1 tx-key "$k1" rx-key "$k2" &&
-	ip netns exec $B "$OVLCTL" key set ovl0 1 id 1 tx-key "$k2" rx-key "$k1"
+	local k1 k2 keys
+	# (No process substitution: the test VM has no /dev/fd.)
+	keys=$("$OVLCTL" -b - <<<$'key generate\nkey generate') &&
+	{ read -r k1 && read -r k2; } <<<"$keys" &&
+	[ -n "$k1" ] && [ -n "$k2" ] || fail "key generate" || return 1
+	ip netns exec $A "$OVLCTL" -b - <<EOF &&
+peer add ovl0 2 endpoint $3 allowed-ips $4
+key set ovl0 2 id 1 tx-key $k1 rx-key $k2
+EOF
+	ip netns exec $B "$OVLCTL" -b - <<EOF
+peer add ovl0 1 endpoint $1 allowed-ips $2
+key set ovl0 1 id 1 tx-key $k2 rx-key $k1
+EOF
 }
 
 # pair_setup OUTER: hosts A and B (namespaces $A and $B) joined by veth,
 # each with ovl0 (node ids 1 and 2, port 4500, inner 10.77.0.N/24 and
 # fd77::N/64), peered over OUTER (4 or 6) addresses and keyed both ways.
+# Each host's links and addresses are one "ip -batch".
 A=ovl-a
 B=ovl-b
 pair_setup()
 {
-	local outer=$1 n me ep1 ep2
-	new_netns $A && new_netns $B || return 1
-	ip -n $A link add v0 type veth peer name v0 netns $B || return 1
+	local outer=$1 n me ep1 ep2 ns=("" $A $B)
+	add_netns $A $B || return 1
 	for n in 1 2; do
-		me=$([ $n = 1 ] && echo $A || echo $B)
-		ip -n "$me" addr add 192.0.2.$n/24 dev v0 &&
-		ip -n "$me" addr add 2001:db8::$n/64 dev v0 nodad &&
-		ip -n "$me" link set v0 up &&
-		ip -n "$me" link add ovl0 type ovl &&
+		me=${ns[n]}
+		ip -n "$me" -batch - <<EOF || return 1
+link set lo up
+$([ $n = 1 ] && echo "link add v0 type veth peer name v0 netns $B")
+addr add 192.0.2.$n/24 dev v0
+addr add 2001:db8::$n/64 dev v0 nodad
+link set v0 up
+link add ovl0 type ovl
+addr add 10.77.0.$n/24 dev ovl0
+addr add fd77::$n/64 dev ovl0 nodad
+EOF
 		ip netns exec "$me" "$OVLCTL" dev set ovl0 node-id $n listen-port 4500 &&
-		ip -n "$me" addr add 10.77.0.$n/24 dev ovl0 &&
-		ip -n "$me" addr add fd77::$n/64 dev ovl0 nodad &&
 		ip -n "$me" link set ovl0 up || return 1
 	done
 	if [ "$outer" = 6 ]; then

@@ -15,29 +15,36 @@ BEACON=10.0.3.2:7000
 BEACON_BIN=$REPO/tool/beacon/ovl-beacon
 
 # relay_setup [DEV SET ARGS...]: the topology above; the extra arguments
-# go to "dev set" on both hosts (thresholds).
+# go to "dev set" on both hosts (thresholds).  Each namespace's links,
+# addresses and routes are one "ip -batch".
 relay_setup()
 {
-	local n ns
-	new_netns $R && new_netns $A && new_netns $B && new_netns $C || return 1
+	local n ns=("" $A $B $C)
+	add_netns $R $A $B $C || return 1
 	ip netns exec $R sysctl -qw net.ipv4.ip_forward=1 || return 1
+	ip -n $R -batch - <<EOF || return 1
+link set lo up
+$(for n in 1 2 3; do
+	echo "link add r$n type veth peer name v0 netns ${ns[n]}"
+	echo "addr add 10.0.$n.1/24 dev r$n"
+	echo "link set r$n up"
+done)
+EOF
 	for n in 1 2 3; do
-		ns=$(case $n in 1) echo $A ;; 2) echo $B ;; 3) echo $C ;; esac)
-		ip -n $R link add r$n type veth peer name v0 netns "$ns" &&
-		ip -n $R addr add 10.0.$n.1/24 dev r$n &&
-		ip -n $R link set r$n up &&
-		ip -n "$ns" addr add 10.0.$n.2/24 dev v0 &&
-		ip -n "$ns" link set v0 up &&
-		ip -n "$ns" route add default via 10.0.$n.1 || return 1
+		ip -n "${ns[n]}" -batch - <<EOF || return 1
+link set lo up
+addr add 10.0.$n.2/24 dev v0
+link set v0 up
+route add default via 10.0.$n.1
+$([ $n = 3 ] || echo "link add ovl0 type ovl")
+$([ $n = 3 ] || echo "addr add 10.77.0.$n/24 dev ovl0")
+EOF
 	done
 	beacon_start || return 1
 	for n in 1 2; do
-		ns=$([ $n = 1 ] && echo $A || echo $B)
-		ip -n "$ns" link add ovl0 type ovl &&
-		ip netns exec "$ns" "$OVLCTL" dev set ovl0 node-id $n \
+		ip netns exec "${ns[n]}" "$OVLCTL" dev set ovl0 node-id $n \
 			listen-port 4500 beacon $BEACON "$@" &&
-		ip -n "$ns" addr add 10.77.0.$n/24 dev ovl0 &&
-		ip -n "$ns" link set ovl0 up || return 1
+		ip -n "${ns[n]}" link set ovl0 up || return 1
 	done
 	keyed_peers 10.0.1.2:4500 10.77.0.1/32 10.0.2.2:4500 10.77.0.2/32 ||
 		return 1
