@@ -7,10 +7,50 @@ source "$(dirname "$0")/lib.sh"
 
 NS=ovl-ynl
 
+YNL_DIR=$REPO/build/ksrc/tools/net/ynl
+
+# One python process for the whole script: ynl_driver.py keeps the
+# kernel's ynl client (cli.py's YnlFamily, built from the spec alone)
+# running and takes cli.py's arguments on a pipe, since starting python
+# costs seconds in an emulated VM.  It is not a job of this shell, so
+# that a case ending does not kill it.
+ynl_start()
+{
+	mkfifo "$TMPDIR/req" "$TMPDIR/rsp" || return 1
+	("$PYTHON" "$REPO/selftests/ynl_driver.py" "$YNL_DIR" \
+		"$REPO/docs/netlink/specs/ovl.yaml" <"$TMPDIR/req" \
+		>"$TMPDIR/rsp" 2>"$TMPDIR/driver.err" &)
+	exec {YNL_REQ}>"$TMPDIR/req" {YNL_RSP}<"$TMPDIR/rsp"
+}
+
+# ynl_stop: end the driver and wait for it (its sockets hold the
+# namespaces), showing what it said on stderr.
+ynl_stop()
+{
+	[ -n "${YNL_REQ:-}" ] || return 0
+	exec {YNL_REQ}>&-
+	cat <&"$YNL_RSP" >/dev/null
+	exec {YNL_RSP}<&-
+	[ ! -s "$TMPDIR/driver.err" ] || diag "ynl_driver.py:" "$(cat "$TMPDIR/driver.err")"
+}
+
+# ynl ARGS...: what "ip netns exec $NS cli.py --spec ovl.yaml ARGS" does:
+# a reply on stdout, or the netlink error (with its extack) on stderr
+# and status 1.
 ynl()
 {
-	# shellcheck disable=SC2086
-	ip netns exec $NS $YNL "$@"
+	local rc n line
+	printf '%s\0' "$NS" $# "$@" >&"$YNL_REQ" &&
+		read -r rc n <&"$YNL_RSP" || { echo "ynl_driver.py is gone" >&2; return 1; }
+	while [ "$n" -gt 0 ] && IFS= read -r line <&"$YNL_RSP"; do
+		if [ "$rc" = 0 ]; then
+			printf '%s\n' "$line"
+		else
+			printf '%s\n' "$line" >&2
+		fi
+		n=$((n - 1))
+	done
+	return "$rc"
 }
 
 setup()
@@ -138,26 +178,20 @@ t_big_peer()
 # primary slot is refused.
 t_key_life()
 {
-	local out i k1=0101010101010101010101010101010101010101010101010101010101010101
+	local out k1=0101010101010101010101010101010101010101010101010101010101010101
 	local k2=0202020202020202020202020202020202020202020202020202020202020202
 	setup || return 1
 	ynl --do dev-set --json '{"ifname": "ovl0", "node-id": 1}' &&
 	ynl --do peer-new --json '{"ifname": "ovl0", "peer": {"node-id": 7, "cert-expiry": 1811808000}}' ||
 		return 1
-	# A subscriber of its own (ynl mistakes a notification on the
-	# requesting socket for a reply); it may take seconds to start in a
-	# slow VM, so the key is installed twice, 3 s apart.
-	ynl --subscribe events --sleep 9 --output-json >"$TMPDIR/ntf" 2>&1 &
-	local sub=$!
-	for i in 1 2; do
-		sleep 3
-		ynl --do key-new --json "{\"ifname\": \"ovl0\", \"key\": {\"node-id\": 7,
-			\"slot\": \"secondary\", \"id\": 4, \"tx-key\": \"$k1\",
-			\"rx-key\": \"$k2\", \"lifetime\": 120, \"promote\": true}}" >/dev/null ||
-			return 1
-	done
-	wait $sub
-	out=$(tail -n 1 "$TMPDIR/ntf")
+	# A subscriber with a socket of its own, as another process would
+	# be (ynl mistakes a notification on the requesting socket for a
+	# reply), listening before the key is installed.
+	ynl --subscribe events &&
+	ynl --do key-new --json "{\"ifname\": \"ovl0\", \"key\": {\"node-id\": 7,
+		\"slot\": \"secondary\", \"id\": 4, \"tx-key\": \"$k1\",
+		\"rx-key\": \"$k2\", \"lifetime\": 120, \"promote\": true}}" >/dev/null &&
+	out=$(ynl --ntf events --output-json) || return 1
 	echo "$out"
 	expect_eq "key-ntf" "$(jq -r '[.[] | select(.name == "key-ntf") | .msg.key | "\(."node-id") \(.id) \(.slot) \(.event) \(.lifetime)"] | unique | join(",")' <<<"$out")" \
 		"7 4 secondary installed 120" || return 1
@@ -177,12 +211,14 @@ t_key_life()
 }
 
 TMPDIR=$(mktemp -d)
-trap 'cleanup_netns; rm -rf "$TMPDIR"' EXIT
+trap 'ynl_stop; cleanup_netns; rm -rf "$TMPDIR"' EXIT
 [ -z "${OVL_SMOKE:-}" ] ||
 	skip_all "short form (OVL_SMOKE): ynl runs on the newest kernel"
-[ -f "$REPO/build/ksrc/tools/net/ynl/cli.py" ] || skip_all "no ynl (run scripts/ksrc.sh)"
+[ -f "$YNL_DIR/cli.py" ] && [ -f "$YNL_DIR/lib/ynl.py" ] ||
+	skip_all "no ynl (run scripts/ksrc.sh)"
 "$PYTHON" -c 'import yaml' 2>/dev/null || skip_all "no python3-yaml"
 load_ovl || skip_all "cannot load the ovl module"
+ynl_start || skip_all "cannot start ynl_driver.py"
 plan 6
 run "ynl dev-get by name and by index" t_get
 run "ynl dev-set and dump" t_set_dump
