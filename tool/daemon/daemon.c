@@ -641,9 +641,6 @@ static void on_frame(struct daemon *d, const struct kern_event *ev)
  * to the kernel, which refreshes and relays under them.  Until then the
  * kernel neither refreshes nor relays through the beacon.
  */
-static bool same_endpoint(const struct sockaddr_storage *a,
-			  const struct sockaddr_storage *b);
-
 /* The registration's state in the status file ("beacon_registration"). */
 static void status_breg(struct daemon *d)
 {
@@ -745,7 +742,7 @@ static bool beacon_frame(struct daemon *d, const struct kern_event *ev)
 	if (!bcnreg_frame_type(ev->frame[0]))
 		return false;
 	/* The kernel passes these only from its beacon; check anyway. */
-	if (!ev->from.ss_family || !same_endpoint(&ev->from, &d->beacon))
+	if (!ev->from.ss_family || !endpoint_equal(&ev->from, &d->beacon))
 		return true;
 	switch (bcnreg_input(&d->breg, ev->frame, ev->len, mono_ns(), out,
 			     sizeof(out), &len)) {
@@ -1079,7 +1076,9 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 			 * nowhere to go.
 			 */
 			if (!peers[i].s.established &&
-			    !same_endpoint(&old->cfg->endpoint, &cp->endpoint))
+			    (!old->cfg->endpoint.ss_family ||
+			     !endpoint_equal(&old->cfg->endpoint,
+					     &cp->endpoint)))
 				peers[i].s.pending = false;
 		} else if (dpeer_init(&peers[i], cp)) {
 			free(peers);
@@ -1132,15 +1131,6 @@ static int peers_apply(struct daemon *d, const struct config *cfg,
 	d->peers = peers;
 	d->n_peers = cfg->n_peers;
 	return 0;
-}
-
-static bool same_endpoint(const struct sockaddr_storage *a,
-			  const struct sockaddr_storage *b)
-{
-	char sa[ADDR_STRLEN], sb[ADDR_STRLEN];
-	const char *x = endpoint_str(a, sa), *y = endpoint_str(b, sb);
-
-	return x && y && !strcmp(x, y);
 }
 
 /*
@@ -1533,7 +1523,7 @@ static void reload(struct daemon *d)
 		disc_io_set_bootstrap(d->disc, cfg.beacons, cfg.n_beacons);
 	beacon = !d->disc && diff.device & CONFIG_DEV_BEACONS ?
 		 pick_beacon(d, &cfg) : NULL;
-	if (beacon && !same_endpoint(beacon, &d->beacon) &&
+	if (beacon && !endpoint_equal(beacon, &d->beacon) &&
 	    !kern_dev_set(&d->k, d->cert.node_id, cfg.listen_port, beacon))
 		beacon_set(d, beacon);
 	if (peers_apply(d, &cfg, &diff, NULL, 0)) {
